@@ -1,0 +1,204 @@
+import { BookSync, type SyncConfig, type SyncState, type SyncStep, type SyncTransition } from '../domain/market/book-sync.ts';
+import type { BookFrame, GridBookFrame, MarketEvent, RawTrade } from '../domain/market/market-event.ts';
+import { OrderBook, type FrameHeader } from '../domain/market/order-book.ts';
+import { tradeFromRaw, type Trade } from '../domain/market/trade.ts';
+import { LatencyHistogram, type LatencySummary } from '../domain/stats/latency-histogram.ts';
+import type { Instrument } from '../domain/values/instrument.ts';
+import type { Micros } from '../domain/values/units.ts';
+import type { Logger } from './ports/logger.ts';
+import type { MarketDataFeed } from './ports/market-data-feed.ts';
+
+export interface MarketDataConfig {
+  readonly instrument: Instrument;
+  /** Book depth window in levels (Bybit's subscribed depth); null keeps every level sent. */
+  readonly bookDepth: number | null;
+  readonly sync: SyncConfig;
+}
+
+/** A book is stale after this many push intervals without a book frame, unless configured otherwise. */
+export const DEFAULT_STALE_INTERVALS = 10;
+
+/** Bybit linear push intervals by depth (v5 docs, orderbook topic: 1 → 10 ms, 50 → 20, 200 → 100, 1000 → 200). */
+export function bybitSyncConfig(depth: number | null, staleAfterIntervals = DEFAULT_STALE_INTERVALS): SyncConfig {
+  const ms = depth === 1 ? 10 : depth === 50 ? 20 : depth === 200 ? 100 : depth === 1000 ? 200 : 100;
+  return { pushIntervalMicros: ms * 1000, staleAfterIntervals };
+}
+
+export interface MarketCounters {
+  frames: number;
+  bookFrames: number;
+  /** Book frames applied to the book. */
+  bookUpdates: number;
+  trades: number;
+  tickers: number;
+  control: number;
+  /** Frames of topics the venue publishes that the system does not use. */
+  ignored: number;
+  /** Frames or entries that could not be used: not JSON, unknown topic, bad field, bad level. */
+  malformed: number;
+  gaps: number;
+  crossed: number;
+  resyncs: number;
+  stalePeriods: number;
+  disconnects: number;
+}
+
+/** What one market event produced for the strategy. */
+export interface MarketStep {
+  /** Set when the book is LIVE after this event and the event changed it: the frame's header. */
+  readonly book: FrameHeader | null;
+  readonly trades: readonly Trade[];
+  readonly transition: SyncTransition | null;
+}
+
+const EXCERPT = 200;
+const NO_TRADES: readonly Trade[] = Object.freeze([]);
+const QUIET: MarketStep = { book: null, trades: NO_TRADES, transition: null };
+
+/**
+ * Market data as the strategy may see it: every event goes through the book and its integrity state
+ * machine here, and only a LIVE book is handed on. Broken books trigger a resync request to the feed.
+ * Counts every kind of frame and the latency from the matching engine (`cts`) to local receipt.
+ */
+export class MarketData {
+  readonly book: OrderBook;
+  readonly sync: BookSync;
+  readonly latency = new LatencyHistogram();
+  private readonly c: MarketCounters = {
+    frames: 0,
+    bookFrames: 0,
+    bookUpdates: 0,
+    trades: 0,
+    tickers: 0,
+    control: 0,
+    ignored: 0,
+    malformed: 0,
+    gaps: 0,
+    crossed: 0,
+    resyncs: 0,
+    stalePeriods: 0,
+    disconnects: 0,
+  };
+
+  constructor(
+    private readonly config: MarketDataConfig,
+    private readonly feed: Pick<MarketDataFeed, 'resync'>,
+    private readonly logger: Logger,
+  ) {
+    this.book = new OrderBook(config.instrument, config.bookDepth === null ? {} : { depth: config.bookDepth });
+    this.sync = new BookSync(this.book, config.sync);
+  }
+
+  get state(): SyncState {
+    return this.sync.state;
+  }
+
+  get counters(): Readonly<MarketCounters> {
+    const s = this.sync.counters;
+    return {
+      ...this.c,
+      bookFrames: s.bookFrames,
+      bookUpdates: s.applied,
+      gaps: s.gaps,
+      crossed: s.crossed,
+      resyncs: s.resyncs,
+      stalePeriods: s.stalePeriods,
+      disconnects: s.disconnects,
+      malformed: this.c.malformed + s.badFrames + s.otherSymbol,
+    };
+  }
+
+  latencySummary(): LatencySummary {
+    return this.latency.summary();
+  }
+
+  process(event: MarketEvent): MarketStep {
+    this.c.frames++;
+    switch (event.kind) {
+      case 'book':
+      case 'gridBook':
+        return this.onBook(event.frame);
+      case 'trades':
+        return this.withTime(event.trades[0]?.recvTime, { ...QUIET, trades: this.convertTrades(event.trades) });
+      case 'ticker':
+        this.c.tickers++;
+        return this.withTime(event.ticker.recvTime, QUIET);
+      case 'control':
+        this.c.control++;
+        if (!event.success) this.logger.warn({ op: event.op, message: event.message }, 'venue refused a request');
+        return this.withTime(event.recvTime, QUIET);
+      case 'ignored':
+        this.c.ignored++;
+        return this.withTime(event.recvTime, QUIET);
+      case 'malformed':
+        this.c.malformed++;
+        this.logger.warn({ reason: event.reason, frame: event.text.slice(0, EXCERPT) }, 'malformed frame skipped');
+        return this.withTime(event.recvTime, QUIET);
+      case 'heartbeat':
+        return this.withTime(event.recvTime, QUIET);
+      case 'status':
+        this.logger.info({ status: event.status, detail: event.detail }, 'feed status');
+        if (event.status === 'disconnected') return this.afterSync(this.sync.onDisconnect(event.detail), QUIET);
+        return QUIET;
+    }
+  }
+
+  private onBook(frame: BookFrame | GridBookFrame): MarketStep {
+    this.latency.record(frame.recvTime - frame.cts);
+    const step = this.sync.onBookFrame(frame);
+    if (step.error !== null && step.error.kind === 'BadLevel') {
+      const e = step.error;
+      this.logger.warn({ u: frame.u, side: e.side, price: e.price, size: e.size, reason: e.reason }, 'book frame with a bad level skipped');
+    }
+    const live = step.applied && this.sync.live;
+    // The common case, a LIVE book moved on by one frame, makes one small object and nothing else.
+    if (step.transition === null && !step.resync) return live ? { book: frame, trades: NO_TRADES, transition: null } : QUIET;
+    return this.afterSync(step, { book: live ? frame : null, trades: NO_TRADES, transition: null });
+  }
+
+  private withTime(recvTime: Micros | undefined, step: MarketStep): MarketStep {
+    if (recvTime === undefined) return step;
+    return this.afterSync(this.sync.onTime(recvTime), step);
+  }
+
+  private afterSync(sync: SyncStep, step: MarketStep): MarketStep {
+    const t = sync.transition;
+    if (t !== null) {
+      const fields = { from: t.from, to: t.to, trigger: t.trigger };
+      if (t.to === 'LIVE') this.logger.info(fields, `book ${t.to}`);
+      else this.logger.warn(fields, `book ${t.to}: not traded on until a snapshot`);
+    }
+    if (sync.resync) this.feed.resync(describeTrigger(t?.trigger));
+    return t === null ? step : { ...step, transition: t };
+  }
+
+  private convertTrades(raw: readonly RawTrade[]): Trade[] {
+    const out: Trade[] = [];
+    for (const r of raw) {
+      const trade = tradeFromRaw(this.config.instrument, r);
+      if (!trade.ok) {
+        this.c.malformed++;
+        this.logger.warn({ tradeId: r.tradeId, error: trade.error }, 'malformed trade skipped');
+        continue;
+      }
+      this.c.trades++;
+      out.push(trade.value);
+    }
+    return out;
+  }
+}
+
+function describeTrigger(trigger: SyncTransition['trigger'] | undefined): string {
+  if (trigger === undefined) return 'book unusable';
+  switch (trigger.kind) {
+    case 'BookError':
+      return `book error ${trigger.error.kind}`;
+    case 'Stale':
+      return `no book frame for ${Math.round(trigger.silentMicros / 1000)} ms`;
+    case 'Disconnected':
+      return `disconnected: ${trigger.detail}`;
+    case 'Snapshot':
+    case 'Resumed':
+      return trigger.kind;
+  }
+}

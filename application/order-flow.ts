@@ -1,0 +1,166 @@
+import { applyOrderEvent, createOrder, type Order, type OrderEvent } from '../domain/trading/order.ts';
+import { Position } from '../domain/trading/position.ts';
+import type { OrderDecision } from '../domain/trading/risk.ts';
+import type { Instrument } from '../domain/values/instrument.ts';
+import type { Lots, Micros, Ticks } from '../domain/values/units.ts';
+import type { BatchedWriter } from './batched-writer.ts';
+import type { ExecutionReport, ExecutionVenue } from './ports/execution-venue.ts';
+import type { Logger } from './ports/logger.ts';
+
+export interface OrderFlowCounters {
+  orders: number;
+  fills: number;
+  rejected: number;
+  canceled: number;
+  unknownReports: number;
+  illegalTransitions: number;
+}
+
+interface Working {
+  order: Order;
+  arrivalMid: Ticks | null;
+}
+
+/**
+ * Owns the orders of one run and the position they build: creates orders from decisions, sends them,
+ * and applies every execution report — returned by `submit` or pushed later by the venue — to the
+ * order's state machine and to the position, handing each new state and fill to the writer.
+ */
+export class OrderFlow {
+  readonly position: Position;
+  readonly counters: OrderFlowCounters = { orders: 0, fills: 0, rejected: 0, canceled: 0, unknownReports: 0, illegalTransitions: 0 };
+  private readonly working = new Map<string, Working>();
+  private nextId = 1;
+
+  constructor(
+    private readonly instrument: Instrument,
+    private readonly venue: ExecutionVenue,
+    private readonly writer: BatchedWriter,
+    private readonly logger: Logger,
+    private readonly runId: string,
+    /** Prefix of client order ids; Bybit's orderLinkId allows 36 characters. */
+    private readonly idPrefix: string,
+  ) {
+    this.position = new Position(instrument);
+    venue.onReport((report) => this.apply(report));
+  }
+
+  /** Number of orders not yet in a terminal state. */
+  get openOrders(): number {
+    return this.working.size;
+  }
+
+  /**
+   * The position as it will be once every working order fills: filled lots plus the signed unfilled
+   * rest of orders still live. Limits are checked against this, so two orders sent before either
+   * fills cannot together pass a limit.
+   */
+  get exposureLots(): Lots {
+    let lots = this.position.qty as number;
+    for (const { order } of this.working.values()) {
+      if (order.status === 'canceled') continue;
+      const rest = order.qty - order.filledQty;
+      lots += order.side === 'Buy' ? rest : -rest;
+    }
+    return lots as Lots;
+  }
+
+  async submitMarket(decision: OrderDecision, ts: Micros, arrivalMid: Ticks | null, reason: string): Promise<void> {
+    const id = `${this.idPrefix}-${this.nextId++}`;
+    const created = createOrder({
+      id,
+      symbol: this.instrument.symbol,
+      side: decision.side,
+      type: 'market',
+      qty: decision.qty,
+      limitPrice: null,
+      reduceOnly: false,
+      createdAt: ts,
+      reason,
+    });
+    if (!created.ok) throw new Error(`order ${id} could not be created: ${JSON.stringify(created.error)}`);
+    const submitted = applyOrderEvent(created.value, { kind: 'submit', ts });
+    if (!submitted.ok) throw new Error(`order ${id} could not be submitted: ${JSON.stringify(submitted.error)}`);
+    this.counters.orders++;
+    this.track({ order: submitted.value, arrivalMid });
+    const { symbol, side, type, qty, limitPrice, reduceOnly } = submitted.value;
+    let reports: readonly ExecutionReport[];
+    try {
+      reports = await this.venue.submit({ clientOrderId: id, symbol, side, type, qty, limitPrice, reduceOnly, ts });
+    } catch (error) {
+      // The venue could not be reached; the order is recorded as rejected with the cause. (A live
+      // venue reconciles with the exchange after a reconnect, since such an order may still exist.)
+      this.logger.error({ orderId: id, err: String(error) }, 'order submit failed');
+      this.apply({ kind: 'rejected', clientOrderId: id, reason: `submit failed: ${String(error)}`, ts });
+      return;
+    }
+    for (const report of reports) this.apply(report);
+  }
+
+  /** Applies one execution report; reports for orders this run does not know are counted and logged. */
+  apply(report: ExecutionReport): void {
+    switch (report.kind) {
+      case 'accepted':
+        this.transition(report.clientOrderId, { kind: 'accept', ts: report.ts, venueOrderId: report.venueOrderId });
+        return;
+      case 'rejected':
+        this.counters.rejected++;
+        this.logger.warn({ orderId: report.clientOrderId, reason: report.reason }, 'order rejected');
+        this.transition(report.clientOrderId, { kind: 'reject', ts: report.ts, reason: report.reason });
+        return;
+      case 'canceled':
+        this.counters.canceled++;
+        this.transition(report.clientOrderId, { kind: 'cancel', ts: report.ts, reason: report.reason });
+        return;
+      case 'fill':
+        this.applyFill(report);
+        return;
+    }
+  }
+
+  private applyFill(report: Extract<ExecutionReport, { kind: 'fill' }>): void {
+    const fill = report.fill;
+    const working = this.working.get(fill.orderId);
+    if (working === undefined) {
+      this.counters.unknownReports++;
+      this.logger.warn({ orderId: fill.orderId, tradeId: fill.tradeId }, 'fill for an unknown order ignored');
+      return;
+    }
+    // The venue's fill is the truth about the position: it is applied even if the order's state
+    // machine then refuses it (an overfill), and that refusal is logged for a person to look at.
+    const applied = this.position.applyFill(fill);
+    if (!applied.ok) {
+      // A trade id seen before: the venue repeated itself. The position is unchanged.
+      this.logger.warn({ orderId: fill.orderId, error: applied.error }, 'fill not applied to the position');
+      return;
+    }
+    this.counters.fills++;
+    this.writer.fill({ runId: this.runId, fill, arrivalMidTicks: working.arrivalMid });
+    this.transition(fill.orderId, { kind: 'fill', ts: fill.ts, tradeId: fill.tradeId, qty: fill.qty });
+  }
+
+  private transition(orderId: string, event: OrderEvent): void {
+    const working = this.working.get(orderId);
+    if (working === undefined) {
+      this.counters.unknownReports++;
+      this.logger.warn({ orderId, event: event.kind }, 'report for an unknown order ignored');
+      return;
+    }
+    const next = applyOrderEvent(working.order, event);
+    if (!next.ok) {
+      this.counters.illegalTransitions++;
+      this.logger.warn({ orderId, error: next.error }, 'order report does not fit the order state');
+      return;
+    }
+    this.track({ order: next.value, arrivalMid: working.arrivalMid });
+  }
+
+  private track(working: Working): void {
+    const { order } = working;
+    this.writer.order({ runId: this.runId, order });
+    // Terminal orders leave the working set; a late fill for a canceled order is still possible on
+    // real venues, so canceled orders stay until filled or the run ends.
+    if (order.status === 'filled' || order.status === 'rejected') this.working.delete(order.id);
+    else this.working.set(order.id, working);
+  }
+}

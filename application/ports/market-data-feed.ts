@@ -1,0 +1,23 @@
+import type { MarketEvent } from '../../domain/market/market-event.ts';
+
+/**
+ * A source of market events for one symbol: a recorded file, a live Bybit socket, a synthetic market.
+ * Events come in receive order, each stamped with the local receive time. A frame that cannot be
+ * parsed is delivered as a `malformed` event, never thrown, so the consumer counts and skips it.
+ * Failure to open the source (a missing file, a refused connection) rejects the iteration with an
+ * error whose message names the source.
+ */
+export interface MarketDataFeed {
+  /** A short description for logs and run records, e.g. `replay:capture.jsonl`. */
+  readonly description: string;
+  events(): AsyncIterable<MarketEvent>;
+  /**
+   * Asks for a fresh book snapshot because the book can no longer be trusted (a sequence gap, a
+   * crossed book, silence). A live feed resubscribes the book topic and, if no snapshot follows in
+   * time, reconnects; it reports what it did with `status` events. A replay cannot ask for anything
+   * and ignores the request: its book stays unusable until the file's next snapshot.
+   */
+  resync(reason: string): void;
+  /** Asks the feed to stop; `events()` then ends after the event in hand. */
+  close(): Promise<void>;
+}

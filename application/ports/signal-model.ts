@@ -1,0 +1,31 @@
+import type { FeatureVector } from '../../domain/features/feature-vector.ts';
+
+/** What a model was trained on and how to read its output; loaded from the model's manifest. */
+export interface ModelInfo {
+  readonly id: string;
+  /** Feature names in input order; their schema id must equal the feature engine's. */
+  readonly featureNames: readonly string[];
+  readonly schemaId: string;
+  /** What `score` means, e.g. "expected mid move over the horizon, bps". */
+  readonly scoreMeaning: string;
+  readonly horizonMs: number;
+  /** A signal trades only when its confidence is at least this, in [0, 1]. */
+  readonly threshold: number;
+}
+
+export interface Prediction {
+  /** Signed: positive expects a rise. Units per `ModelInfo.scoreMeaning`. */
+  readonly score: number;
+  /** In [0, 1]. */
+  readonly confidence: number;
+}
+
+/**
+ * A trained model behind an inference runtime (ONNX). `predict` rejects a vector of another schema
+ * (an error, not a silent reorder) and rejects when the runtime fails; it never invents a prediction.
+ */
+export interface SignalModel {
+  readonly info: ModelInfo;
+  predict(features: FeatureVector): Promise<Prediction>;
+  close(): Promise<void>;
+}

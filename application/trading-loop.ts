@@ -1,0 +1,165 @@
+import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { BaselineFeatures } from '../domain/features/baseline-features.ts';
+import type { SyncConfig } from '../domain/market/book-sync.ts';
+import type { MarketEvent } from '../domain/market/market-event.ts';
+import type { FrameHeader, OrderBook } from '../domain/market/order-book.ts';
+import { decideOrder, type PositionLimits } from '../domain/trading/risk.ts';
+import { createSignal, signalDirection } from '../domain/trading/signal.ts';
+import type { Instrument } from '../domain/values/instrument.ts';
+import type { Ticks } from '../domain/values/units.ts';
+import type { BatchedWriter } from './batched-writer.ts';
+import { bybitSyncConfig, MarketData } from './market-data.ts';
+import { OrderFlow } from './order-flow.ts';
+import type { Clock } from './ports/clock.ts';
+import type { ExecutionVenue } from './ports/execution-venue.ts';
+import type { Logger } from './ports/logger.ts';
+import type { MarketDataFeed } from './ports/market-data-feed.ts';
+import type { SignalModel } from './ports/signal-model.ts';
+import { summarize, type RunSummary, type TradingCounters } from './run-summary.ts';
+
+export interface TradingLoopConfig {
+  readonly runId: string;
+  readonly instrument: Instrument;
+  readonly limits: PositionLimits;
+  /** Book depth window in levels (Bybit's subscribed depth); null keeps every level sent. */
+  readonly bookDepth: number | null;
+  /** Staleness rule; Bybit's push interval for `bookDepth` when absent. */
+  readonly sync?: SyncConfig;
+}
+
+export interface TradingLoopDeps {
+  readonly feed: MarketDataFeed;
+  readonly venue: ExecutionVenue;
+  readonly model: SignalModel;
+  readonly writer: BatchedWriter;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+const tracer = trace.getTracer('ladder');
+
+/**
+ * One tick's whole path: market event → book and its integrity checks → (LIVE books only) features →
+ * model → signal → position limit → order → fills → position, with every signal, order and fill handed
+ * to the writer. Events are processed one at a time in arrival order, each in its own trace span. The
+ * loop never awaits the database and never sees a book that is not LIVE.
+ */
+export class TradingLoop {
+  readonly market: MarketData;
+  readonly counters: TradingCounters = { predictions: 0, invalidPredictions: 0, signals: 0 };
+  private readonly features = new BaselineFeatures();
+  private readonly orders: OrderFlow;
+  private signalSeq = 0;
+
+  constructor(
+    private readonly config: TradingLoopConfig,
+    private readonly deps: TradingLoopDeps,
+  ) {
+    this.market = new MarketData(
+      { instrument: config.instrument, bookDepth: config.bookDepth, sync: config.sync ?? bybitSyncConfig(config.bookDepth) },
+      deps.feed,
+      deps.logger,
+    );
+    const prefix = `L${config.runId.replace(/-/g, '').slice(0, 12)}`;
+    this.orders = new OrderFlow(config.instrument, deps.venue, deps.writer, deps.logger, config.runId, prefix);
+    const { model } = deps;
+    if (model.info.schemaId !== this.features.schema.id) {
+      throw new Error(
+        `model ${model.info.id} expects feature schema ${model.info.schemaId} (${model.info.featureNames.join(', ')}), ` +
+          `the feature engine computes ${this.features.schema.id} (${this.features.schema.names.join(', ')})`,
+      );
+    }
+  }
+
+  get book(): OrderBook {
+    return this.market.book;
+  }
+
+  get position(): OrderFlow['position'] {
+    return this.orders.position;
+  }
+
+  /** Runs until the feed ends; returns the run's summary. Rejects only if the feed itself fails. */
+  async run(): Promise<RunSummary> {
+    const started = this.deps.clock.nowMicros();
+    for await (const event of this.deps.feed.events()) {
+      // A book frame is a book frame in a trace, whichever reader converted it.
+      const name = event.kind === 'gridBook' ? 'event book' : `event ${event.kind}`;
+      await tracer.startActiveSpan(name, async (span) => {
+        try {
+          await this.onEvent(event, span);
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          throw error;
+        } finally {
+          span.end();
+        }
+      });
+    }
+    return this.summary(started);
+  }
+
+  summary(started = this.deps.clock.nowMicros()): RunSummary {
+    return summarize(this.config.instrument, this.market, this.counters, this.orders, this.deps.writer.stats, this.deps.clock.nowMicros() - started);
+  }
+
+  /** Processes one market event; exposed for tests and replays that drive the loop themselves. */
+  async onEvent(event: MarketEvent, span?: Span): Promise<void> {
+    const step = this.market.process(event);
+    if (step.transition !== null) {
+      // Order flow measured across a broken or silent book says nothing: start the windows afresh.
+      this.features.reset();
+      span?.setAttribute('ladder.book_state', step.transition.to);
+    }
+    if (event.kind === 'malformed') span?.setAttribute('ladder.malformed', event.reason);
+    if (step.book !== null) await this.onLiveBook(step.book, span);
+  }
+
+  private async onLiveBook(frame: FrameHeader, span: Span | undefined): Promise<void> {
+    span?.setAttributes({ 'bybit.u': frame.u, 'bybit.seq': frame.seq, 'bybit.type': frame.type });
+    this.deps.venue.observeBook?.(this.book, frame.ts);
+    const vector = this.features.onBook(this.book, frame.ts);
+    if (vector === null) return;
+
+    const { model, writer } = this.deps;
+    const prediction = await tracer.startActiveSpan('model.predict', async (s) => {
+      try {
+        return await model.predict(vector);
+      } finally {
+        s.end();
+      }
+    });
+    this.counters.predictions++;
+    const signal = createSignal({
+      ts: frame.ts,
+      score: prediction.score,
+      confidence: prediction.confidence,
+      horizonMs: model.info.horizonMs,
+      modelId: model.info.id,
+      schemaId: vector.schemaId,
+    });
+    if (!signal.ok) {
+      // A model output the domain refuses (NaN score, confidence outside [0, 1]) never trades.
+      this.counters.invalidPredictions++;
+      this.deps.logger.error({ error: signal.error, model: model.info.id }, 'model output refused');
+      return;
+    }
+    if (signal.value.confidence < model.info.threshold) return;
+    this.counters.signals++;
+    const decision = decideOrder(signalDirection(signal.value), this.orders.exposureLots, this.config.limits);
+    const mid2 = this.book.midTimesTwo();
+    const mid = mid2 === null ? null : (Math.floor(mid2 / 2) as Ticks);
+    writer.signal({ runId: this.config.runId, seq: ++this.signalSeq, signal: signal.value, midTicks: mid, acted: decision !== null });
+    if (decision === null) return;
+    const reason = `signal ${signal.value.score.toFixed(4)} conf ${signal.value.confidence.toFixed(3)} >= ${model.info.threshold}`;
+    await tracer.startActiveSpan('order.submit', async (s) => {
+      try {
+        s.setAttributes({ 'order.side': decision.side, 'order.lots': decision.qty });
+        await this.orders.submitMarket(decision, frame.ts, mid, reason);
+      } finally {
+        s.end();
+      }
+    });
+  }
+}
