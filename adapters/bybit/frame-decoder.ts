@@ -1,0 +1,48 @@
+import type { MarketEvent } from '../../domain/market/market-event.ts';
+import { LevelBuffer } from '../../domain/market/level-buffer.ts';
+import type { Instrument } from '../../domain/values/instrument.ts';
+import type { Micros } from '../../domain/values/units.ts';
+import { scanBookFrame, ScannedBook } from './book-scanner.ts';
+import { parseBybitFrame } from './parse.ts';
+
+/** Turns frame texts into market events for one instrument; each event owns its data. */
+export type FrameDecoder = (text: string, recvTime: Micros) => MarketEvent;
+
+/** The JSON path alone: any instrument, strings kept for the book to convert. */
+export const jsonDecoder: FrameDecoder = parseBybitFrame;
+
+/**
+ * Order-book frames of `instrument` go through the byte-level scanner straight to ticks and lots
+ * (1.4–1.6 × JSON.parse's own speed on the real capture, `npm run bench`); everything else, and every
+ * frame the scanner leaves alone or refuses, through `parseBybitFrame`, so a bad frame is reported
+ * the same way whichever reader saw it. The scanner writes into scratch it reuses, so the levels are
+ * copied into buffers of the frame's own size: an event stays valid however long it is queued.
+ */
+export function scanningDecoder(instrument: Instrument): FrameDecoder {
+  const scratch = new ScannedBook(instrument);
+  return (text, recvTime) => {
+    if (scanBookFrame(text, recvTime, scratch) !== 'book') return parseBybitFrame(text, recvTime);
+    return {
+      kind: 'gridBook',
+      frame: {
+        type: scratch.type,
+        symbol: instrument.symbol,
+        u: scratch.u,
+        seq: scratch.seq,
+        ts: scratch.ts,
+        cts: scratch.cts,
+        recvTime: scratch.recvTime,
+        bids: copyOf(scratch.bids),
+        asks: copyOf(scratch.asks),
+      },
+    };
+  };
+}
+
+function copyOf(from: LevelBuffer): LevelBuffer {
+  const to = new LevelBuffer(from.count);
+  to.prices.set(from.prices.subarray(0, from.count));
+  to.sizes.set(from.sizes.subarray(0, from.count));
+  to.count = from.count;
+  return to;
+}

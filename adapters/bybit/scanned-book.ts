@@ -1,0 +1,64 @@
+import type { BookFrame } from '../../domain/market/market-event.ts';
+import { LevelBuffer, type GridFrame } from '../../domain/market/order-book.ts';
+import type { Instrument } from '../../domain/values/instrument.ts';
+import type { Micros } from '../../domain/values/units.ts';
+
+/** The scratch a scan writes into, one per instrument; after a `book` outcome it is a `GridFrame`. */
+export class ScannedBook implements GridFrame {
+  readonly instrument: Instrument;
+  type: BookFrame['type'] = 'snapshot';
+  u = 0;
+  seq = 0;
+  ts = 0 as Micros;
+  cts = 0 as Micros;
+  recvTime = 0 as Micros;
+  readonly bids = new LevelBuffer();
+  readonly asks = new LevelBuffer();
+  /** What the last scan that was not `book` stopped at, and where: an index into the frame's UTF-8 bytes. */
+  reason = '';
+  at = 0;
+
+  // The scanner's own state below; callers read only the fields above.
+  /** The value of the last number read, as a scratch register between the scanning functions. */
+  num = 0;
+  /** The topic has been read and is an order-book topic: problems from here on are `malformed`. */
+  isBook = false;
+  /** `"SYMBOL"`, quotes included, to compare `data.s` in place; '' if the symbol is not plain ASCII. */
+  readonly quotedSymbol: string;
+  /** 10^k for the k decimals a price or size may leave out. */
+  readonly powers: Float64Array;
+  /** The frame being scanned, then a zero byte; `length` bytes long without it. */
+  bytes = new Uint8Array(4096);
+  length = 0;
+  private readonly encoder = new TextEncoder();
+
+  constructor(instrument: Instrument) {
+    this.instrument = instrument;
+    this.quotedSymbol = /^[\x20-\x7e]+$/.test(instrument.symbol) && !/["\\]/.test(instrument.symbol) ? `"${instrument.symbol}"` : '';
+    const scale = Math.max(instrument.priceScale, instrument.qtyScale);
+    this.powers = new Float64Array(scale + 1);
+    for (let k = 0; k <= scale; k++) this.powers[k] = 10 ** k;
+  }
+
+  /** Puts `text` into `bytes` as UTF-8 with the terminating zero. */
+  loadText(text: string): void {
+    for (;;) {
+      const done = this.encoder.encodeInto(text, this.bytes);
+      if (done.read === text.length && done.written < this.bytes.length) {
+        this.length = done.written;
+        this.bytes[done.written] = 0;
+        return;
+      }
+      // Three bytes a UTF-16 unit is UTF-8's most, so the second attempt always fits.
+      this.bytes = new Uint8Array(text.length * 3 + 1);
+    }
+  }
+
+  /** Copies UTF-8 `frame` into `bytes` with the terminating zero. */
+  loadBytes(frame: Uint8Array): void {
+    if (frame.length >= this.bytes.length) this.bytes = new Uint8Array(frame.length * 2 + 1);
+    this.bytes.set(frame);
+    this.bytes[frame.length] = 0;
+    this.length = frame.length;
+  }
+}

@@ -1,0 +1,135 @@
+import { createReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { createGunzip, createInflateRaw } from 'node:zlib';
+import type { Micros } from '../../domain/values/units.ts';
+import { errorCode } from './error-code.ts';
+import { inflated, TruncatedInput } from './inflate-stream.ts';
+import { ZIP_END, ZIP_LOCAL, zipEntry } from './zip-entry.ts';
+
+/** One line of a recorded file. */
+export interface FrameLine {
+  /** The frame text exactly as recorded: no line ending, no receive-time prefix. */
+  readonly text: string;
+  /** The local receive time the recorder wrote before the frame, µs; null for a bare frame line. */
+  readonly recvTime: Micros | null;
+  /** 1-based line number in the file (after decompression); empty lines are counted, not yielded. */
+  readonly lineNo: number;
+}
+
+export interface ReadFrameOptions {
+  /**
+   * What happens after the last line of a compressed file that was cut short (a crashed recorder's
+   * last file): `throw` (the default) rejects with a message naming the file, `end` just ends.
+   */
+  readonly truncated?: 'throw' | 'end';
+}
+
+const LINE_FEED = 10;
+const CARRIAGE_RETURN = 13;
+const SPACE = 32;
+const ZERO = 48;
+const NINE = 57;
+const MAX_DIGITS = 16;
+const READ_CHUNK = 256 * 1024;
+
+/**
+ * Reads a file of frames, one a line, as any of:
+ * - the recorder's lines, `<local receive time, µs> <frame text>`;
+ * - bare frame lines (captures without receive times), recvTime null;
+ * - Bybit's historical dumps (`*.data`: bare JSON lines with `\r\n` endings), plain, gzip or zip.
+ * The container is told by its magic bytes, not its name: gzip `1f 8b` (one or more members),
+ * zip `50 4b 03 04` (exactly one entry, stored or deflate), anything else plain text. A line that
+ * starts with up to 16 digits and one space is a recorder line; the text is everything after that one
+ * space. So a bare frame that itself starts with digits and a space is misread; frames are JSON, which
+ * never does. A `\r` before the `\n` is dropped; any other bytes, garbage and a last line without
+ * its `\n` included, pass through as text for the parser to count.
+ * A missing or unreadable file rejects with `cannot read <path>: <code>`, an empty one with
+ * `empty file: <path>`.
+ */
+export async function* readFrameLines(path: string, options: ReadFrameOptions = {}): AsyncGenerator<FrameLine> {
+  const chunks = await openChunks(path);
+  let carry: Buffer[] = [];
+  let lineNo = 0;
+  let cut: Error | null = null;
+  try {
+    for await (const chunk of chunks) {
+      let pos = 0;
+      for (let nl = chunk.indexOf(LINE_FEED); nl !== -1; nl = chunk.indexOf(LINE_FEED, pos)) {
+        lineNo++;
+        let line: FrameLine | null;
+        if (carry.length === 0) {
+          line = frameLine(chunk, pos, nl, lineNo);
+        } else {
+          carry.push(chunk.subarray(pos, nl));
+          const joined = Buffer.concat(carry);
+          carry = [];
+          line = frameLine(joined, 0, joined.length, lineNo);
+        }
+        pos = nl + 1;
+        if (line !== null) yield line;
+      }
+      if (pos < chunk.length) carry.push(pos === 0 ? chunk : chunk.subarray(pos));
+    }
+  } catch (error) {
+    if (!(error instanceof TruncatedInput)) throw error;
+    cut = error;
+  }
+  if (carry.length > 0) {
+    const joined = Buffer.concat(carry);
+    const line = frameLine(joined, 0, joined.length, lineNo + 1);
+    if (line !== null) yield line;
+  }
+  if (cut !== null && options.truncated !== 'end') throw new Error(`compressed data cut short (the writer stopped mid-file?): ${path}`);
+}
+
+/** The line `buf[start, end)` without its `\r`, split into receive time and text; null when empty. */
+function frameLine(buf: Buffer, start: number, end: number, lineNo: number): FrameLine | null {
+  if (end > start && buf[end - 1] === CARRIAGE_RETURN) end--;
+  if (end === start) return null;
+  let i = start;
+  let value = 0;
+  while (i < end && i - start <= MAX_DIGITS) {
+    const c = buf[i];
+    if (c < ZERO || c > NINE) break;
+    value = value * 10 + (c - ZERO);
+    i++;
+  }
+  if (i > start && i - start <= MAX_DIGITS && i < end && buf[i] === SPACE && Number.isSafeInteger(value)) {
+    return { text: buf.toString('utf8', i + 1, end), recvTime: value as Micros, lineNo };
+  }
+  return { text: buf.toString('utf8', start, end), recvTime: null, lineNo };
+}
+
+/** Opens the file and returns its decompressed bytes as chunks; rejects naming the file. */
+async function openChunks(path: string): Promise<AsyncIterable<Buffer>> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new Error(`cannot read ${path}: ${errorCode(error)}`);
+  }
+  try {
+    let size: number;
+    const head = Buffer.alloc(4);
+    try {
+      size = (await handle.stat()).size;
+      await handle.read(head, 0, 4, 0);
+    } catch (error) {
+      throw new Error(`cannot read ${path}: ${errorCode(error)}`);
+    }
+    if (size === 0) throw new Error(`empty file: ${path}`);
+    if (head[0] === 0x1f && head[1] === 0x8b) {
+      return inflated(createReadStream(path, { highWaterMark: READ_CHUNK }), createGunzip(), path);
+    }
+    const magic = head.readUInt32LE(0);
+    if (size >= 4 && (magic === ZIP_LOCAL || magic === ZIP_END)) {
+      const entry = await zipEntry(handle, size, path);
+      const raw = createReadStream(path, { start: entry.dataOffset, end: entry.dataOffset + entry.compressedSize - 1, highWaterMark: READ_CHUNK });
+      return entry.method === 0 ? raw : inflated(raw, createInflateRaw(), path);
+    }
+    return createReadStream(path, { highWaterMark: READ_CHUNK });
+  } finally {
+    await handle.close();
+  }
+}
