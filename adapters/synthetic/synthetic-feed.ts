@@ -1,0 +1,109 @@
+import type { Clock } from '../../application/ports/clock.ts';
+import type { MarketDataFeed } from '../../application/ports/market-data-feed.ts';
+import type { MarketEvent } from '../../domain/market/market-event.ts';
+import type { Micros } from '../../domain/values/units.ts';
+import { parseBybitFrame } from '../bybit/parse.ts';
+import type { FrameDecoder } from '../bybit/frame-decoder.ts';
+import { Rng } from './rng.ts';
+import { createSyntheticMarket, type SyntheticMarketOptions } from './synthetic-market.ts';
+
+export interface SyntheticFeedOptions {
+  readonly market: SyntheticMarketOptions;
+  /** Stop after this many order-book frames (the snapshot included); default: never. */
+  readonly frames?: number;
+  /** Stop once this much venue time has passed since the snapshot, ms; default: never. */
+  readonly durationMs?: number;
+  /**
+   * `'max'` (the default): as fast as the consumer takes the events. A number: venue time runs that
+   * many times as fast as the clock (1 is real time), waiting with timers between steps.
+   */
+  readonly speed?: number | 'max';
+  /** How frame texts become events; the JSON parser when absent. */
+  readonly decoder?: FrameDecoder;
+}
+
+/** Network latency added to the venue time of a frame to make its receive time: a base plus jitter, µs. */
+const LATENCY_BASE_MICROS = 2_000;
+const LATENCY_JITTER_MICROS = 3_000;
+/** In 'max' mode, steps between returns to the event loop, so timers and I/O of the consumer still run. */
+const STEPS_PER_YIELD = 500;
+
+/**
+ * The synthetic market as a market-data feed: the frame texts of `createSyntheticMarket`, parsed by the
+ * Bybit parser like frames off the socket, each stamped with a receive time of its venue time plus a
+ * small latency (2 to 5 ms, drawn from the seed, never going backwards), so that the same seed gives
+ * the same events whatever the speed. Every call of `events()` replays the market from its start,
+ * until `close()`, after which it yields nothing.
+ */
+export class SyntheticFeed implements MarketDataFeed {
+  readonly description: string;
+  private closed = false;
+  private wake: (() => void) | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly options: SyntheticFeedOptions,
+    private readonly clock: Clock,
+  ) {
+    const speed = options.speed ?? 'max';
+    if (speed !== 'max' && !(speed > 0 && Number.isFinite(speed))) throw new RangeError(`speed must be 'max' or a positive number, got ${speed}`);
+    this.description = `synthetic:seed=${options.market.seed}`;
+  }
+
+  async *events(): AsyncGenerator<MarketEvent> {
+    const market = createSyntheticMarket(this.options.market);
+    const latency = new Rng(this.options.market.seed, 3);
+    const maxFrames = this.options.frames ?? Infinity;
+    const endMs = market.nextTsMs + (this.options.durationMs ?? Infinity);
+    const speed = this.options.speed ?? 'max';
+    const decode = this.options.decoder ?? parseBybitFrame;
+    const venueStartMs = market.nextTsMs;
+    const wallStart = this.clock.nowMicros();
+    let books = 0;
+    let lastRecv = 0;
+    for (let step = 0; !this.closed && books < maxFrames && market.nextTsMs <= endMs; step++) {
+      if (speed === 'max') {
+        if (step % STEPS_PER_YIELD === STEPS_PER_YIELD - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+      } else {
+        const due = wallStart + ((market.nextTsMs - venueStartMs) * 1000) / speed;
+        const waitMs = (due - this.clock.nowMicros()) / 1000;
+        if (waitMs > 0) await this.pause(waitMs);
+      }
+      for (const frame of market.next()) {
+        if (this.closed) return;
+        const recv = Math.max(lastRecv, frame.tsMs * 1000 + LATENCY_BASE_MICROS + latency.below(LATENCY_JITTER_MICROS));
+        lastRecv = recv;
+        yield decode(frame.text, recv as Micros);
+        if (frame.kind === 'book' && ++books >= maxFrames) return;
+      }
+    }
+  }
+
+  /** Nothing to ask for: the synthetic book never loses a frame. A consumer's doubt changes nothing. */
+  resync(): void {
+    // The frames come from the simulator itself, in order and complete, so a fresh snapshot would
+    // carry nothing the book does not already hold.
+  }
+
+  /** Ends `events()` after the event in hand, cutting short a wait for the next step. */
+  close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+    return Promise.resolve();
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.wake = null;
+        resolve();
+      }, ms);
+    });
+  }
+}
