@@ -1,0 +1,178 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { ModelInfo, Prediction, SignalModel } from '../../application/ports/signal-model.ts';
+import type { FeatureVector } from '../../domain/features/feature-vector.ts';
+import { err, ok, type Result } from '../../domain/result.ts';
+import { MANIFEST_FILE, MODEL_FILE, readManifest, type Manifest } from './manifest.ts';
+import { checkModelContract, type ModelInput } from './model-contract.ts';
+import { ModelLoadError, type ModelLoadProblem } from './model-load-problem.ts';
+import { inspectOnnx } from './onnx-inspect.ts';
+import { describeReadoutError, readPrediction, readoutFetches, type Readout } from './output-readout.ts';
+
+/** A `SignalModel` backed by onnxruntime, with the manifest it was loaded with. */
+export interface OnnxSignalModel extends SignalModel {
+  readonly manifest: Manifest;
+}
+
+export type PredictionProblem =
+  | { readonly kind: 'SchemaMismatch'; readonly expected: string; readonly actual: string }
+  | { readonly kind: 'WrongLength'; readonly expected: number; readonly actual: number }
+  | { readonly kind: 'RuntimeFailed'; readonly message: string }
+  | { readonly kind: 'BadOutput'; readonly message: string };
+
+/** The rejection of `predict`: it never returns a made-up prediction instead. */
+export class PredictionError extends Error {
+  readonly problem: PredictionProblem;
+  constructor(modelId: string, problem: PredictionProblem) {
+    super(`model ${modelId}: ${describePredictionProblem(problem)}`);
+    this.name = 'PredictionError';
+    this.problem = problem;
+  }
+}
+
+function describePredictionProblem(p: PredictionProblem): string {
+  switch (p.kind) {
+    case 'SchemaMismatch': return `feature vector of schema ${p.actual}, but the model takes schema ${p.expected}`;
+    case 'WrongLength': return `feature vector of ${p.actual} values, but the model takes ${p.expected}`;
+    case 'RuntimeFailed': return `onnxruntime failed: ${p.message}`;
+    case 'BadOutput': return p.message;
+  }
+}
+
+// One row at a time on a shared two-core machine: extra threads would only contend.
+const SESSION_OPTIONS: InferenceSession.SessionOptions = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+  graphOptimizationLevel: 'all',
+  logSeverityLevel: 3,
+};
+
+/**
+ * Loads `model.onnx` and `manifest.json` from `dir`. Rejects with a `ModelLoadError` naming the file
+ * and the problem: a missing or invalid file, a schema other than `expected.schemaId` (the feature
+ * engine's), an input that is not float [N or 1, features], a manifest output the model lacks or
+ * cannot return as a tensor (ZipMap), an ai.onnx.ml opset the runtime cannot run.
+ */
+export async function loadOnnxModel(dir: string, expected?: { readonly schemaId: string }): Promise<OnnxSignalModel> {
+  const loaded = await openOnnxModel(dir, expected);
+  if (!loaded.ok) throw new ModelLoadError(loaded.error);
+  return loaded.value;
+}
+
+/** `loadOnnxModel` returning the refusal as a result. */
+export async function openOnnxModel(
+  dir: string,
+  expected?: { readonly schemaId: string },
+): Promise<Result<OnnxSignalModel, ModelLoadProblem>> {
+  const manifestFile = join(dir, MANIFEST_FILE);
+  const modelFile = join(dir, MODEL_FILE);
+  const manifestText = await readFileChecked(manifestFile, 'utf8');
+  if (!manifestText.ok) return manifestText;
+  const manifest = readManifest(manifestText.value);
+  if (!manifest.ok) return err({ kind: 'ManifestInvalid', file: manifestFile, error: manifest.error });
+  if (expected !== undefined && manifest.value.schemaId !== expected.schemaId) {
+    return err({ kind: 'SchemaMismatch', file: manifestFile, expected: expected.schemaId, actual: manifest.value.schemaId });
+  }
+  const bytes = await readFileChecked(modelFile);
+  if (!bytes.ok) return bytes;
+  const inspection = inspectOnnx(bytes.value);
+  if (!inspection.ok) return err({ kind: 'ModelUndecodable', file: modelFile, error: inspection.error });
+  const contract = checkModelContract(inspection.value, manifest.value, modelFile);
+  if (!contract.ok) return contract;
+  let session: InferenceSession;
+  try {
+    session = await InferenceSession.create(bytes.value, SESSION_OPTIONS);
+  } catch (e) {
+    return err({ kind: 'RuntimeRefused', file: modelFile, message: e instanceof Error ? e.message : String(e) });
+  }
+  return ok(new OrtSignalModel(session, manifest.value, contract.value.input, contract.value.readout));
+}
+
+async function readFileChecked(file: string): Promise<Result<Uint8Array, ModelLoadProblem>>;
+async function readFileChecked(file: string, encoding: 'utf8'): Promise<Result<string, ModelLoadProblem>>;
+async function readFileChecked(file: string, encoding?: 'utf8'): Promise<Result<Uint8Array | string, ModelLoadProblem>> {
+  try {
+    return ok(encoding === undefined ? await readFile(file) : await readFile(file, encoding));
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ENOENT') return err({ kind: 'FileMissing', file });
+    return err({ kind: 'FileUnreadable', file, message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+class OrtSignalModel implements OnnxSignalModel {
+  readonly info: ModelInfo;
+  readonly manifest: Manifest;
+  private readonly session: InferenceSession;
+  private readonly input: ModelInput;
+  private readonly readout: Readout;
+  private readonly fetches: readonly string[];
+  // The runtime reads input buffers on a later turn of the event loop (onnxruntime-node defers `run`
+  // with setImmediate), so the shared row must not be rewritten while a run is pending: a call that
+  // arrives meanwhile gets its own buffer.
+  private readonly row: Float32Array;
+  private readonly feeds: Record<string, Tensor>;
+  private busy = false;
+
+  constructor(session: InferenceSession, manifest: Manifest, input: ModelInput, readout: Readout) {
+    this.session = session;
+    this.manifest = manifest;
+    this.input = input;
+    this.readout = readout;
+    this.fetches = readoutFetches(readout);
+    this.info = {
+      id: manifest.id,
+      featureNames: manifest.featureNames,
+      schemaId: manifest.schemaId,
+      scoreMeaning: manifest.scoreMeaning,
+      horizonMs: manifest.horizonMs,
+      threshold: manifest.threshold,
+    };
+    this.row = new Float32Array(input.features);
+    this.feeds = { [input.name]: new Tensor('float32', this.row, [1, input.features]) };
+  }
+
+  async predict(features: FeatureVector): Promise<Prediction> {
+    if (features.schemaId !== this.info.schemaId) {
+      throw this.reject({ kind: 'SchemaMismatch', expected: this.info.schemaId, actual: features.schemaId });
+    }
+    const n = this.input.features;
+    if (features.values.length !== n) throw this.reject({ kind: 'WrongLength', expected: n, actual: features.values.length });
+    const shared = !this.busy;
+    const row = shared ? this.row : new Float32Array(n);
+    const feeds = shared ? this.feeds : { [this.input.name]: new Tensor('float32', row, [1, n]) };
+    // Float64 features are rounded to float32 here, the model's input type.
+    row.set(features.values);
+    if (shared) this.busy = true;
+    let results: InferenceSession.ReturnType;
+    try {
+      results = await this.session.run(feeds, this.fetches);
+    } catch (e) {
+      throw this.reject({ kind: 'RuntimeFailed', message: e instanceof Error ? e.message : String(e) });
+    } finally {
+      if (shared) this.busy = false;
+    }
+    const prediction = readPrediction(this.readout, (name) => tensorNumbers(results, name));
+    if (!prediction.ok) throw this.reject({ kind: 'BadOutput', message: describeReadoutError(prediction.error) });
+    return prediction.value;
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+
+  private reject(problem: PredictionProblem): PredictionError {
+    return new PredictionError(this.info.id, problem);
+  }
+}
+
+function tensorNumbers(results: InferenceSession.ReturnType, name: string): ArrayLike<number> {
+  const data = results[name]?.data;
+  // The load-time contract admits only float and double outputs; anything else is a broken invariant.
+  if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
+    throw new Error(`output '${name}' did not come back as a float tensor`);
+  }
+  return data;
+}

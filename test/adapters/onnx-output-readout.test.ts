@@ -1,0 +1,59 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { CONFIDENCE_TOLERANCE, readPrediction, readoutFetches, type Readout } from '../../adapters/onnx/output-readout.ts';
+import { unwrap } from '../../domain/result.ts';
+
+const scoreReadout: Readout = { kind: 'score', score: 's', confidence: { kind: 'tensor', tensor: 'c' } };
+const tanhReadout: Readout = { kind: 'score', score: 's', confidence: { kind: 'tanh', scale: 2 } };
+/** Columns ordered up, flat, down. */
+const classReadout: Readout = { kind: 'classProbabilities', tensor: 'p', columns: 3, up: 0, down: 2 };
+
+const outputs = (o: Record<string, number[]>) => (name: string): ArrayLike<number> => {
+  const data = o[name];
+  if (data === undefined) throw new Error(`no output ${name}`);
+  return Float32Array.from(data);
+};
+
+describe('readPrediction', () => {
+  it('reads score and confidence tensors', () => {
+    const p = unwrap(readPrediction(scoreReadout, outputs({ s: [-0.5], c: [0.25] })));
+    expect(p).toEqual({ score: -0.5, confidence: 0.25 });
+  });
+
+  it('computes |tanh(score / scale)| for a regressor without a confidence output', () => {
+    const p = unwrap(readPrediction(tanhReadout, outputs({ s: [-3] })));
+    expect(p.confidence).toBe(Math.abs(Math.tanh(-3 / 2)));
+  });
+
+  test.prop([fc.tuple(fc.float({ min: 0, max: 1, noNaN: true }), fc.float({ min: 0, max: 1, noNaN: true }), fc.float({ min: 0, max: 1, noNaN: true }))])(
+    'gives score P(up) − P(down) and confidence max P from class probabilities',
+    ([up, flat, down]) => {
+      const p = unwrap(readPrediction(classReadout, outputs({ p: [up, flat, down] })));
+      expect(p.score).toBe(up - down);
+      expect(p.confidence).toBe(Math.max(up, flat, down));
+    },
+  );
+
+  it('clamps a confidence within the tolerance of [0, 1] and rejects one beyond it', () => {
+    const just = 1 + CONFIDENCE_TOLERANCE / 2;
+    expect(unwrap(readPrediction(scoreReadout, outputs({ s: [1], c: [just] }))).confidence).toBe(1);
+    expect(unwrap(readPrediction(scoreReadout, outputs({ s: [1], c: [-CONFIDENCE_TOLERANCE / 2] }))).confidence).toBe(0);
+    const over = readPrediction(scoreReadout, outputs({ s: [1], c: [1.001] }));
+    expect(!over.ok && over.error.kind).toBe('ConfidenceOutOfRange');
+    const nan = readPrediction(scoreReadout, outputs({ s: [1], c: [NaN] }));
+    expect(!nan.ok && nan.error.kind).toBe('ConfidenceOutOfRange');
+  });
+
+  it('rejects a non-finite score and an output with the wrong number of values', () => {
+    const inf = readPrediction(scoreReadout, outputs({ s: [Infinity], c: [0.5] }));
+    expect(!inf.ok && inf.error.kind).toBe('ScoreNotFinite');
+    const two = readPrediction(classReadout, outputs({ p: [0.5, 0.5] }));
+    expect(!two.ok && two.error).toEqual({ kind: 'OutputShape', output: 'p', length: 2, expected: 3 });
+  });
+
+  it('fetches only the outputs it reads', () => {
+    expect(readoutFetches(scoreReadout)).toEqual(['s', 'c']);
+    expect(readoutFetches(tanhReadout)).toEqual(['s']);
+    expect(readoutFetches(classReadout)).toEqual(['p']);
+  });
+});
