@@ -1,0 +1,26 @@
+import { pino, type DestinationStream, type Level } from 'pino';
+import type { Logger } from '../../application/ports/logger.ts';
+
+/** Keys whose values never reach a log line, wherever they appear in the first levels of a record. */
+export const REDACTED_KEYS = ['apiKey', 'apiSecret', 'secret', 'password', 'token', 'authorization'];
+
+export interface LogOptions {
+  readonly level: Level | 'silent';
+  /** Where lines go; standard error by default, so standard output stays for results. */
+  readonly destination?: DestinationStream;
+}
+
+/** JSON lines through pino, asynchronous, with secrets redacted. */
+export function createPinoLogger(options: LogOptions): Logger {
+  const paths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`]);
+  const log = pino(
+    { level: options.level, base: { app: 'ladder' }, redact: { paths, censor: '[redacted]' } },
+    options.destination ?? pino.destination({ fd: 2, sync: false }),
+  );
+  return {
+    debug: (fields, message) => log.debug(fields, message),
+    info: (fields, message) => log.info(fields, message),
+    warn: (fields, message) => log.warn(fields, message),
+    error: (fields, message) => log.error(fields, message),
+  };
+}

@@ -1,0 +1,162 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { FillRecord, OrderRecord, RunRecord, SignalRecord, StoredRun } from '../../application/ports/trading-store.ts';
+import type { Order } from '../../domain/trading/order.ts';
+import type { InstrumentSpec } from '../../domain/values/instrument.ts';
+import type { Cash, Lots, Micros, Ticks } from '../../domain/values/units.ts';
+import type { FillsTable, OrdersTable, RunsTable, SignalsTable } from './schema.ts';
+
+/**
+ * Converts an int8 read as decimal text to a number. Every integer the store writes is a safe
+ * integer, so a value outside ±(2^53 - 1) means the table was written by something else: a broken
+ * invariant, thrown rather than rounded.
+ */
+export function exactInteger(text: string, column: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`${column} = ${text} is not an exact integer in a number`);
+  return value;
+}
+
+const nullableInteger = (text: string | null, column: string): number | null =>
+  text === null ? null : exactInteger(text, column);
+
+/** Throws for a value that a bigint or integer column would round or reject. */
+function assertInteger(value: number, field: string): number {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`${field} = ${value} is not a safe integer`);
+  return value;
+}
+
+function jsonObject(value: unknown, column: string): Readonly<Record<string, unknown>> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${column} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export const runToRow = (run: RunRecord): Insertable<RunsTable> => ({
+  id: run.id,
+  mode: run.mode,
+  symbol: run.instrument.symbol,
+  instrument: JSON.stringify(run.instrument),
+  source: run.source,
+  venue: run.venue,
+  model_id: run.modelId,
+  schema_id: run.schemaId,
+  config: JSON.stringify(run.config),
+  code_version: run.codeVersion,
+  started_at_us: assertInteger(run.startedAt, 'startedAt'),
+});
+
+export type RunRow = Pick<
+  Selectable<RunsTable>,
+  | 'id' | 'mode' | 'instrument' | 'source' | 'venue' | 'model_id' | 'schema_id' | 'config' | 'code_version'
+  | 'started_at_us' | 'ended_at_us' | 'summary'
+>;
+
+export function runFromRow(row: RunRow): StoredRun {
+  const instrument = jsonObject(row.instrument, 'runs.instrument') as unknown as InstrumentSpec;
+  return {
+    id: row.id,
+    mode: row.mode,
+    instrument,
+    source: row.source,
+    venue: row.venue,
+    modelId: row.model_id,
+    schemaId: row.schema_id,
+    config: jsonObject(row.config, 'runs.config'),
+    codeVersion: row.code_version,
+    startedAt: exactInteger(row.started_at_us, 'runs.started_at_us') as Micros,
+    endedAt: nullableInteger(row.ended_at_us, 'runs.ended_at_us') as Micros | null,
+    summary: row.summary === null ? null : jsonObject(row.summary, 'runs.summary'),
+  };
+}
+
+export const signalToRow = ({ runId, seq, signal, midTicks, acted }: SignalRecord): Insertable<SignalsTable> => ({
+  run_id: runId,
+  seq: assertInteger(seq, 'seq'),
+  ts_us: assertInteger(signal.ts, 'signal.ts'),
+  score: signal.score,
+  confidence: signal.confidence,
+  horizon_ms: assertInteger(signal.horizonMs, 'signal.horizonMs'),
+  model_id: signal.modelId,
+  schema_id: signal.schemaId,
+  mid_ticks: midTicks === null ? null : assertInteger(midTicks, 'midTicks'),
+  acted,
+});
+
+export const signalFromRow = (row: Selectable<SignalsTable>): SignalRecord => ({
+  runId: row.run_id,
+  seq: row.seq,
+  signal: {
+    ts: exactInteger(row.ts_us, 'signals.ts_us') as Micros,
+    score: row.score,
+    confidence: row.confidence,
+    horizonMs: row.horizon_ms,
+    modelId: row.model_id,
+    schemaId: row.schema_id,
+  },
+  midTicks: nullableInteger(row.mid_ticks, 'signals.mid_ticks') as Ticks | null,
+  acted: row.acted,
+});
+
+export const orderToRow = ({ runId, order }: OrderRecord): Insertable<OrdersTable> => ({
+  run_id: runId,
+  id: order.id,
+  symbol: order.symbol,
+  side: order.side,
+  type: order.type,
+  qty_lots: assertInteger(order.qty, 'order.qty'),
+  limit_price_ticks: order.limitPrice === null ? null : assertInteger(order.limitPrice, 'order.limitPrice'),
+  reduce_only: order.reduceOnly,
+  status: order.status,
+  filled_lots: assertInteger(order.filledQty, 'order.filledQty'),
+  venue_order_id: order.venueOrderId,
+  created_at_us: assertInteger(order.createdAt, 'order.createdAt'),
+  updated_at_us: assertInteger(order.updatedAt, 'order.updatedAt'),
+  reason: order.reason,
+});
+
+export const orderFromRow = (row: Selectable<OrdersTable>): Order => ({
+  id: row.id,
+  symbol: row.symbol,
+  side: row.side,
+  type: row.type,
+  qty: exactInteger(row.qty_lots, 'orders.qty_lots') as Lots,
+  limitPrice: nullableInteger(row.limit_price_ticks, 'orders.limit_price_ticks') as Ticks | null,
+  reduceOnly: row.reduce_only,
+  status: row.status,
+  filledQty: exactInteger(row.filled_lots, 'orders.filled_lots') as Lots,
+  venueOrderId: row.venue_order_id,
+  createdAt: exactInteger(row.created_at_us, 'orders.created_at_us') as Micros,
+  updatedAt: exactInteger(row.updated_at_us, 'orders.updated_at_us') as Micros,
+  reason: row.reason,
+});
+
+export const fillToRow = ({ runId, fill, arrivalMidTicks }: FillRecord): Insertable<FillsTable> => ({
+  run_id: runId,
+  trade_id: fill.tradeId,
+  order_id: fill.orderId,
+  symbol: fill.symbol,
+  side: fill.side,
+  price_ticks: assertInteger(fill.price, 'fill.price'),
+  qty_lots: assertInteger(fill.qty, 'fill.qty'),
+  fee_cash: assertInteger(fill.fee, 'fill.fee'),
+  liquidity: fill.liquidity,
+  ts_us: assertInteger(fill.ts, 'fill.ts'),
+  arrival_mid_ticks: arrivalMidTicks === null ? null : assertInteger(arrivalMidTicks, 'arrivalMidTicks'),
+});
+
+export const fillFromRow = (row: Selectable<FillsTable>): FillRecord => ({
+  runId: row.run_id,
+  fill: {
+    tradeId: row.trade_id,
+    orderId: row.order_id,
+    symbol: row.symbol,
+    side: row.side,
+    price: exactInteger(row.price_ticks, 'fills.price_ticks') as Ticks,
+    qty: exactInteger(row.qty_lots, 'fills.qty_lots') as Lots,
+    fee: exactInteger(row.fee_cash, 'fills.fee_cash') as Cash,
+    liquidity: row.liquidity,
+    ts: exactInteger(row.ts_us, 'fills.ts_us') as Micros,
+  },
+  arrivalMidTicks: nullableInteger(row.arrival_mid_ticks, 'fills.arrival_mid_ticks') as Ticks | null,
+});

@@ -1,0 +1,288 @@
+import { PGlite } from '@electric-sql/pglite';
+import { randomBytes } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPgliteStore, createStore, openDatabase, openPgliteKysely } from '../../adapters/postgres/connect.ts';
+import { parseDbTarget, type DbTarget } from '../../adapters/postgres/db-target.ts';
+import { createMigrator } from '../../adapters/postgres/migrate.ts';
+import type { Database } from '../../adapters/postgres/schema.ts';
+import { unwrap } from '../../domain/result.ts';
+import type {
+  FillRecord, OrderRecord, RunRecord, SignalRecord, StoreBatch, TradingStore,
+} from '../../application/ports/trading-store.ts';
+import type { Order } from '../../domain/trading/order.ts';
+import { BTCUSDT_SPEC } from '../../domain/values/instrument.ts';
+import { cash, lots, micros, ticks } from '../../domain/values/units.ts';
+
+const MAX_EXACT = Number.MAX_SAFE_INTEGER; // 2^53 - 1
+const T0 = 1_718_000_000_000_000; // µs, June 2024
+
+const run = (id: string): RunRecord => ({
+  id, mode: 'paper', instrument: BTCUSDT_SPEC, source: 'replay:capture.jsonl', venue: 'sim',
+  modelId: 'baseline-v1', schemaId: 'features-v1',
+  config: { risk: { maxLots: 5, stops: [0.5, 1.25, null] }, note: 'é ✓ "quoted"', enabled: true },
+  codeVersion: 'abc123', startedAt: micros(T0),
+});
+
+const signal = (runId: string, seq: number, score: number): SignalRecord => ({
+  runId, seq,
+  signal: { ts: micros(T0 + seq * 100_000), score, confidence: 1 / 3, horizonMs: 500, modelId: 'baseline-v1', schemaId: 'features-v1' },
+  midTicks: seq % 2 === 0 ? null : ticks(651_143 + seq),
+  acted: seq === 1,
+});
+
+const order = (id: string, fields: Partial<Order> = {}): Order => ({
+  id, symbol: 'BTCUSDT', side: 'Buy', type: 'limit', qty: lots(MAX_EXACT), limitPrice: ticks(9_007_199_254_740_991),
+  reduceOnly: false, status: 'new', filledQty: lots(0), venueOrderId: null,
+  createdAt: micros(T0 + 1), updatedAt: micros(T0 + 1), reason: null, ...fields,
+});
+
+const fill = (runId: string, tradeId: string, orderId: string, fee: number): FillRecord => ({
+  runId,
+  fill: {
+    tradeId, orderId, symbol: 'BTCUSDT', side: 'Sell', price: ticks(MAX_EXACT), qty: lots(1),
+    fee: cash(fee), liquidity: fee < 0 ? 'maker' : 'taker', ts: micros(T0 + 2_000 + tradeId.length),
+  },
+  arrivalMidTicks: tradeId.endsWith('1') ? null : ticks(651_140),
+});
+
+const ordersOf = (runId: string, ...list: Order[]): OrderRecord[] => list.map((o) => ({ runId, order: o }));
+const batch = (parts: Partial<StoreBatch>): StoreBatch => ({ signals: [], orders: [], fills: [], ...parts });
+const freshSchema = (): string => `ladder_test_${randomBytes(6).toString('hex')}`;
+
+/** How the suite reaches one engine: a store or a bare Kysely in a given schema. */
+interface Engine {
+  openStore(schema: string): Promise<TradingStore>;
+  openKysely(): Promise<Kysely<Database>>;
+  dropSchema(schema: string): Promise<void>;
+}
+
+function defineStoreSuite(engine: () => Engine): void {
+  const schemas: string[] = [];
+  const stores: TradingStore[] = [];
+  const open = async (schema = freshSchema()): Promise<TradingStore> => {
+    schemas.push(schema);
+    const store = await engine().openStore(schema);
+    stores.push(store);
+    return store;
+  };
+  const mainSchema = freshSchema();
+  let store: TradingStore;
+
+  beforeAll(async () => {
+    store = await open(mainSchema);
+    await store.migrate();
+  });
+
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+    for (const schema of schemas) await engine().dropSchema(schema);
+  });
+
+  it('applies 0001 once; a second migrate applies nothing', async () => {
+    const fresh = await open();
+    expect(await fresh.migrate()).toEqual(['0001-initial']);
+    expect(await fresh.migrate()).toEqual([]);
+  });
+
+  it('rolls 0001 back through the Migrator and migrates again', async () => {
+    const schema = freshSchema();
+    const fresh = await open(schema);
+    await fresh.migrate();
+    const db = await engine().openKysely();
+    try {
+      const down = await createMigrator(db, schema).migrateDown();
+      expect(down.error).toBeUndefined();
+      expect(down.results).toEqual([{ migrationName: '0001-initial', direction: 'Down', status: 'Success' }]);
+      const tables = await sql<{ n: string }>`select count(*) as n from information_schema.tables
+        where table_schema = ${schema} and table_name in ('runs', 'signals', 'orders', 'fills')`.execute(db);
+      expect(tables.rows).toEqual([{ n: '0' }]);
+    } finally {
+      await db.destroy();
+    }
+    expect(await fresh.migrate()).toEqual(['0001-initial']);
+    await fresh.startRun(run('after-redo'));
+    expect(await fresh.readRun('after-redo')).not.toBeNull();
+  });
+
+  it('reads back exactly what was written: runs, signals, upserted orders, fills, extreme integers', async () => {
+    const id = 'run-roundtrip';
+    await store.startRun(run(id));
+    const signals = [signal(id, 1, 0.1 + 0.2), signal(id, 2, -1e-300), signal(id, 3, -2.5)];
+    const a = order('A');
+    const aAccepted = order('A', { status: 'accepted', venueOrderId: 'v-1', updatedAt: micros(T0 + 5) });
+    const b = order('B', { side: 'Sell', type: 'market', limitPrice: null, qty: lots(3), reduceOnly: true, createdAt: micros(T0 + 2) });
+    // A changes state twice within one batch: the later state wins.
+    await store.write(batch({ signals: signals.slice(0, 2), orders: ordersOf(id, a, b, aAccepted) }));
+    expect(await store.readOrders(id)).toEqual([aAccepted, b]);
+
+    const aFilled = order('A', { status: 'filled', filledQty: lots(MAX_EXACT), venueOrderId: 'v-1', updatedAt: micros(MAX_EXACT) });
+    const bCanceled = order('B', { ...b, status: 'canceled', reason: 'reduce-only would increase the position', updatedAt: micros(T0 + 9) });
+    const fills = [fill(id, 't-1', 'A', -MAX_EXACT), fill(id, 't-22', 'A', -12_345), fill(id, 't-333', 'A', 61_000)];
+    await store.write(batch({ signals: signals.slice(2), orders: ordersOf(id, aFilled, bCanceled), fills }));
+    const summary = { trades: 3, pnl: { cash: -12_345, text: '-0.00012345' } };
+    await store.finishRun(id, { endedAt: micros(MAX_EXACT), summary });
+
+    expect(await store.readRun(id)).toEqual({ ...run(id), endedAt: MAX_EXACT, summary });
+    expect(await store.readSignals(id)).toEqual(signals);
+    expect(await store.readOrders(id)).toEqual([aFilled, bCanceled]);
+    expect(await store.readFills(id)).toEqual(fills);
+    expect(await store.rowCounts(id)).toEqual({ signals: 3, orders: 2, fills: 3 });
+  });
+
+  it('keeps an unfinished run with a null end and summary', async () => {
+    await store.startRun(run('run-open'));
+    expect(await store.readRun('run-open')).toEqual({ ...run('run-open'), endedAt: null, summary: null });
+  });
+
+  it('fails a batch with a duplicate fill trade id as a whole, leaving nothing of it', async () => {
+    const id = 'run-atomic';
+    await store.startRun(run(id));
+    await store.write(batch({ orders: ordersOf(id, order('A')), fills: [fill(id, 't-1', 'A', 10)] }));
+    const before = { counts: await store.rowCounts(id), orders: await store.readOrders(id) };
+
+    const inBatch = batch({
+      signals: [signal(id, 1, 1)],
+      orders: ordersOf(id, order('A', { status: 'canceled' }), order('C')),
+      fills: [fill(id, 't-2', 'A', 10), fill(id, 't-2', 'A', 10)],
+    });
+    await expect(store.write(inBatch)).rejects.toThrow(/^write failed: .*duplicate key/);
+    const againstStored = batch({ signals: [signal(id, 1, 1)], fills: [fill(id, 't-1', 'A', 10)] });
+    await expect(store.write(againstStored)).rejects.toThrow(/^write failed: /);
+
+    expect(await store.rowCounts(id)).toEqual(before.counts);
+    expect(await store.readOrders(id)).toEqual(before.orders);
+  });
+
+  it('refuses an integer a bigint column would not hold exactly, writing nothing', async () => {
+    const id = 'run-inexact';
+    await store.startRun(run(id));
+    const tooBig = fill(id, 't-9', 'A', 2 ** 53);
+    await expect(store.write(batch({ signals: [signal(id, 1, 1)], fills: [tooBig] }))).rejects.toThrow(/^write failed: .*safe integer/);
+    const fractional = batch({ orders: ordersOf(id, order('A', { qty: lots(1.5) })) });
+    await expect(store.write(fractional)).rejects.toThrow(/^write failed: /);
+    expect(await store.rowCounts(id)).toEqual({ signals: 0, orders: 0, fills: 0 });
+  });
+
+  it('rejects reading an int8 that a number cannot hold exactly', async () => {
+    const id = 'run-foreign';
+    await store.startRun(run(id));
+    const db = await engine().openKysely();
+    try {
+      await db.withSchema(mainSchema).insertInto('fills').values({
+        run_id: id, trade_id: 'x', order_id: 'A', symbol: 'BTCUSDT', side: 'Buy', price_ticks: sql<number>`9007199254740993`,
+        qty_lots: 1, fee_cash: 0, liquidity: 'taker', ts_us: T0, arrival_mid_ticks: null,
+      }).execute();
+    } finally {
+      await db.destroy();
+    }
+    await expect(store.readFills(id)).rejects.toThrow(/^readFills failed: fills.price_ticks = 9007199254740993 is not an exact integer/);
+  });
+
+  it('writes a batch larger than one statement can carry', async () => {
+    const id = 'run-large';
+    await store.startRun(run(id));
+    // 10 columns a signal: 7000 rows are 70 000 parameters, over Postgres' 65 535.
+    const signals = Array.from({ length: 7_000 }, (_, i) => signal(id, i + 1, i / 7));
+    const started = performance.now();
+    await store.write(batch({ signals }));
+    const elapsed = performance.now() - started;
+    console.info(`wrote 7000 signals in ${elapsed.toFixed(0)} ms`);
+    expect(await store.rowCounts(id)).toEqual({ signals: 7_000, orders: 0, fills: 0 });
+    expect(await store.readSignals(id)).toEqual(signals);
+  });
+
+  it('keeps concurrent batches apart: a failing one does not undo or absorb another', async () => {
+    const id = 'run-concurrent';
+    await store.startRun(run(id));
+    const good = (n: number) => batch({ signals: [signal(id, n, n)], fills: [fill(id, `ok-${n}`, 'A', n)] });
+    const bad = batch({ signals: [signal(id, 100, 1)], fills: [fill(id, 'dup', 'A', 1), fill(id, 'dup', 'A', 1)] });
+    // A second store on the same engine (on PGlite, the same single-session instance).
+    const other = await open();
+    await other.migrate();
+    await other.startRun(run(id));
+    const results = await Promise.allSettled([
+      store.write(good(1)), other.write(bad), store.write(bad), other.write(good(1)), store.write(good(2)), store.write(good(3)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect((await store.readSignals(id)).map((s) => s.seq)).toEqual([1, 2, 3]);
+    expect(await store.rowCounts(id)).toEqual({ signals: 3, orders: 0, fills: 3 });
+    expect(await other.rowCounts(id)).toEqual({ signals: 1, orders: 0, fills: 1 });
+  });
+
+  it('answers null, empty and zero for an unknown run, and refuses to finish it', async () => {
+    expect(await store.readRun('no-such-run')).toBeNull();
+    expect(await store.readSignals('no-such-run')).toEqual([]);
+    expect(await store.readOrders('no-such-run')).toEqual([]);
+    expect(await store.readFills('no-such-run')).toEqual([]);
+    expect(await store.rowCounts('no-such-run')).toEqual({ signals: 0, orders: 0, fills: 0 });
+    await expect(store.finishRun('no-such-run', { endedAt: micros(T0), summary: {} })).rejects.toThrow(/^finishRun failed: no run/);
+  });
+
+  it('refuses a second run with the same id, naming the operation', async () => {
+    await store.startRun(run('run-twice'));
+    await expect(store.startRun(run('run-twice'))).rejects.toThrow(/^startRun failed: /);
+  });
+}
+
+const POSTGRES_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const postgresUp = await postgresAnswers(POSTGRES_URL);
+if (!postgresUp) console.warn(`Postgres store tests skipped: no server answered at ${POSTGRES_URL} within 2 s`);
+
+describe.skipIf(!postgresUp)('Kysely store on Postgres', () => {
+  const target: DbTarget = unwrap(parseDbTarget(POSTGRES_URL));
+  defineStoreSuite(() => ({
+    openStore: (schema) => createStore(target, { schema }),
+    openKysely: () => openDatabase(target),
+    dropSchema: async (schema) => {
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      try {
+        await client.query(`drop schema if exists "${schema}" cascade`);
+      } finally {
+        await client.end();
+      }
+    },
+  }));
+});
+
+describe('Kysely store on PGlite', () => {
+  // One instance for the whole file: each costs hundreds of MB and seconds to start.
+  let pglite: PGlite;
+  beforeAll(async () => {
+    pglite = await PGlite.create();
+  });
+  afterAll(async () => {
+    await pglite.close();
+  });
+  defineStoreSuite(() => ({
+    openStore: (schema) => Promise.resolve(createPgliteStore(pglite, { schema })),
+    openKysely: () => Promise.resolve(openPgliteKysely(pglite)),
+    dropSchema: async (schema) => {
+      await pglite.query(`drop schema if exists "${schema}" cascade`);
+    },
+  }));
+});
+
+describe('createStore on an unreachable server', () => {
+  it('rejects naming the target without its password, and the cause', async () => {
+    const target = unwrap(parseDbTarget('postgres://postgres:hunter2@127.0.0.1:1/test'));
+    const failure = createStore(target, { connectTimeoutMs: 2_000 });
+    await expect(failure).rejects.toThrow(/^cannot open database postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/test: .*ECONNREFUSED/);
+    await expect(failure).rejects.not.toThrow(/hunter2/);
+  });
+});
