@@ -1,0 +1,192 @@
+import { existsSync, statSync } from 'node:fs';
+import { createInstrument, qtyToLots, BTCUSDT_SPEC, type Instrument } from '../domain/values/instrument.ts';
+import type { Lots } from '../domain/values/units.ts';
+import type { FeeSchedule } from '../domain/trading/fees.ts';
+import { parseDbTarget, type DbTarget } from '../adapters/postgres/db-target.ts';
+import { DEFAULT_STALE_INTERVALS } from '../application/market-data.ts';
+
+/** A configuration mistake, naming the flag (or environment variable) that holds it. */
+export class ConfigError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+export type Source = 'replay' | 'bybit' | 'synthetic';
+const SOURCES: readonly Source[] = ['replay', 'bybit', 'synthetic'];
+
+export interface PaperConfig {
+  readonly source: Source;
+  /** The frame file, for `--source replay`; empty otherwise. */
+  readonly input: string;
+  /** Pace of a replay or synthetic market: N x real time, or 'max'. */
+  readonly speed: number | 'max';
+  /** Bybit's public WebSocket, for `--source bybit`. */
+  readonly url: string;
+  /** Seed of the synthetic market. */
+  readonly seed: number;
+  /** Stop after this many milliseconds (live and synthetic sources); null runs until stopped. */
+  readonly durationMs: number | null;
+  readonly dbText: string;
+  readonly db: DbTarget;
+  readonly modelDir: string;
+  readonly instrument: Instrument;
+  readonly maxPositionLots: Lots;
+  readonly orderLots: Lots;
+  readonly bookDepth: number | null;
+  /** Push intervals without a book frame after which the book is stale. */
+  readonly staleAfter: number;
+  readonly fees: FeeSchedule;
+  readonly logLevel: LogLevel;
+  readonly json: boolean;
+}
+
+export const DEFAULT_DB = 'pglite:./data/ladder';
+export const DEFAULT_MODEL_DIR = 'models/baseline';
+
+/** Flag values as parsed from the command line; absent flags are undefined. */
+export interface PaperFlags {
+  readonly source?: string;
+  readonly input?: string;
+  readonly speed?: string;
+  readonly testnet?: boolean;
+  readonly url?: string;
+  readonly seed?: string;
+  readonly duration?: string;
+  readonly db?: string;
+  readonly model?: string;
+  readonly 'max-position'?: string;
+  readonly 'order-size'?: string;
+  readonly depth?: string;
+  readonly 'stale-after'?: string;
+  readonly 'taker-fee-ppm'?: string;
+  readonly 'maker-fee-ppm'?: string;
+  readonly 'log-level'?: string;
+  readonly json?: boolean;
+}
+
+/** Validates flags and environment at start-up; the first mistake stops it with the field named. */
+export function paperConfig(flags: PaperFlags, env: NodeJS.ProcessEnv): PaperConfig {
+  const source = (flags.source ?? 'replay') as Source;
+  if (!SOURCES.includes(source)) throw new ConfigError('--source', `"${String(flags.source)}" is not one of ${SOURCES.join(', ')}`);
+  const input = flags.input ?? '';
+  if (source === 'replay') {
+    if (input === '') throw new ConfigError('--input', 'required with --source replay: a file of recorded Bybit frames');
+    if (!existsSync(input)) throw new ConfigError('--input', `file not found: ${input}`);
+    if (!statSync(input).isFile()) throw new ConfigError('--input', `not a file: ${input}`);
+  } else if (flags.input !== undefined) {
+    throw new ConfigError('--input', `only goes with --source replay, not --source ${source}`);
+  }
+  const speed = speedFlag(flags.speed ?? 'max');
+  const url = streamUrl(flags.url, flags.testnet);
+  const seed = intFlag('--seed', flags.seed ?? '1', 0, 2 ** 32 - 1);
+  const durationMs = flags.duration === undefined ? null : durationFlag('--duration', flags.duration);
+
+  const { text: dbText, target: db } = dbTarget(flags.db, env);
+
+  const modelDir = flags.model ?? DEFAULT_MODEL_DIR;
+  if (!existsSync(modelDir)) throw new ConfigError('--model', `model directory not found: ${modelDir}`);
+
+  const instrument = createInstrument(BTCUSDT_SPEC);
+  if (!instrument.ok) throw new Error(`built-in instrument is invalid: ${JSON.stringify(instrument.error)}`);
+  const maxPositionLots = lotsFlag(instrument.value, '--max-position', flags['max-position'] ?? '0.010');
+  const orderLots = lotsFlag(instrument.value, '--order-size', flags['order-size'] ?? '0.002');
+  if (orderLots > maxPositionLots) throw new ConfigError('--order-size', 'must not exceed --max-position');
+
+  const bookDepth = flags.depth === undefined ? (source === 'replay' ? null : 50) : intFlag('--depth', flags.depth, 1, 1000);
+  if (source === 'bybit' && ![1, 50, 200, 1000].includes(bookDepth ?? 0)) {
+    throw new ConfigError('--depth', `Bybit's linear order book comes at depth 1, 50, 200 or 1000, not ${bookDepth}`);
+  }
+  const staleAfter = staleAfterFlag(flags['stale-after']);
+  const fees: FeeSchedule = {
+    takerPpm: intFlag('--taker-fee-ppm', flags['taker-fee-ppm'] ?? '550', -10_000, 10_000),
+    makerPpm: intFlag('--maker-fee-ppm', flags['maker-fee-ppm'] ?? '200', -10_000, 10_000),
+  };
+  const level = flags['log-level'] ?? env.LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(level as LogLevel)) {
+    throw new ConfigError('--log-level', `"${level}" is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return {
+    source,
+    input,
+    speed,
+    url,
+    seed,
+    durationMs,
+    dbText,
+    db,
+    modelDir,
+    instrument: instrument.value,
+    maxPositionLots,
+    orderLots,
+    bookDepth,
+    staleAfter,
+    fees,
+    logLevel: level as LogLevel,
+    json: flags.json ?? false,
+  };
+}
+
+function lotsFlag(instrument: Instrument, field: string, text: string): Lots {
+  const lots = qtyToLots(instrument, text);
+  if (!lots.ok) throw new ConfigError(field, `"${text}" is not a quantity on the ${instrument.lotSize} grid (${lots.error.kind})`);
+  if (lots.value < instrument.minLots) throw new ConfigError(field, `"${text}" is below the minimum quantity ${instrument.minQty}`);
+  return lots.value;
+}
+
+/** Bybit v5 public linear streams (docs: WebSocket Stream > Connect). */
+export const BYBIT_MAINNET_URL = 'wss://stream.bybit.com/v5/public/linear';
+export const BYBIT_TESTNET_URL = 'wss://stream-testnet.bybit.com/v5/public/linear';
+
+/** The database target from `--db`, else `DATABASE_URL`, else the embedded default; a bad one names its source. */
+export function dbTarget(flag: string | undefined, env: NodeJS.ProcessEnv): { text: string; target: DbTarget } {
+  const field = flag !== undefined ? '--db' : env.DATABASE_URL !== undefined ? 'DATABASE_URL' : '--db';
+  const text = flag ?? env.DATABASE_URL ?? DEFAULT_DB;
+  const target = parseDbTarget(text);
+  if (!target.ok) throw new ConfigError(field, target.error);
+  return { text, target: target.value };
+}
+
+/** Bybit's public stream: `--url` as given (ws:// or wss://), else testnet or mainnet. */
+export function streamUrl(url: string | undefined, testnet: boolean | undefined): string {
+  if (url !== undefined && testnet === true) throw new ConfigError('--testnet', 'give --url or --testnet, not both');
+  const chosen = url ?? (testnet === true ? BYBIT_TESTNET_URL : BYBIT_MAINNET_URL);
+  if (!/^wss?:\/\/./.test(chosen)) throw new ConfigError('--url', `"${chosen}" is not a ws:// or wss:// URL`);
+  return chosen;
+}
+
+/** `--stale-after N`: push intervals without a book frame before a LIVE book is stale. */
+export function staleAfterFlag(text: string | undefined): number {
+  return text === undefined ? DEFAULT_STALE_INTERVALS : intFlag('--stale-after', text, 1, 100_000);
+}
+
+export function speedFlag(text: string): number | 'max' {
+  if (text === 'max') return 'max';
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError('--speed', `"${text}" is not a positive number or "max"`);
+  return n;
+}
+
+/** "90s", "15m", "1h", "500ms" or plain milliseconds. */
+export function durationFlag(field: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
+  if (m === null) throw new ConfigError(field, `"${text}" is not a duration like 90s, 15m or 1h`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  const ms = Math.round(Number(m[1]) * unit);
+  if (ms <= 0) throw new ConfigError(field, `"${text}" is not a positive duration`);
+  return ms;
+}
+
+export function intFlag(field: string, text: string, min: number, max: number): number {
+  if (!/^-?\d+$/.test(text)) throw new ConfigError(field, `"${text}" is not a whole number`);
+  const n = Number(text);
+  if (n < min || n > max) throw new ConfigError(field, `${n} is outside ${min}..${max}`);
+  return n;
+}

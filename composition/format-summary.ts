@@ -1,0 +1,24 @@
+import type { PaperResult } from './paper.ts';
+
+/** The one-screen end-of-run summary, for a person. */
+export function formatSummary(result: PaperResult): string {
+  const { summary: s, stored, runId, source } = result;
+  const { id: modelId, threshold } = result.model;
+  const c = s.counters;
+  const o = s.orders;
+  const p = s.position;
+  const seconds = s.elapsedMicros / 1e6;
+  const rate = seconds > 0 ? Math.round(c.frames / seconds) : 0;
+  const row = (label: string, text: string): string => `  ${label.padEnd(10)}${text}`;
+  return [
+    `Ladder paper run ${runId}`,
+    row('source', `${source} → simulated exchange, ${c.frames} frames in ${seconds.toFixed(2)} s (${rate} frames/s)`),
+    row('frames', `book ${c.bookFrames} (applied ${c.bookUpdates}), trades ${c.trades}, tickers ${c.tickers}, control ${c.control}, other topics ${c.ignored}, malformed ${c.malformed}`),
+    row('integrity', `sequence gaps ${c.gaps}, crossed books ${c.crossed}`),
+    row('model', `${modelId}: ${c.predictions} predictions, ${c.signals} signals at confidence >= ${threshold}, ${c.invalidPredictions} refused`),
+    row('orders', `${o.orders} sent, ${o.fills} fills, ${o.rejected} rejected, ${o.canceled} canceled, ${s.openOrders} open`),
+    row('position', `${p.qty} BTC${p.avgEntry === null ? '' : ` @ ${p.avgEntry}`}${p.mark === null ? '' : `, mark ${p.mark}`}`),
+    row('PnL USDT', `realized ${p.realizedPnl}, unrealized ${p.unrealizedPnl}, fees ${p.fees}, net ${p.netPnl}`),
+    row('stored', `signals ${stored.signals}, orders ${stored.orders}, fills ${stored.fills} (write errors ${s.store.writeErrors})`),
+  ].join('\n');
+}

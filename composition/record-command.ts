@@ -1,0 +1,103 @@
+import { parseArgs } from 'node:util';
+import { bybitSyncConfig, MarketData } from '../application/market-data.ts';
+import { SystemClock } from '../adapters/clock/system-clock.ts';
+import { createPinoLogger } from '../adapters/log/pino-logger.ts';
+import { BybitLiveFeed } from '../adapters/bybit/live-feed.ts';
+import { FrameRecorder } from '../adapters/recorder/frame-recorder.ts';
+import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
+import { ConfigError, durationFlag, intFlag, staleAfterFlag, streamUrl } from './config.ts';
+import { resolveInstrument } from './instruments.ts';
+
+export const RECORD_HELP = `ladder record — record Bybit's public order book and trades, every frame exactly as received
+
+Flags:
+  --out FILE          where to write; FILE.gz writes gzip. Lines are "<receive µs> <frame text>"
+  --symbol S          linear perpetual to record (default BTCUSDT)
+  --stale-after N     the book is stale after N push intervals without a book frame (default 10)
+  --depth N           order-book depth: 1, 50, 200 or 1000 (default 50)
+  --duration D        stop after D (90s, 15m, 1h); default: until Ctrl-C
+  --rotate-mb N       start a new file every N MB written
+  --rotate-hourly     start a new file every hour
+  --testnet | --url U Bybit's testnet, or another v5 public linear stream
+  --progress S        seconds between progress lines on standard error (default 5)
+
+Ctrl-C (SIGINT) or SIGTERM stops it after writing everything received. Replay with "ladder replay".`;
+
+/** `ladder record --out FILE[.gz] …` */
+export async function recordCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      out: { type: 'string' },
+      symbol: { type: 'string' },
+      depth: { type: 'string' },
+      'stale-after': { type: 'string' },
+      duration: { type: 'string' },
+      'rotate-mb': { type: 'string' },
+      'rotate-hourly': { type: 'boolean' },
+      testnet: { type: 'boolean' },
+      url: { type: 'string' },
+      progress: { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    console.log(RECORD_HELP);
+    return 0;
+  }
+  if (values.out === undefined) throw new ConfigError('--out', 'required: the file to record to');
+  const symbol = values.symbol ?? 'BTCUSDT';
+  const instrument = resolveInstrument({ symbol, category: 'linear' });
+  const depth = intFlag('--depth', values.depth ?? '50', 1, 1000);
+  const durationMs = values.duration === undefined ? null : durationFlag('--duration', values.duration);
+  const rotateMb = values['rotate-mb'] === undefined ? null : intFlag('--rotate-mb', values['rotate-mb'], 1, 1_000_000);
+  const progressSeconds = intFlag('--progress', values.progress ?? '5', 1, 3600);
+  const url = streamUrl(values.url, values.testnet);
+
+  const clock = new SystemClock();
+  const logger = createPinoLogger({ level: (values['log-level'] ?? 'warn') as 'warn' });
+  const feed = BybitLiveFeed.create({ url, symbol, depth, clock, logger, decoder: scanningDecoder(instrument) });
+  if (!feed.ok) throw new ConfigError(`--${feed.error.field}`, feed.error.reason);
+  let recorder: FrameRecorder;
+  try {
+    recorder = await FrameRecorder.open({
+      path: values.out,
+      clock,
+      ...(rotateMb === null && values['rotate-hourly'] !== true
+        ? {}
+        : { rotate: { ...(rotateMb === null ? {} : { maxBytes: rotateMb * 1_000_000 }), everyHour: values['rotate-hourly'] === true } }),
+    });
+  } catch (error) {
+    throw new ConfigError('--out', (error as Error).message);
+  }
+  // Every text the socket delivers is written before it is parsed: what was received is what is kept.
+  feed.value.onRawFrame((text, recvTime) => recorder.write(text, recvTime));
+  const market = new MarketData({ instrument, bookDepth: depth, sync: bybitSyncConfig(depth, staleAfterFlag(values['stale-after'])) }, feed.value, logger);
+
+  const stop = (): void => void feed.value.close();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const timer = durationMs === null ? null : setTimeout(stop, durationMs);
+  const progress = setInterval(() => console.error(progressLine(recorder, market)), progressSeconds * 1000);
+  try {
+    for await (const event of feed.value.events()) market.process(event);
+  } catch (error) {
+    throw new ConfigError('--url', `Bybit's market data cannot be reached at ${url}: ${(error as Error).message}`);
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+    clearInterval(progress);
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    await recorder.close();
+  }
+  console.error(progressLine(recorder, market));
+  console.log(JSON.stringify({ recorded: { ...recorder.stats, paths: recorder.paths, gaps: market.counters.gaps, resyncs: market.counters.resyncs } }));
+  return 0;
+}
+
+function progressLine(recorder: FrameRecorder, market: MarketData): string {
+  const s = recorder.stats;
+  const c = market.counters;
+  return `recording: ${s.frames} frames, ${(s.bytes / 1e6).toFixed(1)} MB, ${c.gaps} gaps, ${c.resyncs} resyncs, book ${market.state}`;
+}

@@ -1,0 +1,127 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { MarketData, bybitSyncConfig } from '../application/market-data.ts';
+import { replayBook, type TopOfBook } from '../application/replay-book.ts';
+import { silentLogger } from '../application/ports/logger.ts';
+import { lotsToQty, ticksToPrice, type Instrument } from '../domain/values/instrument.ts';
+import { SystemClock } from '../adapters/clock/system-clock.ts';
+import { createPinoLogger } from '../adapters/log/pino-logger.ts';
+import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
+import { readFrameLines } from '../adapters/replay/frame-reader.ts';
+import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
+import { ConfigError, intFlag, speedFlag, staleAfterFlag } from './config.ts';
+import { resolveInstrument } from './instruments.ts';
+
+export const REPLAY_HELP = `ladder replay — run recorded frames through the parser, the book and its integrity checks
+
+Flags:
+  --input FILE        recorder lines ("<µs> <frame>"), bare frame lines, or a Bybit dump (.data; gzip or zip)
+  --emit top|none     one JSON line per book frame applied with the touch and the book state (default top)
+  --speed N|max       pace at N x the recorded speed, or as fast as possible (default max)
+  --stale-after N     the book is stale after N push intervals without a book frame (default 10)
+  --depth N           keep the best N levels a side; default: the depth in the topic name
+  --symbol S          the instrument; default: the symbol of the first book frame
+  --category C        linear (default) or spot, for the instrument's grid
+  --tick-size X       price step, for a symbol without a known grid
+  --lot-size X        quantity step, likewise
+  --log-level L       logs on standard error (default warn)
+
+The last line is {"summary":{…}} with frames, book frames, trades, gaps, resyncs, malformed and crossed.`;
+
+/** `ladder replay --input FILE [--emit top|none] …` */
+export async function replayCommand(args: string[], out: (text: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      input: { type: 'string' },
+      emit: { type: 'string' },
+      speed: { type: 'string' },
+      depth: { type: 'string' },
+      'stale-after': { type: 'string' },
+      symbol: { type: 'string' },
+      category: { type: 'string' },
+      'tick-size': { type: 'string' },
+      'lot-size': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    out(REPLAY_HELP);
+    return 0;
+  }
+  const input = values.input;
+  if (input === undefined) throw new ConfigError('--input', 'required: a file of recorded frames');
+  if (!existsSync(input)) throw new ConfigError('--input', `file not found: ${input}`);
+  const emit = values.emit ?? 'top';
+  if (emit !== 'top' && emit !== 'none') throw new ConfigError('--emit', `"${emit}" is not top or none`);
+  const category = values.category ?? 'linear';
+  if (category !== 'linear' && category !== 'spot') throw new ConfigError('--category', `"${category}" is not linear or spot`);
+  const speed = speedFlag(values.speed ?? 'max');
+  const clock = new SystemClock();
+
+  const first = await firstBookTopic(input);
+  const symbol = values.symbol ?? first?.symbol;
+  if (symbol === undefined) throw new ConfigError('--symbol', `${input} holds no order-book frame to take the symbol from; pass --symbol`);
+  const instrument = resolveInstrument({ symbol, category: category, tickSize: values['tick-size'], lotSize: values['lot-size'] });
+  const depth = values.depth === undefined ? (first?.depth ?? null) : intFlag('--depth', values.depth, 1, 10_000);
+
+  const logLevel = values['log-level'] ?? 'warn';
+  const logger = logLevel === 'silent' ? silentLogger : createPinoLogger({ level: logLevel as 'warn' });
+  const feed = new FileReplayFeed(input, clock, { speed, decoder: scanningDecoder(instrument) });
+  const market = new MarketData({ instrument, bookDepth: depth, sync: bybitSyncConfig(depth, staleAfterFlag(values['stale-after'])) }, feed, logger);
+  const lines = new LineBuffer(out);
+  const counters = await replayBook(feed, market, emit === 'top' ? (top) => lines.push(formatTop(instrument, top)) : null);
+  lines.flush();
+  const { frames, bookFrames, trades, gaps, resyncs, malformed, crossed, stalePeriods } = counters;
+  out(JSON.stringify({ summary: { frames, bookFrames, bookUpdates: counters.bookUpdates, trades, gaps, resyncs, malformed, crossed, stalePeriods, state: market.state } }));
+  return 0;
+}
+
+function formatTop(instrument: Instrument, t: TopOfBook): string {
+  const bid = t.bid === null ? null : ticksToPrice(instrument, t.bid);
+  const ask = t.ask === null ? null : ticksToPrice(instrument, t.ask);
+  return JSON.stringify({
+    seq: t.seq,
+    u: t.u,
+    ts: t.ts / 1000,
+    bid,
+    bidQty: lotsToQty(instrument, t.bidQty),
+    ask,
+    askQty: lotsToQty(instrument, t.askQty),
+    levels: [t.bidLevels, t.askLevels],
+    state: t.state,
+  });
+}
+
+/** Gathers output lines and writes them in blocks: a write per frame would dominate the replay. */
+class LineBuffer {
+  private lines: string[] = [];
+  constructor(private readonly out: (text: string) => void) {}
+  push(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length >= 1024) this.flush();
+  }
+  flush(): void {
+    if (this.lines.length > 0) this.out(this.lines.join('\n'));
+    this.lines = [];
+  }
+}
+
+/** The symbol and depth of the first order-book topic in the file (`orderbook.500.XRPUSDT`), if any. */
+async function firstBookTopic(path: string): Promise<{ symbol: string; depth: number | null } | null> {
+  try {
+    for await (const line of readFrameLines(path)) {
+      const at = line.text.indexOf('"topic":"orderbook.');
+      if (at < 0) continue;
+      const topic = line.text.slice(at + 9, line.text.indexOf('"', at + 9));
+      const [, depth, symbol] = topic.split('.');
+      if (symbol === undefined) continue;
+      const n = Number(depth);
+      return { symbol, depth: Number.isSafeInteger(n) && n > 0 ? n : null };
+    }
+  } catch (error) {
+    throw new ConfigError('--input', (error as Error).message);
+  }
+  return null;
+}

@@ -1,0 +1,69 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+// Each case starts the command in a process of its own (tsx, onnxruntime, PGlite): allow for a busy machine.
+const SLOW = { timeout: 120_000 };
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const sample = join(root, 'test/fixtures/btcusdt-sample.jsonl');
+const run = promisify(execFile);
+
+/** Runs the `ladder` command as a user would; resolves with the exit code and both streams. */
+async function ladder(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(root, 'bin/ladder.js'), ...args], { cwd: root, env: { ...process.env, DATABASE_URL: '' } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('the ladder command', () => {
+  it('runs app:paper on the sample and stores what it reports', SLOW, async () => {
+    const { code, stdout } = await ladder('paper', '--source', 'replay', '--input', sample, '--db', 'pglite:memory', '--json', '--log-level', 'warn');
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    const lines = readFileSync(sample, 'utf8').trim().split('\n').length;
+    expect(summary.counters).toMatchObject({ frames: lines, bookFrames: 1500, bookUpdates: 1500, malformed: 0, gaps: 0 });
+    expect(summary.counters.signals).toBeGreaterThan(0);
+    expect(summary.orders.orders).toBeGreaterThan(0);
+    expect(summary.stored).toEqual({ signals: summary.counters.signals, orders: summary.orders.orders, fills: summary.orders.fills });
+  });
+
+  it('stops with a message naming --input when the file is missing', SLOW, async () => {
+    const { code, stderr } = await ladder('paper', '--input', 'no/such/file.jsonl');
+    expect(code).toBe(2);
+    expect(stderr).toContain('--input: file not found: no/such/file.jsonl');
+  });
+
+  it('stops with a message naming --db when the target is bad', SLOW, async () => {
+    const { code, stderr } = await ladder('paper', '--input', sample, '--db', 'mysql://localhost/x');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^ladder: --db: /m);
+  });
+
+  it('stops with a message naming --db when the server cannot be reached', SLOW, async () => {
+    const { code, stderr } = await ladder('paper', '--input', sample, '--db', 'postgres://postgres@127.0.0.1:1/none');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--db: cannot open/);
+  });
+
+  it('prints help', SLOW, async () => {
+    const { code, stdout } = await ladder('--help');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Commands:');
+    const paper = await ladder('paper', '--help');
+    expect(paper.stdout).toContain('--input FILE');
+  });
+
+  it('refuses an unknown flag with its name', SLOW, async () => {
+    const { code, stderr } = await ladder('paper', '--inptu', sample);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--inptu');
+  });
+});
