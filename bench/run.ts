@@ -1,0 +1,51 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { BTCUSDT_SPEC, createInstrument } from '../domain/values/instrument.ts';
+import { unwrap } from '../domain/result.ts';
+import { benchBook } from './book-bench.ts';
+import { benchLoop } from './loop-bench.ts';
+import { benchReplay } from './replay-bench.ts';
+import { benchSynthetic } from './synthetic-bench.ts';
+import { benchHht } from './hht-bench.ts';
+
+type Figures = Record<string, { value: number; unit: string }>;
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const capture = `${root}../shared/data/bybit/linear-BTCUSDT-orderbook200-trades-tickers.jsonl`;
+const sample = `${root}test/fixtures/btcusdt-sample.jsonl`;
+const instrument = unwrap(createInstrument(BTCUSDT_SPEC));
+const figures: Figures = {};
+const round = (n: number, digits = 0): number => Number(n.toFixed(digits));
+
+if (existsSync(capture)) {
+  const text = readFileSync(capture, 'utf8');
+  const book = benchBook(text);
+  console.log(`book: ${book.frames} book frames of the Bybit capture: JSON path ${round(book.bookFramesPerSec)} frames/s, scanner path ${round(book.scannerFramesPerSec)} frames/s (${round(book.levelUpdatesPerSec)} level updates/s), JSON.parse alone ${round(book.jsonParsePerSec)} frames/s`);
+  figures.book_frames_per_sec = { value: round(book.bookFramesPerSec), unit: 'frames/s' };
+  figures.json_parse_per_sec = { value: round(book.jsonParsePerSec), unit: 'frames/s' };
+  figures.scanner_frames_per_sec = { value: round(book.scannerFramesPerSec), unit: 'frames/s' };
+  figures.scanner_to_json_parse = { value: round(book.scannerToJsonParse, 2), unit: '×' };
+  const replay = benchReplay(text, instrument);
+  console.log(`replay: text → decoder → book + integrity (LIVE) → best bid/ask: ${round(replay.framesPerSec)} frames/s, ${round(replay.levelUpdatesPerSec)} level updates/s; JSON.parse alone ${round(replay.jsonParsePerSec)} frames/s (${round(replay.framesPerSec / replay.jsonParsePerSec, 2)}×)`);
+  figures.replay_frames_per_sec = { value: round(replay.framesPerSec), unit: 'frames/s' };
+  figures.replay_level_updates_per_sec = { value: round(replay.levelUpdatesPerSec), unit: 'levels/s' };
+  figures.replay_to_json_parse = { value: round(replay.framesPerSec / replay.jsonParsePerSec, 2), unit: '×' };
+} else {
+  console.log(`book and replay: skipped, ${capture} is absent (the shared captures sit beside the repository)`);
+}
+
+const synthetic = benchSynthetic();
+console.log(`synthetic market: ${round(synthetic.framesPerSec)} frames/s generated (${round(synthetic.bookFramesPerSec)} of them book frames)`);
+figures.synthetic_frames_per_sec = { value: round(synthetic.framesPerSec), unit: 'frames/s' };
+
+const hht = benchHht();
+console.log(`HHT: EMD + Hilbert features of a 1,024-sample mid window: ${round(hht.medianMs, 3)} ms median, ${round(hht.p99Ms, 3)} ms p99 (goal ≤ 2 ms)`);
+figures.hht_window_1024_median_ms = { value: round(hht.medianMs, 3), unit: 'ms' };
+figures.hht_window_1024_p99_ms = { value: round(hht.p99Ms, 3), unit: 'ms' };
+
+const loop = await benchLoop(sample, `${root}models/baseline`, instrument);
+console.log(`loop: sample through book, features, ONNX model, risk, simulated fills and writer: ${round(loop.framesPerSec)} frames/s, ${round(loop.meanMicrosPerFrame, 1)} µs a frame`);
+figures.paper_loop_frames_per_sec = { value: round(loop.framesPerSec), unit: 'frames/s' };
+figures.paper_loop_mean_us_per_frame = { value: round(loop.meanMicrosPerFrame, 1), unit: 'µs' };
+
+console.log(JSON.stringify(figures));
