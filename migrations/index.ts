@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.ts';
+import * as featureVectors from './0002-feature-vectors.ts';
 
 /** Every migration, by name; kysely applies them in name order, so names start with a sequence number. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-feature-vectors': featureVectors,
 };

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type {
+  FeatureVectorRecord,
   FillRecord,
   OrderRecord,
   RowCounts,
@@ -11,6 +12,7 @@ import type {
   TradingStore,
 } from '../../application/ports/trading-store.ts';
 import type { Order } from '../../domain/trading/order.ts';
+import { featureVectorFromRow, featureVectorToRow } from './feature-vector-rows.ts';
 import { createMigrator } from './migrate.ts';
 import {
   exactInteger,
@@ -30,6 +32,7 @@ const MAX_PARAMETERS = 65_535;
 const SIGNAL_COLUMNS = 10;
 const ORDER_COLUMNS = 14;
 const FILL_COLUMNS = 11;
+const FEATURE_VECTOR_COLUMNS = 5;
 
 export interface KyselyStoreOptions {
   /** Postgres schema holding the tables; the connection's default (`public`) when absent. */
@@ -94,6 +97,9 @@ export class KyselyStore implements TradingStore {
         for (const part of chunks(batch.fills, FILL_COLUMNS)) {
           await trx.insertInto('fills').values(part.map(fillToRow)).execute();
         }
+        for (const part of chunks(batch.featureVectors, FEATURE_VECTOR_COLUMNS)) {
+          await trx.insertInto('feature_vectors').values(part.map(featureVectorToRow)).execute();
+        }
       }),
     );
   }
@@ -156,17 +162,35 @@ export class KyselyStore implements TradingStore {
     });
   }
 
+  readFeatureVectors(runId: string): Promise<readonly FeatureVectorRecord[]> {
+    return this.#run('readFeatureVectors', async () => {
+      const rows = await this.#db
+        .selectFrom('feature_vectors')
+        .selectAll()
+        .where('run_id', '=', runId)
+        .orderBy('seq')
+        .execute();
+      return rows.map(featureVectorFromRow);
+    });
+  }
+
   rowCounts(runId: string): Promise<RowCounts> {
     return this.#run('rowCounts', async () => {
-      const count = (table: 'signals' | 'orders' | 'fills') =>
+      const count = (table: 'signals' | 'orders' | 'fills' | 'feature_vectors') =>
         this.#db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).where('run_id', '=', runId);
       const row = await this.#db
-        .selectNoFrom([count('signals').as('signals'), count('orders').as('orders'), count('fills').as('fills')])
+        .selectNoFrom([
+          count('signals').as('signals'),
+          count('orders').as('orders'),
+          count('fills').as('fills'),
+          count('feature_vectors').as('feature_vectors'),
+        ])
         .executeTakeFirstOrThrow();
       return {
         signals: exactInteger(String(row.signals), 'count(signals)'),
         orders: exactInteger(String(row.orders), 'count(orders)'),
         fills: exactInteger(String(row.fills), 'count(fills)'),
+        featureVectors: exactInteger(String(row.feature_vectors), 'count(feature_vectors)'),
       };
     });
   }

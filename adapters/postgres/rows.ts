@@ -20,7 +20,7 @@ const nullableInteger = (text: string | null, column: string): number | null =>
   text === null ? null : exactInteger(text, column);
 
 /** Throws for a value that a bigint or integer column would round or reject. */
-function assertInteger(value: number, field: string): number {
+export function assertInteger(value: number, field: string): number {
   if (!Number.isSafeInteger(value)) throw new RangeError(`${field} = ${value} is not a safe integer`);
   return value;
 }

@@ -5,16 +5,19 @@ import type { Order } from '../../domain/trading/order.ts';
 import type { Side } from '../../domain/trading/side.ts';
 
 /**
- * Kysely's view of the tables of `migrations/0001-initial.ts`.
+ * Kysely's view of the tables of `migrations/0001-initial.ts` and `0002-feature-vectors.ts`.
  *
  * `bigint` columns are written from numbers and read as decimal text on both engines (the
  * connections are configured so), then converted with a check that the value is exact.
- * `jsonb` columns are written as JSON text and read parsed.
+ * `jsonb` columns are written as JSON text and read parsed. `double precision[]` columns are
+ * written as array literal text (see `float8ArrayLiteral` in rows.ts: the drivers' own array
+ * serialisers turn -0 into 0) and read as arrays of numbers, which both engines parse exactly.
  */
 type Int8 = ColumnType<string, number, number>;
 type NullableInt8 = ColumnType<string | null, number | null, number | null>;
 type Json = ColumnType<unknown, string, string>;
 type NullableJson = ColumnType<unknown, string | null, string | null>;
+type Float8Array = ColumnType<unknown, string, string>;
 
 export interface RunsTable {
   id: string;
@@ -78,9 +81,18 @@ export interface FillsTable {
   arrival_mid_ticks: NullableInt8;
 }
 
+export interface FeatureVectorsTable {
+  run_id: string;
+  seq: Int8;
+  ts_us: Int8;
+  schema_id: string;
+  values: Float8Array;
+}
+
 export interface Database {
   runs: RunsTable;
   signals: SignalsTable;
   orders: OrdersTable;
   fills: FillsTable;
+  feature_vectors: FeatureVectorsTable;
 }

@@ -9,7 +9,7 @@ import { createMigrator } from '../../adapters/postgres/migrate.ts';
 import type { Database } from '../../adapters/postgres/schema.ts';
 import { unwrap } from '../../domain/result.ts';
 import type {
-  FillRecord, OrderRecord, RunRecord, SignalRecord, StoreBatch, TradingStore,
+  FeatureVectorRecord, FillRecord, OrderRecord, RunRecord, SignalRecord, StoreBatch, TradingStore,
 } from '../../application/ports/trading-store.ts';
 import type { Order } from '../../domain/trading/order.ts';
 import { BTCUSDT_SPEC } from '../../domain/values/instrument.ts';
@@ -48,7 +48,19 @@ const fill = (runId: string, tradeId: string, orderId: string, fee: number): Fil
 });
 
 const ordersOf = (runId: string, ...list: Order[]): OrderRecord[] => list.map((o) => ({ runId, order: o }));
-const batch = (parts: Partial<StoreBatch>): StoreBatch => ({ signals: [], orders: [], fills: [], ...parts });
+const vector = (runId: string, seq: number, values: readonly number[], schemaId = 'fs-0123456789abcdef'): FeatureVectorRecord => ({
+  runId, seq, vector: { schemaId, ts: micros(T0 + seq * 20_000), values: Float64Array.from(values) },
+});
+
+/** Awkward doubles: no short decimal, the smallest subnormal, the largest double, -0, 2^53 and beyond. */
+const AWKWARD = [0.1, -1e-300, 1 / 3, 2 ** 53, 2 ** 53 + 2, -0, 0, 5e-324, -Number.MAX_VALUE, 0.1 + 0.2, Math.PI, -2.5e-8];
+
+/** A record with its values as their 64-bit patterns, so that -0 and 0 (or two NaNs) compare apart. */
+const bitsOf = ({ runId, seq, vector: v }: FeatureVectorRecord) => ({
+  runId, seq, schemaId: v.schemaId, ts: v.ts, bits: [...new BigUint64Array(Float64Array.from(v.values).buffer)],
+});
+
+const batch = (parts: Partial<StoreBatch>): StoreBatch => ({ signals: [], orders: [], fills: [], featureVectors: [], ...parts });
 const freshSchema = (): string => `ladder_test_${randomBytes(6).toString('hex')}`;
 
 /** How the suite reaches one engine: a store or a bare Kysely in a given schema. */
@@ -80,30 +92,56 @@ function defineStoreSuite(engine: () => Engine): void {
     for (const schema of schemas) await engine().dropSchema(schema);
   });
 
-  it('applies 0001 once; a second migrate applies nothing', async () => {
+  it('applies 0001 and 0002 once; a second migrate applies nothing', async () => {
     const fresh = await open();
-    expect(await fresh.migrate()).toEqual(['0001-initial']);
+    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors']);
     expect(await fresh.migrate()).toEqual([]);
   });
 
-  it('rolls 0001 back through the Migrator and migrates again', async () => {
+  it('rolls 0002 and then 0001 back through the Migrator and migrates again', async () => {
     const schema = freshSchema();
     const fresh = await open(schema);
     await fresh.migrate();
     const db = await engine().openKysely();
+    const tablesLeft = async (): Promise<string[]> => {
+      const rows = await sql<{ table_name: string }>`select table_name from information_schema.tables
+        where table_schema = ${schema} and table_name in ('runs', 'signals', 'orders', 'fills', 'feature_vectors')
+        order by table_name`.execute(db);
+      return rows.rows.map((r) => r.table_name);
+    };
     try {
-      const down = await createMigrator(db, schema).migrateDown();
-      expect(down.error).toBeUndefined();
-      expect(down.results).toEqual([{ migrationName: '0001-initial', direction: 'Down', status: 'Success' }]);
-      const tables = await sql<{ n: string }>`select count(*) as n from information_schema.tables
-        where table_schema = ${schema} and table_name in ('runs', 'signals', 'orders', 'fills')`.execute(db);
-      expect(tables.rows).toEqual([{ n: '0' }]);
+      const migrator = createMigrator(db, schema);
+      const down2 = await migrator.migrateDown();
+      expect(down2.error).toBeUndefined();
+      expect(down2.results).toEqual([{ migrationName: '0002-feature-vectors', direction: 'Down', status: 'Success' }]);
+      expect(await tablesLeft()).toEqual(['fills', 'orders', 'runs', 'signals']);
+      const down1 = await migrator.migrateDown();
+      expect(down1.error).toBeUndefined();
+      expect(down1.results).toEqual([{ migrationName: '0001-initial', direction: 'Down', status: 'Success' }]);
+      expect(await tablesLeft()).toEqual([]);
     } finally {
       await db.destroy();
     }
-    expect(await fresh.migrate()).toEqual(['0001-initial']);
+    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors']);
     await fresh.startRun(run('after-redo'));
-    expect(await fresh.readRun('after-redo')).not.toBeNull();
+    await fresh.write(batch({ featureVectors: [vector('after-redo', 1, [0.5])] }));
+    expect((await fresh.readFeatureVectors('after-redo')).map(bitsOf)).toEqual([vector('after-redo', 1, [0.5])].map(bitsOf));
+  });
+
+  it('applies 0002 to a schema at 0001 that already holds runs', async () => {
+    const schema = freshSchema();
+    const fresh = await open(schema);
+    const db = await engine().openKysely();
+    try {
+      const up1 = await createMigrator(db, schema).migrateTo('0001-initial');
+      expect(up1.error).toBeUndefined();
+    } finally {
+      await db.destroy();
+    }
+    await fresh.startRun(run('before-0002'));
+    expect(await fresh.migrate()).toEqual(['0002-feature-vectors']);
+    await fresh.write(batch({ featureVectors: [vector('before-0002', 1, [1, 2])] }));
+    expect(await fresh.rowCounts('before-0002')).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 1 });
   });
 
   it('reads back exactly what was written: runs, signals, upserted orders, fills, extreme integers', async () => {
@@ -128,7 +166,51 @@ function defineStoreSuite(engine: () => Engine): void {
     expect(await store.readSignals(id)).toEqual(signals);
     expect(await store.readOrders(id)).toEqual([aFilled, bCanceled]);
     expect(await store.readFills(id)).toEqual(fills);
-    expect(await store.rowCounts(id)).toEqual({ signals: 3, orders: 2, fills: 3 });
+    expect(await store.rowCounts(id)).toEqual({ signals: 3, orders: 2, fills: 3, featureVectors: 0 });
+  });
+
+  it('reads back feature vectors bit for bit, in seq order, with their schema id and venue time', async () => {
+    const id = 'run-vectors';
+    await store.startRun(run(id));
+    const vectors = [
+      vector(id, 1, AWKWARD),
+      vector(id, 2, [...AWKWARD].reverse(), 'fs-fedcba9876543210'),
+      vector(id, 3, [-0]),
+      vector(id, 4, Array.from({ length: 64 }, (_, i) => (i - 32) / 7)),
+    ];
+    // Written out of order and across two batches, the second in the same transaction as a signal.
+    await store.write(batch({ featureVectors: [vectors[2], vectors[0]] }));
+    await store.write(batch({ signals: [signal(id, 1, 0.25)], featureVectors: [vectors[3], vectors[1]] }));
+
+    const back = await store.readFeatureVectors(id);
+    expect(back.map(bitsOf)).toEqual(vectors.map(bitsOf));
+    expect(back.every((r) => r.vector.values instanceof Float64Array)).toBe(true);
+    expect(Object.is(back[2].vector.values[0], -0)).toBe(true);
+    expect(await store.rowCounts(id)).toEqual({ signals: 1, orders: 0, fills: 0, featureVectors: 4 });
+    expect(await store.readFeatureVectors('no-such-run')).toEqual([]);
+  });
+
+  it('refuses a feature vector holding NaN or an infinity, naming run, seq and index, and writes nothing of its batch', async () => {
+    const id = 'run-nonfinite';
+    await store.startRun(run(id));
+    for (const [bad, text] of [[Number.NaN, 'NaN'], [Number.POSITIVE_INFINITY, 'Infinity'], [Number.NEGATIVE_INFINITY, '-Infinity']] as const) {
+      const poisoned = batch({
+        signals: [signal(id, 1, 1)],
+        featureVectors: [vector(id, 1, [0.5, 1]), vector(id, 2, [0.5, 0.25, bad])],
+      });
+      await expect(store.write(poisoned)).rejects.toThrow(
+        new RegExp(`^write failed: feature vector of run "${id}" seq 2: value 2 is ${text}, not a finite number$`),
+      );
+    }
+    expect(await store.rowCounts(id)).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 0 });
+  });
+
+  it('refuses a repeated feature vector seq within a run, writing nothing of the batch', async () => {
+    const id = 'run-vector-dup';
+    await store.startRun(run(id));
+    await store.write(batch({ featureVectors: [vector(id, 1, [1])] }));
+    await expect(store.write(batch({ featureVectors: [vector(id, 2, [2]), vector(id, 1, [3])] }))).rejects.toThrow(/^write failed: .*duplicate key/);
+    expect((await store.readFeatureVectors(id)).map(bitsOf)).toEqual([vector(id, 1, [1])].map(bitsOf));
   });
 
   it('keeps an unfinished run with a null end and summary', async () => {
@@ -146,6 +228,7 @@ function defineStoreSuite(engine: () => Engine): void {
       signals: [signal(id, 1, 1)],
       orders: ordersOf(id, order('A', { status: 'canceled' }), order('C')),
       fills: [fill(id, 't-2', 'A', 10), fill(id, 't-2', 'A', 10)],
+      featureVectors: [vector(id, 1, [0.5])],
     });
     await expect(store.write(inBatch)).rejects.toThrow(/^write failed: .*duplicate key/);
     const againstStored = batch({ signals: [signal(id, 1, 1)], fills: [fill(id, 't-1', 'A', 10)] });
@@ -162,7 +245,7 @@ function defineStoreSuite(engine: () => Engine): void {
     await expect(store.write(batch({ signals: [signal(id, 1, 1)], fills: [tooBig] }))).rejects.toThrow(/^write failed: .*safe integer/);
     const fractional = batch({ orders: ordersOf(id, order('A', { qty: lots(1.5) })) });
     await expect(store.write(fractional)).rejects.toThrow(/^write failed: /);
-    expect(await store.rowCounts(id)).toEqual({ signals: 0, orders: 0, fills: 0 });
+    expect(await store.rowCounts(id)).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 0 });
   });
 
   it('rejects reading an int8 that a number cannot hold exactly', async () => {
@@ -189,8 +272,27 @@ function defineStoreSuite(engine: () => Engine): void {
     await store.write(batch({ signals }));
     const elapsed = performance.now() - started;
     console.info(`wrote 7000 signals in ${elapsed.toFixed(0)} ms`);
-    expect(await store.rowCounts(id)).toEqual({ signals: 7_000, orders: 0, fills: 0 });
+    expect(await store.rowCounts(id)).toEqual({ signals: 7_000, orders: 0, fills: 0, featureVectors: 0 });
     expect(await store.readSignals(id)).toEqual(signals);
+  });
+
+  it('writes more feature vectors than one statement can carry, in one transaction', async () => {
+    const id = 'run-many-vectors';
+    await store.startRun(run(id));
+    // 5 columns a vector: 14 000 rows are 70 000 parameters, over Postgres' 65 535.
+    const vectors = Array.from({ length: 14_000 }, (_, i) => vector(id, i + 1, [i / 7, -i / 3, 1e-300 * i, 0.1 * i]));
+    const started = performance.now();
+    await store.write(batch({ featureVectors: vectors }));
+    console.info(`wrote 14000 feature vectors in ${(performance.now() - started).toFixed(0)} ms`);
+    expect(await store.rowCounts(id)).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 14_000 });
+    expect((await store.readFeatureVectors(id)).map(bitsOf)).toEqual(vectors.map(bitsOf));
+
+    // A bad vector past the first statement undoes the statements before it.
+    const other = 'run-many-vectors-bad';
+    await store.startRun(run(other));
+    const poisoned = Array.from({ length: 14_000 }, (_, i) => vector(other, i + 1, [i === 13_999 ? Number.NaN : i]));
+    await expect(store.write(batch({ featureVectors: poisoned }))).rejects.toThrow(/seq 14000: value 0 is NaN/);
+    expect((await store.rowCounts(other)).featureVectors).toBe(0);
   });
 
   it('keeps concurrent batches apart: a failing one does not undo or absorb another', async () => {
@@ -207,8 +309,8 @@ function defineStoreSuite(engine: () => Engine): void {
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
     expect((await store.readSignals(id)).map((s) => s.seq)).toEqual([1, 2, 3]);
-    expect(await store.rowCounts(id)).toEqual({ signals: 3, orders: 0, fills: 3 });
-    expect(await other.rowCounts(id)).toEqual({ signals: 1, orders: 0, fills: 1 });
+    expect(await store.rowCounts(id)).toEqual({ signals: 3, orders: 0, fills: 3, featureVectors: 0 });
+    expect(await other.rowCounts(id)).toEqual({ signals: 1, orders: 0, fills: 1, featureVectors: 0 });
   });
 
   it('answers null, empty and zero for an unknown run, and refuses to finish it', async () => {
@@ -216,7 +318,8 @@ function defineStoreSuite(engine: () => Engine): void {
     expect(await store.readSignals('no-such-run')).toEqual([]);
     expect(await store.readOrders('no-such-run')).toEqual([]);
     expect(await store.readFills('no-such-run')).toEqual([]);
-    expect(await store.rowCounts('no-such-run')).toEqual({ signals: 0, orders: 0, fills: 0 });
+    expect(await store.readFeatureVectors('no-such-run')).toEqual([]);
+    expect(await store.rowCounts('no-such-run')).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 0 });
     await expect(store.finishRun('no-such-run', { endedAt: micros(T0), summary: {} })).rejects.toThrow(/^finishRun failed: no run/);
   });
 

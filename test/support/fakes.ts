@@ -2,6 +2,7 @@ import type { Logger } from '../../application/ports/logger.ts';
 import type { MarketDataFeed } from '../../application/ports/market-data-feed.ts';
 import type { ModelInfo, Prediction, SignalModel } from '../../application/ports/signal-model.ts';
 import type {
+  FeatureVectorRecord,
   FillRecord,
   RowCounts,
   RunEnd,
@@ -23,6 +24,7 @@ export class MemoryStore implements TradingStore {
   signals: SignalRecord[] = [];
   orders = new Map<string, Order>();
   fills: FillRecord[] = [];
+  featureVectors: FeatureVectorRecord[] = [];
   failNextWrites = 0;
   writes = 0;
 
@@ -42,6 +44,7 @@ export class MemoryStore implements TradingStore {
     this.signals.push(...batch.signals);
     for (const o of batch.orders) this.orders.set(`${o.runId}/${o.order.id}`, o.order);
     this.fills.push(...batch.fills);
+    this.featureVectors.push(...batch.featureVectors);
     return Promise.resolve();
   }
   finishRun(runId: string, end: RunEnd): Promise<void> {
@@ -61,8 +64,16 @@ export class MemoryStore implements TradingStore {
   readFills(runId: string): Promise<readonly FillRecord[]> {
     return Promise.resolve(this.fills.filter((f) => f.runId === runId));
   }
+  readFeatureVectors(runId: string): Promise<readonly FeatureVectorRecord[]> {
+    return Promise.resolve(this.featureVectors.filter((v) => v.runId === runId).sort((a, b) => a.seq - b.seq));
+  }
   async rowCounts(runId: string): Promise<RowCounts> {
-    return { signals: (await this.readSignals(runId)).length, orders: (await this.readOrders(runId)).length, fills: (await this.readFills(runId)).length };
+    return {
+      signals: (await this.readSignals(runId)).length,
+      orders: (await this.readOrders(runId)).length,
+      fills: (await this.readFills(runId)).length,
+      featureVectors: (await this.readFeatureVectors(runId)).length,
+    };
   }
   close(): Promise<void> {
     return Promise.resolve();
