@@ -11,6 +11,8 @@ export interface TradingCounters {
   invalidPredictions: number;
   /** Predictions whose confidence cleared the model's threshold. */
   signals: number;
+  /** Vectors computed (and stored) before the features' warm-up had passed: not shown to the model. */
+  coldVectors: number;
 }
 
 /** Money and sizes as exact decimal text; the mark is the last mid (a half-tick mid rounds down). */

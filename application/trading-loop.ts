@@ -1,5 +1,6 @@
 import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { BaselineFeatures } from '../domain/features/baseline-features.ts';
+import { FeatureEngine } from '../domain/features/engine.ts';
+import { describeSelectionError, selectFeatures } from '../domain/features/registry.ts';
 import type { SyncConfig } from '../domain/market/book-sync.ts';
 import type { MarketEvent } from '../domain/market/market-event.ts';
 import type { FrameHeader, OrderBook } from '../domain/market/order-book.ts';
@@ -46,10 +47,11 @@ const tracer = trace.getTracer('ladder');
  */
 export class TradingLoop {
   readonly market: MarketData;
-  readonly counters: TradingCounters = { predictions: 0, invalidPredictions: 0, signals: 0 };
-  private readonly features = new BaselineFeatures();
+  readonly counters: TradingCounters = { predictions: 0, invalidPredictions: 0, signals: 0, coldVectors: 0 };
+  private readonly features: FeatureEngine;
   private readonly orders: OrderFlow;
   private signalSeq = 0;
+  private vectorSeq = 0;
 
   constructor(
     private readonly config: TradingLoopConfig,
@@ -63,10 +65,16 @@ export class TradingLoop {
     const prefix = `L${config.runId.replace(/-/g, '').slice(0, 12)}`;
     this.orders = new OrderFlow(config.instrument, deps.venue, deps.writer, deps.logger, config.runId, prefix);
     const { model } = deps;
-    if (model.info.schemaId !== this.features.schema.id) {
+    // The model's manifest decides which features are computed, and in which order.
+    const selected = selectFeatures({ features: model.info.featureNames });
+    if (!selected.ok) throw new Error(`model ${model.info.id} reads a feature the engine cannot compute: ${describeSelectionError(selected.error)}`);
+    this.features = new FeatureEngine(config.instrument, selected.value);
+    const schema = this.features.schema;
+    if (model.info.schemaId !== schema.id) {
       throw new Error(
         `model ${model.info.id} expects feature schema ${model.info.schemaId} (${model.info.featureNames.join(', ')}), ` +
-          `the feature engine computes ${this.features.schema.id} (${this.features.schema.names.join(', ')})`,
+          `but the engine computes ${schema.id} (${schema.names.map((n, i) => `${n}@${schema.versions[i]}`).join(', ')}): ` +
+          'a feature definition has changed since the model was trained; retrain it on vectors of the current schema',
       );
     }
   }
@@ -113,7 +121,13 @@ export class TradingLoop {
       span?.setAttribute('ladder.book_state', step.transition.to);
     }
     if (event.kind === 'malformed') span?.setAttribute('ladder.malformed', event.reason);
+    for (const trade of step.trades) this.features.onTrade(trade);
     if (step.book !== null) await this.onLiveBook(step.book, span);
+  }
+
+  /** The schema of the vectors this loop computes and stores. */
+  get featureSchema(): FeatureEngine['schema'] {
+    return this.features.schema;
   }
 
   private async onLiveBook(frame: FrameHeader, span: Span | undefined): Promise<void> {
@@ -121,8 +135,14 @@ export class TradingLoop {
     this.deps.venue.observeBook?.(this.book, frame.ts);
     const vector = this.features.onBook(this.book, frame.ts);
     if (vector === null) return;
-
     const { model, writer } = this.deps;
+    writer.featureVector({ runId: this.config.runId, seq: ++this.vectorSeq, vector });
+    // A window still filling (after a start or a resync) is not the input the model was trained on.
+    if (!this.features.warm) {
+      this.counters.coldVectors++;
+      return;
+    }
+
     const prediction = await tracer.startActiveSpan('model.predict', async (s) => {
       try {
         return await model.predict(vector);

@@ -9,7 +9,6 @@ import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
 import { SimulatedVenue } from '../adapters/sim/sim-venue.ts';
 import { loadOnnxModel } from '../adapters/onnx/onnx-model.ts';
 import { SystemClock } from '../adapters/clock/system-clock.ts';
-import { BaselineFeatures } from '../domain/features/baseline-features.ts';
 import { BYBIT_LINEAR_FEES } from '../domain/trading/fees.ts';
 import type { MarketEvent } from '../domain/market/market-event.ts';
 import type { Instrument } from '../domain/values/instrument.ts';
@@ -21,7 +20,7 @@ class CountingStore implements TradingStore {
   migrate = () => Promise.resolve([] as string[]);
   startRun = () => Promise.resolve();
   write = (b: StoreBatch) => {
-    this.rows += b.signals.length + b.orders.length + b.fills.length;
+    this.rows += b.signals.length + b.orders.length + b.fills.length + b.featureVectors.length;
     return Promise.resolve();
   };
   finishRun = () => Promise.resolve();
@@ -29,7 +28,8 @@ class CountingStore implements TradingStore {
   readSignals = () => Promise.resolve([]);
   readOrders = () => Promise.resolve([]);
   readFills = () => Promise.resolve([]);
-  rowCounts = (): Promise<RowCounts> => Promise.resolve({ signals: 0, orders: 0, fills: 0 });
+  readFeatureVectors = () => Promise.resolve([]);
+  rowCounts = (): Promise<RowCounts> => Promise.resolve({ signals: 0, orders: 0, fills: 0, featureVectors: 0 });
   close = () => Promise.resolve();
 }
 
@@ -54,7 +54,7 @@ class LinesFeed implements MarketDataFeed {
  */
 export async function benchLoop(samplePath: string, modelDir: string, instrument: Instrument, minSeconds = 2): Promise<{ framesPerSec: number; meanMicrosPerFrame: number; predictions: number }> {
   const lines = readFileSync(samplePath, 'utf8').split('\n').filter((l) => l.length > 0);
-  const model = await loadOnnxModel(modelDir, { schemaId: new BaselineFeatures().schema.id });
+  const model = await loadOnnxModel(modelDir);
   let frames = 0;
   let predictions = 0;
   const started = performance.now();

@@ -8,7 +8,7 @@ import type { SignalModel } from '../application/ports/signal-model.ts';
 import type { TradingStore } from '../application/ports/trading-store.ts';
 import { TradingLoop } from '../application/trading-loop.ts';
 import { bybitSyncConfig } from '../application/market-data.ts';
-import { BaselineFeatures } from '../domain/features/baseline-features.ts';
+import { describeSelectionError, schemaForNames } from '../domain/features/registry.ts';
 import { SystemClock } from '../adapters/clock/system-clock.ts';
 import { loadOnnxModel } from '../adapters/onnx/onnx-model.ts';
 import { createStore } from '../adapters/postgres/connect.ts';
@@ -40,11 +40,24 @@ export const coreModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(TOKENS.Model)
     .toResolvedValue(async (config: PaperConfig) => {
+      let model;
       try {
-        return await loadOnnxModel(config.modelDir, { schemaId: new BaselineFeatures().schema.id });
+        model = await loadOnnxModel(config.modelDir);
       } catch (error) {
         throw new ConfigError('--model', (error as Error).message);
       }
+      // The manifest names the features; the registry must compute them at the versions trained on.
+      const { info } = model;
+      const schema = schemaForNames(info.featureNames);
+      if (!schema.ok) throw new ConfigError('--model', `model ${info.id} reads ${describeSelectionError(schema.error)}`);
+      if (schema.value.id !== info.schemaId) {
+        throw new ConfigError(
+          '--model',
+          `model ${info.id} was trained on feature schema ${info.schemaId}, but the engine computes ${schema.value.id} for its features ` +
+            `(${schema.value.names.map((n, i) => `${n}@${schema.value.versions[i]}`).join(', ')}); retrain it, or regenerate the baseline with "ladder model baseline"`,
+        );
+      }
+      return model;
     }, [TOKENS.Config])
     .inSingletonScope();
   bind(TOKENS.Loop)

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createSchema } from '../../domain/features/feature-vector.ts';
+import { schemaForNames } from '../../domain/features/registry.ts';
 import {
   buildLinearScorer,
   LINEAR_SCORER_CONFIDENCE,
@@ -9,14 +9,14 @@ import {
 import { formatManifest, MANIFEST_FILE, MODEL_FILE, type Manifest } from './manifest.ts';
 
 /**
- * The features the feature engine computes, in this order:
+ * The features the baseline reads from the feature engine, in this order:
  * - spread_ticks: best ask − best bid, in ticks;
- * - imbalance_l1: top-of-book imbalance (qb − qa) / (qb + qa), in [−1, 1];
+ * - depth_imbalance_1: top-of-book imbalance (qb − qa) / (qb + qa), in [−1, 1];
  * - wmid_offset_ticks: Stoikov's weighted mid minus the mid, in ticks;
  * - ofi_1s_norm: Cont–Kukanov–Stoikov order-flow imbalance over 1 s divided by the mean touch depth
  *   (qb + qa) / 2 over that window, dimensionless.
  */
-export const BASELINE_FEATURES = ['spread_ticks', 'imbalance_l1', 'wmid_offset_ticks', 'ofi_1s_norm'] as const;
+export const BASELINE_FEATURES = ['spread_ticks', 'depth_imbalance_1', 'wmid_offset_ticks', 'ofi_1s_norm'] as const;
 
 /**
  * A hand-set baseline, not a trained model: score (bps of mid over the horizon) =
@@ -31,19 +31,22 @@ export const BASELINE_THRESHOLD = 0.8;
 export const BASELINE_HORIZON_MS = 1000;
 export const BASELINE_MODEL_ID = 'baseline-linear-v1';
 
-/** The non-zero terms of the score, e.g. "0.5 * imbalance_l1 + 0.05 * ofi_1s_norm". */
+/** The non-zero terms of the score, e.g. "0.5 * depth_imbalance_1 + 0.05 * ofi_1s_norm". */
 function describeTerms(): string {
   return BASELINE_FEATURES.flatMap((name, i) => (BASELINE_WEIGHTS[i] === 0 ? [] : [`${BASELINE_WEIGHTS[i]} * ${name}`])).join(' + ');
 }
 
 export function baselineManifest(): Manifest {
+  const schema = schemaForNames(BASELINE_FEATURES);
+  if (!schema.ok) throw new Error(`the baseline's features are not in the registry: ${JSON.stringify(schema.error)}`);
   return {
     id: BASELINE_MODEL_ID,
     description:
       `Hand-set linear baseline, not trained: score = ${describeTerms()}; ` +
       `confidence = |tanh(score / ${BASELINE_CONFIDENCE_SCALE.toFixed(1)})|.`,
     featureNames: [...BASELINE_FEATURES],
-    schemaId: createSchema(BASELINE_FEATURES).id,
+    featureVersions: schema.value.versions,
+    schemaId: schema.value.id,
     horizonMs: BASELINE_HORIZON_MS,
     output: { kind: 'score', score: LINEAR_SCORER_SCORE, confidence: LINEAR_SCORER_CONFIDENCE },
     scoreMeaning: `expected mid move over the next ${BASELINE_HORIZON_MS} ms, bps (hand-set, not fitted)`,

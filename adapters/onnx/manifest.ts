@@ -52,7 +52,12 @@ export interface Manifest {
   readonly description: string;
   /** In model input order. */
   readonly featureNames: readonly string[];
-  /** Must equal `createSchema(featureNames).id`. */
+  /**
+   * The definition version of each feature the model was trained on, in `featureNames` order; 1 for
+   * every feature when absent. A feature whose definition has changed since gives another schema id.
+   */
+  readonly featureVersions?: readonly number[];
+  /** Must equal `createSchema(featureNames, featureVersions).id`. */
   readonly schemaId: string;
   readonly horizonMs: number;
   readonly output: ManifestOutput;
@@ -65,7 +70,7 @@ export interface Manifest {
 }
 
 const MANIFEST_KEYS = [
-  'id', 'description', 'featureNames', 'schemaId', 'horizonMs', 'output', 'scoreMeaning', 'threshold',
+  'id', 'description', 'featureNames', 'featureVersions', 'schemaId', 'horizonMs', 'output', 'scoreMeaning', 'threshold',
   'baseline', 'trainedOn',
 ] as const;
 const CLASS_LABELS = ['down', 'flat', 'up'] as const;
@@ -87,9 +92,11 @@ export function readManifest(text: string): Result<Manifest, ManifestError> {
   if (!description.ok) return description;
   const featureNames = readFeatureNames(json.featureNames);
   if (!featureNames.ok) return featureNames;
+  const featureVersions = json.featureVersions === undefined ? ok(undefined) : readFeatureVersions(json.featureVersions, featureNames.value.length);
+  if (!featureVersions.ok) return featureVersions;
   const schemaId = readString(json, 'schemaId', '', { nonEmpty: true });
   if (!schemaId.ok) return schemaId;
-  const computed = schemaIdOf(featureNames.value);
+  const computed = schemaIdOf(featureNames.value, featureVersions.value);
   if (!computed.ok) return computed;
   if (schemaId.value !== computed.value) {
     return err({ kind: 'ManifestSchemaIdMismatch', declared: schemaId.value, computed: computed.value });
@@ -109,6 +116,7 @@ export function readManifest(text: string): Result<Manifest, ManifestError> {
     id: id.value,
     description: description.value,
     featureNames: featureNames.value,
+    ...(featureVersions.value === undefined ? {} : { featureVersions: featureVersions.value }),
     schemaId: schemaId.value,
     horizonMs: horizonMs.value,
     output: output.value,
@@ -131,6 +139,7 @@ export function formatManifest(m: Manifest): string {
     id: m.id,
     description: m.description,
     featureNames: m.featureNames,
+    featureVersions: m.featureVersions,
     schemaId: m.schemaId,
     horizonMs: m.horizonMs,
     output,
@@ -159,10 +168,19 @@ function readFeatureNames(v: unknown): Result<string[], ManifestError> {
   return ok(names);
 }
 
+function readFeatureVersions(v: unknown, count: number): Result<number[], ManifestError> {
+  if (!Array.isArray(v) || v.length !== count) return bad('featureVersions', `must be an array of ${count} positive integers, one per feature name`);
+  for (let i = 0; i < v.length; i++) {
+    const version: unknown = v[i];
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) return bad(`featureVersions[${i}]`, 'must be a positive integer');
+  }
+  return ok(v as number[]);
+}
+
 /** The domain owns the rules for feature names (createSchema throws on a name it refuses). */
-function schemaIdOf(names: readonly string[]): Result<string, ManifestError> {
+function schemaIdOf(names: readonly string[], versions: readonly number[] | undefined): Result<string, ManifestError> {
   try {
-    return ok(createSchema(names).id);
+    return ok(createSchema(names, versions).id);
   } catch (e) {
     return bad('featureNames', `do not form a feature schema: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -7,6 +7,8 @@ import type { Micros } from '../values/units.ts';
 export interface FeatureSchema {
   readonly id: string;
   readonly names: readonly string[];
+  /** The definition version of each feature, in the order of `names`; a changed definition bumps it. */
+  readonly versions: readonly number[];
 }
 
 export interface FeatureVector {
@@ -51,16 +53,28 @@ function mulPrime(h0: number, h1: number, h2: number, h3: number): [number, numb
 
 /**
  * Feature names are identifiers (`ofi_1s_norm`): lower-case letters, digits and underscores, starting
- * with a letter. That keeps them safe as column names and makes the newline-joined text hashed for
- * the id unambiguous: no name can contain the separator.
+ * with a letter. That keeps them safe as column names and makes the text hashed for the id
+ * unambiguous: no name can contain the separators.
  */
 const FEATURE_NAME = /^[a-z][a-z0-9_]*$/;
 
-export function createSchema(names: readonly string[]): FeatureSchema {
+/**
+ * The schema of `names` in this order, each at its definition version (1 for every feature when
+ * `versions` is absent). The id hashes the lines `name@version`, so a model trained on a feature whose
+ * definition has since changed is refused as surely as one trained on other features or another order.
+ * Throws on a bad or repeated name, or a version that is not a positive integer.
+ */
+export function createSchema(names: readonly string[], versions?: readonly number[]): FeatureSchema {
   if (names.length === 0) throw new Error('a feature schema needs at least one feature');
   for (const name of names) {
     if (!FEATURE_NAME.test(name)) throw new Error(`feature name "${name}" must match ${String(FEATURE_NAME)}`);
   }
   if (new Set(names).size !== names.length) throw new Error(`duplicate feature name in ${names.join(',')}`);
-  return { id: `fs-${fnv1a64(names.join('\n'))}`, names: [...names] };
+  const vs = versions ?? names.map(() => 1);
+  if (vs.length !== names.length) throw new Error(`${names.length} feature names but ${vs.length} versions`);
+  vs.forEach((v, i) => {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`feature "${names[i]}" has version ${v}, not a positive integer`);
+  });
+  const text = names.map((name, i) => `${name}@${vs[i]}`).join('\n');
+  return { id: `fs-${fnv1a64(text)}`, names: [...names], versions: [...vs] };
 }

@@ -38,6 +38,14 @@ export class TimeWindowSums {
     this.evictBefore(ts - this.span);
   }
 
+  /**
+   * Moves the window's end to `now` without adding a pair: what fell out of it is evicted. Reading a
+   * window at a book event's time after trades pushed at their own times needs this.
+   */
+  advance(now: Micros): void {
+    this.evictBefore(now - this.span);
+  }
+
   /** Drops entries at or before `limit`. */
   private evictBefore(limit: number): void {
     const cap = this.times.length;

@@ -6,6 +6,13 @@ import type { BookFrame } from './market-event.ts';
 
 export { LevelBuffer, type BadLevel, type BookSide } from './book-side.ts';
 
+/** One side's levels from the touch outward; see `OrderBook.side`. */
+export interface LevelsView {
+  readonly count: number;
+  ticksAt(i: number): Ticks;
+  lotsAt(i: number): Lots;
+}
+
 /** The fields of a frame besides its symbol and levels. */
 export type FrameHeader = Pick<BookFrame, 'type' | 'u' | 'seq' | 'ts' | 'cts' | 'recvTime'>;
 
@@ -215,6 +222,15 @@ export class OrderBook {
   /** Both sides hold levels and the best bid is at or above the best ask. */
   isCrossed(): boolean {
     return this.bids.count > 0 && this.asks.count > 0 && this.bids.bestTicks() >= this.asks.bestTicks();
+  }
+
+  /**
+   * A read-only view of one side, best level first (`ticksAt(0)` is the touch), for code that walks many
+   * levels per event (the feature engine): no index check and no allocation per read. The caller keeps
+   * `0 <= i < count`; the view follows the book as it changes.
+   */
+  side(side: BookSide): LevelsView {
+    return this.levels(side);
   }
 
   /** Best bid plus best ask in ticks: twice the mid, an exact integer; null when a side is empty. */

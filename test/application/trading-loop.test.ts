@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { BatchedWriter } from '../../application/batched-writer.ts';
 import type { ModelInfo } from '../../application/ports/signal-model.ts';
 import { TradingLoop } from '../../application/trading-loop.ts';
-import { BaselineFeatures, BASELINE_FEATURE_NAMES } from '../../domain/features/baseline-features.ts';
+import { schemaForNames } from '../../domain/features/registry.ts';
+import { unwrap } from '../../domain/result.ts';
+
 import type { MarketEvent } from '../../domain/market/market-event.ts';
 import type { Lots, Micros } from '../../domain/values/units.ts';
 import { SimulatedVenue } from '../../adapters/sim/sim-venue.ts';
@@ -10,10 +12,13 @@ import { BYBIT_LINEAR_FEES } from '../../domain/trading/fees.ts';
 import { btc, frame } from '../support/builders.ts';
 import { ArrayFeed, FunctionModel, MemoryStore, RecordingLogger, StepClock } from '../support/fakes.ts';
 
-const schemaId = new BaselineFeatures().schema.id;
+/** Features of the current book alone: no warm-up, so the first LIVE book can trade. */
+const FEATURE_NAMES = ['spread_ticks', 'depth_imbalance_1'];
+
+const schemaId = unwrap(schemaForNames(FEATURE_NAMES)).id;
 const info: ModelInfo = {
   id: 'test-imbalance',
-  featureNames: BASELINE_FEATURE_NAMES,
+  featureNames: FEATURE_NAMES,
   schemaId,
   scoreMeaning: 'top-of-book imbalance',
   horizonMs: 1000,
@@ -110,6 +115,37 @@ describe('TradingLoop', () => {
 
   it('refuses a model whose feature schema differs from the engine', () => {
     expect(() => setup([], { ...info, schemaId: 'fs-other' })).toThrow(/expects feature schema fs-other/);
+  });
+
+  it('refuses a model that reads a feature the registry does not have', () => {
+    expect(() => setup([], { ...info, featureNames: ['spread_ticks', 'imbalance_l1'] })).toThrow(/unknown feature "imbalance_l1"/);
+  });
+
+  it('stores every vector with its schema id, but shows the model none until the warm-up has passed, after the start and after a resync', async () => {
+    const names = ['depth_imbalance_1', 'ofi_1s_norm'];
+    const warmInfo: ModelInfo = { ...info, featureNames: names, schemaId: unwrap(schemaForNames(names)).id };
+    const t0 = 1_700_000_000_000;
+    const events: MarketEvent[] = [
+      book(frame('snapshot', 1, [['90000.0', '1.000']], [['90000.1', '1.000']], t0)),
+      book(frame('delta', 2, [['90000.0', '2.000']], [], t0 + 500)),
+      book(frame('delta', 3, [['90000.0', '3.000']], [], t0 + 1_000)),
+      book(frame('delta', 4, [['90000.0', '4.000']], [], t0 + 1_500)),
+      // A gap: the book resyncs, and the windows start afresh with the next snapshot.
+      book(frame('delta', 6, [['90000.0', '5.000']], [], t0 + 2_000)),
+      book(frame('snapshot', 7, [['90000.0', '1.000']], [['90000.1', '1.000']], t0 + 2_500)),
+      book(frame('delta', 8, [['90000.0', '2.000']], [], t0 + 3_000)),
+      book(frame('delta', 9, [['90000.0', '3.000']], [], t0 + 3_500)),
+    ];
+    const { store, writer, model, loop } = setup(events, warmInfo);
+    const summary = await loop.run();
+    await writer.flush();
+    // Vectors at 0 and 0.5 s are cold, 1 and 1.5 s warm; after the resync, 2.5 and 3 s cold, 3.5 s warm.
+    expect(store.featureVectors.map((r) => r.vector.ts / 1000 - t0)).toEqual([0, 500, 1_000, 1_500, 2_500, 3_000, 3_500]);
+    expect(store.featureVectors.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(new Set(store.featureVectors.map((r) => r.vector.schemaId))).toEqual(new Set([warmInfo.schemaId]));
+    expect(summary.counters.coldVectors).toBe(4);
+    expect(model.calls).toBe(3);
+    expect(summary.counters.predictions).toBe(3);
   });
 
   it('counts trades and malformed trades', async () => {

@@ -32,7 +32,12 @@ describe('the ladder command', () => {
     expect(summary.counters).toMatchObject({ frames: lines, bookFrames: 1500, bookUpdates: 1500, malformed: 0, gaps: 0 });
     expect(summary.counters.signals).toBeGreaterThan(0);
     expect(summary.orders.orders).toBeGreaterThan(0);
-    expect(summary.stored).toEqual({ signals: summary.counters.signals, orders: summary.orders.orders, fills: summary.orders.fills });
+    expect(summary.stored).toEqual({
+      signals: summary.counters.signals,
+      orders: summary.orders.orders,
+      fills: summary.orders.fills,
+      featureVectors: summary.counters.predictions + summary.counters.invalidPredictions + summary.counters.coldVectors,
+    });
   });
 
   it('stops with a message naming --input when the file is missing', SLOW, async () => {

@@ -31,16 +31,26 @@ describe('the FNV-1a 64 reference', () => {
 });
 
 describe('createSchema', () => {
-  it('derives the id from the names in order, as FNV-1a 64 of their UTF-16 text joined by newlines', () => {
+  it('derives the id from the names and versions in order, as FNV-1a 64 of the UTF-16 lines name@version', () => {
     const names = ['ofi_1s', 'microprice_dev', 'spread_ticks'];
-    expect(createSchema(names).id).toBe(`fs-${fnv1a64(utf16le(names.join('\n')))}`);
+    expect(createSchema(names).id).toBe(`fs-${fnv1a64(utf16le('ofi_1s@1\nmicroprice_dev@1\nspread_ticks@1'))}`);
+    expect(createSchema(names, [1, 2, 1]).id).toBe(`fs-${fnv1a64(utf16le('ofi_1s@1\nmicroprice_dev@2\nspread_ticks@1'))}`);
+    expect(createSchema(names, [1, 2, 1]).versions).toEqual([1, 2, 1]);
+  });
+
+  it('changes the id when one definition version changes, and refuses versions that do not fit', () => {
+    const names = ['spread_ticks', 'ofi_1s'];
+    expect(createSchema(names, [1, 2]).id).not.toBe(createSchema(names).id);
+    expect(() => createSchema(names, [1])).toThrow(/2 feature names but 1 versions/);
+    expect(() => createSchema(names, [1, 0])).toThrow(/"ofi_1s" has version 0/);
+    expect(() => createSchema(names, [1, 1.5])).toThrow(/not a positive integer/);
   });
 
   test.prop([fc.uniqueArray(featureName, { minLength: 1, maxLength: 8 })])(
     'gives the reference id for any names, and the same id every time',
     (names) => {
       const id = createSchema(names).id;
-      expect(id).toBe(`fs-${fnv1a64(utf16le(names.join('\n')))}`);
+      expect(id).toBe(`fs-${fnv1a64(utf16le(names.map((n) => `${n}@1`).join('\n')))}`);
       expect(createSchema([...names]).id).toBe(id);
     },
   );

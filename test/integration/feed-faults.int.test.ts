@@ -6,7 +6,8 @@ import { TradingLoop } from '../../application/trading-loop.ts';
 import { BybitLiveFeed } from '../../adapters/bybit/live-feed.ts';
 import { SystemClock } from '../../adapters/clock/system-clock.ts';
 import { SimulatedVenue } from '../../adapters/sim/sim-venue.ts';
-import { BaselineFeatures, BASELINE_FEATURE_NAMES } from '../../domain/features/baseline-features.ts';
+import { schemaForNames } from '../../domain/features/registry.ts';
+
 import type { OrderBook } from '../../domain/market/order-book.ts';
 import { unwrap } from '../../domain/result.ts';
 import { BYBIT_LINEAR_FEES } from '../../domain/trading/fees.ts';
@@ -15,6 +16,9 @@ import type { Lots } from '../../domain/values/units.ts';
 import { btc, eventually } from '../support/builders.ts';
 import { BybitTestServer, type ServerBook } from '../support/bybit-server.ts';
 import { FunctionModel, MemoryStore, RecordingLogger } from '../support/fakes.ts';
+
+/** Features of the current book alone: no warm-up, so every LIVE book is shown to the model. */
+const BASELINE_FEATURE_NAMES = ['spread_ticks', 'depth_imbalance_1'];
 
 type Fault =
   | { kind: 'drop'; n: number }
@@ -38,7 +42,7 @@ const fault: fc.Arbitrary<Fault> = fc.oneof(
 const info: ModelInfo = {
   id: 'state-checking',
   featureNames: BASELINE_FEATURE_NAMES,
-  schemaId: new BaselineFeatures().schema.id,
+  schemaId: unwrap(schemaForNames(BASELINE_FEATURE_NAMES)).id,
   scoreMeaning: 'none',
   horizonMs: 1000,
   threshold: 1,
