@@ -17,6 +17,8 @@ const OUTPUTS = [
 
 const DEEPEST_LEVEL = IMBALANCE_LEVELS[IMBALANCE_LEVELS.length - 1];
 const WIDEST_BAND = DEPTH_BANDS_BPS[DEPTH_BANDS_BPS.length - 1];
+const BAND_COUNT = DEPTH_BANDS_BPS.length;
+const LEVEL_COUNT = IMBALANCE_LEVELS.length;
 
 /**
  * What one pass over a side gathers, best level outward: cumulative size at each imbalance depth, size
@@ -30,35 +32,43 @@ class SidePass {
 
   /**
    * Walks `side` until both the deepest imbalance level and the widest band are passed. `dir` is +1 for
-   * bids, -1 for asks; distances from the mid are kept doubled (2 * |price - mid| = |2 price - mid2|) so
-   * they stay exact integers in ticks, and a band of b bps holds a level when 2d * 1e4 <= b * mid2.
+   * bids, -1 for asks; distances from the mid are kept doubled (2 * |price - mid| = |2 price - mid2|) and
+   * scaled by 1e4 so they stay exact integers, and a band of b bps holds a level when 2d * 1e4 <= b * mid2.
    */
   run(side: LevelsView, dir: 1 | -1, mid2: number): void {
-    this.cumAtLevels.fill(0);
-    this.withinBand.fill(0);
-    this.slopeXY = 0;
-    this.slopeXX = 0;
+    const levels = this.cumAtLevels;
+    const bands = this.withinBand;
     const n = side.count;
+    const widest = WIDEST_BAND * mid2;
     let cum = 0;
     let nextLevel = 0;
-    for (let i = 0; i < n; i++) {
-      const d2 = dir * (mid2 - 2 * side.ticksAt(i));
-      if (i >= DEEPEST_LEVEL && d2 * BPS > WIDEST_BAND * mid2) break;
-      const lots = side.lotsAt(i);
-      cum += lots;
-      while (nextLevel < IMBALANCE_LEVELS.length && i + 1 === IMBALANCE_LEVELS[nextLevel]) this.cumAtLevels[nextLevel++] = cum;
-      for (let b = 0; b < DEPTH_BANDS_BPS.length; b++) {
-        if (d2 * BPS <= DEPTH_BANDS_BPS[b] * mid2) this.withinBand[b] += lots;
+    let band = 0;
+    // Distances grow from the touch outward, so each band closes once, at the first level beyond it.
+    let bandLimit = DEPTH_BANDS_BPS[0] * mid2;
+    let xy = 0;
+    let xx = 0;
+    let i = 0;
+    for (; i < n; i++) {
+      const scaled = dir * (mid2 - 2 * side.ticksAt(i)) * BPS;
+      if (i >= DEEPEST_LEVEL && scaled > widest) break;
+      while (band < BAND_COUNT && scaled > bandLimit) {
+        bands[band++] = cum;
+        if (band < BAND_COUNT) bandLimit = DEPTH_BANDS_BPS[band] * mid2;
       }
+      cum += side.lotsAt(i);
+      if (nextLevel < LEVEL_COUNT && i + 1 === IMBALANCE_LEVELS[nextLevel]) levels[nextLevel++] = cum;
       if (i < SLOPE_LEVELS) {
-        // Distance from the mid in bps (d2 / mid2 is distance / mid); cumulative size in lots.
-        const x = (d2 * BPS) / mid2;
-        this.slopeXY += x * cum;
-        this.slopeXX += x * x;
+        // Distance from the mid in bps (scaled / mid2 is distance / mid x 1e4); cumulative size in lots.
+        const x = scaled / mid2;
+        xy += x * cum;
+        xx += x * x;
       }
     }
-    // A side shallower than a level counts all it has.
-    while (nextLevel < IMBALANCE_LEVELS.length) this.cumAtLevels[nextLevel++] = cum;
+    // A side shallower than a level, or ending inside a band, counts all it has.
+    while (nextLevel < LEVEL_COUNT) levels[nextLevel++] = cum;
+    while (band < BAND_COUNT) bands[band++] = cum;
+    this.slopeXY = xy;
+    this.slopeXX = xx;
   }
 }
 
