@@ -13,6 +13,7 @@ Commands:
   db migrate          bring the database schema up to date
   model baseline      write the baseline linear model (ONNX + manifest)
   synth               write a synthetic market as recorded Bybit v5 frames (the sample's generator)
+  features            export feature vectors (and training labels) to CSV; --list prints the feature table
   help                show this help; "ladder <command> --help" shows a command's flags
 
 Run "npm run app:paper -- --source replay --input test/fixtures/btcusdt-sample.jsonl" for a first run.`;
@@ -116,6 +117,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./record-command.ts')).recordCommand(rest);
       case 'synth':
         return (await import('./commands.ts')).synthCommand(rest);
+      case 'features':
+        return await (await import('./features-command.ts')).featuresCommand(rest, (text) => process.stdout.write(`${text}\n`));
       default:
         console.error(`ladder: unknown command "${command}"\n\n${HELP}`);
         return 2;

@@ -1,0 +1,285 @@
+import { existsSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { exportColumns, exportFeatures, exportSelection, horizonLabel, REQUIRED_FEATURES, type ExportPosition, type ExportSummary } from '../application/feature-export.ts';
+import { renderFeatureTable } from '../application/feature-docs.ts';
+import type { ExportLabels } from '../application/ports/feature-sink.ts';
+import type { MarketDataFeed } from '../application/ports/market-data-feed.ts';
+import { silentLogger, type Logger } from '../application/ports/logger.ts';
+import type { FeatureDefinition } from '../domain/features/definitions.ts';
+import { DEFAULT_HORIZONS_MICROS, roundTripDeadZoneBps } from '../domain/features/labels.ts';
+import { describeSelectionError, type FeatureSelection } from '../domain/features/registry.ts';
+import { BTCUSDT_SPEC, createInstrument, type Instrument } from '../domain/values/instrument.ts';
+import { unwrap } from '../domain/result.ts';
+import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
+import { SystemClock } from '../adapters/clock/system-clock.ts';
+import { CsvFeatureSink, OutputExistsError, outputConflict, schemaPathOf } from '../adapters/export/csv-sink.ts';
+import { ProgressBar } from '../adapters/export/progress-bar.ts';
+import { createPinoLogger } from '../adapters/log/pino-logger.ts';
+import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
+import { SyntheticFeed } from '../adapters/synthetic/synthetic-feed.ts';
+import { ConfigError, durationFlag, intFlag, type LogLevel } from './config.ts';
+
+/** Bybit's non-VIP linear taker fee, ppm: the default dead zone covers its round trip (11 bps). */
+const TAKER_PPM = 550;
+
+export const FEATURES_HELP = `ladder features — export feature vectors (and training labels) to CSV
+
+Usage: ladder features (--input FILE | --source synthetic [--seed N] (--frames N | --duration D))
+                       --out FILE.csv [--labels] [flags]
+
+Flags:
+  --input FILE          recorded frames: recorder lines, bare frame lines or a Bybit dump (gzip, zip)
+  --source S            replay (with --input, the default) or synthetic (the offline market)
+  --seed N              synthetic market seed (default 1)
+  --frames N            synthetic: stop after N order-book frames
+  --duration D          synthetic: stop after D of venue time (e.g. 90s, 15m, 1h)
+  --out FILE            the CSV to write; FILE.schema.json is written beside it. Rows go to
+                        FILE.partial first and are renamed at the end, so FILE is always complete
+  --force               replace an existing FILE (otherwise refused)
+  --labels              add forward-return labels for each horizon
+  --horizons LIST       label horizons (default 1s,5s,30s); needs --labels
+  --dead-zone-bps X     a return within ±X bps is class 0 (default ${roundTripDeadZoneBps(TAKER_PPM)}: a taker round trip of
+                        ${TAKER_PPM} ppm a side); needs --labels
+  --groups LIST         feature groups to compute: book, flow, price, regime (default: every feature)
+  --features LIST       single features, in this order unless --groups is also given (then the union)
+  --depth N             keep the best N levels a side (default: every level sent; 50 for synthetic)
+  --quiet               no progress on standard error
+  --log-level LEVEL     book warnings on standard error: debug, info, warn, error (default: none)
+  --list                print the feature table (markdown) of the selection, or of every feature, and exit
+
+Columns: ts (venue time, ms), recv_ts (receive time, ms), schema_id, warm (1 once every feature has
+had its warm-up), one column per feature, then with --labels for each horizon h: label_ret_{h}_bps,
+label_class_{h} (-1, 0, 1; empty where not reached) and label_reached_{h} (1/0). One row per book frame
+applied while the book is LIVE. ${REQUIRED_FEATURES.join(', ')} are always exported: a --groups or
+--features selection without them gets them added. Numbers read back bit for bit; an empty cell is no
+value. See docs/features.md.`;
+
+const OPTIONS = {
+  input: { type: 'string' },
+  source: { type: 'string' },
+  seed: { type: 'string' },
+  frames: { type: 'string' },
+  duration: { type: 'string' },
+  out: { type: 'string' },
+  force: { type: 'boolean' },
+  labels: { type: 'boolean' },
+  horizons: { type: 'string' },
+  'dead-zone-bps': { type: 'string' },
+  groups: { type: 'string' },
+  features: { type: 'string' },
+  depth: { type: 'string' },
+  quiet: { type: 'boolean' },
+  'log-level': { type: 'string' },
+  list: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The flags as parsed; absent ones are undefined. */
+interface Flags {
+  readonly input?: string;
+  readonly source?: string;
+  readonly seed?: string;
+  readonly frames?: string;
+  readonly duration?: string;
+  readonly out?: string;
+  readonly force?: boolean;
+  readonly labels?: boolean;
+  readonly horizons?: string;
+  readonly 'dead-zone-bps'?: string;
+  readonly groups?: string;
+  readonly features?: string;
+  readonly depth?: string;
+  readonly quiet?: boolean;
+  readonly 'log-level'?: string;
+  readonly list?: boolean;
+}
+
+/** `ladder features …`: see FEATURES_HELP. Writes results to `out`, progress to standard error. */
+export async function featuresCommand(args: string[], out: (text: string) => void): Promise<number> {
+  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+  if (values.help === true) {
+    out(FEATURES_HELP);
+    return 0;
+  }
+  const { definitions, added } = selection(values);
+  if (values.list === true) {
+    out(renderFeatureTable(definitions));
+    return 0;
+  }
+  const labels = labelFlags(values);
+  const target = outFlag(values);
+  const instrument = unwrap(createInstrument(BTCUSDT_SPEC));
+  const source = sourceFlags(values, instrument);
+  const logLevel = values['log-level'];
+  if (logLevel !== undefined && !['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    throw new ConfigError('--log-level', `"${logLevel}" is not one of debug, info, warn, error`);
+  }
+  const logger: Logger = logLevel === undefined ? silentLogger : createPinoLogger({ level: logLevel as LogLevel });
+
+  const bar = new ProgressBar(process.stderr, { quiet: values.quiet === true });
+  const sink = new CsvFeatureSink(target, { force: values.force === true });
+  let summary: ExportSummary;
+  try {
+    summary = await exportFeatures(
+      { feed: source.feed, sink, clock: new SystemClock(), logger },
+      { instrument, bookDepth: source.depth, definitions, labels, onProgress: (p) => bar.update(p), fraction: source.fraction },
+    );
+  } catch (error) {
+    if (error instanceof OutputExistsError) throw new ConfigError('--out', error.message);
+    throw error;
+  }
+  bar.done({ frames: summary.frames, rows: summary.rows, fraction: 1 });
+  out(formatExportSummary(summary, { out: target, definitions, added, labels }));
+  return 0;
+}
+
+/** The features to compute, from `--groups` and `--features`; an unknown name stops naming its flag. */
+function selection(values: Flags): { definitions: readonly FeatureDefinition[]; added: readonly string[] } {
+  const list = (text: string | undefined): string[] | undefined =>
+    text === undefined ? undefined : text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const chosen: FeatureSelection = { groups: list(values.groups) ?? [], features: list(values.features) ?? [] };
+  const result = exportSelection(chosen);
+  if (!result.ok) throw new ConfigError(result.error.kind === 'UnknownGroup' ? '--groups' : '--features', describeSelectionError(result.error));
+  return result.value;
+}
+
+function labelFlags(values: Flags): ExportLabels | null {
+  if (values.labels !== true) {
+    if (values.horizons !== undefined) throw new ConfigError('--horizons', 'only goes with --labels');
+    if (values['dead-zone-bps'] !== undefined) throw new ConfigError('--dead-zone-bps', 'only goes with --labels');
+    return null;
+  }
+  const horizonsMicros = values.horizons === undefined ? DEFAULT_HORIZONS_MICROS : horizonsFlag(values.horizons);
+  const text = values['dead-zone-bps'];
+  const deadZoneBps = text === undefined ? roundTripDeadZoneBps(TAKER_PPM) : Number(text);
+  if (text !== undefined && (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(deadZoneBps))) {
+    throw new ConfigError('--dead-zone-bps', `"${text}" is not a non-negative number of basis points`);
+  }
+  return { horizonsMicros, deadZoneBps };
+}
+
+/** `1s,5s,30s`: durations as `--duration` takes them, strictly increasing once sorted, in µs. */
+export function horizonsFlag(text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.some((p) => p === '')) throw new ConfigError('--horizons', `"${text}" is not a comma-separated list like 1s,5s,30s`);
+  const micros = parts.map((p) => durationFlag('--horizons', p) * 1000).sort((a, b) => a - b);
+  micros.forEach((h, i) => {
+    if (i > 0 && h === micros[i - 1]) throw new ConfigError('--horizons', `${horizonLabel(h)} is given twice`);
+  });
+  return micros;
+}
+
+function outFlag(values: Flags): string {
+  const target = values.out;
+  if (target === undefined) throw new ConfigError('--out', 'required: the CSV file to write');
+  if (existsSync(target) && statSync(target).isDirectory()) throw new ConfigError('--out', `${target} is a directory`);
+  const dir = dirname(target);
+  if (!existsSync(dir)) throw new ConfigError('--out', `directory not found: ${dir}`);
+  const conflict = outputConflict(target, values.force === true);
+  if (conflict !== null) throw new ConfigError('--out', `${conflict} already exists; pass --force to replace it`);
+  return target;
+}
+
+interface SourceChoice {
+  readonly feed: MarketDataFeed;
+  readonly depth: number | null;
+  readonly fraction: (position: ExportPosition) => number | null;
+}
+
+function sourceFlags(values: Flags, instrument: Instrument): SourceChoice {
+  const source = values.source ?? (values.input === undefined ? undefined : 'replay');
+  const clock = new SystemClock();
+  const decoder = scanningDecoder(instrument);
+  const depthFlag = values.depth === undefined ? undefined : intFlag('--depth', values.depth, 1, 10_000);
+  if (source === 'replay') {
+    for (const flag of ['seed', 'frames', 'duration'] as const) {
+      if (values[flag] !== undefined) throw new ConfigError(`--${flag}`, 'only goes with --source synthetic');
+    }
+    const input = values.input;
+    if (input === undefined) throw new ConfigError('--input', 'required with --source replay: a file of recorded Bybit frames');
+    if (!existsSync(input)) throw new ConfigError('--input', `file not found: ${input}`);
+    if (!statSync(input).isFile()) throw new ConfigError('--input', `not a file: ${input}`);
+    const estimate = new LineEstimate(input);
+    return { feed: new FileReplayFeed(input, clock, { decoder }), depth: depthFlag ?? null, fraction: (p) => estimate.fraction(p.frames) };
+  }
+  if (source === 'synthetic') {
+    if (values.input !== undefined) throw new ConfigError('--input', 'only goes with --source replay, not --source synthetic');
+    const seed = intFlag('--seed', values.seed ?? '1', 0, 2 ** 32 - 1);
+    const frames = values.frames === undefined ? undefined : intFlag('--frames', values.frames, 1, 1_000_000_000);
+    const durationMs = values.duration === undefined ? undefined : durationFlag('--duration', values.duration);
+    if (frames === undefined && durationMs === undefined) throw new ConfigError('--frames', 'the synthetic market never ends: give --frames N or --duration D');
+    const depth = depthFlag ?? 50;
+    const feed = new SyntheticFeed(
+      { market: { seed, symbol: instrument.symbol, depth }, decoder, ...(frames === undefined ? {} : { frames }), ...(durationMs === undefined ? {} : { durationMs }) },
+      clock,
+    );
+    const fraction = (p: ExportPosition): number => {
+      const byFrames = frames === undefined ? 0 : p.bookFrames / frames;
+      const byTime = durationMs === undefined ? 0 : p.venueElapsedMicros / (durationMs * 1000);
+      return Math.min(1, Math.max(byFrames, byTime));
+    };
+    return { feed, depth, fraction };
+  }
+  if (source === undefined) throw new ConfigError('--input', 'required: a file of recorded frames (or --source synthetic)');
+  throw new ConfigError('--source', `"${source}" is not replay or synthetic`);
+}
+
+/**
+ * The share of a frame file read, estimated from frame count: the file feed does not report bytes, so
+ * the line count is guessed from the mean length of the first MiB's lines. Plain text files only; a
+ * compressed file gives null (its size says little about its lines).
+ */
+class LineEstimate {
+  private lines: number | null = null;
+
+  constructor(path: string) {
+    void this.measure(path).catch(() => undefined);
+  }
+
+  fraction(frames: number): number | null {
+    return this.lines === null ? null : Math.min(1, frames / this.lines);
+  }
+
+  private async measure(path: string): Promise<void> {
+    const size = statSync(path).size;
+    const handle = await open(path, 'r');
+    try {
+      const head = Buffer.alloc(Math.min(size, 1 << 20));
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      if (bytesRead < 4 || (head[0] === 0x1f && head[1] === 0x8b) || (head[0] === 0x50 && head[1] === 0x4b)) return;
+      let newlines = 0;
+      for (let i = head.indexOf(10); i !== -1 && i < bytesRead; i = head.indexOf(10, i + 1)) newlines++;
+      if (newlines > 0) this.lines = Math.max(1, Math.round((size * newlines) / bytesRead));
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+interface SummaryContext {
+  readonly out: string;
+  readonly definitions: readonly FeatureDefinition[];
+  readonly added: readonly string[];
+  readonly labels: ExportLabels | null;
+}
+
+/** The one-screen end-of-export summary, for a person. */
+export function formatExportSummary(s: ExportSummary, c: SummaryContext): string {
+  const seconds = s.elapsedMicros / 1e6;
+  const rate = seconds > 0 ? Math.round(s.rows / seconds) : 0;
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const row = (label: string, text: string): string => `  ${label.padEnd(10)}${text}`;
+  const columns = exportColumns(c.definitions, c.labels).length;
+  const labels = c.labels === null ? 'none' : `${c.labels.horizonsMicros.map(horizonLabel).join(', ')}; dead zone ±${c.labels.deadZoneBps} bps`;
+  return [
+    `Ladder feature export → ${c.out}`,
+    row('rows', `${n(s.rows)} (${n(s.warmRows)} warm) from ${n(s.bookFrames)} book frames of ${n(s.frames)} frames`),
+    row('schema', `${s.schemaId}: ${c.definitions.length} features, ${columns} columns${c.added.length === 0 ? '' : ` (added: ${c.added.join(', ')})`}`),
+    row('labels', labels),
+    row('files', `${c.out}, ${basename(schemaPathOf(c.out))}`),
+    row('time', `${seconds.toFixed(2)} s (${n(rate)} rows/s)`),
+    row('integrity', `malformed ${s.malformed}, sequence gaps ${s.gaps}, resyncs ${s.resyncs}`),
+  ].join('\n');
+}
