@@ -7,6 +7,9 @@ import { benchLoop } from './loop-bench.ts';
 import { benchReplay } from './replay-bench.ts';
 import { benchSynthetic } from './synthetic-bench.ts';
 import { benchHht } from './hht-bench.ts';
+import { benchFeatures, syntheticEvents } from './feature-bench.ts';
+import { benchExport } from './export-bench.ts';
+import { FEATURES } from '../domain/features/definitions.ts';
 
 type Figures = Record<string, { value: number; unit: string }>;
 
@@ -42,6 +45,20 @@ const hht = benchHht();
 console.log(`HHT: EMD + Hilbert features of a 1,024-sample mid window: ${round(hht.medianMs, 3)} ms median, ${round(hht.p99Ms, 3)} ms p99 (goal ≤ 2 ms)`);
 figures.hht_window_1024_median_ms = { value: round(hht.medianMs, 3), unit: 'ms' };
 figures.hht_window_1024_p99_ms = { value: round(hht.p99Ms, 3), unit: 'ms' };
+
+const events = syntheticEvents(60_000);
+const all = benchFeatures(events, instrument, FEATURES);
+console.log(`features: all ${FEATURES.length} per book event of the synthetic market (50 levels, trades between): ${round(all.medianMicros, 2)} µs median, ${round(all.p99Micros, 1)} µs p99, ${round(all.meanMicros, 2)} µs mean over ${all.bookEvents} events (goal ≤ 5 µs median); the HHT refreshed ${all.hhtRefreshes} times`);
+figures.features_all_median_us = { value: round(all.medianMicros, 2), unit: 'µs' };
+figures.features_all_p99_us = { value: round(all.p99Micros, 1), unit: 'µs' };
+const noRegime = benchFeatures(events, instrument, FEATURES.filter((f) => f.group !== 'regime'));
+console.log(`features: all but the HHT regime group: ${round(noRegime.medianMicros, 2)} µs median, ${round(noRegime.p99Micros, 1)} µs p99`);
+figures.features_no_regime_median_us = { value: round(noRegime.medianMicros, 2), unit: 'µs' };
+figures.features_no_regime_p99_us = { value: round(noRegime.p99Micros, 1), unit: 'µs' };
+
+const exported = await benchExport(sample, instrument);
+console.log(`export: ladder features on the sample, all features, labels, CSV to a temporary file: ${round(exported.rowsPerSec)} rows/s (${exported.rows} rows)`);
+figures.export_rows_per_sec = { value: round(exported.rowsPerSec), unit: 'rows/s' };
 
 const loop = await benchLoop(sample, `${root}models/baseline`, instrument);
 console.log(`loop: sample through book, features, ONNX model, risk, simulated fills and writer: ${round(loop.framesPerSec)} frames/s, ${round(loop.meanMicrosPerFrame, 1)} µs a frame`);
