@@ -15,6 +15,7 @@ import { unwrap } from '../domain/result.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
 import { SystemClock } from '../adapters/clock/system-clock.ts';
 import { CsvFeatureSink, OutputExistsError, outputConflict, schemaPathOf } from '../adapters/export/csv-sink.ts';
+import { ParquetFeatureSink } from '../adapters/export/parquet-sink.ts';
 import { ProgressBar } from '../adapters/export/progress-bar.ts';
 import { createPinoLogger } from '../adapters/log/pino-logger.ts';
 import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
@@ -24,10 +25,10 @@ import { ConfigError, durationFlag, intFlag, type LogLevel } from './config.ts';
 /** Bybit's non-VIP linear taker fee, ppm: the default dead zone covers its round trip (11 bps). */
 const TAKER_PPM = 550;
 
-export const FEATURES_HELP = `ladder features — export feature vectors (and training labels) to CSV
+export const FEATURES_HELP = `ladder features — export feature vectors (and training labels) to CSV or Parquet
 
 Usage: ladder features (--input FILE | --source synthetic [--seed N] (--frames N | --duration D))
-                       --out FILE.csv [--labels] [flags]
+                       --out FILE.csv|FILE.parquet [--labels] [flags]
 
 Flags:
   --input FILE          recorded frames: recorder lines, bare frame lines or a Bybit dump (gzip, zip)
@@ -35,7 +36,8 @@ Flags:
   --seed N              synthetic market seed (default 1)
   --frames N            synthetic: stop after N order-book frames
   --duration D          synthetic: stop after D of venue time (e.g. 90s, 15m, 1h)
-  --out FILE            the CSV to write; FILE.schema.json is written beside it. Rows go to
+  --out FILE            the file to write: Apache Parquet when it ends in .parquet, CSV otherwise;
+                        FILE.schema.json is written beside it. Rows go to
                         FILE.partial first and are renamed at the end, so FILE is always complete
   --force               replace an existing FILE (otherwise refused)
   --labels              add forward-return labels for each horizon
@@ -119,7 +121,8 @@ export async function featuresCommand(args: string[], out: (text: string) => voi
   const logger: Logger = logLevel === undefined ? silentLogger : createPinoLogger({ level: logLevel as LogLevel });
 
   const bar = new ProgressBar(process.stderr, { quiet: values.quiet === true });
-  const sink = new CsvFeatureSink(target, { force: values.force === true });
+  const force = values.force === true;
+  const sink = target.endsWith('.parquet') ? new ParquetFeatureSink(target, { force }) : new CsvFeatureSink(target, { force });
   let summary: ExportSummary;
   try {
     summary = await exportFeatures(
@@ -173,7 +176,7 @@ export function horizonsFlag(text: string): number[] {
 
 function outFlag(values: Flags): string {
   const target = values.out;
-  if (target === undefined) throw new ConfigError('--out', 'required: the CSV file to write');
+  if (target === undefined) throw new ConfigError('--out', 'required: the CSV or .parquet file to write');
   if (existsSync(target) && statSync(target).isDirectory()) throw new ConfigError('--out', `${target} is a directory`);
   const dir = dirname(target);
   if (!existsSync(dir)) throw new ConfigError('--out', `directory not found: ${dir}`);

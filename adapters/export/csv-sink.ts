@@ -49,7 +49,7 @@ export function formatCell(cell: ExportCell): string {
 }
 
 /** The schema file: what each column is, so a reader needs nothing else. */
-function schemaDocument(columns: readonly string[], meta: ExportMeta, totals: ExportTotals): unknown {
+export function schemaDocument(columns: readonly string[], meta: ExportMeta, totals: ExportTotals): unknown {
   return {
     schemaId: meta.schemaId,
     features: meta.definitions.map((d) => ({

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { parquetReadObjects } from 'hyparquet';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MarketData, bybitSyncConfig } from '../../application/market-data.ts';
 import { silentLogger } from '../../application/ports/logger.ts';
@@ -64,6 +65,31 @@ describe('ladder features', () => {
     expect(lines[1].split(',')[2]).toBe(schema.schemaId);
     expect(existsSync(`${out}.partial`)).toBe(false);
     expect(stdout).toContain(`${live.toLocaleString('en-US')} (`);
+  });
+
+  it('writes the same rows as Parquet when --out ends in .parquet', SLOW, async () => {
+    const csv = join(dir, 'same.csv');
+    const parquet = join(dir, 'same.parquet');
+    expect((await ladder('features', '--input', sample, '--out', csv, '--labels', '--quiet')).code).toBe(0);
+    expect((await ladder('features', '--input', sample, '--out', parquet, '--labels', '--quiet')).code).toBe(0);
+    const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
+    const header = lines[0].split(',');
+    const bytes = readFileSync(parquet);
+    const rows = (await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) })) as Record<string, unknown>[];
+    expect(rows.length).toBe(lines.length - 1);
+    // Every cell equal to the CSV's, read back as numbers: the same float64 either way.
+    rows.forEach((row, i) => {
+      const cells = lines[i + 1].split(',');
+      header.forEach((name, j) => {
+        const v = row[name];
+        const text = cells[j];
+        if (name === 'schema_id') expect(v).toBe(text);
+        else if (typeof v === 'bigint') expect(v).toBe(BigInt(text));
+        else if (v === null) expect(text).toBe('');
+        else if (text === '') expect(Number.isNaN(v)).toBe(true);
+        else if (!Object.is(v, Number(text))) expect.fail(`${name} of row ${i}: parquet ${String(v)}, csv ${text}`);
+      });
+    });
   });
 
   it('exports the synthetic market, adding the required columns to a narrow selection', SLOW, async () => {
