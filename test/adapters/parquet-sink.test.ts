@@ -75,7 +75,7 @@ describe('ParquetFeatureSink', () => {
     const other = fresh();
     const sink = new ParquetFeatureSink(other);
     await sink.begin(columns, meta);
-    sink.row([1, 1, 'fs-test', 0, 1, 0, NaN, NaN, 0]);
+    void sink.row([1, 1, 'fs-test', 0, 1, 0, NaN, NaN, 0]);
     await sink.abort();
     expect(existsSync(other)).toBe(false);
     expect(existsSync(`${other}.partial`)).toBe(false);

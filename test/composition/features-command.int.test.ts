@@ -87,7 +87,7 @@ describe('ladder features', () => {
         else if (typeof v === 'bigint') expect(v).toBe(BigInt(text));
         else if (v === null) expect(text).toBe('');
         else if (text === '') expect(Number.isNaN(v)).toBe(true);
-        else if (!Object.is(v, Number(text))) expect.fail(`${name} of row ${i}: parquet ${String(v)}, csv ${text}`);
+        else if (!Object.is(v, Number(text))) expect.fail(`${name} of row ${i}: parquet ${JSON.stringify(v)}, csv ${text}`);
       });
     });
   });
