@@ -10,6 +10,8 @@ import { benchHht } from './hht-bench.ts';
 import { benchFeatures, syntheticEvents } from './feature-bench.ts';
 import { benchExport } from './export-bench.ts';
 import { FEATURES } from '../domain/features/definitions.ts';
+import { parseBybitFrame } from '../adapters/bybit/parse.ts';
+import type { Micros } from '../domain/values/units.ts';
 
 type Figures = Record<string, { value: number; unit: string }>;
 
@@ -55,6 +57,14 @@ const noRegime = benchFeatures(events, instrument, FEATURES.filter((f) => f.grou
 console.log(`features: all but the HHT regime group: ${round(noRegime.medianMicros, 2)} µs median, ${round(noRegime.p99Micros, 1)} µs p99`);
 figures.features_no_regime_median_us = { value: round(noRegime.medianMicros, 2), unit: 'µs' };
 figures.features_no_regime_p99_us = { value: round(noRegime.p99Micros, 1), unit: 'µs' };
+
+if (existsSync(capture)) {
+  const real = readFileSync(capture, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => parseBybitFrame(l, 0 as Micros));
+  const deep = benchFeatures(real, instrument, FEATURES, 20);
+  console.log(`features: all ${FEATURES.length} per book event of the real Bybit capture (200 levels a side): ${round(deep.medianMicros, 2)} µs median, ${round(deep.p99Micros, 1)} µs p99 over ${deep.bookEvents} events`);
+  figures.features_all_capture_median_us = { value: round(deep.medianMicros, 2), unit: 'µs' };
+  figures.features_all_capture_p99_us = { value: round(deep.p99Micros, 1), unit: 'µs' };
+}
 
 const exported = await benchExport(sample, instrument);
 console.log(`export: ladder features on the sample, all features, labels, CSV to a temporary file: ${round(exported.rowsPerSec)} rows/s (${exported.rows} rows)`);

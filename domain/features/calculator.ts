@@ -24,6 +24,7 @@ const EMPTY_SIDE: LevelsView = {
   count: 0,
   ticksAt: () => 0 as Ticks,
   lotsAt: () => 0 as Lots,
+  cumulativeWithin: (_, out) => out.fill(0),
 };
 
 /** Unit conversions of an instrument, as plain numbers for the hot path. */

@@ -29,7 +29,7 @@ export const CALCULATORS: Readonly<Record<CalculatorId, CalculatorEntry>> = {
   mlofi: { requires: [], create: (u) => new MlofiCalculator(u) },
   trades: { requires: [], create: (u) => new TradesCalculator(u) },
   returns: { requires: [], create: () => new ReturnsCalculator() },
-  pressure: { requires: ['trades', 'ofi'], create: (_, lookup) => new PressureCalculator(lookup) },
+  pressure: { requires: ['shape', 'trades', 'ofi'], create: (_, lookup) => new PressureCalculator(lookup) },
   hht: { requires: [], create: () => new HhtCalculator() },
 };
 

@@ -179,6 +179,34 @@ export class BookLevels {
   }
 
   /**
+   * Cumulative sizes within several distances of the touch in one pass: `out[k]` is the total size of
+   * the levels within `distances[k]` ticks of the best price, both ends included (as `sumWithin`).
+   * `distances` must be ascending; a negative distance holds nothing. Reads the arrays directly: the
+   * feature engine calls it on every event over up to the whole side.
+   */
+  cumulativeWithin(distances: Float64Array, out: Float64Array): void {
+    const n = this.n;
+    const count = distances.length;
+    let k = 0;
+    let sum = 0;
+    if (n > 0) {
+      const dir = this.dir;
+      const best = dir * this.ticks[n - 1];
+      let limit = best - distances[0];
+      for (let j = n - 1; j >= 0; j--) {
+        const p = dir * this.ticks[j];
+        while (p < limit) {
+          out[k++] = sum;
+          if (k === count) return;
+          limit = best - distances[k];
+        }
+        sum += this.lots[j];
+      }
+    }
+    while (k < count) out[k++] = sum;
+  }
+
+  /**
    * Sum of the sizes of the levels whose price is within `distance` ticks of the touch, both ends
    * included: for bids price >= best - distance, for asks price <= best + distance.
    */

@@ -11,6 +11,8 @@ export interface LevelsView {
   readonly count: number;
   ticksAt(i: number): Ticks;
   lotsAt(i: number): Lots;
+  /** `out[k]`: total size within `distances[k]` ticks of the touch (ascending distances), in one pass. */
+  cumulativeWithin(distances: Float64Array, out: Float64Array): void;
 }
 
 /** The fields of a frame besides its symbol and levels. */

@@ -1,9 +1,9 @@
-import { BPS, type BookEvent, type CalculatorLookup, type FeatureCalculator } from '../calculator.ts';
+import type { BookEvent, CalculatorLookup, FeatureCalculator } from '../calculator.ts';
 import { TRADE_WINDOWS } from '../definitions.ts';
 import type { OfiCalculator } from './ofi.ts';
+import type { ShapeCalculator } from './shape.ts';
 import type { TradesCalculator } from './trades.ts';
 
-const PRESSURE_BAND_BPS = 10;
 const FIVE_SECONDS = TRADE_WINDOWS.findIndex(([label]) => label === '5s');
 
 /**
@@ -22,12 +22,15 @@ export class PressureCalculator implements FeatureCalculator {
   readonly values = new Float64Array(2);
   private readonly trades: TradesCalculator;
   private readonly ofi: OfiCalculator;
+  private readonly shape: ShapeCalculator;
   private readonly ofiNormIndex: number;
   private readonly imbalance1sIndex: number;
 
   constructor(lookup: CalculatorLookup) {
     this.trades = lookup('trades') as TradesCalculator;
     this.ofi = lookup('ofi') as OfiCalculator;
+    // The book-shape pass has already measured the depth within 10 bps of each side: no second walk.
+    this.shape = lookup('shape') as ShapeCalculator;
     this.ofiNormIndex = this.ofi.outputs.indexOf('ofi_1s_norm');
     this.imbalance1sIndex = this.trades.outputs.indexOf('trade_imbalance_1s');
   }
@@ -37,14 +40,7 @@ export class PressureCalculator implements FeatureCalculator {
     if (net === 0) {
       this.values[0] = 0;
     } else {
-      const side = net > 0 ? e.asks : e.bids;
-      const dir = net > 0 ? -1 : 1;
-      let depth = 0;
-      for (let i = 0; i < side.count; i++) {
-        const d2 = dir * (e.mid2 - 2 * side.ticksAt(i));
-        if (d2 * BPS > PRESSURE_BAND_BPS * e.mid2) break;
-        depth += side.lotsAt(i);
-      }
+      let depth = net > 0 ? this.shape.askLotsWithin10Bps : this.shape.bidLotsWithin10Bps;
       if (depth === 0) depth = net > 0 ? e.askQty : e.bidQty;
       this.values[0] = net / depth;
     }

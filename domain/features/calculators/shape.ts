@@ -16,57 +16,56 @@ const OUTPUTS = [
 ];
 
 const DEEPEST_LEVEL = IMBALANCE_LEVELS[IMBALANCE_LEVELS.length - 1];
-const WIDEST_BAND = DEPTH_BANDS_BPS[DEPTH_BANDS_BPS.length - 1];
 const BAND_COUNT = DEPTH_BANDS_BPS.length;
 const LEVEL_COUNT = IMBALANCE_LEVELS.length;
+const TEN_BPS = DEPTH_BANDS_BPS.indexOf(10);
 
 /**
- * What one pass over a side gathers, best level outward: cumulative size at each imbalance depth, size
- * within each band around the mid, and the sums of the slope's least-squares fit. All sizes in lots.
+ * What the walk over a side gathers: cumulative size at each imbalance depth, size within each band
+ * around the mid, and the sums of the slope's least-squares fit. All sizes in lots.
  */
 class SidePass {
   readonly cumAtLevels = new Float64Array(IMBALANCE_LEVELS.length);
   readonly withinBand = new Float64Array(DEPTH_BANDS_BPS.length);
+  /** Each band's reach from the touch, in ticks (negative when the band does not reach the touch). */
+  private readonly distances = new Float64Array(DEPTH_BANDS_BPS.length);
   slopeXY = 0;
   slopeXX = 0;
 
   /**
-   * Walks `side` until both the deepest imbalance level and the widest band are passed. `dir` is +1 for
-   * bids, -1 for asks; distances from the mid are kept doubled (2 * |price - mid| = |2 price - mid2|) and
-   * scaled by 1e4 so they stay exact integers, and a band of b bps holds a level when 2d * 1e4 <= b * mid2.
+   * `dir` is +1 for bids, -1 for asks. A level at price p lies within b bps of the mid when
+   * |2p - mid2| * 1e4 <= b * mid2, that is for a bid p >= ceil(mid2 (1e4 - b) / 2e4) and for an ask
+   * p <= floor(mid2 (1e4 + b) / 2e4): exact integer bounds (mid2 * 1e4 stays far below 2^53), turned
+   * into distances from the touch for one pass over the side's arrays.
    */
   run(side: LevelsView, dir: 1 | -1, mid2: number): void {
+    const touch = side.ticksAt(0);
+    for (let b = 0; b < BAND_COUNT; b++) {
+      const bps = DEPTH_BANDS_BPS[b];
+      this.distances[b] = dir === 1
+        ? touch - Math.ceil((mid2 * (BPS - bps)) / (2 * BPS))
+        : Math.floor((mid2 * (BPS + bps)) / (2 * BPS)) - touch;
+    }
+    side.cumulativeWithin(this.distances, this.withinBand);
+
     const levels = this.cumAtLevels;
-    const bands = this.withinBand;
-    const n = side.count;
-    const widest = WIDEST_BAND * mid2;
+    const n = Math.min(side.count, DEEPEST_LEVEL);
     let cum = 0;
     let nextLevel = 0;
-    let band = 0;
-    // Distances grow from the touch outward, so each band closes once, at the first level beyond it.
-    let bandLimit = DEPTH_BANDS_BPS[0] * mid2;
     let xy = 0;
     let xx = 0;
-    let i = 0;
-    for (; i < n; i++) {
-      const scaled = dir * (mid2 - 2 * side.ticksAt(i)) * BPS;
-      if (i >= DEEPEST_LEVEL && scaled > widest) break;
-      while (band < BAND_COUNT && scaled > bandLimit) {
-        bands[band++] = cum;
-        if (band < BAND_COUNT) bandLimit = DEPTH_BANDS_BPS[band] * mid2;
-      }
+    for (let i = 0; i < n; i++) {
       cum += side.lotsAt(i);
-      if (nextLevel < LEVEL_COUNT && i + 1 === IMBALANCE_LEVELS[nextLevel]) levels[nextLevel++] = cum;
+      if (i + 1 === IMBALANCE_LEVELS[nextLevel]) levels[nextLevel++] = cum;
       if (i < SLOPE_LEVELS) {
-        // Distance from the mid in bps (scaled / mid2 is distance / mid x 1e4); cumulative size in lots.
-        const x = scaled / mid2;
+        // Distance from the mid in bps (|2p - mid2| / mid2 is distance / mid); cumulative size in lots.
+        const x = ((dir * (mid2 - 2 * side.ticksAt(i))) * BPS) / mid2;
         xy += x * cum;
         xx += x * x;
       }
     }
-    // A side shallower than a level, or ending inside a band, counts all it has.
+    // A side shallower than a level counts all it has.
     while (nextLevel < LEVEL_COUNT) levels[nextLevel++] = cum;
-    while (band < BAND_COUNT) bands[band++] = cum;
     this.slopeXY = xy;
     this.slopeXX = xx;
   }
@@ -105,6 +104,15 @@ export class ShapeCalculator implements FeatureCalculator {
     v[k++] = slope(a) * lotSize;
     v[k++] = e.bidQty * lotSize;
     v[k++] = e.askQty * lotSize;
+  }
+
+  /** Size resting within 10 bps of the mid on each side, in lots, as of the last book event. */
+  get bidLotsWithin10Bps(): number {
+    return this.bidPass.withinBand[TEN_BPS];
+  }
+
+  get askLotsWithin10Bps(): number {
+    return this.askPass.withinBand[TEN_BPS];
   }
 
   onTrade(): void {}
