@@ -1,4 +1,5 @@
 import type { Micros } from '../values/units.ts';
+import { doubled } from './ring.ts';
 
 /**
  * The largest value pushed within a sliding window of venue time, by a monotonic deque: each push
@@ -57,16 +58,7 @@ export class WindowMax {
   }
 
   private grow(): void {
-    const cap = this.times.length;
-    const times = new Float64Array(cap * 2);
-    const values = new Float64Array(cap * 2);
-    for (let k = 0; k < this.size; k++) {
-      const j = (this.head + k) % cap;
-      times[k] = this.times[j];
-      values[k] = this.values[j];
-    }
-    this.times = times;
-    this.values = values;
+    [this.times, this.values] = doubled([this.times, this.values], this.head, this.size);
     this.head = 0;
   }
 }
