@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import { writeBaselineModel } from '../adapters/onnx/baseline.ts';
-import { createStore } from '../adapters/postgres/connect.ts';
+import { openDatabase } from '../adapters/postgres/connect.ts';
+import {
+  createMigrator, migrateToLatest, migrationStates, rollBack, type MigrationOutcome, type MigrationState,
+} from '../adapters/postgres/migrate.ts';
 import { writeFileSync } from 'node:fs';
 import { generateSyntheticFrames } from '../adapters/replay/synthetic-frames.ts';
 import { BTCUSDT_SPEC, createInstrument } from '../domain/values/instrument.ts';
@@ -8,33 +11,76 @@ import { unwrap } from '../domain/result.ts';
 import type { Ticks } from '../domain/values/units.ts';
 import { ConfigError, DEFAULT_DB, DEFAULT_MODEL_DIR, dbTarget, intFlag } from './config.ts';
 
-/** `ladder db migrate [--db TARGET]` */
+const DB_HELP = `ladder db migrate|status|rollback [--db TARGET] [--steps N]
+
+  migrate      apply every pending migration and list them
+  status       list every migration, applied (with when) or pending
+  rollback     undo the last N applied migrations, newest first, and list them
+
+Flags:
+  --db TARGET  ${DEFAULT_DB} (default), pglite:memory, or postgres://user@host:port/db;
+               DATABASE_URL is used when --db is absent
+  --steps N    rollback: how many migrations to undo (default 1)
+
+A failed migration changes nothing: the migrations of one command run in one transaction.`;
+
+/** `ladder db migrate|status|rollback [--db TARGET] [--steps N]` */
 export async function dbCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { db: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { db: { type: 'string' }, steps: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
   });
-  const [sub] = positionals;
+  const [sub, ...extra] = positionals;
   if (values.help === true || sub === undefined) {
-    console.log(`ladder db migrate [--db TARGET]   apply pending migrations (TARGET: ${DEFAULT_DB}, pglite:memory, postgres://…; DATABASE_URL when absent)`);
+    console.log(DB_HELP);
     return sub === undefined && values.help !== true ? 2 : 0;
   }
-  if (sub !== 'migrate') throw new ConfigError('db', `unknown subcommand "${sub}"; use "ladder db migrate"`);
-  const { target } = dbTarget(values.db, process.env);
-  let store;
+  if (sub !== 'migrate' && sub !== 'status' && sub !== 'rollback') {
+    throw new ConfigError('db', `unknown subcommand "${sub}"; use migrate, status or rollback`);
+  }
+  if (extra.length > 0) throw new ConfigError('db', `unexpected argument "${extra[0]}"`);
+  if (values.steps !== undefined && sub !== 'rollback') throw new ConfigError('--steps', 'only goes with "ladder db rollback"');
+  const steps = values.steps === undefined ? 1 : intFlag('--steps', values.steps, 1, 1_000);
+  const { text, target } = dbTarget(values.db, process.env);
+  let db;
   try {
-    store = await createStore(target);
+    db = await openDatabase(target);
   } catch (error) {
     throw new ConfigError(values.db === undefined && process.env.DATABASE_URL !== undefined ? 'DATABASE_URL' : '--db', (error as Error).message);
   }
   try {
-    const applied = await store.migrate();
-    console.log(applied.length === 0 ? 'schema is up to date' : `applied: ${applied.join(', ')}`);
-    return 0;
+    const migrator = createMigrator(db, undefined);
+    switch (sub) {
+      case 'status':
+        console.log(formatStates(await migrationStates(migrator)));
+        return 0;
+      case 'migrate':
+        return report(`migrate ${text}`, await migrateToLatest(migrator), 'applied', 'nothing to apply: the schema is up to date');
+      case 'rollback':
+        return report(`rollback ${text}`, await rollBack(migrator, steps), 'rolled back', 'nothing to roll back');
+    }
   } finally {
-    await store.close();
+    await db.destroy();
   }
+}
+
+function formatStates(states: readonly MigrationState[]): string {
+  const width = Math.max(...states.map((s) => s.name.length));
+  const lines = states.map((s) => `${s.name.padEnd(width)}  ${s.appliedAt === null ? 'pending' : `applied ${s.appliedAt.toISOString()}`}`);
+  const pending = states.filter((s) => s.appliedAt === null).length;
+  return [...lines, pending === 0 ? 'up to date' : `${pending} pending`].join('\n');
+}
+
+/** Prints what a migration run did; on failure, the migration and the error on standard error, exit 1. */
+function report(what: string, outcome: MigrationOutcome, verb: string, none: string): number {
+  if (!outcome.ok) {
+    const where = outcome.failed === null ? '' : ` at ${outcome.failed}`;
+    console.error(`ladder: db ${what} failed${where}: ${outcome.message}\nno migration was applied or undone`);
+    return 1;
+  }
+  console.log(outcome.names.length === 0 ? none : outcome.names.map((name) => `${verb} ${name}`).join('\n'));
+  return 0;
 }
 
 /** `ladder model baseline [--out DIR]` */

@@ -1,23 +1,29 @@
 import type { ColumnType, GeneratedAlways } from 'kysely';
 import type { RunMode } from '../../application/ports/trading-store.ts';
 import type { Fill } from '../../domain/trading/fill.ts';
-import type { Order } from '../../domain/trading/order.ts';
+import type { TakerSide } from '../../domain/market/market-event.ts';
+import type { Order, OrderEventKind } from '../../domain/trading/order.ts';
 import type { Side } from '../../domain/trading/side.ts';
 
 /**
- * Kysely's view of the tables of `migrations/0001-initial.ts` and `0002-feature-vectors.ts`.
+ * Kysely's view of the tables of `migrations/0001-initial.ts`, `0002-feature-vectors.ts` and
+ * `0003-market-and-ledger.ts`.
  *
  * `bigint` columns are written from numbers and read as decimal text on both engines (the
  * connections are configured so), then converted with a check that the value is exact.
  * `jsonb` columns are written as JSON text and read parsed. `double precision[]` columns are
  * written as array literal text (see `float8ArrayLiteral` in rows.ts: the drivers' own array
  * serialisers turn -0 into 0) and read as arrays of numbers, which both engines parse exactly.
+ * `bigint[]`, `integer[]` and `text[]` columns are written as array literal text too and read as
+ * arrays whose int8 elements are text on one engine and numbers or bigints on the other; the
+ * adapter checks each (see `exactIntegers` in ledger-rows.ts).
  */
 type Int8 = ColumnType<string, number, number>;
 type NullableInt8 = ColumnType<string | null, number | null, number | null>;
 type Json = ColumnType<unknown, string, string>;
 type NullableJson = ColumnType<unknown, string | null, string | null>;
 type Float8Array = ColumnType<unknown, string, string>;
+type ArrayLiteral = ColumnType<unknown, string, string>;
 
 export interface RunsTable {
   id: string;
@@ -79,6 +85,8 @@ export interface FillsTable {
   liquidity: Fill['liquidity'];
   ts_us: Int8;
   arrival_mid_ticks: NullableInt8;
+  /** price - arrival mid for a Buy, the negation for a Sell; null without an arrival mid. */
+  slippage_ticks: GeneratedAlways<string | null>;
 }
 
 export interface FeatureVectorsTable {
@@ -89,10 +97,98 @@ export interface FeatureVectorsTable {
   values: Float8Array;
 }
 
+export interface InstrumentsTable {
+  symbol: string;
+  tick_size: string;
+  lot_size: string;
+  min_qty: string;
+  first_seen_us: Int8;
+}
+
+export interface FeatureSchemasTable {
+  schema_id: string;
+  names: ArrayLiteral;
+  versions: ArrayLiteral;
+  created_at_us: Int8;
+}
+
+export interface BookSnapshotsTable {
+  run_id: string;
+  seq: Int8;
+  ts_us: Int8;
+  recv_us: Int8;
+  bid_ticks: ArrayLiteral;
+  bid_lots: ArrayLiteral;
+  ask_ticks: ArrayLiteral;
+  ask_lots: ArrayLiteral;
+}
+
+export interface PublicTradesTable {
+  run_id: string;
+  trade_id: string;
+  ts_us: Int8;
+  recv_us: Int8;
+  price_ticks: Int8;
+  qty_lots: Int8;
+  taker_side: TakerSide;
+  block_trade: boolean;
+}
+
+export interface OrderEventsTable {
+  run_id: string;
+  order_id: string;
+  seq: number;
+  ts_us: Int8;
+  kind: OrderEventKind;
+  status: Order['status'];
+  filled_lots: Int8;
+  detail: Json;
+}
+
+export interface PositionSnapshotsTable {
+  run_id: string;
+  seq: Int8;
+  ts_us: Int8;
+  qty_lots: Int8;
+  cost_cash: Int8;
+  realized_cash: Int8;
+  fees_cash: Int8;
+  mark_ticks: NullableInt8;
+  unrealized_cash: NullableInt8;
+}
+
+export interface EquityTable {
+  run_id: string;
+  interval_start_us: Int8;
+  interval_us: Int8;
+  equity_cash: Int8;
+  realized_cash: Int8;
+  unrealized_cash: Int8;
+  fees_cash: Int8;
+  volume_lots: Int8;
+  fills: number;
+}
+
+export interface ModelsTable {
+  id: string;
+  file_sha256: string;
+  manifest: Json;
+  validation: NullableJson;
+  created_at_us: Int8;
+}
+
 export interface Database {
   runs: RunsTable;
   signals: SignalsTable;
   orders: OrdersTable;
   fills: FillsTable;
   feature_vectors: FeatureVectorsTable;
+  instruments: InstrumentsTable;
+  feature_schemas: FeatureSchemasTable;
+  book_snapshots: BookSnapshotsTable;
+  public_trades: PublicTradesTable;
+  order_events: OrderEventsTable;
+  position_snapshots: PositionSnapshotsTable;
+  equity: EquityTable;
+  models: ModelsTable;
 }

@@ -1,0 +1,116 @@
+import type { Kysely } from 'kysely';
+import type { FeatureVectorRecord, RowKind, RowRejection, StoreBatch } from '../../application/ports/trading-store.ts';
+import { equityToRow, orderEventToRow, positionSnapshotToRow } from './ledger-rows.ts';
+import { bookSnapshotToRow, tradeToRow } from './market-rows.ts';
+import { RowFieldError } from './row-checks.ts';
+import type { Database } from './schema.ts';
+
+/** Postgres accepts at most 65535 bind parameters in one statement. */
+const MAX_PARAMETERS = 65_535;
+
+/**
+ * Writes the market data and ledger rows of a batch (book snapshots, public trades, order events,
+ * position snapshots, equity) on `trx`, the batch's transaction, and makes sure every feature
+ * schema id the batch's vectors name has a row in `feature_schemas` (their foreign key), so call it
+ * before the vectors are inserted.
+ *
+ * Multi-row inserts, each under Postgres' parameter limit, `on conflict do nothing` on the primary
+ * keys: a batch written again after a lost commit acknowledgement stores nothing twice. A row that
+ * no column could hold (an inexact integer, a negative size or time, a bid array and its lots of two
+ * lengths) or that names a run never started is left out and returned as a rejection, in batch
+ * order within each kind; the rest are written. Rejects only when the database fails.
+ */
+export async function writeMarketRows(trx: Kysely<Database>, batch: StoreBatch): Promise<readonly RowRejection[]> {
+  await ensureFeatureSchemas(trx, batch.featureVectors);
+  const runs = await startedRuns(trx, batch);
+  const rejected: RowRejection[] = [];
+  const accept = <R extends { readonly runId: string }, T>(
+    kind: RowKind,
+    records: readonly R[] | undefined,
+    key: (record: R) => string,
+    toRow: (record: R) => T,
+  ): T[] => {
+    const rows: T[] = [];
+    for (const record of records ?? []) {
+      try {
+        if (!runs.has(record.runId)) throw new RowFieldError('runId', `"${record.runId}" is not a started run`);
+        rows.push(toRow(record));
+      } catch (error) {
+        if (!(error instanceof RowFieldError)) throw error;
+        rejected.push({ kind, key: `${record.runId}/${key(record)}`, field: error.field, reason: error.message });
+      }
+    }
+    return rows;
+  };
+
+  const books = accept('bookSnapshots', batch.bookSnapshots, (r) => String(r.seq), bookSnapshotToRow);
+  for (const part of chunks(books)) {
+    await trx.insertInto('book_snapshots').values(part).onConflict((oc) => oc.columns(['run_id', 'seq']).doNothing()).execute();
+  }
+  const trades = accept('trades', batch.trades, (r) => r.tradeId, tradeToRow);
+  for (const part of chunks(trades)) {
+    await trx.insertInto('public_trades').values(part).onConflict((oc) => oc.columns(['run_id', 'trade_id']).doNothing()).execute();
+  }
+  const events = accept('orderEvents', batch.orderEvents, (r) => `${r.orderId}/${r.seq}`, orderEventToRow);
+  for (const part of chunks(events)) {
+    await trx
+      .insertInto('order_events')
+      .values(part)
+      .onConflict((oc) => oc.columns(['run_id', 'order_id', 'seq']).doNothing())
+      .execute();
+  }
+  const positions = accept('positionSnapshots', batch.positionSnapshots, (r) => String(r.seq), positionSnapshotToRow);
+  for (const part of chunks(positions)) {
+    await trx.insertInto('position_snapshots').values(part).onConflict((oc) => oc.columns(['run_id', 'seq']).doNothing()).execute();
+  }
+  const equity = accept('equity', batch.equity, (r) => String(r.intervalStart), equityToRow);
+  for (const part of chunks(equity)) {
+    await trx
+      .insertInto('equity')
+      .values(part)
+      .onConflict((oc) => oc.columns(['run_id', 'interval_start_us']).doNothing())
+      .execute();
+  }
+  return rejected;
+}
+
+/**
+ * A `feature_schemas` row for each schema id in `vectors` that has none yet, with empty names and
+ * versions until the schema is registered, dated by the earliest vector's time.
+ */
+async function ensureFeatureSchemas(trx: Kysely<Database>, vectors: readonly FeatureVectorRecord[]): Promise<void> {
+  if (vectors.length === 0) return;
+  const earliest = new Map<string, number>();
+  for (const { vector } of vectors) {
+    const ts = Number.isSafeInteger(vector.ts) ? vector.ts : 0;
+    const seen = earliest.get(vector.schemaId);
+    if (seen === undefined || ts < seen) earliest.set(vector.schemaId, ts);
+  }
+  await insertSchemaIds(trx, earliest);
+}
+
+/** Inserts the ids of `firstSeen` (id → µs) into `feature_schemas` as unknown schemas, leaving existing rows alone. */
+export async function insertSchemaIds(trx: Kysely<Database>, firstSeen: ReadonlyMap<string, number>): Promise<void> {
+  const rows = [...firstSeen].map(([id, at]) => ({ schema_id: id, names: '{}', versions: '{}', created_at_us: at }));
+  for (const part of chunks(rows)) {
+    await trx.insertInto('feature_schemas').values(part).onConflict((oc) => oc.column('schema_id').doNothing()).execute();
+  }
+}
+
+/** The runs, among those the batch's new rows name, that exist. */
+async function startedRuns(trx: Kysely<Database>, batch: StoreBatch): Promise<ReadonlySet<string>> {
+  const ids = new Set<string>();
+  for (const records of [batch.bookSnapshots, batch.trades, batch.orderEvents, batch.positionSnapshots, batch.equity]) {
+    for (const record of records ?? []) ids.add(record.runId);
+  }
+  if (ids.size === 0) return ids;
+  const rows = await trx.selectFrom('runs').select('id').where('id', 'in', [...ids]).execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Splits rows into slices whose bind parameters stay under Postgres' limit. */
+function* chunks<T extends object>(rows: readonly T[]): Generator<readonly T[]> {
+  if (rows.length === 0) return;
+  const size = Math.floor(MAX_PARAMETERS / Object.keys(rows[0]).length);
+  for (let start = 0; start < rows.length; start += size) yield rows.slice(start, start + size);
+}
