@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { BatchedWriter } from '../application/batched-writer.ts';
+import { BatchedWriter, type BatchStore } from '../application/batched-writer.ts';
 import { silentLogger } from '../application/ports/logger.ts';
 import type { MarketDataFeed } from '../application/ports/market-data-feed.ts';
-import type { RowCounts, StoreBatch, TradingStore } from '../application/ports/trading-store.ts';
+import type { StoreBatch, WriteOutcome } from '../application/ports/trading-store.ts';
 import { TradingLoop } from '../application/trading-loop.ts';
 import { parseLine } from '../adapters/replay/file-feed.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
@@ -15,22 +15,12 @@ import type { Instrument } from '../domain/values/instrument.ts';
 import type { Lots } from '../domain/values/units.ts';
 
 /** A store that only counts: the bench measures the loop, not the database. */
-class CountingStore implements TradingStore {
+class CountingStore implements BatchStore {
   rows = 0;
-  migrate = () => Promise.resolve([] as string[]);
-  startRun = () => Promise.resolve();
-  write = (b: StoreBatch) => {
-    this.rows += b.signals.length + b.orders.length + b.fills.length + b.featureVectors.length;
-    return Promise.resolve();
+  write = (b: StoreBatch): Promise<WriteOutcome> => {
+    for (const rows of Object.values(b) as unknown[][]) this.rows += rows.length;
+    return Promise.resolve({ rejected: [] });
   };
-  finishRun = () => Promise.resolve();
-  readRun = () => Promise.resolve(null);
-  readSignals = () => Promise.resolve([]);
-  readOrders = () => Promise.resolve([]);
-  readFills = () => Promise.resolve([]);
-  readFeatureVectors = () => Promise.resolve([]);
-  rowCounts = (): Promise<RowCounts> => Promise.resolve({ signals: 0, orders: 0, fills: 0, featureVectors: 0 });
-  close = () => Promise.resolve();
 }
 
 /** The sample's lines from memory, decoded as app:paper decodes them (the scanning decoder). */

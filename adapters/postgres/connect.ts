@@ -57,6 +57,10 @@ async function openKysely(target: DbTarget, options: StoreOptions): Promise<Kyse
       // An idle client's error (the server restarted) surfaces again on the next query that uses
       // the pool; without a listener Node would end the process on the emitted 'error'.
       pool.on('error', () => undefined);
+      // The same for a checked-out client between two queries (a transaction in progress when the
+      // connection is cut): the error reaches the next query on it, which fails, and the pool
+      // discards the client; unheard, it would end the process.
+      pool.on('connect', (client) => client.on('error', () => undefined));
       return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     }
     case 'pglite': {

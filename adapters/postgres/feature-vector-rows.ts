@@ -1,6 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { FeatureVectorRecord } from '../../application/ports/trading-store.ts';
 import type { Micros } from '../../domain/values/units.ts';
+import { RowFieldError } from './row-checks.ts';
 import { assertInteger, exactInteger } from './rows.ts';
 import type { FeatureVectorsTable } from './schema.ts';
 
@@ -8,15 +9,16 @@ import type { FeatureVectorsTable } from './schema.ts';
  * A float8 array literal (`{0.1,-0,1e-300}`) that Postgres reads back as exactly these numbers.
  * `String(x)` is the shortest decimal that reads back to the same double, except that it prints -0
  * as `0`; pg's and PGlite's array serialisers share that flaw, which is why the store writes this
- * text rather than a JavaScript array. Throws, naming the run, seq and feature index, for a value
- * that is not finite: float8 would keep NaN and ±Infinity, but no model was fed one.
+ * text rather than a JavaScript array. Throws a `RowFieldError` naming the feature index
+ * (`vector.values[3]`) for a value that is not finite: float8 would keep NaN and ±Infinity, but no
+ * model was fed one.
  */
-export function float8ArrayLiteral(values: Float64Array, runId: string, seq: number): string {
+export function float8ArrayLiteral(values: Float64Array): string {
   const parts = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isFinite(v)) {
-      throw new RangeError(`feature vector of run "${runId}" seq ${seq}: value ${i} is ${v}, not a finite number`);
+      throw new RowFieldError(`vector.values[${i}]`, `is ${v}, not a finite number`);
     }
     parts[i] = Object.is(v, -0) ? '-0' : String(v);
   }
@@ -25,10 +27,10 @@ export function float8ArrayLiteral(values: Float64Array, runId: string, seq: num
 
 export const featureVectorToRow = ({ runId, seq, vector }: FeatureVectorRecord): Insertable<FeatureVectorsTable> => ({
   run_id: runId,
-  seq: assertInteger(seq, 'seq'),
-  ts_us: assertInteger(vector.ts, 'vector.ts'),
+  seq: assertInteger(seq, 'seq', 1),
+  ts_us: assertInteger(vector.ts, 'vector.ts', 0),
   schema_id: vector.schemaId,
-  values: float8ArrayLiteral(vector.values, runId, seq),
+  values: float8ArrayLiteral(vector.values),
 });
 
 export function featureVectorFromRow(row: Selectable<FeatureVectorsTable>): FeatureVectorRecord {

@@ -1,21 +1,48 @@
 import type { Kysely } from 'kysely';
 import type {
+  BookSnapshotRecord,
+  DailyPnl,
+  EquityRecord,
   FeatureVectorRecord,
   FillRecord,
+  ModelRecord,
+  OrderEventRecord,
+  OrderLifecycle,
+  PositionSnapshotRecord,
+  PublicTradeRecord,
+  StoredInstrument,
   OrderRecord,
   RowCounts,
   RunEnd,
+  RunPnl,
   RunRecord,
   SignalRecord,
+  RowKind,
+  RowRejection,
   StoreBatch,
   StoredRun,
   TradingStore,
+  WriteOutcome,
 } from '../../application/ports/trading-store.ts';
+import type { FeatureSchema } from '../../domain/features/feature-vector.ts';
 import type { Order } from '../../domain/trading/order.ts';
+import type { InstrumentSpec } from '../../domain/values/instrument.ts';
+import type { Micros } from '../../domain/values/units.ts';
+import { writeMarketRows } from './append-rows.ts';
+import {
+  countRunRows, readBookSnapshotRows, readEquityRows, readOrderEventRows, readPositionSnapshotRows, readTradeRows,
+} from './ledger-reads.ts';
+import {
+  readFeatureSchemaRow, readInstrumentRow, readModelRow, registerFeatureSchemaRow, registerInstrumentRow, registerModelRow,
+  registerRunSchemaId,
+} from './registry-rows.ts';
 import { featureVectorFromRow, featureVectorToRow } from './feature-vector-rows.ts';
 import { createMigrator } from './migrate.ts';
 import {
-  exactInteger,
+  fillRowsBetween, latestFeatureVectorRows, orderLifecycleRows, pnlByDayRows, pnlByRunRows, signalRowsBetween,
+} from './read-queries.ts';
+import { RowFieldError } from './row-checks.ts';
+import {
   fillFromRow,
   fillToRow,
   orderFromRow,
@@ -61,21 +88,32 @@ export class KyselyStore implements TradingStore {
   }
 
   startRun(run: RunRecord): Promise<void> {
-    return this.#run('startRun', async () => {
-      await this.#db.insertInto('runs').values(runToRow(run)).execute();
-    });
+    return this.#run('startRun', () =>
+      this.#db.transaction().execute(async (trx) => {
+        // runs.symbol references instruments; runs.schema_id is kept in feature_schemas alongside.
+        await registerInstrumentRow(trx, run.instrument, run.startedAt);
+        await registerRunSchemaId(trx, run.schemaId, run.startedAt);
+        await trx.insertInto('runs').values(runToRow(run)).execute();
+      }),
+    );
   }
 
-  write(batch: StoreBatch): Promise<void> {
+  write(batch: StoreBatch): Promise<WriteOutcome> {
     return this.#run('write', () =>
       this.#db.transaction().execute(async (trx) => {
-        for (const part of chunks(batch.signals, SIGNAL_COLUMNS)) {
-          await trx.insertInto('signals').values(part.map(signalToRow)).execute();
+        const rejected = [...(await writeMarketRows(trx, batch))];
+        // Rows are checked before the insert: one the database would refuse would fail the whole
+        // transaction, and a writer retrying it would hold back everything behind it.
+        const accept = acceptor(await startedRunIds(trx, batch), rejected);
+        const signals = accept('signals', batch.signals, (r) => String(r.seq), signalToRow);
+        for (const part of chunks(signals, SIGNAL_COLUMNS)) {
+          await trx.insertInto('signals').values(part).onConflict((oc) => oc.columns(['run_id', 'seq']).doNothing()).execute();
         }
-        for (const part of chunks(latestOrders(batch.orders), ORDER_COLUMNS)) {
+        const orders = accept('orders', latestOrders(batch.orders), (r) => r.order.id, orderToRow);
+        for (const part of chunks(orders, ORDER_COLUMNS)) {
           await trx
             .insertInto('orders')
-            .values(part.map(orderToRow))
+            .values(part)
             .onConflict((oc) =>
               oc.columns(['run_id', 'id']).doUpdateSet((eb) => ({
                 symbol: eb.ref('excluded.symbol'),
@@ -94,12 +132,19 @@ export class KyselyStore implements TradingStore {
             )
             .execute();
         }
-        for (const part of chunks(batch.fills, FILL_COLUMNS)) {
-          await trx.insertInto('fills').values(part.map(fillToRow)).execute();
+        const fills = accept('fills', batch.fills, (r) => r.fill.tradeId, fillToRow);
+        for (const part of chunks(fills, FILL_COLUMNS)) {
+          await trx.insertInto('fills').values(part).onConflict((oc) => oc.columns(['run_id', 'trade_id']).doNothing()).execute();
         }
-        for (const part of chunks(batch.featureVectors, FEATURE_VECTOR_COLUMNS)) {
-          await trx.insertInto('feature_vectors').values(part.map(featureVectorToRow)).execute();
+        const vectors = accept('featureVectors', batch.featureVectors, (r) => String(r.seq), featureVectorToRow);
+        for (const part of chunks(vectors, FEATURE_VECTOR_COLUMNS)) {
+          await trx
+            .insertInto('feature_vectors')
+            .values(part)
+            .onConflict((oc) => oc.columns(['run_id', 'seq']).doNothing())
+            .execute();
         }
+        return { rejected };
       }),
     );
   }
@@ -175,24 +220,75 @@ export class KyselyStore implements TradingStore {
   }
 
   rowCounts(runId: string): Promise<RowCounts> {
-    return this.#run('rowCounts', async () => {
-      const count = (table: 'signals' | 'orders' | 'fills' | 'feature_vectors') =>
-        this.#db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).where('run_id', '=', runId);
-      const row = await this.#db
-        .selectNoFrom([
-          count('signals').as('signals'),
-          count('orders').as('orders'),
-          count('fills').as('fills'),
-          count('feature_vectors').as('feature_vectors'),
-        ])
-        .executeTakeFirstOrThrow();
-      return {
-        signals: exactInteger(String(row.signals), 'count(signals)'),
-        orders: exactInteger(String(row.orders), 'count(orders)'),
-        fills: exactInteger(String(row.fills), 'count(fills)'),
-        featureVectors: exactInteger(String(row.feature_vectors), 'count(feature_vectors)'),
-      };
-    });
+    return this.#run('rowCounts', () => countRunRows(this.#db, runId));
+  }
+
+  registerInstrument(spec: InstrumentSpec, seenAt: Micros): Promise<void> {
+    return this.#run('registerInstrument', () => registerInstrumentRow(this.#db, spec, seenAt));
+  }
+
+  readInstrument(symbol: string): Promise<StoredInstrument | null> {
+    return this.#run('readInstrument', () => readInstrumentRow(this.#db, symbol));
+  }
+
+  registerFeatureSchema(schema: FeatureSchema, registeredAt: Micros): Promise<void> {
+    return this.#run('registerFeatureSchema', () => registerFeatureSchemaRow(this.#db, schema, registeredAt));
+  }
+
+  readFeatureSchema(id: string): Promise<FeatureSchema | null> {
+    return this.#run('readFeatureSchema', () => readFeatureSchemaRow(this.#db, id));
+  }
+
+  registerModel(model: ModelRecord): Promise<void> {
+    return this.#run('registerModel', () => registerModelRow(this.#db, model));
+  }
+
+  readModel(id: string): Promise<ModelRecord | null> {
+    return this.#run('readModel', () => readModelRow(this.#db, id));
+  }
+
+  readBookSnapshots(runId: string): Promise<readonly BookSnapshotRecord[]> {
+    return this.#run('readBookSnapshots', () => readBookSnapshotRows(this.#db, runId));
+  }
+
+  readTrades(runId: string): Promise<readonly PublicTradeRecord[]> {
+    return this.#run('readTrades', () => readTradeRows(this.#db, runId));
+  }
+
+  readOrderEvents(runId: string): Promise<readonly OrderEventRecord[]> {
+    return this.#run('readOrderEvents', () => readOrderEventRows(this.#db, runId));
+  }
+
+  readPositionSnapshots(runId: string): Promise<readonly PositionSnapshotRecord[]> {
+    return this.#run('readPositionSnapshots', () => readPositionSnapshotRows(this.#db, runId));
+  }
+
+  readEquity(runId: string): Promise<readonly EquityRecord[]> {
+    return this.#run('readEquity', () => readEquityRows(this.#db, runId));
+  }
+
+  latestFeatureVectors(runId: string, n: number): Promise<readonly FeatureVectorRecord[]> {
+    return this.#run('latestFeatureVectors', () => latestFeatureVectorRows(this.#db, runId, n));
+  }
+
+  readSignalsBetween(runId: string, from: Micros, to: Micros): Promise<readonly SignalRecord[]> {
+    return this.#run('readSignalsBetween', () => signalRowsBetween(this.#db, runId, from, to));
+  }
+
+  readFillsBetween(runId: string, from: Micros, to: Micros): Promise<readonly FillRecord[]> {
+    return this.#run('readFillsBetween', () => fillRowsBetween(this.#db, runId, from, to));
+  }
+
+  pnlByDay(runId: string | null): Promise<readonly DailyPnl[]> {
+    return this.#run('pnlByDay', () => pnlByDayRows(this.#db, runId));
+  }
+
+  pnlByRun(runId?: string): Promise<readonly RunPnl[]> {
+    return this.#run('pnlByRun', () => pnlByRunRows(this.#db, runId));
+  }
+
+  orderLifecycle(runId: string, orderId: string): Promise<OrderLifecycle> {
+    return this.#run('orderLifecycle', () => orderLifecycleRows(this.#db, runId, orderId));
   }
 
   close(): Promise<void> {
@@ -207,6 +303,37 @@ export class KyselyStore implements TradingStore {
       throw new Error(`${operation} failed: ${message}`, { cause });
     }
   }
+}
+
+/** The runs, among those the batch's signals, orders, fills and feature vectors name, that exist. */
+async function startedRunIds(trx: Kysely<Database>, batch: StoreBatch): Promise<ReadonlySet<string>> {
+  const ids = new Set<string>();
+  for (const records of [batch.signals, batch.orders, batch.fills, batch.featureVectors]) {
+    for (const record of records) ids.add(record.runId);
+  }
+  if (ids.size === 0) return ids;
+  const rows = await trx.selectFrom('runs').select('id').where('id', 'in', [...ids]).execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * Converts records to rows, leaving out (and adding to `rejected`) each one that names a run never
+ * started (its foreign key) or whose conversion throws a `RowFieldError`. Any other error is a bug.
+ */
+function acceptor(runs: ReadonlySet<string>, rejected: RowRejection[]) {
+  return <R extends { readonly runId: string }, T>(kind: RowKind, records: readonly R[], key: (record: R) => string, toRow: (record: R) => T): T[] => {
+    const rows: T[] = [];
+    for (const record of records) {
+      try {
+        if (!runs.has(record.runId)) throw new RowFieldError('runId', `"${record.runId}" is not a started run`);
+        rows.push(toRow(record));
+      } catch (error) {
+        if (!(error instanceof RowFieldError)) throw error;
+        rejected.push({ kind, key: `${record.runId}/${key(record)}`, field: error.field, reason: error.message });
+      }
+    }
+    return rows;
+  };
 }
 
 /** Splits rows into slices whose bind parameters stay under Postgres' limit. */

@@ -3,6 +3,7 @@ import type { FillRecord, OrderRecord, RunRecord, SignalRecord, StoredRun } from
 import type { Order } from '../../domain/trading/order.ts';
 import type { InstrumentSpec } from '../../domain/values/instrument.ts';
 import type { Cash, Lots, Micros, Ticks } from '../../domain/values/units.ts';
+import { RowFieldError, checkedInt4 } from './row-checks.ts';
 import type { FillsTable, OrdersTable, RunsTable, SignalsTable } from './schema.ts';
 
 /**
@@ -19,9 +20,19 @@ export function exactInteger(text: string, column: string): number {
 const nullableInteger = (text: string | null, column: string): number | null =>
   text === null ? null : exactInteger(text, column);
 
-/** Throws for a value that a bigint or integer column would round or reject. */
-export function assertInteger(value: number, field: string): number {
-  if (!Number.isSafeInteger(value)) throw new RangeError(`${field} = ${value} is not a safe integer`);
+/**
+ * Throws a `RowFieldError` naming the field for a value that a bigint column would round or
+ * reject, or that is below `min` (0 for a time or a size, 1 for a price or a seq).
+ */
+export function assertInteger(value: number, field: string, min = Number.MIN_SAFE_INTEGER): number {
+  if (!Number.isSafeInteger(value)) throw new RowFieldError(field, `= ${value} is not a safe integer`);
+  if (value < min) throw new RowFieldError(field, `= ${value} is below ${min}`);
+  return value;
+}
+
+/** Throws a `RowFieldError` for NaN or an infinity: a double column would keep it, no reader expects it. */
+export function assertFinite(value: number, field: string): number {
+  if (!Number.isFinite(value)) throw new RowFieldError(field, `is ${value}, not a finite number`);
   return value;
 }
 
@@ -72,14 +83,14 @@ export function runFromRow(row: RunRow): StoredRun {
 
 export const signalToRow = ({ runId, seq, signal, midTicks, acted }: SignalRecord): Insertable<SignalsTable> => ({
   run_id: runId,
-  seq: assertInteger(seq, 'seq'),
-  ts_us: assertInteger(signal.ts, 'signal.ts'),
-  score: signal.score,
-  confidence: signal.confidence,
-  horizon_ms: assertInteger(signal.horizonMs, 'signal.horizonMs'),
+  seq: checkedInt4(seq, 'seq', 1),
+  ts_us: assertInteger(signal.ts, 'signal.ts', 0),
+  score: assertFinite(signal.score, 'signal.score'),
+  confidence: assertFinite(signal.confidence, 'signal.confidence'),
+  horizon_ms: checkedInt4(signal.horizonMs, 'signal.horizonMs', 1),
   model_id: signal.modelId,
   schema_id: signal.schemaId,
-  mid_ticks: midTicks === null ? null : assertInteger(midTicks, 'midTicks'),
+  mid_ticks: midTicks === null ? null : assertInteger(midTicks, 'midTicks', 1),
   acted,
 });
 
@@ -104,14 +115,14 @@ export const orderToRow = ({ runId, order }: OrderRecord): Insertable<OrdersTabl
   symbol: order.symbol,
   side: order.side,
   type: order.type,
-  qty_lots: assertInteger(order.qty, 'order.qty'),
-  limit_price_ticks: order.limitPrice === null ? null : assertInteger(order.limitPrice, 'order.limitPrice'),
+  qty_lots: assertInteger(order.qty, 'order.qty', 1),
+  limit_price_ticks: order.limitPrice === null ? null : assertInteger(order.limitPrice, 'order.limitPrice', 1),
   reduce_only: order.reduceOnly,
   status: order.status,
-  filled_lots: assertInteger(order.filledQty, 'order.filledQty'),
+  filled_lots: assertInteger(order.filledQty, 'order.filledQty', 0),
   venue_order_id: order.venueOrderId,
-  created_at_us: assertInteger(order.createdAt, 'order.createdAt'),
-  updated_at_us: assertInteger(order.updatedAt, 'order.updatedAt'),
+  created_at_us: assertInteger(order.createdAt, 'order.createdAt', 0),
+  updated_at_us: assertInteger(order.updatedAt, 'order.updatedAt', 0),
   reason: order.reason,
 });
 
@@ -137,12 +148,12 @@ export const fillToRow = ({ runId, fill, arrivalMidTicks }: FillRecord): Inserta
   order_id: fill.orderId,
   symbol: fill.symbol,
   side: fill.side,
-  price_ticks: assertInteger(fill.price, 'fill.price'),
-  qty_lots: assertInteger(fill.qty, 'fill.qty'),
+  price_ticks: assertInteger(fill.price, 'fill.price', 1),
+  qty_lots: assertInteger(fill.qty, 'fill.qty', 1),
   fee_cash: assertInteger(fill.fee, 'fill.fee'),
   liquidity: fill.liquidity,
-  ts_us: assertInteger(fill.ts, 'fill.ts'),
-  arrival_mid_ticks: arrivalMidTicks === null ? null : assertInteger(arrivalMidTicks, 'arrivalMidTicks'),
+  ts_us: assertInteger(fill.ts, 'fill.ts', 0),
+  arrival_mid_ticks: arrivalMidTicks === null ? null : assertInteger(arrivalMidTicks, 'arrivalMidTicks', 1),
 });
 
 export const fillFromRow = (row: Selectable<FillsTable>): FillRecord => ({

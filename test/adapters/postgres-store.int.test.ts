@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgliteStore, createStore, openDatabase, openPgliteKysely } from '../../adapters/postgres/connect.ts';
 import { parseDbTarget, type DbTarget } from '../../adapters/postgres/db-target.ts';
 import { createMigrator } from '../../adapters/postgres/migrate.ts';
+import { runToRow } from '../../adapters/postgres/rows.ts';
 import type { Database } from '../../adapters/postgres/schema.ts';
 import { unwrap } from '../../domain/result.ts';
 import type {
@@ -60,6 +61,9 @@ const bitsOf = ({ runId, seq, vector: v }: FeatureVectorRecord) => ({
   runId, seq, schemaId: v.schemaId, ts: v.ts, bits: [...new BigUint64Array(Float64Array.from(v.values).buffer)],
 });
 
+/** The counts of the 0003 tables, which these cases do not write. */
+const NO_LEDGER = { bookSnapshots: 0, trades: 0, orderEvents: 0, positionSnapshots: 0, equity: 0 };
+
 const batch = (parts: Partial<StoreBatch>): StoreBatch => ({ signals: [], orders: [], fills: [], featureVectors: [], ...parts });
 const freshSchema = (): string => `ladder_test_${randomBytes(6).toString('hex')}`;
 
@@ -92,13 +96,50 @@ function defineStoreSuite(engine: () => Engine): void {
     for (const schema of schemas) await engine().dropSchema(schema);
   });
 
-  it('applies 0001 and 0002 once; a second migrate applies nothing', async () => {
+  /**
+   * Makes the database itself refuse the rows of `table` in `schema` for which `when` (SQL over
+   * `new`) holds, by a trigger the store knows nothing of: a failure no check before the insert can
+   * foresee. 'immediate' fails the statement inserting the row; 'at commit' lets every statement
+   * of the batch succeed and fails the commit. `lift()` removes the trigger.
+   */
+  const refuseInDatabase = async (
+    schema: string, table: string, when: string, timing: 'immediate' | 'at commit',
+  ): Promise<{ lift(): Promise<void> }> => {
+    const fn = sql.table(`${schema}.refuse_row`);
+    const trigger = sql.id(`refuse_${table}`);
+    const target = sql.table(`${schema}.${table}`);
+    const db = await engine().openKysely();
+    try {
+      await sql`create or replace function ${fn}() returns trigger language plpgsql as $$
+        begin raise exception 'row of % refused by the database', tg_table_name; end $$`.execute(db);
+      await (timing === 'immediate'
+        ? sql`create trigger ${trigger} after insert on ${target} for each row when (${sql.raw(when)})
+            execute function ${fn}()`
+        : sql`create constraint trigger ${trigger} after insert on ${target} deferrable initially deferred
+            for each row when (${sql.raw(when)}) execute function ${fn}()`
+      ).execute(db);
+    } finally {
+      await db.destroy();
+    }
+    return {
+      lift: async () => {
+        const lifting = await engine().openKysely();
+        try {
+          await sql`drop trigger ${trigger} on ${target}`.execute(lifting);
+        } finally {
+          await lifting.destroy();
+        }
+      },
+    };
+  };
+
+  it('applies every migration once; a second migrate applies nothing', async () => {
     const fresh = await open();
-    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors']);
+    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger']);
     expect(await fresh.migrate()).toEqual([]);
   });
 
-  it('rolls 0002 and then 0001 back through the Migrator and migrates again', async () => {
+  it('rolls 0003, 0002 and then 0001 back through the Migrator and migrates again', async () => {
     const schema = freshSchema();
     const fresh = await open(schema);
     await fresh.migrate();
@@ -111,6 +152,10 @@ function defineStoreSuite(engine: () => Engine): void {
     };
     try {
       const migrator = createMigrator(db, schema);
+      const down3 = await migrator.migrateDown();
+      expect(down3.error).toBeUndefined();
+      expect(down3.results).toEqual([{ migrationName: '0003-market-and-ledger', direction: 'Down', status: 'Success' }]);
+      expect(await tablesLeft()).toEqual(['feature_vectors', 'fills', 'orders', 'runs', 'signals']);
       const down2 = await migrator.migrateDown();
       expect(down2.error).toBeUndefined();
       expect(down2.results).toEqual([{ migrationName: '0002-feature-vectors', direction: 'Down', status: 'Success' }]);
@@ -122,7 +167,7 @@ function defineStoreSuite(engine: () => Engine): void {
     } finally {
       await db.destroy();
     }
-    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors']);
+    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger']);
     await fresh.startRun(run('after-redo'));
     await fresh.write(batch({ featureVectors: [vector('after-redo', 1, [0.5])] }));
     expect((await fresh.readFeatureVectors('after-redo')).map(bitsOf)).toEqual([vector('after-redo', 1, [0.5])].map(bitsOf));
@@ -135,13 +180,14 @@ function defineStoreSuite(engine: () => Engine): void {
     try {
       const up1 = await createMigrator(db, schema).migrateTo('0001-initial');
       expect(up1.error).toBeUndefined();
+      // The run as a store at 0001 wrote it: today's startRun also registers the instrument (0003).
+      await db.withSchema(schema).insertInto('runs').values(runToRow(run('before-0002'))).execute();
     } finally {
       await db.destroy();
     }
-    await fresh.startRun(run('before-0002'));
-    expect(await fresh.migrate()).toEqual(['0002-feature-vectors']);
+    expect(await fresh.migrate()).toEqual(['0002-feature-vectors', '0003-market-and-ledger']);
     await fresh.write(batch({ featureVectors: [vector('before-0002', 1, [1, 2])] }));
-    expect(await fresh.rowCounts('before-0002')).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 1 });
+    expect(await fresh.rowCounts('before-0002')).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 1, ...NO_LEDGER });
   });
 
   it('reads back exactly what was written: runs, signals, upserted orders, fills, extreme integers', async () => {
@@ -166,7 +212,7 @@ function defineStoreSuite(engine: () => Engine): void {
     expect(await store.readSignals(id)).toEqual(signals);
     expect(await store.readOrders(id)).toEqual([aFilled, bCanceled]);
     expect(await store.readFills(id)).toEqual(fills);
-    expect(await store.rowCounts(id)).toEqual({ signals: 3, orders: 2, fills: 3, featureVectors: 0 });
+    expect(await store.rowCounts(id)).toEqual({ signals: 3, orders: 2, fills: 3, featureVectors: 0, ...NO_LEDGER });
   });
 
   it('reads back feature vectors bit for bit, in seq order, with their schema id and venue time', async () => {
@@ -186,31 +232,42 @@ function defineStoreSuite(engine: () => Engine): void {
     expect(back.map(bitsOf)).toEqual(vectors.map(bitsOf));
     expect(back.every((r) => r.vector.values instanceof Float64Array)).toBe(true);
     expect(Object.is(back[2].vector.values[0], -0)).toBe(true);
-    expect(await store.rowCounts(id)).toEqual({ signals: 1, orders: 0, fills: 0, featureVectors: 4 });
+    expect(await store.rowCounts(id)).toEqual({ signals: 1, orders: 0, fills: 0, featureVectors: 4, ...NO_LEDGER });
     expect(await store.readFeatureVectors('no-such-run')).toEqual([]);
   });
 
-  it('refuses a feature vector holding NaN or an infinity, naming run, seq and index, and writes nothing of its batch', async () => {
+  it('leaves out a feature vector holding NaN or an infinity, naming run, seq and index, and writes the rest of its batch', async () => {
     const id = 'run-nonfinite';
     await store.startRun(run(id));
-    for (const [bad, text] of [[Number.NaN, 'NaN'], [Number.POSITIVE_INFINITY, 'Infinity'], [Number.NEGATIVE_INFINITY, '-Infinity']] as const) {
-      const poisoned = batch({
-        signals: [signal(id, 1, 1)],
-        featureVectors: [vector(id, 1, [0.5, 1]), vector(id, 2, [0.5, 0.25, bad])],
+    const kept = [vector(id, 1, [0.5, -0]), vector(id, 3, AWKWARD)];
+    const cases = [[Number.NaN, 'NaN'], [Number.POSITIVE_INFINITY, 'Infinity'], [Number.NEGATIVE_INFINITY, '-Infinity']] as const;
+    for (const [i, [bad, text]] of cases.entries()) {
+      // The same finite vectors each time: after the first batch they are stored and skipped.
+      const poisoned = batch({ signals: [signal(id, i + 1, 1)], featureVectors: [kept[0], vector(id, 2, [0.5, 0.25, bad]), kept[1]] });
+      expect(await store.write(poisoned)).toEqual({
+        rejected: [{ kind: 'featureVectors', key: `${id}/2`, field: 'vector.values[2]', reason: `vector.values[2] is ${text}, not a finite number` }],
       });
-      await expect(store.write(poisoned)).rejects.toThrow(
-        new RegExp(`^write failed: feature vector of run "${id}" seq 2: value 2 is ${text}, not a finite number$`),
-      );
     }
-    expect(await store.rowCounts(id)).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 0 });
+    const back = await store.readFeatureVectors(id);
+    expect(back.map(bitsOf)).toEqual(kept.map(bitsOf));
+    expect(Object.is(back[0].vector.values[1], -0)).toBe(true);
+    expect(await store.readSignals(id)).toEqual([signal(id, 1, 1), signal(id, 2, 1), signal(id, 3, 1)]);
+    expect(await store.rowCounts(id)).toEqual({ signals: 3, orders: 0, fills: 0, featureVectors: 2, ...NO_LEDGER });
   });
 
-  it('refuses a repeated feature vector seq within a run, writing nothing of the batch', async () => {
+  it('skips a repeated feature vector seq, within the batch or already stored: the first row stays, the rest is written', async () => {
     const id = 'run-vector-dup';
     await store.startRun(run(id));
-    await store.write(batch({ featureVectors: [vector(id, 1, [1])] }));
-    await expect(store.write(batch({ featureVectors: [vector(id, 2, [2]), vector(id, 1, [3])] }))).rejects.toThrow(/^write failed: .*duplicate key/);
-    expect((await store.readFeatureVectors(id)).map(bitsOf)).toEqual([vector(id, 1, [1])].map(bitsOf));
+    const first = vector(id, 1, [1]);
+    expect(await store.write(batch({ featureVectors: [first] }))).toEqual({ rejected: [] });
+    const repeats = batch({ featureVectors: [vector(id, 2, [2]), vector(id, 1, [3]), vector(id, 3, [4]), vector(id, 3, [5])] });
+    const expected = [first, vector(id, 2, [2]), vector(id, 3, [4])].map(bitsOf);
+    expect(await store.write(repeats)).toEqual({ rejected: [] });
+    expect((await store.readFeatureVectors(id)).map(bitsOf)).toEqual(expected);
+    // The same batch again, as after a lost commit acknowledgement, adds nothing.
+    expect(await store.write(repeats)).toEqual({ rejected: [] });
+    expect((await store.readFeatureVectors(id)).map(bitsOf)).toEqual(expected);
+    expect(await store.rowCounts(id)).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 3, ...NO_LEDGER });
   });
 
   it('keeps an unfinished run with a null end and summary', async () => {
@@ -218,34 +275,71 @@ function defineStoreSuite(engine: () => Engine): void {
     expect(await store.readRun('run-open')).toEqual({ ...run('run-open'), endedAt: null, summary: null });
   });
 
-  it('fails a batch with a duplicate fill trade id as a whole, leaving nothing of it', async () => {
-    const id = 'run-atomic';
+  it('writes a fill trade id once: a repeat within the batch or of a stored fill is skipped, the rest written', async () => {
+    const id = 'run-fill-once';
     await store.startRun(run(id));
-    await store.write(batch({ orders: ordersOf(id, order('A')), fills: [fill(id, 't-1', 'A', 10)] }));
-    const before = { counts: await store.rowCounts(id), orders: await store.readOrders(id) };
+    const t1 = fill(id, 't-1', 'A', 10);
+    expect(await store.write(batch({ orders: ordersOf(id, order('A')), fills: [t1] }))).toEqual({ rejected: [] });
 
-    const inBatch = batch({
+    const canceled = order('A', { status: 'canceled', reason: 'user', updatedAt: micros(T0 + 7) });
+    const t2 = fill(id, 't-2', 'A', 20);
+    // Each repeat differs from the row first written under its trade id (fee, liquidity).
+    const repeats = batch({
       signals: [signal(id, 1, 1)],
-      orders: ordersOf(id, order('A', { status: 'canceled' }), order('C')),
-      fills: [fill(id, 't-2', 'A', 10), fill(id, 't-2', 'A', 10)],
+      orders: ordersOf(id, canceled, order('C')),
+      fills: [t2, fill(id, 't-2', 'A', -99), fill(id, 't-1', 'A', -5)],
       featureVectors: [vector(id, 1, [0.5])],
     });
-    await expect(store.write(inBatch)).rejects.toThrow(/^write failed: .*duplicate key/);
-    const againstStored = batch({ signals: [signal(id, 1, 1)], fills: [fill(id, 't-1', 'A', 10)] });
-    await expect(store.write(againstStored)).rejects.toThrow(/^write failed: /);
-
-    expect(await store.rowCounts(id)).toEqual(before.counts);
-    expect(await store.readOrders(id)).toEqual(before.orders);
+    expect(await store.write(repeats)).toEqual({ rejected: [] });
+    const counts = { signals: 1, orders: 2, fills: 2, featureVectors: 1, ...NO_LEDGER };
+    const expectStored = async (): Promise<void> => {
+      expect(await store.readFills(id)).toEqual([t1, t2]);
+      expect(await store.readOrders(id)).toEqual([canceled, order('C')]);
+      expect(await store.readSignals(id)).toEqual([signal(id, 1, 1)]);
+      expect((await store.readFeatureVectors(id)).map(bitsOf)).toEqual([vector(id, 1, [0.5])].map(bitsOf));
+      expect(await store.rowCounts(id)).toEqual(counts);
+    };
+    await expectStored();
+    expect(await store.write(repeats)).toEqual({ rejected: [] });
+    await expectStored();
   });
 
-  it('refuses an integer a bigint column would not hold exactly, writing nothing', async () => {
+  it('leaves out a row with an inexact integer, a fractional lot, a seq below 1 or an unknown run, naming its field', async () => {
     const id = 'run-inexact';
     await store.startRun(run(id));
-    const tooBig = fill(id, 't-9', 'A', 2 ** 53);
-    await expect(store.write(batch({ signals: [signal(id, 1, 1)], fills: [tooBig] }))).rejects.toThrow(/^write failed: .*safe integer/);
-    const fractional = batch({ orders: ordersOf(id, order('A', { qty: lots(1.5) })) });
-    await expect(store.write(fractional)).rejects.toThrow(/^write failed: /);
-    expect(await store.rowCounts(id)).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 0 });
+    const okSignal = signal(id, 1, 1);
+    const okOrder = order('B', { qty: lots(2) });
+    const okFill = fill(id, 't-8', 'B', -MAX_EXACT);
+    const okVector = vector(id, 1, [2 ** 53]);
+    const lateVector = vector(id, 2, [1]);
+    const mixed = batch({
+      signals: [signal(id, 0, 1), okSignal],
+      orders: ordersOf(id, order('A', { qty: lots(1.5) }), okOrder),
+      fills: [fill(id, 't-9', 'A', 2 ** 53), okFill, fill('no-such-run', 't-7', 'A', 1)],
+      featureVectors: [vector(id, -1, [1]), okVector, { ...lateVector, vector: { ...lateVector.vector, ts: micros(2 ** 53) } }],
+    });
+    const rejected = [
+      { kind: 'signals', key: `${id}/0`, field: 'seq', reason: 'seq = 0 is below 1' },
+      { kind: 'orders', key: `${id}/A`, field: 'order.qty', reason: 'order.qty = 1.5 is not a safe integer' },
+      { kind: 'fills', key: `${id}/t-9`, field: 'fill.fee', reason: 'fill.fee = 9007199254740992 is not a safe integer' },
+      { kind: 'fills', key: 'no-such-run/t-7', field: 'runId', reason: 'runId "no-such-run" is not a started run' },
+      { kind: 'featureVectors', key: `${id}/-1`, field: 'seq', reason: 'seq = -1 is below 1' },
+      { kind: 'featureVectors', key: `${id}/2`, field: 'vector.ts', reason: 'vector.ts = 9007199254740992 is not a safe integer' },
+    ];
+    const counts = { signals: 1, orders: 1, fills: 1, featureVectors: 1, ...NO_LEDGER };
+    const expectStored = async (): Promise<void> => {
+      expect(await store.readSignals(id)).toEqual([okSignal]);
+      expect(await store.readOrders(id)).toEqual([okOrder]);
+      expect(await store.readFills(id)).toEqual([okFill]);
+      expect((await store.readFeatureVectors(id)).map(bitsOf)).toEqual([okVector].map(bitsOf));
+      expect(await store.rowCounts(id)).toEqual(counts);
+    };
+    expect(await store.write(mixed)).toEqual({ rejected });
+    await expectStored();
+    // Written again, the same rows are refused and the stored ones are skipped.
+    expect(await store.write(mixed)).toEqual({ rejected });
+    await expectStored();
+    expect(await store.rowCounts('no-such-run')).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 0, ...NO_LEDGER });
   });
 
   it('rejects reading an int8 that a number cannot hold exactly', async () => {
@@ -272,45 +366,70 @@ function defineStoreSuite(engine: () => Engine): void {
     await store.write(batch({ signals }));
     const elapsed = performance.now() - started;
     console.info(`wrote 7000 signals in ${elapsed.toFixed(0)} ms`);
-    expect(await store.rowCounts(id)).toEqual({ signals: 7_000, orders: 0, fills: 0, featureVectors: 0 });
+    expect(await store.rowCounts(id)).toEqual({ signals: 7_000, orders: 0, fills: 0, featureVectors: 0, ...NO_LEDGER });
     expect(await store.readSignals(id)).toEqual(signals);
   });
 
-  it('writes more feature vectors than one statement can carry, in one transaction', async () => {
+  it('writes more feature vectors than one statement can carry; a database failure in a later statement keeps nothing', async () => {
     const id = 'run-many-vectors';
     await store.startRun(run(id));
     // 5 columns a vector: 14 000 rows are 70 000 parameters, over Postgres' 65 535.
     const vectors = Array.from({ length: 14_000 }, (_, i) => vector(id, i + 1, [i / 7, -i / 3, 1e-300 * i, 0.1 * i]));
     const started = performance.now();
-    await store.write(batch({ featureVectors: vectors }));
+    expect(await store.write(batch({ featureVectors: vectors }))).toEqual({ rejected: [] });
     console.info(`wrote 14000 feature vectors in ${(performance.now() - started).toFixed(0)} ms`);
-    expect(await store.rowCounts(id)).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 14_000 });
+    expect(await store.rowCounts(id)).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 14_000, ...NO_LEDGER });
     expect((await store.readFeatureVectors(id)).map(bitsOf)).toEqual(vectors.map(bitsOf));
 
-    // A bad vector past the first statement undoes the statements before it.
-    const other = 'run-many-vectors-bad';
-    await store.startRun(run(other));
-    const poisoned = Array.from({ length: 14_000 }, (_, i) => vector(other, i + 1, [i === 13_999 ? Number.NaN : i]));
-    await expect(store.write(batch({ featureVectors: poisoned }))).rejects.toThrow(/seq 14000: value 0 is NaN/);
-    expect((await store.rowCounts(other)).featureVectors).toBe(0);
+    // In a schema of its own, the database refuses the last vector: 7000 signals (two statements),
+    // the vectors' schema id and the first 13 107 vectors are inserted before the statement that fails.
+    const schema = freshSchema();
+    const failing = await open(schema);
+    await failing.migrate();
+    const other = 'run-many-vectors-failing';
+    await failing.startRun(run(other));
+    const signals = Array.from({ length: 7_000 }, (_, i) => signal(other, i + 1, i));
+    const many = Array.from({ length: 14_000 }, (_, i) => vector(other, i + 1, [i, -i], 'fs-only-in-this-batch'));
+    const large = batch({ signals, featureVectors: many });
+    const refusal = await refuseInDatabase(schema, 'feature_vectors', 'new.seq = 14000', 'immediate');
+    await expect(failing.write(large)).rejects.toThrow(/^write failed: .*refused by the database/);
+    expect(await failing.rowCounts(other)).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 0, ...NO_LEDGER });
+    expect(await failing.readFeatureSchema('fs-only-in-this-batch')).toBeNull();
+
+    // Once the database accepts it, the same batch is written whole.
+    await refusal.lift();
+    expect(await failing.write(large)).toEqual({ rejected: [] });
+    expect(await failing.rowCounts(other)).toEqual({ signals: 7_000, orders: 0, fills: 0, featureVectors: 14_000, ...NO_LEDGER });
   });
 
-  it('keeps concurrent batches apart: a failing one does not undo or absorb another', async () => {
+  it('keeps concurrent batches apart: one the database fails at commit neither undoes nor absorbs another', async () => {
     const id = 'run-concurrent';
     await store.startRun(run(id));
     const good = (n: number) => batch({ signals: [signal(id, n, n)], fills: [fill(id, `ok-${n}`, 'A', n)] });
-    const bad = batch({ signals: [signal(id, 100, 1)], fills: [fill(id, 'dup', 'A', 1), fill(id, 'dup', 'A', 1)] });
+    // Every statement of the bad batch succeeds; the database refuses it at commit.
+    const bad = batch({ signals: [signal(id, 100, 1)], fills: [fill(id, 'poison-1', 'A', 1)], featureVectors: [vector(id, 100, [1])] });
     // A second store on the same engine (on PGlite, the same single-session instance).
-    const other = await open();
+    const otherSchema = freshSchema();
+    const other = await open(otherSchema);
     await other.migrate();
     await other.startRun(run(id));
+    for (const schema of [mainSchema, otherSchema]) await refuseInDatabase(schema, 'fills', "new.trade_id like 'poison-%'", 'at commit');
     const results = await Promise.allSettled([
       store.write(good(1)), other.write(bad), store.write(bad), other.write(good(1)), store.write(good(2)), store.write(good(3)),
     ]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
-    expect((await store.readSignals(id)).map((s) => s.seq)).toEqual([1, 2, 3]);
-    expect(await store.rowCounts(id)).toEqual({ signals: 3, orders: 0, fills: 3, featureVectors: 0 });
-    expect(await other.rowCounts(id)).toEqual({ signals: 1, orders: 0, fills: 1, featureVectors: 0 });
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason)))).toEqual([
+      { rejected: [] },
+      expect.stringMatching(/^Error: write failed: .*refused by the database/),
+      expect.stringMatching(/^Error: write failed: .*refused by the database/),
+      { rejected: [] },
+      { rejected: [] },
+      { rejected: [] },
+    ]);
+    expect(await store.readSignals(id)).toEqual([signal(id, 1, 1), signal(id, 2, 2), signal(id, 3, 3)]);
+    expect(await store.readFills(id)).toEqual([fill(id, 'ok-1', 'A', 1), fill(id, 'ok-2', 'A', 2), fill(id, 'ok-3', 'A', 3)]);
+    expect(await store.rowCounts(id)).toEqual({ signals: 3, orders: 0, fills: 3, featureVectors: 0, ...NO_LEDGER });
+    expect(await other.readSignals(id)).toEqual([signal(id, 1, 1)]);
+    expect(await other.rowCounts(id)).toEqual({ signals: 1, orders: 0, fills: 1, featureVectors: 0, ...NO_LEDGER });
   });
 
   it('answers null, empty and zero for an unknown run, and refuses to finish it', async () => {
@@ -319,7 +438,7 @@ function defineStoreSuite(engine: () => Engine): void {
     expect(await store.readOrders('no-such-run')).toEqual([]);
     expect(await store.readFills('no-such-run')).toEqual([]);
     expect(await store.readFeatureVectors('no-such-run')).toEqual([]);
-    expect(await store.rowCounts('no-such-run')).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 0 });
+    expect(await store.rowCounts('no-such-run')).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 0, ...NO_LEDGER });
     await expect(store.finishRun('no-such-run', { endedAt: micros(T0), summary: {} })).rejects.toThrow(/^finishRun failed: no run/);
   });
 
