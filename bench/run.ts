@@ -9,6 +9,7 @@ import { benchSynthetic } from './synthetic-bench.ts';
 import { benchHht } from './hht-bench.ts';
 import { benchFeatures, syntheticEvents } from './feature-bench.ts';
 import { benchExport } from './export-bench.ts';
+import { benchStore } from './store-bench.ts';
 import { FEATURES } from '../domain/features/definitions.ts';
 import { parseBybitFrame } from '../adapters/bybit/parse.ts';
 import type { Micros } from '../domain/values/units.ts';
@@ -74,5 +75,7 @@ const loop = await benchLoop(sample, `${root}models/baseline`, instrument);
 console.log(`loop: sample through book, features, ONNX model, risk, simulated fills and writer: ${round(loop.framesPerSec)} frames/s, ${round(loop.meanMicrosPerFrame, 1)} µs a frame`);
 figures.paper_loop_frames_per_sec = { value: round(loop.framesPerSec), unit: 'frames/s' };
 figures.paper_loop_mean_us_per_frame = { value: round(loop.meanMicrosPerFrame, 1), unit: 'µs' };
+
+Object.assign(figures, await benchStore());
 
 console.log(JSON.stringify(figures));
