@@ -10,6 +10,8 @@ import type { Logger } from './ports/logger.ts';
 export interface OrderFlowCounters {
   orders: number;
   fills: number;
+  /** Lots filled over the run, both sides. */
+  filledLots: number;
   rejected: number;
   canceled: number;
   unknownReports: number;
@@ -28,8 +30,10 @@ interface Working {
  */
 export class OrderFlow {
   readonly position: Position;
-  readonly counters: OrderFlowCounters = { orders: 0, fills: 0, rejected: 0, canceled: 0, unknownReports: 0, illegalTransitions: 0 };
+  readonly counters: OrderFlowCounters = { orders: 0, fills: 0, filledLots: 0, rejected: 0, canceled: 0, unknownReports: 0, illegalTransitions: 0 };
   private readonly working = new Map<string, Working>();
+  /** Events recorded per order, for their seq. */
+  private readonly eventSeq = new Map<string, number>();
   private nextId = 1;
 
   constructor(
@@ -82,6 +86,7 @@ export class OrderFlow {
     const submitted = applyOrderEvent(created.value, { kind: 'submit', ts });
     if (!submitted.ok) throw new Error(`order ${id} could not be submitted: ${JSON.stringify(submitted.error)}`);
     this.counters.orders++;
+    this.recordEvent(submitted.value, { kind: 'submit', ts });
     this.track({ order: submitted.value, arrivalMid });
     const { symbol, side, type, qty, limitPrice, reduceOnly } = submitted.value;
     let reports: readonly ExecutionReport[];
@@ -135,6 +140,7 @@ export class OrderFlow {
       return;
     }
     this.counters.fills++;
+    this.counters.filledLots += fill.qty;
     this.writer.fill({ runId: this.runId, fill, arrivalMidTicks: working.arrivalMid });
     this.transition(fill.orderId, { kind: 'fill', ts: fill.ts, tradeId: fill.tradeId, qty: fill.qty });
   }
@@ -150,9 +156,19 @@ export class OrderFlow {
     if (!next.ok) {
       this.counters.illegalTransitions++;
       this.logger.warn({ orderId, error: next.error }, 'order report does not fit the order state');
+      // Kept in the order's history with its state unchanged: what the venue said is evidence.
+      this.recordEvent(working.order, event);
       return;
     }
+    this.recordEvent(next.value, event);
     this.track({ order: next.value, arrivalMid: working.arrivalMid });
+  }
+
+  /** Hands the writer one event of an order's lifecycle with the state it left. */
+  private recordEvent(after: Order, event: OrderEvent): void {
+    const seq = (this.eventSeq.get(after.id) ?? 0) + 1;
+    this.eventSeq.set(after.id, seq);
+    this.writer.push('orderEvents', { runId: this.runId, orderId: after.id, seq, event, status: after.status, filledQty: after.filledQty });
   }
 
   private track(working: Working): void {

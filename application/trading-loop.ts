@@ -11,6 +11,7 @@ import type { Ticks } from '../domain/values/units.ts';
 import type { BatchedWriter } from './batched-writer.ts';
 import { bybitSyncConfig, MarketData } from './market-data.ts';
 import { OrderFlow } from './order-flow.ts';
+import { DEFAULT_RECORDING, RunRecorder, type RecordingConfig } from './run-recorder.ts';
 import type { Clock } from './ports/clock.ts';
 import type { ExecutionVenue } from './ports/execution-venue.ts';
 import type { Logger } from './ports/logger.ts';
@@ -26,6 +27,8 @@ export interface TradingLoopConfig {
   readonly bookDepth: number | null;
   /** Staleness rule; Bybit's push interval for `bookDepth` when absent. */
   readonly sync?: SyncConfig;
+  /** What is recorded besides signals, orders, fills and vectors; DEFAULT_RECORDING when absent. */
+  readonly recording?: RecordingConfig;
 }
 
 export interface TradingLoopDeps {
@@ -50,6 +53,7 @@ export class TradingLoop {
   readonly counters: TradingCounters = { predictions: 0, invalidPredictions: 0, signals: 0, coldVectors: 0 };
   private readonly features: FeatureEngine;
   private readonly orders: OrderFlow;
+  private readonly recorder: RunRecorder;
   private signalSeq = 0;
   private vectorSeq = 0;
 
@@ -64,6 +68,7 @@ export class TradingLoop {
     );
     const prefix = `L${config.runId.replace(/-/g, '').slice(0, 12)}`;
     this.orders = new OrderFlow(config.instrument, deps.venue, deps.writer, deps.logger, config.runId, prefix);
+    this.recorder = new RunRecorder(config.runId, config.recording ?? DEFAULT_RECORDING, deps.writer);
     const { model } = deps;
     // The model's manifest decides which features are computed, and in which order.
     const selected = selectFeatures({ features: model.info.featureNames });
@@ -105,6 +110,7 @@ export class TradingLoop {
         }
       });
     }
+    this.recorder.finish(this.orders.position, this.book);
     return this.summary(started);
   }
 
@@ -121,8 +127,15 @@ export class TradingLoop {
       span?.setAttribute('ladder.book_state', step.transition.to);
     }
     if (event.kind === 'malformed') span?.setAttribute('ladder.malformed', event.reason);
-    for (const trade of step.trades) this.features.onTrade(trade);
-    if (step.book !== null) await this.onLiveBook(step.book, span);
+    for (const trade of step.trades) {
+      this.features.onTrade(trade);
+      this.recorder.trade(trade);
+    }
+    if (step.book !== null) {
+      this.recorder.book(this.book, step.book.ts, step.book.recvTime, this.orders.position);
+      await this.onLiveBook(step.book, span);
+      this.recorder.position(this.orders.position, this.orders.counters.filledLots, step.book.ts, this.book);
+    }
   }
 
   /** The schema of the vectors this loop computes and stores. */

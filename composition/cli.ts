@@ -10,7 +10,7 @@ Commands:
   paper               run the trading loop on market data with the simulated exchange (app:paper)
   replay              run recorded frames through the book and its integrity checks; prints the touch
   record              record Bybit's public frames to a file, exactly as received
-  db migrate          bring the database schema up to date
+  db                  migrate, status, rollback: the database schema and its migrations
   model baseline      write the baseline linear model (ONNX + manifest)
   synth               write a synthetic market as recorded Bybit v5 frames (the sample's generator)
   features            export feature vectors (and training labels) to CSV; --list prints the feature table
@@ -31,6 +31,8 @@ Flags:
   --url URL              bybit: another v5 public linear stream URL
   --db TARGET            ${DEFAULT_DB} (default), pglite:memory, or postgres://user@host:port/db;
                          DATABASE_URL is used when --db is absent
+  --spill FILE           where rows the database cannot take wait for the next start (default: a file
+                         under ./data named for the --db target; none for pglite:memory)
   --model DIR            model directory with model.onnx and manifest.json (default ${DEFAULT_MODEL_DIR})
   --max-position QTY     largest absolute position in BTC (default 0.010)
   --order-size QTY       size of one order in BTC (default 0.002)
@@ -53,6 +55,7 @@ const PAPER_OPTIONS = {
   testnet: { type: 'boolean' },
   url: { type: 'string' },
   db: { type: 'string' },
+  spill: { type: 'string' },
   model: { type: 'string' },
   'max-position': { type: 'string' },
   'order-size': { type: 'string' },

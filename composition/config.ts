@@ -36,6 +36,11 @@ export interface PaperConfig {
   readonly durationMs: number | null;
   readonly dbText: string;
   readonly db: DbTarget;
+  /**
+   * Where rows go that the database cannot take (beyond the writer's memory bound, or at shutdown
+   * during an outage), to be written back at the next start; null keeps them in memory only.
+   */
+  readonly spillPath: string | null;
   readonly modelDir: string;
   readonly instrument: Instrument;
   readonly maxPositionLots: Lots;
@@ -61,6 +66,7 @@ export interface PaperFlags {
   readonly seed?: string;
   readonly duration?: string;
   readonly db?: string;
+  readonly spill?: string;
   readonly model?: string;
   readonly 'max-position'?: string;
   readonly 'order-size'?: string;
@@ -121,6 +127,7 @@ export function paperConfig(flags: PaperFlags, env: NodeJS.ProcessEnv): PaperCon
     seed,
     durationMs,
     dbText,
+    spillPath: spillPathFor(flags.spill, db, dbText),
     db,
     modelDir,
     instrument: instrument.value,
@@ -189,4 +196,20 @@ export function intFlag(field: string, text: string, min: number, max: number): 
   const n = Number(text);
   if (n < min || n > max) throw new ConfigError(field, `${n} is outside ${min}..${max}`);
   return n;
+}
+
+/**
+ * `--spill FILE`, else a file under ./data named for the database target (so a spill is only ever
+ * written back to the database it was meant for); none for an in-memory database, which an outage
+ * cannot outlive.
+ */
+export function spillPathFor(flag: string | undefined, db: DbTarget, dbText: string): string | null {
+  if (flag !== undefined) {
+    if (flag.trim() === '') throw new ConfigError('--spill', 'must name a file');
+    return flag;
+  }
+  if (db.kind === 'pglite' && db.dataDir === null) return null;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < dbText.length; i++) h = Math.imul(h ^ dbText.charCodeAt(i), 0x01000193) >>> 0;
+  return `data/spill-${h.toString(16).padStart(8, '0')}.jsonl`;
 }

@@ -10,6 +10,7 @@ import { TradingLoop } from '../application/trading-loop.ts';
 import { bybitSyncConfig } from '../application/market-data.ts';
 import { describeSelectionError, schemaForNames } from '../domain/features/registry.ts';
 import { SystemClock } from '../adapters/clock/system-clock.ts';
+import { FileSpillLog } from '../adapters/spill/file-spill.ts';
 import { loadOnnxModel } from '../adapters/onnx/onnx-model.ts';
 import { createStore } from '../adapters/postgres/connect.ts';
 import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
@@ -36,7 +37,11 @@ export const coreModule = new ContainerModule(({ bind }) => {
     }, [TOKENS.Config])
     .inSingletonScope();
   bind(TOKENS.Writer)
-    .toResolvedValue((store: TradingStore, logger: Logger) => new BatchedWriter(store, logger), [TOKENS.Store, TOKENS.Logger])
+    .toResolvedValue(
+      (store: TradingStore, logger: Logger, config: PaperConfig, clock: Clock) =>
+        new BatchedWriter(store, logger, { clock, ...(config.spillPath === null ? {} : { spill: new FileSpillLog(config.spillPath) }) }),
+      [TOKENS.Store, TOKENS.Logger, TOKENS.Config, TOKENS.Clock],
+    )
     .inSingletonScope();
   bind(TOKENS.Model)
     .toResolvedValue(async (config: PaperConfig) => {

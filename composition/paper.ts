@@ -1,14 +1,20 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Container } from 'inversify';
 import type { Logger } from '../application/ports/logger.ts';
 import type { RowCounts } from '../application/ports/trading-store.ts';
 import type { RunSummary } from '../application/run-summary.ts';
 import { startTelemetry } from '../adapters/telemetry/otel.ts';
+import { MANIFEST_FILE, MODEL_FILE } from '../adapters/onnx/manifest.ts';
 import { coreModule, feedModule, simulatedVenueModule } from './modules.ts';
 import { ConfigError, type PaperConfig } from './config.ts';
 import { TOKENS } from './tokens.ts';
 import { codeVersion } from './version.ts';
+import type { ModelInfo } from '../application/ports/signal-model.ts';
+import type { ModelRecord } from '../application/ports/trading-store.ts';
+import type { Micros } from '../domain/values/units.ts';
 
 export interface PaperResult {
   readonly runId: string;
@@ -48,6 +54,12 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
       const venue = await container.getAsync(TOKENS.Venue);
       const clock = await container.getAsync(TOKENS.Clock);
       const writer = await container.getAsync(TOKENS.Writer);
+      // Rows an earlier run could not write (an outage, then a stop) go in first, in order.
+      const recovered = await writer.recover();
+      if (recovered.found > 0) options.logger.info({ ...recovered }, 'rows spilled by an earlier run written back');
+      const startedAt = clock.nowMicros();
+      await store.registerFeatureSchema(loop.featureSchema, startedAt);
+      await store.registerModel(await modelRecord(config.modelDir, model.info, startedAt));
       await store.startRun({
         id: runId,
         mode: 'paper',
@@ -73,7 +85,7 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
           fees: config.fees,
         },
         codeVersion: codeVersion(),
-        startedAt: clock.nowMicros(),
+        startedAt,
       });
       options.logger.info({ runId, source: feed.description, model: model.info.id, db: config.db.kind }, 'paper run started');
       const stop = (): void => void feed.close();
@@ -92,7 +104,8 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
       } finally {
         if (timer !== null) clearTimeout(timer);
       }
-      await writer.flush();
+      const closed = await writer.close();
+      if (closed.spilled > 0) options.logger.warn({ spilled: closed.spilled, spill: config.spillPath }, 'rows kept in the spill file for the next start');
       await store.finishRun(runId, { endedAt: clock.nowMicros(), summary: { ...summary } });
       const stored = await store.rowCounts(runId);
       return {
@@ -109,4 +122,11 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
     await store.close();
     await telemetry?.shutdown();
   }
+}
+
+/** The model as the store records it: the SHA-256 of its file and its manifest as loaded. */
+async function modelRecord(dir: string, info: ModelInfo, at: Micros): Promise<ModelRecord> {
+  const bytes = await readFile(join(dir, MODEL_FILE));
+  const manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Record<string, unknown>;
+  return { id: info.id, fileSha256: createHash('sha256').update(bytes).digest('hex'), manifest, validation: null, createdAt: at };
 }

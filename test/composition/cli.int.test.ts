@@ -37,6 +37,14 @@ describe('the ladder command', () => {
       orders: summary.orders.orders,
       fills: summary.orders.fills,
       featureVectors: summary.counters.predictions + summary.counters.invalidPredictions + summary.counters.coldVectors,
+      // The sample spans 150 s of venue time from a whole second: one snapshot a second; 423 public trades;
+      // every market order is submitted, accepted and filled (31 fills over 24 orders), and each order
+      // fills within the book event that sent it, so one position snapshot an order; three minutes begun.
+      bookSnapshots: 150,
+      trades: summary.counters.trades,
+      orderEvents: 2 * summary.orders.orders + summary.orders.fills,
+      positionSnapshots: summary.orders.orders,
+      equity: 3,
     });
   });
 
