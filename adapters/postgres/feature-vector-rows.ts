@@ -1,9 +1,9 @@
-import type { Insertable, Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { FeatureVectorRecord } from '../../application/ports/trading-store.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import { RowFieldError } from './row-checks.ts';
 import { assertInteger, exactInteger } from './rows.ts';
-import type { FeatureVectorsTable } from './schema.ts';
+import type { Database, FeatureVectorsTable } from './schema.ts';
 
 /**
  * A float8 array literal (`{0.1,-0,1e-300}`) that Postgres reads back as exactly these numbers.
@@ -48,4 +48,25 @@ export function featureVectorFromRow(row: Selectable<FeatureVectorsTable>): Feat
       values: Float64Array.from(stored),
     },
   };
+}
+
+/**
+ * Inserts vectors as one statement of five array parameters unnested server-side, whatever their
+ * number: a multi-row VALUES list would take five parameters a row, and building and parsing a
+ * statement of tens of thousands of parameters cost more than the insert itself. Each vector's values
+ * travel as the exact float8 array literal of `float8ArrayLiteral`. Rows already stored under their
+ * (run, seq) are skipped, so a retried batch lands once.
+ */
+export async function insertFeatureVectors(db: Kysely<Database>, schema: string | undefined, rows: readonly Insertable<FeatureVectorsTable>[]): Promise<void> {
+  if (rows.length === 0) return;
+  const table = sql.table(schema === undefined ? 'feature_vectors' : `${schema}.feature_vectors`);
+  const runIds = rows.map((r) => r.run_id);
+  const seqs = rows.map((r) => String(r.seq));
+  const times = rows.map((r) => String(r.ts_us));
+  const schemaIds = rows.map((r) => r.schema_id);
+  const values = rows.map((r) => r.values as string);
+  await sql`insert into ${table} (run_id, seq, ts_us, schema_id, values)
+    select u.run_id, u.seq, u.ts_us, u.schema_id, u.v::double precision[]
+    from unnest(${runIds}::text[], ${seqs}::bigint[], ${times}::bigint[], ${schemaIds}::text[], ${values}::text[]) as u(run_id, seq, ts_us, schema_id, v)
+    on conflict (run_id, seq) do nothing`.execute(db);
 }

@@ -36,7 +36,7 @@ import {
   readFeatureSchemaRow, readInstrumentRow, readModelRow, registerFeatureSchemaRow, registerInstrumentRow, registerModelRow,
   registerRunSchemaId,
 } from './registry-rows.ts';
-import { featureVectorFromRow, featureVectorToRow } from './feature-vector-rows.ts';
+import { featureVectorFromRow, featureVectorToRow, insertFeatureVectors } from './feature-vector-rows.ts';
 import { createMigrator } from './migrate.ts';
 import {
   fillRowsBetween, latestFeatureVectorRows, orderLifecycleRows, pnlByDayRows, pnlByRunRows, signalRowsBetween,
@@ -59,7 +59,6 @@ const MAX_PARAMETERS = 65_535;
 const SIGNAL_COLUMNS = 10;
 const ORDER_COLUMNS = 14;
 const FILL_COLUMNS = 11;
-const FEATURE_VECTOR_COLUMNS = 5;
 
 export interface KyselyStoreOptions {
   /** Postgres schema holding the tables; the connection's default (`public`) when absent. */
@@ -137,13 +136,7 @@ export class KyselyStore implements TradingStore {
           await trx.insertInto('fills').values(part).onConflict((oc) => oc.columns(['run_id', 'trade_id']).doNothing()).execute();
         }
         const vectors = accept('featureVectors', batch.featureVectors, (r) => String(r.seq), featureVectorToRow);
-        for (const part of chunks(vectors, FEATURE_VECTOR_COLUMNS)) {
-          await trx
-            .insertInto('feature_vectors')
-            .values(part)
-            .onConflict((oc) => oc.columns(['run_id', 'seq']).doNothing())
-            .execute();
-        }
+        await insertFeatureVectors(trx, this.#schema, vectors);
         return { rejected };
       }),
     );
