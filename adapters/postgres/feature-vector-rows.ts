@@ -64,7 +64,7 @@ export async function insertFeatureVectors(db: Kysely<Database>, schema: string 
   const seqs = rows.map((r) => String(r.seq));
   const times = rows.map((r) => String(r.ts_us));
   const schemaIds = rows.map((r) => r.schema_id);
-  const values = rows.map((r) => r.values as string);
+  const values = rows.map((r) => r.values);
   await sql`insert into ${table} (run_id, seq, ts_us, schema_id, values)
     select u.run_id, u.seq, u.ts_us, u.schema_id, u.v::double precision[]
     from unnest(${runIds}::text[], ${seqs}::bigint[], ${times}::bigint[], ${schemaIds}::text[], ${values}::text[]) as u(run_id, seq, ts_us, schema_id, v)
