@@ -97,7 +97,35 @@ export class KyselyStore implements TradingStore {
     );
   }
 
-  write(batch: StoreBatch): Promise<WriteOutcome> {
+  /**
+   * Writes the batch in one transaction. When the database refuses a row the checks before the
+   * insert could not foresee (SQLSTATE class 22, a data exception, or 23, an integrity violation:
+   * a NUL byte in a text, a constraint added by hand), the batch is written again row by row, each
+   * in its own transaction, and the rows it still refuses are returned in `rejected`, the column or
+   * constraint named: one bad row must not hold back every row behind it in the writer's queue.
+   * Keyed inserts make the row-by-row pass safe to repeat. Any other failure rejects, for a retry.
+   */
+  async write(batch: StoreBatch): Promise<WriteOutcome> {
+    try {
+      return await this.#writeBatch(batch);
+    } catch (error) {
+      const refusal = databaseRefusal(error);
+      if (refusal === null || rowsOf(batch) <= 1) throw error;
+      const rejected: RowRejection[] = [];
+      for (const single of singleRowBatches(batch)) {
+        try {
+          rejected.push(...(await this.#writeBatch(single.batch)).rejected);
+        } catch (rowError) {
+          const why = databaseRefusal(rowError);
+          if (why === null) throw rowError;
+          rejected.push({ kind: single.kind, key: single.key, field: why.field, reason: why.reason });
+        }
+      }
+      return { rejected };
+    }
+  }
+
+  #writeBatch(batch: StoreBatch): Promise<WriteOutcome> {
     return this.#run('write', () =>
       this.#db.transaction().execute(async (trx) => {
         const rejected = [...(await writeMarketRows(trx, batch))];
@@ -344,4 +372,42 @@ function latestOrders(orders: readonly OrderRecord[]): readonly OrderRecord[] {
   const latest = new Map<string, OrderRecord>();
   for (const record of orders) latest.set(`${record.runId}\u0000${record.order.id}`, record);
   return latest.size === orders.length ? orders : [...latest.values()];
+}
+
+/** A database refusal of the data (SQLSTATE class 22 or 23) with what it names; null for any other failure. */
+function databaseRefusal(error: unknown): { readonly field: string; readonly reason: string } | null {
+  let e: unknown = error;
+  while (e instanceof Error && !(typeof (e as { code?: unknown }).code === 'string')) e = e.cause;
+  if (!(e instanceof Error)) return null;
+  const { code, column, constraint } = e as Error & { code: string; column?: string; constraint?: string };
+  if (!/^2[23]/.test(code)) return null;
+  return { field: column ?? constraint ?? 'row', reason: `refused by the database (SQLSTATE ${code}): ${e.message}` };
+}
+
+function rowsOf(batch: StoreBatch): number {
+  let n = 0;
+  for (const rows of Object.values(batch) as (readonly unknown[] | undefined)[]) n += rows?.length ?? 0;
+  return n;
+}
+
+const EMPTY_BATCH: StoreBatch = { signals: [], orders: [], fills: [], featureVectors: [] };
+
+/** Every row of a batch as a batch of its own, in batch order, with its kind and key for a rejection. */
+function* singleRowBatches(batch: StoreBatch): Generator<{ kind: RowKind; key: string; batch: StoreBatch }> {
+  for (const [kind, rows] of Object.entries(batch) as [RowKind, readonly Record<string, unknown>[] | undefined][]) {
+    for (const row of rows ?? []) yield { kind, key: rowKey(row), batch: { ...EMPTY_BATCH, [kind]: [row] } };
+  }
+}
+
+/** `run/seq`, `run/order id` or `run/trade id`, as the checks before the insert name rows. */
+function rowKey(row: Record<string, unknown>): string {
+  const run = String(row.runId);
+  if (typeof row.seq === 'number') return typeof row.orderId === 'string' ? `${run}/${row.orderId}/${row.seq}` : `${run}/${row.seq}`;
+  const order = row.order as { id?: string } | undefined;
+  if (order?.id !== undefined) return `${run}/${order.id}`;
+  const fill = row.fill as { tradeId?: string } | undefined;
+  if (fill?.tradeId !== undefined) return `${run}/${fill.tradeId}`;
+  if (typeof row.tradeId === 'string') return `${run}/${row.tradeId}`;
+  if (typeof row.intervalStart === 'number') return `${run}/${row.intervalStart}`;
+  return run;
 }

@@ -278,12 +278,12 @@ export interface TradingStore {
   /**
    * Writes one batch in one transaction. Rows the store refuses (a feature value that is not
    * finite, an integer beyond 2^53 - 1, a negative size or time, a seq that is not a positive
-   * integer, a row naming an unknown run) are left out and returned in `rejected`;
-   * the rest of the batch is written. Appended rows (signals, fills, feature vectors) already
-   * stored under the same key are skipped and orders are upserted by (run, id), so writing a batch
-   * again after a lost commit acknowledgement stores nothing twice. Rejects, writing nothing,
-   * when the database fails (connection lost, timeout) or refuses a row the adapter did not check
-   * beforehand: the caller retries the batch.
+   * integer, a row naming an unknown run, and a row the database itself refuses as bad data, SQLSTATE
+   * class 22 or 23, found by writing the batch again row by row) are left out and returned in
+   * `rejected`; the rest of the batch is written. Appended rows already stored under the same key
+   * are skipped and orders are upserted by (run, id), so writing a batch again after a lost commit
+   * acknowledgement stores nothing twice. Rejects, writing nothing, only when the database fails
+   * otherwise (connection lost, timeout, a trigger's exception): the caller retries the batch.
    */
   write(batch: StoreBatch): Promise<WriteOutcome>;
   finishRun(runId: string, end: RunEnd): Promise<void>;
