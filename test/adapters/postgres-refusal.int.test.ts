@@ -9,7 +9,7 @@ import { unwrap } from '../../domain/result.ts';
 import { createSignal } from '../../domain/trading/signal.ts';
 import { BTCUSDT_SPEC } from '../../domain/values/instrument.ts';
 import type { Micros } from '../../domain/values/units.ts';
-import { POSTGRES_URL, postgresAnswers } from '../support/postgres.ts';
+import { POSTGRES_URL, postgresAnswers, freshDatabase } from '../support/postgres.ts';
 
 const T0 = 1_700_000_000_000_000;
 
@@ -55,10 +55,17 @@ function defineSuite(open: (schema: string) => Promise<{ store: TradingStore; sq
 
 const postgresUp = await postgresAnswers(POSTGRES_URL);
 if (!postgresUp) console.warn(`Postgres refusal tests skipped: no server answered at ${POSTGRES_URL} within 2 s`);
+// A database of this file's own: a migration introspects every table of its database, and another
+// file dropping its schema at that moment made it fail.
+const own = postgresUp ? await freshDatabase('ladder_refusal') : null;
+afterAll(async () => {
+  await own?.drop();
+});
+const DB_URL = own?.url ?? POSTGRES_URL;
 
 describe.skipIf(!postgresUp)('a row the Postgres server refuses', () => {
   const admin = async (text: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    const client = new pg.Client({ connectionString: DB_URL });
     await client.connect();
     try {
       await client.query(text);
@@ -67,7 +74,7 @@ describe.skipIf(!postgresUp)('a row the Postgres server refuses', () => {
     }
   };
   defineSuite(
-    (schema) => createStore(unwrap(parseDbTarget(POSTGRES_URL)), { schema }).then((store) => ({ store, sql: admin })),
+    (schema) => createStore(unwrap(parseDbTarget(DB_URL)), { schema }).then((store) => ({ store, sql: admin })),
     (schema) => admin(`drop schema if exists "${schema}" cascade`),
   );
 });

@@ -18,7 +18,7 @@ import { unwrap } from '../../domain/result.ts';
 import type { Order } from '../../domain/trading/order.ts';
 import { BTCUSDT_SPEC, type InstrumentSpec } from '../../domain/values/instrument.ts';
 import { cash, lots, micros, ticks } from '../../domain/values/units.ts';
-import { POSTGRES_URL, postgresAnswers } from '../support/postgres.ts';
+import { POSTGRES_URL, postgresAnswers, freshDatabase } from '../support/postgres.ts';
 
 const MAX = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 const T0 = 1_718_000_000_000_000; // µs, June 2024
@@ -318,14 +318,21 @@ function defineSchemaSuite(engine: () => Engine): void {
 
 const postgresUp = await postgresAnswers(POSTGRES_URL);
 if (!postgresUp) console.warn(`Postgres schema tests skipped: no server answered at ${POSTGRES_URL} within 2 s`);
+// A database of this file's own: a migration introspects every table of its database, and another
+// file dropping its schema at that moment made it fail.
+const own = postgresUp ? await freshDatabase('ladder_schema_t') : null;
+afterAll(async () => {
+  await own?.drop();
+});
+const DB_URL = own?.url ?? POSTGRES_URL;
 
 describe.skipIf(!postgresUp)('schema and migrations on Postgres', () => {
-  const target: DbTarget = unwrap(parseDbTarget(POSTGRES_URL));
+  const target: DbTarget = unwrap(parseDbTarget(DB_URL));
   defineSchemaSuite(() => ({
     openStore: (schema) => createStore(target, { schema }),
     openKysely: () => openDatabase(target),
     dropSchema: async (schema) => {
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      const client = new pg.Client({ connectionString: DB_URL });
       await client.connect();
       try {
         await client.query(`drop schema if exists "${schema}" cascade`);

@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
+import { freshDatabase } from '../support/postgres.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgliteStore, createStore, openDatabase, openPgliteKysely } from '../../adapters/postgres/connect.ts';
 import { parseDbTarget, type DbTarget } from '../../adapters/postgres/db-target.ts';
@@ -464,14 +465,21 @@ async function postgresAnswers(url: string): Promise<boolean> {
 
 const postgresUp = await postgresAnswers(POSTGRES_URL);
 if (!postgresUp) console.warn(`Postgres store tests skipped: no server answered at ${POSTGRES_URL} within 2 s`);
+// A database of this file's own: a migration introspects every table of its database, and another
+// file dropping its schema at that moment made it fail.
+const own = postgresUp ? await freshDatabase('ladder_store') : null;
+afterAll(async () => {
+  await own?.drop();
+});
+const DB_URL = own?.url ?? POSTGRES_URL;
 
 describe.skipIf(!postgresUp)('Kysely store on Postgres', () => {
-  const target: DbTarget = unwrap(parseDbTarget(POSTGRES_URL));
+  const target: DbTarget = unwrap(parseDbTarget(DB_URL));
   defineStoreSuite(() => ({
     openStore: (schema) => createStore(target, { schema }),
     openKysely: () => openDatabase(target),
     dropSchema: async (schema) => {
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      const client = new pg.Client({ connectionString: DB_URL });
       await client.connect();
       try {
         await client.query(`drop schema if exists "${schema}" cascade`);
