@@ -1,19 +1,14 @@
-import { PGlite } from '@electric-sql/pglite';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgliteStore, createStore } from '../../adapters/postgres/connect.ts';
-import { parseDbTarget } from '../../adapters/postgres/db-target.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type {
   FeatureVectorRecord, FillRecord, OrderEventRecord, PositionSnapshotRecord, RunRecord, SignalRecord, StoreBatch, TradingStore,
 } from '../../application/ports/trading-store.ts';
-import { unwrap } from '../../domain/result.ts';
 import type { Order, OrderEvent, OrderStatus } from '../../domain/trading/order.ts';
 import type { Side } from '../../domain/trading/side.ts';
 import { BTCUSDT_SPEC } from '../../domain/values/instrument.ts';
 import { cash, lots, micros, ticks } from '../../domain/values/units.ts';
 import { MemoryStore } from '../support/fakes.ts';
-import { POSTGRES_URL, postgresAnswers, freshDatabase } from '../support/postgres.ts';
+import { onBothEngines } from '../support/engines.ts';
 
 const HOUR = 3_600_000_000; // µs
 const DAY = 24 * HOUR;
@@ -205,44 +200,6 @@ function defineQuerySuite(openStore: (schema: string) => Promise<TradingStore>, 
   });
 }
 
-const postgresUp = await postgresAnswers(POSTGRES_URL);
-if (!postgresUp) console.warn(`Postgres query tests skipped: no server answered at ${POSTGRES_URL} within 2 s`);
-// A database of this file's own: a migration introspects every table of its database, and another
-// file dropping its schema at that moment made it fail.
-const own = postgresUp ? await freshDatabase('ladder_queries') : null;
-afterAll(async () => {
-  await own?.drop();
-});
-const DB_URL = own?.url ?? POSTGRES_URL;
-
-describe.skipIf(!postgresUp)('read queries on Postgres', () => {
-  const target = unwrap(parseDbTarget(DB_URL));
-  defineQuerySuite(
-    (schema) => createStore(target, { schema }),
-    async (schema) => {
-      const client = new pg.Client({ connectionString: DB_URL });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists "${schema}" cascade`);
-      } finally {
-        await client.end();
-      }
-    },
-  );
-});
-
-describe('read queries on PGlite', () => {
-  let pglite: PGlite;
-  beforeAll(async () => {
-    pglite = await PGlite.create();
-  });
-  afterAll(async () => {
-    await pglite.close();
-  });
-  defineQuerySuite(
-    (schema) => Promise.resolve(createPgliteStore(pglite, { schema })),
-    async (schema) => {
-      await pglite.query(`drop schema if exists "${schema}" cascade`);
-    },
-  );
-});
+await onBothEngines('read queries', 'ladder_queries', (engine) =>
+  defineQuerySuite((schema) => engine().openStore(schema), (schema) => engine().dropSchema(schema)),
+);

@@ -1,15 +1,11 @@
-import { PGlite } from '@electric-sql/pglite';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgliteStore, createStore } from '../../adapters/postgres/connect.ts';
-import { parseDbTarget } from '../../adapters/postgres/db-target.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SignalRecord, StoreBatch, TradingStore } from '../../application/ports/trading-store.ts';
 import { unwrap } from '../../domain/result.ts';
 import { createSignal } from '../../domain/trading/signal.ts';
 import { BTCUSDT_SPEC } from '../../domain/values/instrument.ts';
 import type { Micros } from '../../domain/values/units.ts';
-import { POSTGRES_URL, postgresAnswers, freshDatabase } from '../support/postgres.ts';
+import { onBothEngines } from '../support/engines.ts';
 
 const T0 = 1_700_000_000_000_000;
 
@@ -53,44 +49,9 @@ function defineSuite(open: (schema: string) => Promise<{ store: TradingStore; sq
   });
 }
 
-const postgresUp = await postgresAnswers(POSTGRES_URL);
-if (!postgresUp) console.warn(`Postgres refusal tests skipped: no server answered at ${POSTGRES_URL} within 2 s`);
-// A database of this file's own: a migration introspects every table of its database, and another
-// file dropping its schema at that moment made it fail.
-const own = postgresUp ? await freshDatabase('ladder_refusal') : null;
-afterAll(async () => {
-  await own?.drop();
-});
-const DB_URL = own?.url ?? POSTGRES_URL;
-
-describe.skipIf(!postgresUp)('a row the Postgres server refuses', () => {
-  const admin = async (text: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: DB_URL });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
+await onBothEngines('a row the database refuses', 'ladder_refusal', (engine) =>
   defineSuite(
-    (schema) => createStore(unwrap(parseDbTarget(DB_URL)), { schema }).then((store) => ({ store, sql: admin })),
-    (schema) => admin(`drop schema if exists "${schema}" cascade`),
-  );
-});
-
-describe('a row PGlite refuses', () => {
-  let pglite: PGlite;
-  beforeAll(async () => {
-    pglite = await PGlite.create();
-  });
-  afterAll(async () => {
-    await pglite.close();
-  });
-  defineSuite(
-    (schema) => Promise.resolve({ store: createPgliteStore(pglite, { schema }), sql: (text: string) => pglite.query(text) }),
-    async (schema) => {
-      await pglite.query(`drop schema if exists "${schema}" cascade`);
-    },
-  );
-});
+    async (schema) => ({ store: await engine().openStore(schema), sql: (text: string) => engine().sql(text) }),
+    (schema) => engine().dropSchema(schema),
+  ),
+);

@@ -1,10 +1,6 @@
-import { PGlite } from '@electric-sql/pglite';
 import { randomBytes } from 'node:crypto';
 import { NO_MIGRATIONS, sql, type Kysely } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgliteStore, createStore, openDatabase, openPgliteKysely } from '../../adapters/postgres/connect.ts';
-import { parseDbTarget, type DbTarget } from '../../adapters/postgres/db-target.ts';
 import { createMigrator } from '../../adapters/postgres/migrate.ts';
 import { featureVectorToRow } from '../../adapters/postgres/feature-vector-rows.ts';
 import { fillToRow, orderToRow, runToRow, signalToRow } from '../../adapters/postgres/rows.ts';
@@ -14,11 +10,10 @@ import type {
   PublicTradeRecord, RunRecord, SignalRecord, StoreBatch, TradingStore,
 } from '../../application/ports/trading-store.ts';
 import { createSchema } from '../../domain/features/feature-vector.ts';
-import { unwrap } from '../../domain/result.ts';
 import type { Order } from '../../domain/trading/order.ts';
 import { BTCUSDT_SPEC, type InstrumentSpec } from '../../domain/values/instrument.ts';
 import { cash, lots, micros, ticks } from '../../domain/values/units.ts';
-import { POSTGRES_URL, postgresAnswers, freshDatabase } from '../support/postgres.ts';
+import { onBothEngines } from '../support/engines.ts';
 
 const MAX = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 const T0 = 1_718_000_000_000_000; // µs, June 2024
@@ -316,46 +311,4 @@ function defineSchemaSuite(engine: () => Engine): void {
   });
 }
 
-const postgresUp = await postgresAnswers(POSTGRES_URL);
-if (!postgresUp) console.warn(`Postgres schema tests skipped: no server answered at ${POSTGRES_URL} within 2 s`);
-// A database of this file's own: a migration introspects every table of its database, and another
-// file dropping its schema at that moment made it fail.
-const own = postgresUp ? await freshDatabase('ladder_schema_t') : null;
-afterAll(async () => {
-  await own?.drop();
-});
-const DB_URL = own?.url ?? POSTGRES_URL;
-
-describe.skipIf(!postgresUp)('schema and migrations on Postgres', () => {
-  const target: DbTarget = unwrap(parseDbTarget(DB_URL));
-  defineSchemaSuite(() => ({
-    openStore: (schema) => createStore(target, { schema }),
-    openKysely: () => openDatabase(target),
-    dropSchema: async (schema) => {
-      const client = new pg.Client({ connectionString: DB_URL });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists "${schema}" cascade`);
-      } finally {
-        await client.end();
-      }
-    },
-  }));
-});
-
-describe('schema and migrations on PGlite', () => {
-  let pglite: PGlite;
-  beforeAll(async () => {
-    pglite = await PGlite.create();
-  });
-  afterAll(async () => {
-    await pglite.close();
-  });
-  defineSchemaSuite(() => ({
-    openStore: (schema) => Promise.resolve(createPgliteStore(pglite, { schema })),
-    openKysely: () => Promise.resolve(openPgliteKysely(pglite)),
-    dropSchema: async (schema) => {
-      await pglite.query(`drop schema if exists "${schema}" cascade`);
-    },
-  }));
-});
+await onBothEngines('schema and migrations', 'ladder_schema_t', (engine) => defineSchemaSuite(engine));

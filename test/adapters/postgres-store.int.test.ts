@@ -1,11 +1,8 @@
-import { PGlite } from '@electric-sql/pglite';
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import pg from 'pg';
-import { freshDatabase } from '../support/postgres.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgliteStore, createStore, openDatabase, openPgliteKysely } from '../../adapters/postgres/connect.ts';
-import { parseDbTarget, type DbTarget } from '../../adapters/postgres/db-target.ts';
+import { createStore } from '../../adapters/postgres/connect.ts';
+import { parseDbTarget } from '../../adapters/postgres/db-target.ts';
 import { createMigrator } from '../../adapters/postgres/migrate.ts';
 import { runToRow } from '../../adapters/postgres/rows.ts';
 import type { Database } from '../../adapters/postgres/schema.ts';
@@ -16,6 +13,7 @@ import type {
 import type { Order } from '../../domain/trading/order.ts';
 import { BTCUSDT_SPEC } from '../../domain/values/instrument.ts';
 import { cash, lots, micros, ticks } from '../../domain/values/units.ts';
+import { onBothEngines } from '../support/engines.ts';
 
 const MAX_EXACT = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 const T0 = 1_718_000_000_000_000; // µs, June 2024
@@ -449,64 +447,7 @@ function defineStoreSuite(engine: () => Engine): void {
   });
 }
 
-const POSTGRES_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function postgresAnswers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const postgresUp = await postgresAnswers(POSTGRES_URL);
-if (!postgresUp) console.warn(`Postgres store tests skipped: no server answered at ${POSTGRES_URL} within 2 s`);
-// A database of this file's own: a migration introspects every table of its database, and another
-// file dropping its schema at that moment made it fail.
-const own = postgresUp ? await freshDatabase('ladder_store') : null;
-afterAll(async () => {
-  await own?.drop();
-});
-const DB_URL = own?.url ?? POSTGRES_URL;
-
-describe.skipIf(!postgresUp)('Kysely store on Postgres', () => {
-  const target: DbTarget = unwrap(parseDbTarget(DB_URL));
-  defineStoreSuite(() => ({
-    openStore: (schema) => createStore(target, { schema }),
-    openKysely: () => openDatabase(target),
-    dropSchema: async (schema) => {
-      const client = new pg.Client({ connectionString: DB_URL });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists "${schema}" cascade`);
-      } finally {
-        await client.end();
-      }
-    },
-  }));
-});
-
-describe('Kysely store on PGlite', () => {
-  // One instance for the whole file: each costs hundreds of MB and seconds to start.
-  let pglite: PGlite;
-  beforeAll(async () => {
-    pglite = await PGlite.create();
-  });
-  afterAll(async () => {
-    await pglite.close();
-  });
-  defineStoreSuite(() => ({
-    openStore: (schema) => Promise.resolve(createPgliteStore(pglite, { schema })),
-    openKysely: () => Promise.resolve(openPgliteKysely(pglite)),
-    dropSchema: async (schema) => {
-      await pglite.query(`drop schema if exists "${schema}" cascade`);
-    },
-  }));
-});
+await onBothEngines('Kysely store', 'ladder_store', (engine) => defineStoreSuite(engine));
 
 describe('createStore on an unreachable server', () => {
   it('rejects naming the target without its password, and the cause', async () => {
