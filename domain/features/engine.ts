@@ -62,11 +62,6 @@ export class FeatureEngine {
     this.warmupMicros = Math.max(...definitions.map((d) => d.warmupMicros));
   }
 
-  /** The calculators built, in the order they run (required ones first). */
-  get calculatorCount(): number {
-    return this.calculators.length;
-  }
-
   /**
    * The vector after a book event at venue time `ts`; null while either side is empty (nothing is
    * defined without a touch, and no state moves). Call it on every applied book event, so that order

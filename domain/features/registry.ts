@@ -35,10 +35,6 @@ export const CALCULATORS: Readonly<Record<CalculatorId, CalculatorEntry>> = {
 
 const BY_NAME = new Map(FEATURES.map((f) => [f.name, f]));
 
-export function featureDefinition(name: string): FeatureDefinition | undefined {
-  return BY_NAME.get(name);
-}
-
 /**
  * Which features a run computes: whole groups, single features, or both (the union). With `features`
  * alone, the vector keeps their order, which is how a model's manifest lays out its input; otherwise

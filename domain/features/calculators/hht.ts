@@ -24,8 +24,6 @@ export class HhtCalculator implements FeatureCalculator {
   private sinceRefresh = 0;
   private nextSampleTs = -1;
   private lastMid = 0;
-  /** Decompositions run since the start: the cadence is observable. */
-  refreshes = 0;
 
   onBook(e: BookEvent): void {
     const mid = e.mid2 / 2;
@@ -72,7 +70,6 @@ export class HhtCalculator implements FeatureCalculator {
       const isFreq = k < this.values.length - 1 && k % 2 === 1;
       this.values[k] = isFreq ? this.raw[k] * SAMPLE_HZ : this.raw[k];
     }
-    this.refreshes++;
   }
 
   onTrade(): void {}

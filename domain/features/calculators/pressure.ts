@@ -24,6 +24,7 @@ export class PressureCalculator implements FeatureCalculator {
   private readonly ofi: OfiCalculator;
   private readonly shape: ShapeCalculator;
   private readonly ofiNormIndex: number;
+  private readonly touchImbalanceIndex: number;
   private readonly imbalance1sIndex: number;
 
   constructor(lookup: CalculatorLookup) {
@@ -31,6 +32,7 @@ export class PressureCalculator implements FeatureCalculator {
     this.ofi = lookup('ofi') as OfiCalculator;
     // The book-shape pass has already measured the depth within 10 bps of each side: no second walk.
     this.shape = lookup('shape') as ShapeCalculator;
+    this.touchImbalanceIndex = this.shape.outputs.indexOf('depth_imbalance_1');
     this.ofiNormIndex = this.ofi.outputs.indexOf('ofi_1s_norm');
     this.imbalance1sIndex = this.trades.outputs.indexOf('trade_imbalance_1s');
   }
@@ -44,7 +46,7 @@ export class PressureCalculator implements FeatureCalculator {
       if (depth === 0) depth = net > 0 ? e.askQty : e.bidQty;
       this.values[0] = net / depth;
     }
-    const touch = (e.bidQty - e.askQty) / (e.bidQty + e.askQty);
+    const touch = this.shape.values[this.touchImbalanceIndex];
     this.values[1] = Math.tanh(this.ofi.values[this.ofiNormIndex] / 2 + this.trades.values[this.imbalance1sIndex] + touch);
   }
 
