@@ -134,11 +134,11 @@ function defineStoreSuite(engine: () => Engine): void {
 
   it('applies every migration once; a second migrate applies nothing', async () => {
     const fresh = await open();
-    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger']);
+    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys']);
     expect(await fresh.migrate()).toEqual([]);
   });
 
-  it('rolls 0003, 0002 and then 0001 back through the Migrator and migrates again', async () => {
+  it('rolls 0004, 0003, 0002 and then 0001 back through the Migrator and migrates again', async () => {
     const schema = freshSchema();
     const fresh = await open(schema);
     await fresh.migrate();
@@ -151,6 +151,9 @@ function defineStoreSuite(engine: () => Engine): void {
     };
     try {
       const migrator = createMigrator(db, schema);
+      const down4 = await migrator.migrateDown();
+      expect(down4.error).toBeUndefined();
+      expect(down4.results).toEqual([{ migrationName: '0004-vectors-without-foreign-keys', direction: 'Down', status: 'Success' }]);
       const down3 = await migrator.migrateDown();
       expect(down3.error).toBeUndefined();
       expect(down3.results).toEqual([{ migrationName: '0003-market-and-ledger', direction: 'Down', status: 'Success' }]);
@@ -166,7 +169,7 @@ function defineStoreSuite(engine: () => Engine): void {
     } finally {
       await db.destroy();
     }
-    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger']);
+    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys']);
     await fresh.startRun(run('after-redo'));
     await fresh.write(batch({ featureVectors: [vector('after-redo', 1, [0.5])] }));
     expect((await fresh.readFeatureVectors('after-redo')).map(bitsOf)).toEqual([vector('after-redo', 1, [0.5])].map(bitsOf));
@@ -184,7 +187,7 @@ function defineStoreSuite(engine: () => Engine): void {
     } finally {
       await db.destroy();
     }
-    expect(await fresh.migrate()).toEqual(['0002-feature-vectors', '0003-market-and-ledger']);
+    expect(await fresh.migrate()).toEqual(['0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys']);
     await fresh.write(batch({ featureVectors: [vector('before-0002', 1, [1, 2])] }));
     expect(await fresh.rowCounts('before-0002')).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 1, ...NO_LEDGER });
   });
