@@ -34,11 +34,22 @@ const pgliteParsers: PgliteParsers = { [INT8_OID]: int8AsText };
  * (never its password) and the cause, when it cannot connect.
  */
 export async function openDatabase(target: DbTarget, options: StoreOptions = {}): Promise<Kysely<Database>> {
+  return (await openConnection(target, options)).db;
+}
+
+interface Connection {
+  readonly db: Kysely<Database>;
+  /** The pool under `db` on a Postgres server; null on PGlite. */
+  readonly pool: pg.Pool | null;
+}
+
+async function openConnection(target: DbTarget, options: StoreOptions): Promise<Connection> {
   let db: Kysely<Database> | null = null;
   try {
-    db = await openKysely(target, options);
+    const opened = await openKysely(target, options);
+    db = opened.db;
     await sql`select 1`.execute(db);
-    return db;
+    return opened;
   } catch (cause) {
     await db?.destroy().catch(() => undefined);
     const message = cause instanceof Error ? cause.message : String(cause);
@@ -46,7 +57,7 @@ export async function openDatabase(target: DbTarget, options: StoreOptions = {})
   }
 }
 
-async function openKysely(target: DbTarget, options: StoreOptions): Promise<Kysely<Database>> {
+async function openKysely(target: DbTarget, options: StoreOptions): Promise<Connection> {
   switch (target.kind) {
     case 'postgres': {
       const pool = new pg.Pool({
@@ -61,7 +72,7 @@ async function openKysely(target: DbTarget, options: StoreOptions): Promise<Kyse
       // connection is cut): the error reaches the next query on it, which fails, and the pool
       // discards the client; unheard, it would end the process.
       pool.on('connect', (client) => client.on('error', () => undefined));
-      return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+      return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
     }
     case 'pglite': {
       // Imported on demand: the module is large and a Postgres deployment never needs it.
@@ -69,7 +80,7 @@ async function openKysely(target: DbTarget, options: StoreOptions): Promise<Kyse
       // PGlite creates its own directory but not the folders above it (`./data` on a fresh clone).
       if (target.dataDir !== null) await mkdir(dirname(resolve(target.dataDir)), { recursive: true });
       const pglite = await PGlite.create(target.dataDir === null ? {} : { dataDir: target.dataDir });
-      return pgliteKysely(pglite, true);
+      return { db: pgliteKysely(pglite, true), pool: null };
     }
   }
 }
@@ -79,8 +90,11 @@ const pgliteKysely = (pglite: PgliteLike, closeOnDestroy: boolean): Kysely<Datab
 
 /** Opens the store on a target (see `parseDbTarget`); call `migrate()` before the first run. */
 export async function createStore(target: DbTarget, options: StoreOptions = {}): Promise<TradingStore> {
-  const db = await openDatabase(target, options);
-  return new KyselyStore(db, options.schema === undefined ? {} : { schema: options.schema });
+  const { db, pool } = await openConnection(target, options);
+  return new KyselyStore(db, {
+    ...(options.schema === undefined ? {} : { schema: options.schema }),
+    ...(pool === null ? {} : { pool }),
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import type {
   BookSnapshotRecord,
   DailyPnl,
@@ -11,13 +12,11 @@ import type {
   PositionSnapshotRecord,
   PublicTradeRecord,
   StoredInstrument,
-  OrderRecord,
   RowCounts,
   RunEnd,
   RunPnl,
   RunRecord,
   SignalRecord,
-  RowKind,
   RowRejection,
   StoreBatch,
   StoredRun,
@@ -37,11 +36,14 @@ import {
   registerRunSchemaId,
 } from './registry-rows.ts';
 import { featureVectorFromRow, featureVectorToRow, insertFeatureVectors } from './feature-vector-rows.ts';
+import { checkFeatureVector, copyFeatureVectors } from './vector-copy.ts';
+import {
+  acceptor, chunks, databaseRefusal, latestOrders, onClient, rowsOf, singleRowBatches, startedRunIds, upsertOrders,
+} from './batch-writes.ts';
 import { createMigrator } from './migrate.ts';
 import {
   fillRowsBetween, latestFeatureVectorRows, orderLifecycleRows, pnlByDayRows, pnlByRunRows, signalRowsBetween,
 } from './read-queries.ts';
-import { RowFieldError } from './row-checks.ts';
 import {
   fillFromRow,
   fillToRow,
@@ -54,8 +56,6 @@ import {
 } from './rows.ts';
 import type { Database } from './schema.ts';
 
-/** Postgres accepts at most 65535 bind parameters in one statement. */
-const MAX_PARAMETERS = 65_535;
 const SIGNAL_COLUMNS = 10;
 const ORDER_COLUMNS = 14;
 const FILL_COLUMNS = 11;
@@ -63,6 +63,11 @@ const FILL_COLUMNS = 11;
 export interface KyselyStoreOptions {
   /** Postgres schema holding the tables; the connection's default (`public`) when absent. */
   readonly schema?: string;
+  /**
+   * The pg pool under `db`, on a Postgres server: writes then run on one client of it, feature
+   * vectors through binary COPY. Absent on PGlite, which takes them through `insert … unnest`.
+   */
+  readonly pool?: pg.Pool;
 }
 
 /** The `TradingStore` over kysely: the same SQL on a Postgres server and on PGlite. */
@@ -70,11 +75,13 @@ export class KyselyStore implements TradingStore {
   readonly #root: Kysely<Database>;
   readonly #db: Kysely<Database>;
   readonly #schema: string | undefined;
+  readonly #pool: pg.Pool | undefined;
 
   /** Takes ownership of `db`: `close()` destroys it. */
   constructor(db: Kysely<Database>, options: KyselyStoreOptions = {}) {
     this.#root = db;
     this.#schema = options.schema;
+    this.#pool = options.pool;
     this.#db = options.schema === undefined ? db : db.withSchema(options.schema);
   }
 
@@ -126,48 +133,72 @@ export class KyselyStore implements TradingStore {
   }
 
   #writeBatch(batch: StoreBatch): Promise<WriteOutcome> {
-    return this.#run('write', () =>
-      this.#db.transaction().execute(async (trx) => {
-        const rejected = [...(await writeMarketRows(trx, batch))];
-        // Rows are checked before the insert: one the database would refuse would fail the whole
-        // transaction, and a writer retrying it would hold back everything behind it.
-        const accept = acceptor(await startedRunIds(trx, batch), rejected);
-        const signals = accept('signals', batch.signals, (r) => String(r.seq), signalToRow);
-        for (const part of chunks(signals, SIGNAL_COLUMNS)) {
-          await trx.insertInto('signals').values(part).onConflict((oc) => oc.columns(['run_id', 'seq']).doNothing()).execute();
+    const pool = this.#pool;
+    if (pool === undefined) {
+      return this.#run('write', () =>
+        this.#db.transaction().execute((trx) => this.#writeRows(trx, batch, (vectors) => insertFeatureVectors(trx, this.#schema, vectors.map(featureVectorToRow)))),
+      );
+    }
+    return this.#run('write', () => this.#writeOnClient(pool, batch));
+  }
+
+  /**
+   * One transaction on one client of the pool: the rows through a Kysely bound to that client, the
+   * feature vectors through binary COPY on it. COPY has no `on conflict`, so it runs under a
+   * savepoint, and when a (run, seq) is already stored (a batch retried after its commit was
+   * acknowledged too late) the vectors go again through the keyed insert, which skips the repeats.
+   */
+  async #writeOnClient(pool: pg.Pool, batch: StoreBatch): Promise<WriteOutcome> {
+    const client = await pool.connect();
+    let failed = false;
+    try {
+      await client.query('begin');
+      const trx = onClient(client, this.#schema);
+      const table = this.#schema === undefined ? 'feature_vectors' : `"${this.#schema.replaceAll('"', '""')}".feature_vectors`;
+      const outcome = await this.#writeRows(trx, batch, async (vectors) => {
+        if (vectors.length === 0) return;
+        await client.query('savepoint vectors');
+        try {
+          await copyFeatureVectors(client, table, vectors);
+          await client.query('release savepoint vectors');
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== '23505') throw error;
+          await client.query('rollback to savepoint vectors');
+          await insertFeatureVectors(trx, this.#schema, vectors.map(featureVectorToRow));
         }
-        const orders = accept('orders', latestOrders(batch.orders), (r) => r.order.id, orderToRow);
-        for (const part of chunks(orders, ORDER_COLUMNS)) {
-          await trx
-            .insertInto('orders')
-            .values(part)
-            .onConflict((oc) =>
-              oc.columns(['run_id', 'id']).doUpdateSet((eb) => ({
-                symbol: eb.ref('excluded.symbol'),
-                side: eb.ref('excluded.side'),
-                type: eb.ref('excluded.type'),
-                qty_lots: eb.ref('excluded.qty_lots'),
-                limit_price_ticks: eb.ref('excluded.limit_price_ticks'),
-                reduce_only: eb.ref('excluded.reduce_only'),
-                status: eb.ref('excluded.status'),
-                filled_lots: eb.ref('excluded.filled_lots'),
-                venue_order_id: eb.ref('excluded.venue_order_id'),
-                created_at_us: eb.ref('excluded.created_at_us'),
-                updated_at_us: eb.ref('excluded.updated_at_us'),
-                reason: eb.ref('excluded.reason'),
-              })),
-            )
-            .execute();
-        }
-        const fills = accept('fills', batch.fills, (r) => r.fill.tradeId, fillToRow);
-        for (const part of chunks(fills, FILL_COLUMNS)) {
-          await trx.insertInto('fills').values(part).onConflict((oc) => oc.columns(['run_id', 'trade_id']).doNothing()).execute();
-        }
-        const vectors = accept('featureVectors', batch.featureVectors, (r) => String(r.seq), featureVectorToRow);
-        await insertFeatureVectors(trx, this.#schema, vectors);
-        return { rejected };
-      }),
-    );
+      });
+      await client.query('commit');
+      return outcome;
+    } catch (error) {
+      failed = true;
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      // A client whose transaction failed is discarded: its connection may be the broken part.
+      client.release(failed);
+    }
+  }
+
+  /**
+   * Writes every row of the batch on `trx`, feature vectors through `writeVectors` once checked.
+   * Rows are checked before the insert: one the database would refuse would fail the whole
+   * transaction, and a writer retrying it would hold back everything behind it.
+   */
+  async #writeRows(trx: Kysely<Database>, batch: StoreBatch, writeVectors: (vectors: FeatureVectorRecord[]) => Promise<void>): Promise<WriteOutcome> {
+    const rejected = [...(await writeMarketRows(trx, batch))];
+    const accept = acceptor(await startedRunIds(trx, batch), rejected);
+    const signals = accept('signals', batch.signals, (r) => String(r.seq), signalToRow);
+    for (const part of chunks(signals, SIGNAL_COLUMNS)) {
+      await trx.insertInto('signals').values(part).onConflict((oc) => oc.columns(['run_id', 'seq']).doNothing()).execute();
+    }
+    const orders = accept('orders', latestOrders(batch.orders), (r) => r.order.id, orderToRow);
+    for (const part of chunks(orders, ORDER_COLUMNS)) await upsertOrders(trx, part);
+    const fills = accept('fills', batch.fills, (r) => r.fill.tradeId, fillToRow);
+    for (const part of chunks(fills, FILL_COLUMNS)) {
+      await trx.insertInto('fills').values(part).onConflict((oc) => oc.columns(['run_id', 'trade_id']).doNothing()).execute();
+    }
+    await writeVectors(accept('featureVectors', batch.featureVectors, (r) => String(r.seq), checkFeatureVector));
+    return { rejected };
   }
 
   finishRun(runId: string, end: RunEnd): Promise<void> {
@@ -326,88 +357,3 @@ export class KyselyStore implements TradingStore {
   }
 }
 
-/** The runs, among those the batch's signals, orders, fills and feature vectors name, that exist. */
-async function startedRunIds(trx: Kysely<Database>, batch: StoreBatch): Promise<ReadonlySet<string>> {
-  const ids = new Set<string>();
-  for (const records of [batch.signals, batch.orders, batch.fills, batch.featureVectors]) {
-    for (const record of records) ids.add(record.runId);
-  }
-  if (ids.size === 0) return ids;
-  const rows = await trx.selectFrom('runs').select('id').where('id', 'in', [...ids]).execute();
-  return new Set(rows.map((r) => r.id));
-}
-
-/**
- * Converts records to rows, leaving out (and adding to `rejected`) each one that names a run never
- * started (its foreign key) or whose conversion throws a `RowFieldError`. Any other error is a bug.
- */
-function acceptor(runs: ReadonlySet<string>, rejected: RowRejection[]) {
-  return <R extends { readonly runId: string }, T>(kind: RowKind, records: readonly R[], key: (record: R) => string, toRow: (record: R) => T): T[] => {
-    const rows: T[] = [];
-    for (const record of records) {
-      try {
-        if (!runs.has(record.runId)) throw new RowFieldError('runId', `"${record.runId}" is not a started run`);
-        rows.push(toRow(record));
-      } catch (error) {
-        if (!(error instanceof RowFieldError)) throw error;
-        rejected.push({ kind, key: `${record.runId}/${key(record)}`, field: error.field, reason: error.message });
-      }
-    }
-    return rows;
-  };
-}
-
-/** Splits rows into slices whose bind parameters stay under Postgres' limit. */
-function* chunks<T>(rows: readonly T[], columns: number): Generator<readonly T[]> {
-  const size = Math.floor(MAX_PARAMETERS / columns);
-  for (let start = 0; start < rows.length; start += size) yield rows.slice(start, start + size);
-}
-
-/**
- * The last state of each order in the batch. One upsert statement cannot touch the same row twice
- * (Postgres: "ON CONFLICT DO UPDATE command cannot affect row a second time"), and an order often
- * changes state more than once between two writes.
- */
-function latestOrders(orders: readonly OrderRecord[]): readonly OrderRecord[] {
-  const latest = new Map<string, OrderRecord>();
-  for (const record of orders) latest.set(`${record.runId}\u0000${record.order.id}`, record);
-  return latest.size === orders.length ? orders : [...latest.values()];
-}
-
-/** A database refusal of the data (SQLSTATE class 22 or 23) with what it names; null for any other failure. */
-function databaseRefusal(error: unknown): { readonly field: string; readonly reason: string } | null {
-  let e: unknown = error;
-  while (e instanceof Error && !(typeof (e as { code?: unknown }).code === 'string')) e = e.cause;
-  if (!(e instanceof Error)) return null;
-  const { code, column, constraint } = e as Error & { code: string; column?: string; constraint?: string };
-  if (!/^2[23]/.test(code)) return null;
-  return { field: column ?? constraint ?? 'row', reason: `refused by the database (SQLSTATE ${code}): ${e.message}` };
-}
-
-function rowsOf(batch: StoreBatch): number {
-  let n = 0;
-  for (const rows of Object.values(batch) as (readonly unknown[] | undefined)[]) n += rows?.length ?? 0;
-  return n;
-}
-
-const EMPTY_BATCH: StoreBatch = { signals: [], orders: [], fills: [], featureVectors: [] };
-
-/** Every row of a batch as a batch of its own, in batch order, with its kind and key for a rejection. */
-function* singleRowBatches(batch: StoreBatch): Generator<{ kind: RowKind; key: string; batch: StoreBatch }> {
-  for (const [kind, rows] of Object.entries(batch) as [RowKind, readonly Record<string, unknown>[] | undefined][]) {
-    for (const row of rows ?? []) yield { kind, key: rowKey(row), batch: { ...EMPTY_BATCH, [kind]: [row] } };
-  }
-}
-
-/** `run/seq`, `run/order id` or `run/trade id`, as the checks before the insert name rows. */
-function rowKey(row: Record<string, unknown>): string {
-  const run = String(row.runId);
-  if (typeof row.seq === 'number') return typeof row.orderId === 'string' ? `${run}/${row.orderId}/${row.seq}` : `${run}/${row.seq}`;
-  const order = row.order as { id?: string } | undefined;
-  if (order?.id !== undefined) return `${run}/${order.id}`;
-  const fill = row.fill as { tradeId?: string } | undefined;
-  if (fill?.tradeId !== undefined) return `${run}/${fill.tradeId}`;
-  if (typeof row.tradeId === 'string') return `${run}/${row.tradeId}`;
-  if (typeof row.intervalStart === 'number') return `${run}/${row.intervalStart}`;
-  return run;
-}
