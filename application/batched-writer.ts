@@ -16,8 +16,14 @@ import type {
 export type BatchStore = Pick<TradingStore, 'write'>;
 
 export interface WriterOptions {
-  /** Rows that start a write without waiting for the timer; also the most rows one write takes. */
+  /** Rows that start a write without waiting for the timer. */
   readonly batchRows: number;
+  /**
+   * The most rows one write takes. Above `batchRows` so that a backlog (a burst, the queue after an
+   * outage, the spill log) drains in fewer, larger writes, which a database takes faster a row;
+   * 10 × `batchRows` when absent.
+   */
+  readonly maxBatchRows?: number;
   /** Longest a row waits in the queue before a write is started, in milliseconds. */
   readonly flushEveryMs: number;
   /** Rows held in memory; beyond it the oldest go to the spill log. */
@@ -89,7 +95,7 @@ interface Entry {
 /**
  * Sits between the trading loop and the store. The loop pushes rows synchronously and never awaits
  * the database; rows wait in one queue in the order they were pushed and are written in that order,
- * at most `batchRows` a write and one write at a time, when `batchRows` are queued or
+ * at most `maxBatchRows` a write and one write at a time, when `batchRows` are queued or
  * `flushEveryMs` after the first of them. A failed write keeps its rows at the front of the queue
  * and is retried with a growing pause (up to `maxRetryMs`). Beyond `maxQueuedRows` the oldest rows
  * go to the spill log; while the log holds rows, they are written back first, oldest first, and
@@ -123,6 +129,7 @@ export class BatchedWriter {
   #batches = 0;
   readonly #byKind = Object.fromEntries(KINDS.map((k) => [k, { written: 0, rejected: 0 }])) as Record<RowKind, { written: number; rejected: number }>;
   readonly #options: WriterOptions;
+  readonly #maxBatchRows: number;
   readonly #clock: Clock;
   readonly #spill: SpillLog;
 
@@ -133,6 +140,7 @@ export class BatchedWriter {
   ) {
     const { clock, spill, ...rest } = options;
     this.#options = { ...DEFAULTS, ...rest };
+    this.#maxBatchRows = Math.max(this.#options.batchRows, this.#options.maxBatchRows ?? 10 * this.#options.batchRows);
     this.#clock = clock ?? NO_CLOCK;
     this.#spill = spill ?? new MemorySpillLog();
   }
@@ -292,7 +300,7 @@ export class BatchedWriter {
 
   /** Takes the oldest queued rows and writes them; on failure puts them back in front. */
   async #writeQueued(): Promise<unknown> {
-    const taken = this.#queue.take(this.#options.batchRows);
+    const taken = this.#queue.take(this.#maxBatchRows);
     this.#inflight = taken;
     const error = await this.#write(taken.map((e) => e.row));
     this.#inflight = [];
@@ -332,7 +340,7 @@ export class BatchedWriter {
           return null;
         }
       }
-      const rows = log.cache.slice(log.written, log.written + this.#options.batchRows);
+      const rows = log.cache.slice(log.written, log.written + this.#maxBatchRows);
       const error = await this.#write(rows);
       if (error !== null) return error;
       log.written += rows.length;

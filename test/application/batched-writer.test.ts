@@ -84,12 +84,24 @@ afterEach(() => {
 describe('BatchedWriter', () => {
   it('writes a full batch in the background, without being awaited, in push order', async () => {
     const store = new FakeStore();
-    const writer = new BatchedWriter(store, new RecordingLogger(), { batchRows: 10 });
+    const writer = new BatchedWriter(store, new RecordingLogger(), { batchRows: 10, maxBatchRows: 10 });
     for (let i = 1; i <= 25; i++) writer.signal(signal(i));
     await eventually(() => store.rows.length >= 20);
     await writer.flush();
     expect(store.seqs('signal')).toEqual(upTo(25));
     expect(writer.stats).toMatchObject({ written: 25, queued: 0, spilled: 0, writeErrors: 0, batches: 3 });
+  });
+
+  it('drains a backlog in writes of up to maxBatchRows, in push order', async () => {
+    const store = new FakeStore();
+    const writer = new BatchedWriter(store, new RecordingLogger(), { batchRows: 10, maxBatchRows: 40 });
+    // The first write takes the first 10 rows; the 90 pushed while it runs wait for it, then go 40 at a time.
+    for (let i = 1; i <= 100; i++) writer.signal(signal(i));
+    await writer.flush();
+    expect(store.seqs('signal')).toEqual(upTo(100));
+    const sizes: number[] = [];
+    for (const row of store.rows) sizes[row.write - 1] = (sizes[row.write - 1] ?? 0) + 1;
+    expect(sizes).toEqual([10, 40, 40, 10]);
   });
 
   it('writes a partial batch flushEveryMs after its first row, and not before', async () => {
