@@ -99,28 +99,32 @@ describe.skipIf(!up)('spill file after kill -9', () => {
     // What survives: the rows in the spill file, the oldest ones, in order; the queue died with the process.
     const file = new FileSpillLog(spillPath);
     const { rows, skippedLines } = await file.readAll();
-    expect(skippedLines).toBe(0);
+    // The writer goes on appending the rows behind the reported ones until the kill, which may cut
+    // the last line short: the reader skips that line, and every whole line before it is read.
+    expect(skippedLines).toBeLessThanOrEqual(1);
     expect(rows.length).toBeGreaterThanOrEqual(Number(spilledLine.split(' ')[1]));
-    const n = rows.length / 2;
+    // Pushed as signal 1, vector 1, signal 2, …: the file holds a prefix of that order.
+    const signalCount = Math.ceil(rows.length / 2);
+    const vectorCount = Math.floor(rows.length / 2);
     const seqsOf = (kind: string) => rows.filter((r) => r.kind === kind).map((r) => (r.record as { seq: number }).seq);
-    const upTo = Array.from({ length: n }, (_, i) => i + 1);
-    expect(seqsOf('signals')).toEqual(upTo);
-    expect(seqsOf('featureVectors')).toEqual(upTo);
+    const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+    expect(seqsOf('signals')).toEqual(upTo(signalCount));
+    expect(seqsOf('featureVectors')).toEqual(upTo(vectorCount));
     expect(await store.rowCounts('killed')).toMatchObject({ signals: 0, featureVectors: 0 });
 
     // The next start, with the database reachable.
     proxy.restore();
     const writer = new BatchedWriter(store, new RecordingLogger(), { batchRows: 200, spill: file });
-    expect(await writer.recover()).toEqual({ found: rows.length, skippedLines: 0, pending: 0 });
-    expect((await store.readSignals('killed')).map((s) => s.seq)).toEqual(upTo);
+    expect(await writer.recover()).toEqual({ found: rows.length, skippedLines, pending: 0 });
+    expect((await store.readSignals('killed')).map((s) => s.seq)).toEqual(upTo(signalCount));
     const vectors = await store.readFeatureVectors('killed');
-    expect(vectors.map((v) => v.seq)).toEqual(upTo);
+    expect(vectors.map((v) => v.seq)).toEqual(upTo(vectorCount));
     expect(Object.is(vectors[0].vector.values[1], -0)).toBe(true);
-    expect(vectors[n - 1].vector.values[0]).toBe(n / 3);
+    expect(vectors[vectorCount - 1].vector.values[0]).toBe(vectorCount / 3);
     expect((await file.readAll()).rows).toHaveLength(0);
     // A second start finds nothing to write back.
     expect(await new BatchedWriter(store, new RecordingLogger(), { spill: file }).recover()).toMatchObject({ found: 0 });
-    expect(await store.rowCounts('killed')).toMatchObject({ signals: n, featureVectors: n });
+    expect(await store.rowCounts('killed')).toMatchObject({ signals: signalCount, featureVectors: vectorCount });
     await writer.close();
     await file.close();
     await store.close();
