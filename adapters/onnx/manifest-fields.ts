@@ -23,7 +23,7 @@ export const isRecord = (v: unknown): v is JsonRecord =>
 export const bad = (field: string, problem: string): Err<ManifestError> =>
   err({ kind: 'ManifestFieldInvalid', field, problem });
 
-const path = (parent: string, key: string): string => (parent === '' ? key : `${parent}.${key}`);
+export const path = (parent: string, key: string): string => (parent === '' ? key : `${parent}.${key}`);
 
 export const missing = (parent: string, key: string): Err<ManifestError> => bad(path(parent, key), 'is missing');
 
@@ -77,6 +77,40 @@ export function readInteger(
     return bad(path(parent, key), `must be an integer${rangeText(min, Infinity)}`);
   }
   return ok(v);
+}
+
+/** An optional number that may also be `null` ("not measurable": JSON has no NaN); undefined when absent. */
+export function readOptionalNullableNumber(
+  o: JsonRecord,
+  key: string,
+  parent: string,
+  range: { readonly min?: number; readonly max?: number } = {},
+): Result<number | null | undefined, ManifestError> {
+  const v = o[key];
+  if (v === undefined || v === null) return ok(v);
+  const n = readNumber(o, key, parent, range);
+  if (n.ok || n.error.kind !== 'ManifestFieldInvalid') return n;
+  return bad(n.error.field, `${n.error.problem}, or null`);
+}
+
+/** A non-empty array of finite numbers; an error names the element at fault (`x[3]`). */
+export function readNumberArray(v: unknown, field: string): Result<number[], ManifestError> {
+  if (v === undefined) return bad(field, 'is missing');
+  if (!Array.isArray(v) || v.length === 0) return bad(field, 'must be a non-empty array of numbers');
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) return bad(`${field}[${i}]`, 'must be a finite number');
+  }
+  return ok(v as number[]);
+}
+
+/**
+ * Turns a domain check's message, which starts with the field it is about ("y[3] must not be less than
+ * y[2]"), into an error on that field below `parent`.
+ */
+export function domainProblem(parent: string, message: string): Err<ManifestError> {
+  const space = message.indexOf(' ');
+  return space < 0 ? bad(parent, message) : bad(path(parent, message.slice(0, space)), message.slice(space + 1));
 }
 
 export function readEnum<const T extends string>(

@@ -23,7 +23,17 @@ export interface OnnxInspection {
   readonly opsets: readonly OpsetSpec[];
   /** Operator types used by the graph's nodes, each once, in order of first use ("ai.onnx.ml" ones too). */
   readonly opTypes: readonly string[];
+  /** The graph's nodes in file order, as far as checks need them (which node makes an output). */
+  readonly nodes: readonly OnnxNode[];
   readonly metadata: ReadonlyMap<string, string>;
+}
+
+export interface OnnxNode {
+  readonly opType: string;
+  /** '' for ai.onnx. */
+  readonly domain: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
 }
 
 export type OnnxInspectError =
@@ -63,6 +73,12 @@ export function inspectOnnx(bytes: Uint8Array): Result<OnnxInspection, OnnxInspe
       version: int64ToNumber(o.version),
     })),
     opTypes,
+    nodes: graph.node.map((n) => ({
+      opType: n.opType,
+      domain: n.domain === 'ai.onnx' ? '' : n.domain,
+      inputs: [...n.input],
+      outputs: [...n.output],
+    })),
     metadata: new Map(model.metadataProps.map((p) => [p.key, p.value])),
   });
 }

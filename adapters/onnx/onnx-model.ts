@@ -1,18 +1,20 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import type { ModelInfo, Prediction, SignalModel } from '../../application/ports/signal-model.ts';
 import type { FeatureVector } from '../../domain/features/feature-vector.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { MANIFEST_FILE, MODEL_FILE, readManifest, type Manifest } from './manifest.ts';
-import { checkModelContract, type ModelInput } from './model-contract.ts';
+import { checkFeatureRegistry, checkModelContract, type ModelContract, type ModelInput } from './model-contract.ts';
 import { ModelLoadError, type ModelLoadProblem } from './model-load-problem.ts';
 import { inspectOnnx } from './onnx-inspect.ts';
 import { describeReadoutError, readPrediction, readoutFetches, type Readout } from './output-readout.ts';
+import { createSession, readFileChecked } from './raw-model.ts';
 
 /** A `SignalModel` backed by onnxruntime, with the manifest it was loaded with. */
 export interface OnnxSignalModel extends SignalModel {
   readonly manifest: Manifest;
+  /** What loading accepted but the caller should log, e.g. a ZipMap output read through its tensor. */
+  readonly warnings: readonly string[];
 }
 
 export type PredictionProblem =
@@ -40,20 +42,12 @@ function describePredictionProblem(p: PredictionProblem): string {
   }
 }
 
-// One row at a time on a shared two-core machine: extra threads would only contend.
-const SESSION_OPTIONS: InferenceSession.SessionOptions = {
-  intraOpNumThreads: 1,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
-  graphOptimizationLevel: 'all',
-  logSeverityLevel: 3,
-};
-
 /**
  * Loads `model.onnx` and `manifest.json` from `dir`. Rejects with a `ModelLoadError` naming the file
- * and the problem: a missing or invalid file, a schema other than `expected.schemaId` (the feature
- * engine's), an input that is not float [N or 1, features], a manifest output the model lacks or
- * cannot return as a tensor (ZipMap), an ai.onnx.ml opset the runtime cannot run.
+ * and the problem: a missing or invalid file, a feature the registry lacks or has at another
+ * definition version, a schema other than `expected.schemaId` (the feature engine's), an input that
+ * is not float [N or 1, features], a manifest output the model lacks or cannot return as a tensor
+ * (a ZipMap with no tensor twin; see `checkModelContract`), an ai.onnx.ml opset the runtime cannot run.
  */
 export async function loadOnnxModel(dir: string, expected?: { readonly schemaId: string }): Promise<OnnxSignalModel> {
   const loaded = await openOnnxModel(dir, expected);
@@ -72,6 +66,8 @@ export async function openOnnxModel(
   if (!manifestText.ok) return manifestText;
   const manifest = readManifest(manifestText.value);
   if (!manifest.ok) return err({ kind: 'ManifestInvalid', file: manifestFile, error: manifest.error });
+  const registry = checkFeatureRegistry(manifest.value, manifestFile);
+  if (!registry.ok) return registry;
   if (expected !== undefined && manifest.value.schemaId !== expected.schemaId) {
     return err({ kind: 'SchemaMismatch', file: manifestFile, expected: expected.schemaId, actual: manifest.value.schemaId });
   }
@@ -81,30 +77,15 @@ export async function openOnnxModel(
   if (!inspection.ok) return err({ kind: 'ModelUndecodable', file: modelFile, error: inspection.error });
   const contract = checkModelContract(inspection.value, manifest.value, modelFile);
   if (!contract.ok) return contract;
-  let session: InferenceSession;
-  try {
-    session = await InferenceSession.create(bytes.value, SESSION_OPTIONS);
-  } catch (e) {
-    return err({ kind: 'RuntimeRefused', file: modelFile, message: e instanceof Error ? e.message : String(e) });
-  }
-  return ok(new OrtSignalModel(session, manifest.value, contract.value.input, contract.value.readout));
-}
-
-async function readFileChecked(file: string): Promise<Result<Uint8Array, ModelLoadProblem>>;
-async function readFileChecked(file: string, encoding: 'utf8'): Promise<Result<string, ModelLoadProblem>>;
-async function readFileChecked(file: string, encoding?: 'utf8'): Promise<Result<Uint8Array | string, ModelLoadProblem>> {
-  try {
-    return ok(encoding === undefined ? await readFile(file) : await readFile(file, encoding));
-  } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    if (code === 'ENOENT') return err({ kind: 'FileMissing', file });
-    return err({ kind: 'FileUnreadable', file, message: e instanceof Error ? e.message : String(e) });
-  }
+  const session = await createSession(bytes.value, modelFile);
+  if (!session.ok) return session;
+  return ok(new OrtSignalModel(session.value, manifest.value, contract.value));
 }
 
 class OrtSignalModel implements OnnxSignalModel {
   readonly info: ModelInfo;
   readonly manifest: Manifest;
+  readonly warnings: readonly string[];
   private readonly session: InferenceSession;
   private readonly input: ModelInput;
   private readonly readout: Readout;
@@ -116,9 +97,11 @@ class OrtSignalModel implements OnnxSignalModel {
   private readonly feeds: Record<string, Tensor>;
   private busy = false;
 
-  constructor(session: InferenceSession, manifest: Manifest, input: ModelInput, readout: Readout) {
+  constructor(session: InferenceSession, manifest: Manifest, contract: ModelContract) {
+    const { input, readout } = contract;
     this.session = session;
     this.manifest = manifest;
+    this.warnings = contract.warnings;
     this.input = input;
     this.readout = readout;
     this.fetches = readoutFetches(readout);

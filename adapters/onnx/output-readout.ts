@@ -1,4 +1,5 @@
 import type { Prediction } from '../../application/ports/signal-model.ts';
+import { combineHorizons, type HorizonEnsemble } from '../../domain/model/ensemble.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 
 /** How to turn a model's output tensors into a prediction, resolved from the manifest at load time. */
@@ -15,13 +16,17 @@ export type Readout =
     readonly columns: number;
     readonly up: number;
     readonly down: number;
-  };
+  }
+  /** One score per horizon, [N, H] in the ensemble's order, combined by `combineHorizons`. */
+  | { readonly kind: 'horizons'; readonly tensor: string; readonly ensemble: HorizonEnsemble };
 
 /** Output names to fetch from the runtime, in a fixed order. */
 export function readoutFetches(r: Readout): string[] {
   switch (r.kind) {
     case 'score': return r.confidence.kind === 'tensor' ? [r.score, r.confidence.tensor] : [r.score];
-    case 'classProbabilities': return [r.tensor];
+    case 'classProbabilities':
+    case 'horizons':
+      return [r.tensor];
   }
 }
 
@@ -43,7 +48,8 @@ export const CONFIDENCE_TOLERANCE = 1e-6;
 
 /**
  * Reads one row's prediction. `get` returns the data of a fetched output (one row: batch size 1).
- * Class probabilities give score = P(up) − P(down) and confidence = the largest probability.
+ * Class probabilities give score = P(up) − P(down) and confidence = the largest probability; horizon
+ * scores give the ensemble's weighted score (bps) and calibrated confidence.
  */
 export function readPrediction(r: Readout, get: (name: string) => ArrayLike<number>): Result<Prediction, ReadoutError> {
   let score: number;
@@ -68,6 +74,14 @@ export function readPrediction(r: Readout, get: (name: string) => ArrayLike<numb
       score = p[r.up] - p[r.down];
       confidence = p[0];
       for (let i = 1; i < p.length; i++) if (p[i] > confidence) confidence = p[i];
+      break;
+    }
+    case 'horizons': {
+      const h = get(r.tensor);
+      const expected = r.ensemble.horizonsMs.length;
+      if (h.length !== expected) return err({ kind: 'OutputShape', output: r.tensor, length: h.length, expected });
+      // combineHorizons maps a non-finite score to confidence 0; the check below still refuses it.
+      ({ score, confidence } = combineHorizons(r.ensemble, h));
       break;
     }
   }

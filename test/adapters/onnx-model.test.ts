@@ -15,8 +15,8 @@ import {
 } from '../../adapters/onnx/baseline.ts';
 import { buildLinearScorer, linearScore } from '../../adapters/onnx/linear-scorer.ts';
 import { formatManifest, type Manifest } from '../../adapters/onnx/manifest.ts';
-import { ModelLoadError, ZIPMAP_ADVICE } from '../../adapters/onnx/model-load-problem.ts';
-import { tensorValue, type ValueSpec } from '../../adapters/onnx/onnx-types.ts';
+import { ModelLoadError } from '../../adapters/onnx/model-load-problem.ts';
+import { tensorValue } from '../../adapters/onnx/onnx-types.ts';
 import { encodeOnnxModel } from '../../adapters/onnx/onnx-writer.ts';
 import { loadOnnxModel, PredictionError } from '../../adapters/onnx/onnx-model.ts';
 import { createSchema, type FeatureVector } from '../../domain/features/feature-vector.ts';
@@ -50,37 +50,15 @@ async function refusal(dir: string, expected?: { schemaId: string }): Promise<Mo
 const vector = (schemaId: string, values: readonly number[]): FeatureVector =>
   ({ schemaId, ts: 0 as Micros, values: Float64Array.from(values) });
 
-const zipMapType: ValueSpec['type'] = {
-  kind: 'sequence',
-  elem: { kind: 'map', keyType: 'int64', value: { kind: 'tensor', elemType: 'float', shape: null } },
-};
-
-/** A 4-feature softmax classifier whose probabilities go out through ZipMap, optionally also as a tensor. */
-function zipMapClassifier(alsoTensor: boolean, mlOpset = 1): Uint8Array {
-  const outputs = [{ name: 'output_probability', type: zipMapType }];
-  return encodeOnnxModel({
-    graphName: 'zipmap',
-    opsets: [{ domain: '', version: 17 }, { domain: 'ai.onnx.ml', version: mlOpset }],
-    inputs: [tensorValue('input', 'float', ['N', 4])],
-    outputs: alsoTensor ? [tensorValue('probabilities', 'float', ['N', 3]), ...outputs] : outputs,
-    initializers: [{ name: 'W', dims: [4, 3], values: [1, 0, -1, 0, 1, 0, -1, 0, 1, 0.5, 0.5, 0.5] }],
-    nodes: [
-      { opType: 'MatMul', inputs: ['input', 'W'], outputs: ['logits'] },
-      { opType: 'Softmax', inputs: ['logits'], outputs: ['probabilities'], attributes: [{ name: 'axis', type: 'int', value: 1 }] },
-      {
-        opType: 'ZipMap', domain: 'ai.onnx.ml', inputs: ['probabilities'], outputs: ['output_probability'],
-        attributes: [{ name: 'classlabels_int64s', type: 'ints', value: [0, 1, 2] }],
-      },
-    ],
-  });
+/** The baseline's manifest for other feature names, at the versions given (1 each by default). */
+function manifestFor(featureNames: readonly string[], featureVersions?: readonly number[]): Manifest {
+  return {
+    ...baselineManifest(),
+    featureNames,
+    featureVersions: featureVersions ?? featureNames.map(() => 1),
+    schemaId: createSchema(featureNames, featureVersions).id,
+  };
 }
-
-const classifierManifest = (tensor: string): Manifest => ({
-  ...baselineManifest(),
-  id: 'zipmap',
-  output: { kind: 'classProbabilities', tensor, classes: ['down', 'flat', 'up'] },
-  baseline: false,
-});
 
 describe('loadOnnxModel with the baseline', () => {
   const schemaId = createSchema(BASELINE_FEATURES).id;
@@ -194,24 +172,16 @@ describe('loadOnnxModel refuses', () => {
     expect(error.message).toMatch(/names output 'prediction', which the model lacks \(outputs: score, confidence\)$/);
   });
 
-  it('a ZipMap output, pointing at the tensor output the model also has', async () => {
-    const dir = await modelDir(zipMapClassifier(true), classifierManifest('output_probability'));
-    const error = await refusal(dir);
-    expect(error.problem.kind).toBe('OutputNotTensor');
-    expect(error.message).toBe(
-      `${join(dir, 'model.onnx')}: output 'output_probability' is sequence<map<int64,float[?]>> (a ZipMap-style output), `
-        + "not a tensor, and onnxruntime-node cannot return it; name its tensor output 'probabilities' in the manifest instead",
-    );
-  });
-
-  it('a ZipMap output with no tensor alternative, saying how to re-export', async () => {
-    const error = await refusal(await modelDir(zipMapClassifier(false), classifierManifest('output_probability')));
-    expect(error.message).toMatch(/not a tensor, and onnxruntime-node cannot return it; re-export without ZipMap/);
-    expect(error.message.endsWith(ZIPMAP_ADVICE)).toBe(true);
-  });
-
   it('an ai.onnx.ml opset above 4', async () => {
-    const dir = await modelDir(zipMapClassifier(true, 5), classifierManifest('probabilities'));
+    const model = encodeOnnxModel({
+      graphName: 'ml5',
+      opsets: [{ domain: '', version: 17 }, { domain: 'ai.onnx.ml', version: 5 }],
+      inputs: [tensorValue('features', 'float', ['N', 4])],
+      outputs: [tensorValue('score', 'float', ['N', 1])],
+      initializers: [{ name: 'W', dims: [4, 1], values: [1, 1, 1, 1] }],
+      nodes: [{ opType: 'MatMul', inputs: ['features', 'W'], outputs: ['score'] }],
+    });
+    const dir = await modelDir(model, { ...baselineManifest(), output: { kind: 'score', score: 'score', confidence: { kind: 'tanh', scale: 1 } } });
     expect((await refusal(dir)).message).toBe(
       `${join(dir, 'model.onnx')}: imports ai.onnx.ml opset 5, above the 4 this adapter accepts; re-export with a lower target opset`,
     );
@@ -221,20 +191,78 @@ describe('loadOnnxModel refuses', () => {
     const dir = await modelDir(new Uint8Array([0x3a, 0x64, 0x01]), baselineManifest());
     expect((await refusal(dir)).problem.kind).toBe('ModelUndecodable');
   });
+
+  it('a JSON file in place of the model, naming the file', async () => {
+    const dir = await modelDir(new TextEncoder().encode(formatManifest(baselineManifest())), baselineManifest());
+    const message = (await refusal(dir)).message;
+    expect(message.startsWith(`${join(dir, 'model.onnx')}: not an ONNX model (protobuf decoding failed: `)).toBe(true);
+  });
+
+  it('a feature name the registry does not know, naming it and the near matches', async () => {
+    const dir = await modelDir(baselineModelBytes(), manifestFor(['spread_ticks', 'depth_imbalance_l', 'wmid_offset_ticks', 'ofi_1s_norm']));
+    const error = await refusal(dir);
+    expect(error.problem).toMatchObject({ kind: 'FeatureUnknown', index: 1, name: 'depth_imbalance_l' });
+    expect(error.message).toMatch(
+      new RegExp(`^${join(dir, 'manifest.json')}: featureNames\\[1\\] 'depth_imbalance_l' is not a feature of the registry \\(did you mean depth_imbalance_1[,?]`),
+    );
+  });
+
+  it('a feature trained at another definition version than the registry has', async () => {
+    const error = await refusal(await modelDir(baselineModelBytes(), manifestFor([...BASELINE_FEATURES], [1, 1, 2, 1])));
+    expect(error.problem).toMatchObject({ kind: 'FeatureVersionMismatch', index: 2, name: 'wmid_offset_ticks', version: 2, current: 1 });
+    expect(error.message).toMatch(/feature 'wmid_offset_ticks' \(featureNames\[2\]\) was trained at definition version 2, but the registry's definition is version 1/);
+  });
+
+  it('a manifest of 5 features for a model of 4, naming both', async () => {
+    const dir = await modelDir(baselineModelBytes(), manifestFor([...BASELINE_FEATURES, 'spread_bps']));
+    expect((await refusal(dir)).message).toBe(
+      `${join(dir, 'model.onnx')}: input 'features' is float[batch,4]; expected one float input of shape `
+        + "[N or 1, 5] (the manifest's 5 features)",
+    );
+  });
 });
 
-describe('a classifier whose manifest names its tensor output', () => {
-  it('loads beside a ZipMap output and reads score and confidence from the probabilities', async () => {
-    const model = await loadOnnxModel(await modelDir(zipMapClassifier(true), classifierManifest('probabilities')));
+describe('a horizons ensemble', () => {
+  // scores = x · W with W picking the first three features: one column per horizon, bps.
+  const W = [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0];
+  const ensemble = {
+    horizonsMs: [1000, 5000, 30000],
+    weights: [1, 1, 2],
+    calibration: [
+      { kind: 'isotonic', x: [1, 3], y: [0.5, 0.7] },
+      { kind: 'platt', a: -1, b: 0 },
+      { kind: 'platt', a: -1, b: 1 },
+    ],
+  } as const;
+  const model = encodeOnnxModel({
+    graphName: 'horizons',
+    opsets: [{ domain: '', version: 17 }],
+    inputs: [tensorValue('features', 'float', ['N', 4])],
+    outputs: [tensorValue('scores', 'float', ['N', 3])],
+    initializers: [{ name: 'W', dims: [4, 3], values: W }],
+    nodes: [{ opType: 'MatMul', inputs: ['features', 'W'], outputs: ['scores'] }],
+  });
+
+  it('reads the [1, 3] scores through combineHorizons', async () => {
+    const manifest: Manifest = { ...baselineManifest(), id: 'horizons', output: { kind: 'horizons', tensor: 'scores', ensemble } };
+    const loaded = await loadOnnxModel(await modelDir(model, manifest));
     try {
-      // logits = x·W = [1, 1, -1] + 0.5 for x = [1, 1, 0, 1]: softmax gives down = flat > up.
-      const p = await model.predict(vector(model.info.schemaId, [1, 1, 0, 1]));
-      const z = [Math.exp(1.5), Math.exp(1.5), Math.exp(-0.5)];
-      const sum = z[0] + z[1] + z[2];
-      expect(p.score).toBeCloseTo((z[2] - z[0]) / sum, 6);
-      expect(p.confidence).toBeCloseTo(z[0] / sum, 6);
+      const p = await loaded.predict(vector(loaded.info.schemaId, [2, -1, 3, 9]));
+      // Members 2, −1, 3 bps with weights 1, 1, 2: score 7 / 4; the −1 member disagrees and adds nothing
+      // to the confidence; 2 bps reads 0.6 on the isotonic curve, 3 bps 1 / (1 + e^(−2)) on Platt.
+      expect(p.score).toBeCloseTo(1.75, 6);
+      expect(p.confidence).toBeCloseTo((0.6 + 2 / (1 + Math.exp(-2))) / 4, 6);
     } finally {
-      await model.close();
+      await loaded.close();
     }
+  });
+
+  it('refuses a scores tensor narrower than the horizons', async () => {
+    const manifest: Manifest = {
+      ...baselineManifest(),
+      output: { kind: 'horizons', tensor: 'scores', ensemble: { ...ensemble, horizonsMs: [1, 2, 3, 4], weights: [1, 1, 1, 1], calibration: [...ensemble.calibration, ensemble.calibration[0]] } },
+    };
+    const dir = await modelDir(model, manifest);
+    expect((await refusal(dir)).message).toBe(`${join(dir, 'model.onnx')}: output 'scores' is float[N,3]; expected a float tensor [N, 4]`);
   });
 });

@@ -8,6 +8,16 @@ const tanhReadout: Readout = { kind: 'score', score: 's', confidence: { kind: 't
 /** Columns ordered up, flat, down. */
 const classReadout: Readout = { kind: 'classProbabilities', tensor: 'p', columns: 3, up: 0, down: 2 };
 
+const horizonsReadout: Readout = {
+  kind: 'horizons',
+  tensor: 'h',
+  ensemble: {
+    horizonsMs: [1000, 5000, 30000],
+    weights: [1, 1, 2],
+    calibration: [{ kind: 'isotonic', x: [1, 3], y: [0.5, 0.7] }, { kind: 'platt', a: -1, b: 0 }, { kind: 'platt', a: -1, b: 1 }],
+  },
+};
+
 const outputs = (o: Record<string, number[]>) => (name: string): ArrayLike<number> => {
   const data = o[name];
   if (data === undefined) throw new Error(`no output ${name}`);
@@ -51,9 +61,26 @@ describe('readPrediction', () => {
     expect(!two.ok && two.error).toEqual({ kind: 'OutputShape', output: 'p', length: 2, expected: 3 });
   });
 
+  it('reads horizon scores as the weighted mean, with the calibrated agreement as confidence', () => {
+    // Weights 1, 1, 2; members 2 and −1 bps disagree, so the third (+3 bps) sets the sign.
+    const p = unwrap(readPrediction(horizonsReadout, outputs({ h: [2, -1, 3] })));
+    expect(p.score).toBeCloseTo((2 - 1 + 2 * 3) / 4, 12);
+    // Agreeing members: 2 bps on the isotonic curve (halfway from 0.5 to 0.7 = 0.6) and 3 bps on
+    // Platt a = −1, b = 1 (1 / (1 + e^(−2))); the disagreeing one adds nothing.
+    const platt = 1 / (1 + Math.exp(-3 + 1));
+    expect(p.confidence).toBeCloseTo((1 * 0.6 + 2 * platt) / 4, 7);
+  });
+
+  it('gives a zero horizon score confidence 0, and refuses a row of the wrong width', () => {
+    expect(unwrap(readPrediction(horizonsReadout, outputs({ h: [1, -1, 0] })))).toEqual({ score: 0, confidence: 0 });
+    const two = readPrediction(horizonsReadout, outputs({ h: [1, 2] }));
+    expect(!two.ok && two.error).toEqual({ kind: 'OutputShape', output: 'h', length: 2, expected: 3 });
+  });
+
   it('fetches only the outputs it reads', () => {
     expect(readoutFetches(scoreReadout)).toEqual(['s', 'c']);
     expect(readoutFetches(tanhReadout)).toEqual(['s']);
     expect(readoutFetches(classReadout)).toEqual(['p']);
+    expect(readoutFetches(horizonsReadout)).toEqual(['h']);
   });
 });

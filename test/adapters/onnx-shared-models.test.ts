@@ -6,8 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatManifest, type ClassLabel, type Manifest } from '../../adapters/onnx/manifest.ts';
 import { inspectOnnx, opsetVersion } from '../../adapters/onnx/onnx-inspect.ts';
-import { loadOnnxModel } from '../../adapters/onnx/onnx-model.ts';
+import { loadOnnxModel, openOnnxModel } from '../../adapters/onnx/onnx-model.ts';
+import { openRawModel } from '../../adapters/onnx/raw-model.ts';
+import { FEATURES } from '../../domain/features/definitions.ts';
 import { createSchema } from '../../domain/features/feature-vector.ts';
+import { schemaForNames } from '../../domain/features/registry.ts';
 import { unwrap } from '../../domain/result.ts';
 import type { Micros } from '../../domain/values/units.ts';
 
@@ -18,6 +21,19 @@ const present = existsSync(join(classifierDir, 'model.onnx')) && existsSync(join
 if (!present) console.warn(`skipping the shared ONNX model tests: ${models} is absent (it is not part of the repository)`);
 
 const micros = (n: number): Micros => n as Micros;
+
+interface Expected {
+  readonly input: number[][];
+  readonly probabilities: number[][];
+}
+const readExpected = async (): Promise<Expected> => JSON.parse(await readFile(join(classifierDir, 'expected.json'), 'utf8')) as Expected;
+
+/** The first `n` registry features: a trading run feeds a model only registry features. */
+function registryFeatures(n: number): { featureNames: string[]; featureVersions: number[]; schemaId: string } {
+  const featureNames = FEATURES.slice(0, n).map((f) => f.name);
+  const schema = unwrap(schemaForNames(featureNames));
+  return { featureNames, featureVersions: [...schema.versions], schemaId: schema.id };
+}
 
 /** Copies a shared model into a fresh directory beside a manifest written for it. */
 async function withManifest(sourceDir: string, manifest: Manifest): Promise<string> {
@@ -51,13 +67,56 @@ describe.skipIf(!present)('the shared third-party models', () => {
     expect(m.outputs).toEqual([{ name: 'variable', type: { kind: 'tensor', elemType: 'float', shape: [null, 1] } }]);
   });
 
-  describe('the classifier through the adapter', () => {
+  it('reproduces expected.json through a raw model, and refuses rows of the wrong width naming the row', async () => {
+    const expected = await readExpected();
+    const raw = unwrap(await openRawModel(join(classifierDir, 'model.onnx')));
+    try {
+      expect(raw.input).toEqual({ name: 'input', width: 13 });
+      expect(raw.outputs).toEqual(['label', 'probabilities']);
+      const out = unwrap(await raw.run(expected.input));
+      expected.probabilities[0].forEach((p, j) => expect(Math.abs(out.get('probabilities')![0][j] - p)).toBeLessThanOrEqual(1e-5));
+      expect(out.get('label')).toEqual([[0]]);
+      const short = await raw.run([expected.input[0], expected.input[0].slice(1)]);
+      expect(!short.ok && short.error).toEqual({ kind: 'RowWidth', row: 1, expected: 13, actual: 12 });
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('runs the regressor on a batch through a raw model: output variable, one value a row', async () => {
+    const raw = unwrap(await openRawModel(join(regressorDir, 'model.onnx')));
+    try {
+      const rows = [[0, 0, 0, 0], [5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]];
+      const out = unwrap(await raw.run(rows));
+      expect([...out.keys()]).toEqual(['variable']);
+      const variable = out.get('variable')!;
+      expect(variable.map((r) => r.length)).toEqual([1, 1, 1]);
+      expect(variable.every(([v]) => Number.isFinite(v))).toBe(true);
+      // The batch gives what rows run one by one give.
+      for (let i = 0; i < rows.length; i++) expect(unwrap(await raw.run([rows[i]])).get('variable')).toEqual([variable[i]]);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('is refused for trading under names the feature registry does not know (f0..f12)', async () => {
     const featureNames = Array.from({ length: 13 }, (_, i) => `f${i}`);
-    const schemaId = createSchema(featureNames).id;
+    const dir = await withManifest(classifierDir, {
+      id: 'tract', description: '', featureNames, schemaId: createSchema(featureNames).id, horizonMs: 1000,
+      output: { kind: 'classProbabilities', tensor: 'probabilities', classes: ['down', 'flat', 'up'] }, scoreMeaning: 'p', threshold: 0.5,
+    });
+    dirs.push(dir);
+    const loaded = await openOnnxModel(dir);
+    expect(!loaded.ok && loaded.error).toMatchObject({ kind: 'FeatureUnknown', index: 0, name: 'f0' });
+  });
+
+  describe('the classifier through the adapter', () => {
+    const { featureNames, featureVersions, schemaId } = registryFeatures(13);
     const classifierManifest = (classes: ClassLabel[]): Manifest => ({
       id: 'tract-xgboost-classifier',
       description: 'third-party XGBoost classifier; its classes 0, 1, 2 read as market moves for this test',
       featureNames,
+      featureVersions,
       schemaId,
       horizonMs: 1000,
       output: { kind: 'classProbabilities', tensor: 'probabilities', classes },
@@ -69,10 +128,7 @@ describe.skipIf(!present)('the shared third-party models', () => {
     it.each<[ClassLabel[]]>([[['down', 'flat', 'up']], [['up', 'flat', 'down']], [['flat', 'up', 'down']]])(
       "returns the original model's probabilities from expected.json as score and confidence, classes %j",
       async (classes) => {
-        const expected = JSON.parse(await readFile(join(classifierDir, 'expected.json'), 'utf8')) as {
-          input: number[][];
-          probabilities: number[][];
-        };
+        const expected = await readExpected();
         const probabilities = expected.probabilities[0];
         const dir = await withManifest(classifierDir, classifierManifest(classes));
         dirs.push(dir);
@@ -91,14 +147,12 @@ describe.skipIf(!present)('the shared third-party models', () => {
   });
 
   describe('the regressor through the adapter', () => {
-    const featureNames = ['x0', 'x1', 'x2', 'x3'];
     let dir = '';
     beforeAll(async () => {
       dir = await withManifest(regressorDir, {
         id: 'onnxmltools-xgb-regressor',
         description: 'third-party XGBoost regressor without a confidence output',
-        featureNames,
-        schemaId: createSchema(featureNames).id,
+        ...registryFeatures(4),
         horizonMs: 1000,
         output: { kind: 'score', score: 'variable', confidence: { kind: 'tanh', scale: 2 } },
         scoreMeaning: 'regression target, unitless',
