@@ -11,7 +11,8 @@ Commands:
   replay              run recorded frames through the book and its integrity checks; prints the touch
   record              record Bybit's public frames to a file, exactly as received
   db                  migrate, status, rollback: the database schema and its migrations
-  model baseline      write the baseline linear model (ONNX + manifest)
+  model               baseline: write the baseline linear model (ONNX + manifest); inspect: print a
+                      model's interface and manifest and check it; predict: run it on rows from a file
   synth               write a synthetic market as recorded Bybit v5 frames (the sample's generator)
   features            export feature vectors (and training labels) to CSV; --list prints the feature table
   help                show this help; "ladder <command> --help" shows a command's flags
@@ -113,7 +114,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'db':
         return await (await import('./commands.ts')).dbCommand(rest);
       case 'model':
-        return await (await import('./commands.ts')).modelCommand(rest);
+        return await (await import('./model-command.ts')).modelCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'replay':
         return await (await import('./replay-command.ts')).replayCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'record':

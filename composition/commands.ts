@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { writeBaselineModel } from '../adapters/onnx/baseline.ts';
 import { openDatabase } from '../adapters/postgres/connect.ts';
 import {
   createMigrator, migrateToLatest, migrationStates, rollBack, type MigrationOutcome, type MigrationState,
@@ -9,7 +8,7 @@ import { generateSyntheticFrames } from '../adapters/replay/synthetic-frames.ts'
 import { BTCUSDT_SPEC, createInstrument } from '../domain/values/instrument.ts';
 import { unwrap } from '../domain/result.ts';
 import type { Ticks } from '../domain/values/units.ts';
-import { ConfigError, DEFAULT_DB, DEFAULT_MODEL_DIR, dbTarget, intFlag } from './config.ts';
+import { ConfigError, DEFAULT_DB, dbTarget, intFlag } from './config.ts';
 
 const DB_HELP = `ladder db migrate|status|rollback [--db TARGET] [--steps N]
 
@@ -80,25 +79,6 @@ function report(what: string, outcome: MigrationOutcome, verb: string, none: str
     return 1;
   }
   console.log(outcome.names.length === 0 ? none : outcome.names.map((name) => `${verb} ${name}`).join('\n'));
-  return 0;
-}
-
-/** `ladder model baseline [--out DIR]` */
-export async function modelCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: true,
-  });
-  const [sub] = positionals;
-  if (values.help === true || sub === undefined) {
-    console.log(`ladder model baseline [--out DIR]   write the hand-set baseline linear model (default ${DEFAULT_MODEL_DIR})`);
-    return sub === undefined && values.help !== true ? 2 : 0;
-  }
-  if (sub !== 'baseline') throw new ConfigError('model', `unknown subcommand "${sub}"; use "ladder model baseline"`);
-  const out = values.out ?? DEFAULT_MODEL_DIR;
-  await writeBaselineModel(out);
-  console.log(`wrote ${out}/model.onnx and ${out}/manifest.json`);
   return 0;
 }
 

@@ -1,0 +1,181 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeBaselineModel } from '../adapters/onnx/baseline.ts';
+import { describeManifestError, formatManifest, MANIFEST_FILE, MODEL_FILE, readManifest, type Manifest } from '../adapters/onnx/manifest.ts';
+import { checkModelContract } from '../adapters/onnx/model-contract.ts';
+import { describeModelLoadProblem } from '../adapters/onnx/model-load-problem.ts';
+import { describeInspectError, inspectOnnx, type OnnxInspection } from '../adapters/onnx/onnx-inspect.ts';
+import { openOnnxModel } from '../adapters/onnx/onnx-model.ts';
+import { describeType } from '../adapters/onnx/onnx-types.ts';
+import { describeReadoutError, readPrediction, type Readout } from '../adapters/onnx/output-readout.ts';
+import { describeRawRunProblem, openRawModel } from '../adapters/onnx/raw-model.ts';
+import { ConfigError, DEFAULT_MODEL_DIR } from './config.ts';
+
+const HELP = `ladder model baseline|inspect|predict
+
+  baseline [--out DIR]              write the hand-set baseline linear model (default ${DEFAULT_MODEL_DIR})
+  inspect DIR|FILE.onnx             print the model's inputs, outputs, opsets, producer and operators; for a
+                                    DIR, also its manifest and whether it passes the checks a trading run
+                                    makes (feature registry, schema, model contract); exit 1 if it does not
+  predict DIR|FILE.onnx --rows F    run the model on F, a JSON array of rows, each an array of numbers in
+                                    input (manifest) order; prints one JSON line per row with every tensor
+                                    output by name (a number when it holds one value a row, else an array),
+                                    and for a DIR with a manifest also "score" and "confidence" as the
+                                    manifest reads them (these take the key if an output has the same name)
+
+A DIR holds model.onnx and, optionally for inspect and predict, manifest.json. A bare ONNX file needs no
+manifest: predict then gives its raw tensor outputs. Outputs that are not tensors (ZipMap) are skipped.`;
+
+/** `ladder model baseline|inspect|predict`; writes its report through `out`, one call a line. */
+export async function modelCommand(args: string[], out: (text: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { out: { type: 'string' }, rows: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+  });
+  const [sub, target, ...extra] = positionals;
+  if (values.help === true || sub === undefined) {
+    out(HELP);
+    return sub === undefined && values.help !== true ? 2 : 0;
+  }
+  if (extra.length > 0) throw new ConfigError('model', `unexpected argument "${extra[0]}"`);
+  switch (sub) {
+    case 'baseline': {
+      if (target !== undefined) throw new ConfigError('model baseline', `unexpected argument "${target}"; use --out DIR`);
+      const dir = values.out ?? DEFAULT_MODEL_DIR;
+      await writeBaselineModel(dir);
+      out(`wrote ${dir}/model.onnx and ${dir}/manifest.json`);
+      return 0;
+    }
+    case 'inspect':
+      return inspectCommand(modelPaths('inspect', target), out);
+    case 'predict': {
+      if (values.rows === undefined) throw new ConfigError('--rows', 'required: a JSON file holding an array of rows');
+      return predictCommand(modelPaths('predict', target), values.rows, readRows(values.rows), out);
+    }
+    default:
+      throw new ConfigError('model', `unknown subcommand "${sub}"; use baseline, inspect or predict`);
+  }
+}
+
+interface ModelPaths {
+  readonly dir: string | null;
+  readonly model: string;
+  /** The manifest beside the model in a DIR, when there is one. */
+  readonly manifest: string | null;
+}
+
+function modelPaths(sub: string, target: string | undefined): ModelPaths {
+  if (target === undefined) throw new ConfigError(`model ${sub}`, 'required: a model directory or an .onnx file');
+  if (!existsSync(target)) throw new ConfigError(`model ${sub}`, `not found: ${target}`);
+  if (!statSync(target).isDirectory()) return { dir: null, model: target, manifest: null };
+  const manifest = join(target, MANIFEST_FILE);
+  return { dir: target, model: join(target, MODEL_FILE), manifest: existsSync(manifest) ? manifest : null };
+}
+
+function readManifestFile(file: string): Manifest {
+  const m = readManifest(readFileSync(file, 'utf8'));
+  if (!m.ok) throw new ConfigError('model', `${file}: ${describeManifestError(m.error)}`);
+  return m.value;
+}
+
+async function inspectCommand(paths: ModelPaths, out: (text: string) => void): Promise<number> {
+  if (!existsSync(paths.model)) throw new ConfigError('model inspect', `${paths.model} is missing`);
+  const inspection = inspectOnnx(readFileSync(paths.model));
+  if (!inspection.ok) throw new ConfigError('model inspect', `${paths.model}: ${describeInspectError(inspection.error)}`);
+  out(describeInspection(paths.model, inspection.value));
+  if (paths.dir === null) return 0;
+  if (paths.manifest === null) {
+    out(`manifest  none (${join(paths.dir, MANIFEST_FILE)} is absent): the model can be run by hand, not traded`);
+    return 0;
+  }
+  const manifest = readManifest(readFileSync(paths.manifest, 'utf8'));
+  if (!manifest.ok) {
+    out(`manifest  ${paths.manifest}: INVALID: ${describeManifestError(manifest.error)}`);
+    return 1;
+  }
+  out(`manifest  ${paths.manifest}${manifest.value.synthetic === true ? ' (trained on the synthetic market)' : ''}`);
+  out(formatManifest(manifest.value).trimEnd());
+  const loaded = await openOnnxModel(paths.dir);
+  if (!loaded.ok) {
+    out(`loading checks  FAIL: ${describeModelLoadProblem(loaded.error)}`);
+    return 1;
+  }
+  await loaded.value.close();
+  out('loading checks  pass (feature registry, schema id, model contract, runtime)');
+  for (const w of loaded.value.warnings) out(`warning  ${w}`);
+  return 0;
+}
+
+function describeInspection(file: string, m: OnnxInspection): string {
+  const opset = (domain: string): string => (domain === '' ? 'ai.onnx' : domain);
+  const width = Math.max(...[...m.inputs, ...m.outputs].map((v) => v.name.length));
+  const lines = [
+    `model     ${file}`,
+    `producer  ${m.producerName === '' ? '(none)' : m.producerName} ${m.producerVersion}`.trimEnd(),
+    `ir        ${m.irVersion}`,
+    `graph     ${m.graphName}`,
+    `opsets    ${m.opsets.map((o) => `${opset(o.domain)} ${o.version}`).join(', ')}`,
+    `operators ${m.opTypes.join(', ')}`,
+    'inputs',
+    ...m.inputs.map((v) => `  ${v.name.padEnd(width)}  ${describeType(v.type)}`),
+    'outputs',
+    ...m.outputs.map((v) => `  ${v.name.padEnd(width)}  ${describeType(v.type)}${v.type.kind === 'tensor' ? '' : '  (not a tensor: predict skips it)'}`),
+  ];
+  const keys = Math.max(0, ...[...m.metadata.keys()].map((k) => k.length));
+  if (m.metadata.size > 0) lines.push('metadata', ...[...m.metadata].map(([k, v]) => `  ${k.padEnd(keys)}  ${v}`));
+  return lines.join('\n');
+}
+
+/** Rows from a JSON file: an array of arrays of finite numbers; an error names the row (and column). */
+export function readRows(file: string): number[][] {
+  if (!existsSync(file)) throw new ConfigError('--rows', `file not found: ${file}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError('--rows', `${file} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!Array.isArray(json) || json.length === 0) throw new ConfigError('--rows', `${file} must hold a non-empty array of rows`);
+  json.forEach((row: unknown, i) => {
+    if (!Array.isArray(row)) throw new ConfigError('--rows', `${file}: row ${i} must be an array of numbers`);
+    const column = row.findIndex((x: unknown) => typeof x !== 'number' || !Number.isFinite(x));
+    if (column >= 0) throw new ConfigError('--rows', `${file}: row ${i}, column ${column} must be a finite number, got ${JSON.stringify(row[column])}`);
+  });
+  return json as number[][];
+}
+
+async function predictCommand(paths: ModelPaths, rowsFile: string, rows: number[][], out: (text: string) => void): Promise<number> {
+  const manifest = paths.manifest === null ? null : readManifestFile(paths.manifest);
+  const raw = await openRawModel(paths.model);
+  if (!raw.ok) throw new ConfigError('model predict', describeModelLoadProblem(raw.error));
+  try {
+    let readout: Readout | null = null;
+    if (manifest !== null) {
+      const contract = checkModelContract(raw.value.inspection, manifest, paths.model);
+      if (!contract.ok) throw new ConfigError('model predict', describeModelLoadProblem(contract.error));
+      readout = contract.value.readout;
+      for (const w of contract.value.warnings) console.warn(`ladder: warning: ${w}`);
+    }
+    for (const s of raw.value.skipped) console.warn(`ladder: skipping output '${s.name}' (${s.type}): not a tensor`);
+    const outputs = await raw.value.run(rows);
+    if (!outputs.ok) {
+      if (outputs.error.kind === 'RowWidth') throw new ConfigError('--rows', `${rowsFile}: ${describeRawRunProblem(outputs.error)}`);
+      throw new ConfigError('model predict', `${paths.model}: ${describeRawRunProblem(outputs.error)}`);
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const line: Record<string, number | readonly number[] | string | null> = {};
+      for (const [name, values] of outputs.value) line[name] = values[i].length === 1 ? values[i][0] : values[i];
+      if (readout !== null) {
+        const p = readPrediction(readout, (name) => outputs.value.get(name)![i]);
+        if (p.ok) Object.assign(line, { score: p.value.score, confidence: p.value.confidence });
+        else Object.assign(line, { score: null, confidence: null, error: describeReadoutError(p.error) });
+      }
+      out(JSON.stringify(line));
+    }
+    return 0;
+  } finally {
+    await raw.value.close();
+  }
+}
