@@ -15,6 +15,7 @@ Commands:
                       model's interface and manifest and check it; predict: run it on rows from a file
   synth               write a synthetic market as recorded Bybit v5 frames (the sample's generator)
   features            export feature vectors (and training labels) to CSV; --list prints the feature table
+  train               train a multi-horizon gradient-boosted model on exported features, to ONNX
   help                show this help; "ladder <command> --help" shows a command's flags
 
 Run "npm run app:paper -- --source replay --input test/fixtures/btcusdt-sample.jsonl" for a first run.`;
@@ -34,7 +35,12 @@ Flags:
                          DATABASE_URL is used when --db is absent
   --spill FILE           where rows the database cannot take wait for the next start (default: a file
                          under ./data named for the --db target; none for pglite:memory)
-  --model DIR            model directory with model.onnx and manifest.json (default ${DEFAULT_MODEL_DIR})
+  --model DIR            model directory with model.onnx and manifest.json (default ${DEFAULT_MODEL_DIR});
+                         on SIGHUP the run reloads it from disk and swaps the model in without stopping,
+                         if it passes the start-up checks and reads the same feature schema (else the
+                         running model stays); "ladder model reload" sends the signal. No SIGHUP on Windows
+  --pid-file FILE        write this process's id to FILE while the run is under way (for
+                         "ladder model reload --pid-file FILE"); removed at the end
   --max-position QTY     largest absolute position in BTC (default 0.010)
   --order-size QTY       size of one order in BTC (default 0.002)
   --depth N              book depth: Bybit's subscribed depth (1, 50, 200, 1000; default 50); a replay
@@ -58,6 +64,7 @@ const PAPER_OPTIONS = {
   db: { type: 'string' },
   spill: { type: 'string' },
   model: { type: 'string' },
+  'pid-file': { type: 'string' },
   'max-position': { type: 'string' },
   'order-size': { type: 'string' },
   depth: { type: 'string' },
@@ -89,6 +96,10 @@ async function paper(args: string[]): Promise<number> {
     onStop: (stop) => {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+    },
+    onReload: (reload) => {
+      process.on('SIGHUP', reload);
+      return () => process.off('SIGHUP', reload);
     },
   });
   if (config.json) {
@@ -123,6 +134,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return (await import('./commands.ts')).synthCommand(rest);
       case 'features':
         return await (await import('./features-command.ts')).featuresCommand(rest, (text) => process.stdout.write(`${text}\n`));
+      case 'train':
+        return await (await import('./train-command.ts')).trainCommand(rest, (text) => process.stdout.write(`${text}\n`));
       default:
         console.error(`ladder: unknown command "${command}"\n\n${HELP}`);
         return 2;
