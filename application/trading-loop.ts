@@ -10,6 +10,7 @@ import type { Instrument } from '../domain/values/instrument.ts';
 import type { Ticks } from '../domain/values/units.ts';
 import type { BatchedWriter } from './batched-writer.ts';
 import { bybitSyncConfig, MarketData } from './market-data.ts';
+import { ModelSlot, type ModelSwitchCounters } from './model-switch.ts';
 import { OrderFlow } from './order-flow.ts';
 import { DEFAULT_RECORDING, RunRecorder, type RecordingConfig } from './run-recorder.ts';
 import type { Clock } from './ports/clock.ts';
@@ -34,11 +35,15 @@ export interface TradingLoopConfig {
 export interface TradingLoopDeps {
   readonly feed: MarketDataFeed;
   readonly venue: ExecutionVenue;
+  /** The model the run starts with; `models.offer` replaces it while running, `models.close` closes it. */
   readonly model: SignalModel;
   readonly writer: BatchedWriter;
   readonly clock: Clock;
   readonly logger: Logger;
 }
+
+/** The run's summary, with the model changes among its counters. */
+export type LoopSummary = RunSummary & { readonly counters: RunSummary['counters'] & ModelSwitchCounters };
 
 const tracer = trace.getTracer('ladder');
 
@@ -51,6 +56,8 @@ const tracer = trace.getTracer('ladder');
 export class TradingLoop {
   readonly market: MarketData;
   readonly counters: TradingCounters = { predictions: 0, invalidPredictions: 0, signals: 0, coldVectors: 0 };
+  /** The model predictions go to; a model of the same feature schema can replace it while running. */
+  readonly models: ModelSlot;
   private readonly features: FeatureEngine;
   private readonly orders: OrderFlow;
   private readonly recorder: RunRecorder;
@@ -82,6 +89,7 @@ export class TradingLoop {
           'a feature definition has changed since the model was trained; retrain it on vectors of the current schema',
       );
     }
+    this.models = new ModelSlot(model, schema, deps.logger);
   }
 
   get book(): OrderBook {
@@ -93,7 +101,7 @@ export class TradingLoop {
   }
 
   /** Runs until the feed ends; returns the run's summary. Rejects only if the feed itself fails. */
-  async run(): Promise<RunSummary> {
+  async run(): Promise<LoopSummary> {
     const started = this.deps.clock.nowMicros();
     for await (const event of this.deps.feed.events()) {
       // A book frame is a book frame in a trace, whichever reader converted it.
@@ -114,8 +122,9 @@ export class TradingLoop {
     return this.summary(started);
   }
 
-  summary(started = this.deps.clock.nowMicros()): RunSummary {
-    return summarize(this.config.instrument, this.market, this.counters, this.orders, this.deps.writer.stats, this.deps.clock.nowMicros() - started);
+  summary(started = this.deps.clock.nowMicros()): LoopSummary {
+    const s = summarize(this.config.instrument, this.market, this.counters, this.orders, this.deps.writer.stats, this.deps.clock.nowMicros() - started);
+    return { ...s, counters: { ...s.counters, ...this.models.counters } };
   }
 
   /** Processes one market event; exposed for tests and replays that drive the loop themselves. */
@@ -148,7 +157,7 @@ export class TradingLoop {
     this.deps.venue.observeBook?.(this.book, frame.ts);
     const vector = this.features.onBook(this.book, frame.ts);
     if (vector === null) return;
-    const { model, writer } = this.deps;
+    const { writer } = this.deps;
     writer.featureVector({ runId: this.config.runId, seq: ++this.vectorSeq, vector });
     // A window still filling (after a start or a resync) is not the input the model was trained on.
     if (!this.features.warm) {
@@ -156,9 +165,10 @@ export class TradingLoop {
       return;
     }
 
-    const prediction = await tracer.startActiveSpan('model.predict', async (s) => {
+    // The event is predicted and recorded by one model, even if another is offered meanwhile.
+    const { info: model, prediction } = await tracer.startActiveSpan('model.predict', async (s) => {
       try {
-        return await model.predict(vector);
+        return await this.models.predict(vector);
       } finally {
         s.end();
       }
@@ -168,24 +178,24 @@ export class TradingLoop {
       ts: frame.ts,
       score: prediction.score,
       confidence: prediction.confidence,
-      horizonMs: model.info.horizonMs,
-      modelId: model.info.id,
+      horizonMs: model.horizonMs,
+      modelId: model.id,
       schemaId: vector.schemaId,
     });
     if (!signal.ok) {
       // A model output the domain refuses (NaN score, confidence outside [0, 1]) never trades.
       this.counters.invalidPredictions++;
-      this.deps.logger.error({ error: signal.error, model: model.info.id }, 'model output refused');
+      this.deps.logger.error({ error: signal.error, model: model.id }, 'model output refused');
       return;
     }
-    if (signal.value.confidence < model.info.threshold) return;
+    if (signal.value.confidence < model.threshold) return;
     this.counters.signals++;
     const decision = decideOrder(signalDirection(signal.value), this.orders.exposureLots, this.config.limits);
     const mid2 = this.book.midTimesTwo();
     const mid = mid2 === null ? null : (Math.floor(mid2 / 2) as Ticks);
     writer.signal({ runId: this.config.runId, seq: ++this.signalSeq, signal: signal.value, midTicks: mid, acted: decision !== null });
     if (decision === null) return;
-    const reason = `signal ${signal.value.score.toFixed(4)} conf ${signal.value.confidence.toFixed(3)} >= ${model.info.threshold}`;
+    const reason = `signal ${signal.value.score.toFixed(4)} conf ${signal.value.confidence.toFixed(3)} >= ${model.threshold}`;
     await tracer.startActiveSpan('order.submit', async (s) => {
       try {
         s.setAttributes({ 'order.side': decision.side, 'order.lots': decision.qty });

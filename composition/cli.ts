@@ -12,7 +12,8 @@ Commands:
   record              record Bybit's public frames to a file, exactly as received
   db                  migrate, status, rollback: the database schema and its migrations
   model               baseline: write the baseline linear model (ONNX + manifest); inspect: print a
-                      model's interface and manifest and check it; predict: run it on rows from a file
+                      model's interface and manifest and check it; predict: run it on rows from a file;
+                      reload: make a running paper process reload its model (SIGHUP)
   synth               write a synthetic market as recorded Bybit v5 frames (the sample's generator)
   features            export feature vectors (and training labels) to CSV; --list prints the feature table
   train               train a multi-horizon gradient-boosted model on exported features, to ONNX

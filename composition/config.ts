@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInstrument, qtyToLots, BTCUSDT_SPEC, type Instrument } from '../domain/values/instrument.ts';
 import type { Lots } from '../domain/values/units.ts';
 import type { FeeSchedule } from '../domain/trading/fees.ts';
@@ -42,6 +43,8 @@ export interface PaperConfig {
    */
   readonly spillPath: string | null;
   readonly modelDir: string;
+  /** Where the process writes its id while the run is under way (for `ladder model reload`); null: nowhere. */
+  readonly pidFile: string | null;
   readonly instrument: Instrument;
   readonly maxPositionLots: Lots;
   readonly orderLots: Lots;
@@ -68,6 +71,7 @@ export interface PaperFlags {
   readonly db?: string;
   readonly spill?: string;
   readonly model?: string;
+  readonly 'pid-file'?: string;
   readonly 'max-position'?: string;
   readonly 'order-size'?: string;
   readonly depth?: string;
@@ -99,6 +103,9 @@ export function paperConfig(flags: PaperFlags, env: NodeJS.ProcessEnv): PaperCon
 
   const modelDir = flags.model ?? DEFAULT_MODEL_DIR;
   if (!existsSync(modelDir)) throw new ConfigError('--model', `model directory not found: ${modelDir}`);
+  const pidFile = flags['pid-file'] ?? null;
+  if (pidFile !== null && pidFile.trim() === '') throw new ConfigError('--pid-file', 'must name a file');
+  if (pidFile !== null && !existsSync(dirname(pidFile))) throw new ConfigError('--pid-file', `directory not found: ${dirname(pidFile)}`);
 
   const instrument = createInstrument(BTCUSDT_SPEC);
   if (!instrument.ok) throw new Error(`built-in instrument is invalid: ${JSON.stringify(instrument.error)}`);
@@ -130,6 +137,7 @@ export function paperConfig(flags: PaperFlags, env: NodeJS.ProcessEnv): PaperCon
     spillPath: spillPathFor(flags.spill, db, dbText),
     db,
     modelDir,
+    pidFile,
     instrument: instrument.value,
     maxPositionLots,
     orderLots,

@@ -12,7 +12,7 @@ import { describeReadoutError, readPrediction, type Readout } from '../adapters/
 import { describeRawRunProblem, openRawModel } from '../adapters/onnx/raw-model.ts';
 import { ConfigError, DEFAULT_MODEL_DIR } from './config.ts';
 
-const HELP = `ladder model baseline|inspect|predict
+const HELP = `ladder model baseline|inspect|predict|reload
 
   baseline [--out DIR]              write the hand-set baseline linear model (default ${DEFAULT_MODEL_DIR})
   inspect DIR|FILE.onnx             print the model's inputs, outputs, opsets, producer and operators; for a
@@ -23,15 +23,28 @@ const HELP = `ladder model baseline|inspect|predict
                                     output by name (a number when it holds one value a row, else an array),
                                     and for a DIR with a manifest also "score" and "confidence" as the
                                     manifest reads them (these take the key if an output has the same name)
+  reload --pid PID|--pid-file FILE  send SIGHUP to a running "ladder paper" (its id, or the file it writes
+                                    with --pid-file): it reloads its --model DIR from disk and swaps the
+                                    model in if it passes the start-up checks and reads the running feature
+                                    schema; its log says "model reloaded" or "model reload refused" and why.
+                                    Give the id of the process running the paper command (the one its
+                                    --pid-file holds), not that of a launcher such as npm, which SIGHUP
+                                    would end. Not on Windows, which has no SIGHUP: restart the run there
 
 A DIR holds model.onnx and, optionally for inspect and predict, manifest.json. A bare ONNX file needs no
 manifest: predict then gives its raw tensor outputs. Outputs that are not tensors (ZipMap) are skipped.`;
 
-/** `ladder model baseline|inspect|predict`; writes its report through `out`, one call a line. */
+/** `ladder model baseline|inspect|predict|reload`; writes its report through `out`, one call a line. */
 export async function modelCommand(args: string[], out: (text: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { out: { type: 'string' }, rows: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      out: { type: 'string' },
+      rows: { type: 'string' },
+      pid: { type: 'string' },
+      'pid-file': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
   });
   const [sub, target, ...extra] = positionals;
@@ -54,8 +67,42 @@ export async function modelCommand(args: string[], out: (text: string) => void):
       if (values.rows === undefined) throw new ConfigError('--rows', 'required: a JSON file holding an array of rows');
       return predictCommand(modelPaths('predict', target), values.rows, readRows(values.rows), out);
     }
+    case 'reload': {
+      if (target !== undefined) throw new ConfigError('model reload', `unexpected argument "${target}"; use --pid PID or --pid-file FILE`);
+      const pid = reloadPid(values.pid, values['pid-file']);
+      sendReload(pid);
+      out(`sent SIGHUP to process ${pid}: it reloads its model; its log says "model reloaded" or "model reload refused"`);
+      return 0;
+    }
     default:
-      throw new ConfigError('model', `unknown subcommand "${sub}"; use baseline, inspect or predict`);
+      throw new ConfigError('model', `unknown subcommand "${sub}"; use baseline, inspect, predict or reload`);
+  }
+}
+
+/** The process id from `--pid`, or read from `--pid-file`; exactly one of them. */
+function reloadPid(pid: string | undefined, pidFile: string | undefined): number {
+  if ((pid === undefined) === (pidFile === undefined)) throw new ConfigError('model reload', 'give one of --pid PID or --pid-file FILE');
+  if (pid !== undefined) return pidNumber('--pid', pid, pid);
+  if (!existsSync(pidFile!)) throw new ConfigError('--pid-file', `file not found: ${pidFile} (is the paper run under way, started with --pid-file?)`);
+  return pidNumber('--pid-file', readFileSync(pidFile!, 'utf8').trim(), pidFile!);
+}
+
+function pidNumber(field: string, text: string, source: string): number {
+  if (!/^[1-9]\d{0,9}$/.test(text)) throw new ConfigError(field, `${field === '--pid' ? '' : `${source} holds `}"${text}", not a process id`);
+  return Number(text);
+}
+
+/** SIGHUP to `pid`; an error names a process that is gone or not ours to signal. */
+function sendReload(pid: number): void {
+  // Windows has no SIGHUP: Node would end the process instead of asking it to reload.
+  if (process.platform === 'win32') throw new ConfigError('model reload', 'Windows has no SIGHUP; restart the paper run with the new model');
+  try {
+    process.kill(pid, 'SIGHUP');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') throw new ConfigError('model reload', `no process ${pid}: the run has ended, or the id is wrong`);
+    if (code === 'EPERM') throw new ConfigError('model reload', `not allowed to signal process ${pid}`);
+    throw error;
   }
 }
 

@@ -4,14 +4,15 @@ import type { Clock } from '../application/ports/clock.ts';
 import type { ExecutionVenue } from '../application/ports/execution-venue.ts';
 import type { Logger } from '../application/ports/logger.ts';
 import type { MarketDataFeed } from '../application/ports/market-data-feed.ts';
-import type { SignalModel } from '../application/ports/signal-model.ts';
+import type { ModelInfo, SignalModel } from '../application/ports/signal-model.ts';
 import type { TradingStore } from '../application/ports/trading-store.ts';
 import { TradingLoop } from '../application/trading-loop.ts';
 import { bybitSyncConfig } from '../application/market-data.ts';
 import { describeSelectionError, schemaForNames } from '../domain/features/registry.ts';
+import { err, ok, type Result } from '../domain/result.ts';
 import { SystemClock } from '../adapters/clock/system-clock.ts';
 import { FileSpillLog } from '../adapters/spill/file-spill.ts';
-import { loadOnnxModel } from '../adapters/onnx/onnx-model.ts';
+import { loadOnnxModel, type OnnxSignalModel } from '../adapters/onnx/onnx-model.ts';
 import { createStore } from '../adapters/postgres/connect.ts';
 import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
 import { BybitLiveFeed } from '../adapters/bybit/live-feed.ts';
@@ -44,26 +45,11 @@ export const coreModule = new ContainerModule(({ bind }) => {
     )
     .inSingletonScope();
   bind(TOKENS.Model)
-    .toResolvedValue(async (config: PaperConfig) => {
-      let model;
-      try {
-        model = await loadOnnxModel(config.modelDir);
-      } catch (error) {
-        throw new ConfigError('--model', (error as Error).message);
-      }
-      // The manifest names the features; the registry must compute them at the versions trained on.
-      const { info } = model;
-      const schema = schemaForNames(info.featureNames);
-      if (!schema.ok) throw new ConfigError('--model', `model ${info.id} reads ${describeSelectionError(schema.error)}`);
-      if (schema.value.id !== info.schemaId) {
-        throw new ConfigError(
-          '--model',
-          `model ${info.id} was trained on feature schema ${info.schemaId}, but the engine computes ${schema.value.id} for its features ` +
-            `(${schema.value.names.map((n, i) => `${n}@${schema.value.versions[i]}`).join(', ')}); retrain it, or regenerate the baseline with "ladder model baseline"`,
-        );
-      }
-      return model;
-    }, [TOKENS.Config])
+    .toResolvedValue(async (config: PaperConfig, logger: Logger) => {
+      const model = await openCheckedModel(config.modelDir, logger);
+      if (!model.ok) throw new ConfigError('--model', model.error);
+      return model.value;
+    }, [TOKENS.Config, TOKENS.Logger])
     .inSingletonScope();
   bind(TOKENS.Loop)
     .toResolvedValue(
@@ -82,6 +68,39 @@ export const coreModule = new ContainerModule(({ bind }) => {
     )
     .inSingletonScope();
 });
+
+/**
+ * Loads the model in `dir` and checks it as a trading run does, at start-up and at each reload:
+ * `loadOnnxModel` (manifest, ONNX file, model contract, runtime), then that the registry computes the
+ * manifest's features under the schema id it was trained on. Logs each warning loading gave (a
+ * ZipMap read through its tensor twin, say). A refusal is a sentence naming the model and the problem.
+ */
+export async function openCheckedModel(dir: string, logger: Logger): Promise<Result<OnnxSignalModel, string>> {
+  let model: OnnxSignalModel;
+  try {
+    model = await loadOnnxModel(dir);
+  } catch (error) {
+    return err((error as Error).message);
+  }
+  const problem = schemaProblem(model.info);
+  if (problem !== null) {
+    await model.close();
+    return err(problem);
+  }
+  for (const warning of model.warnings) logger.warn({ model: model.info.id, dir, warning }, 'model loaded with a warning');
+  return ok(model);
+}
+
+/** The manifest names the features; the registry must compute them at the versions trained on. */
+function schemaProblem(info: ModelInfo): string | null {
+  const schema = schemaForNames(info.featureNames);
+  if (!schema.ok) return `model ${info.id} reads ${describeSelectionError(schema.error)}`;
+  if (schema.value.id === info.schemaId) return null;
+  return (
+    `model ${info.id} was trained on feature schema ${info.schemaId}, but the engine computes ${schema.value.id} for its features ` +
+    `(${schema.value.names.map((n, i) => `${n}@${schema.value.versions[i]}`).join(', ')}); retrain it, or regenerate the baseline with "ladder model baseline"`
+  );
+}
 
 /** Orders to the simulated exchange: app:paper and backtests. */
 export const simulatedVenueModule = new ContainerModule(({ bind }) => {

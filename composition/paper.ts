@@ -1,24 +1,25 @@
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Container } from 'inversify';
+import { describeModelRefusal, type ModelSlot } from '../application/model-switch.ts';
+import type { Clock } from '../application/ports/clock.ts';
 import type { Logger } from '../application/ports/logger.ts';
-import type { RowCounts } from '../application/ports/trading-store.ts';
-import type { RunSummary } from '../application/run-summary.ts';
+import type { ModelRecord, RowCounts, RunRecord, TradingStore } from '../application/ports/trading-store.ts';
+import type { LoopSummary } from '../application/trading-loop.ts';
 import { startTelemetry } from '../adapters/telemetry/otel.ts';
 import { MANIFEST_FILE, MODEL_FILE } from '../adapters/onnx/manifest.ts';
-import { coreModule, feedModule, simulatedVenueModule } from './modules.ts';
+import { coreModule, feedModule, openCheckedModel, simulatedVenueModule } from './modules.ts';
 import { ConfigError, type PaperConfig } from './config.ts';
 import { TOKENS } from './tokens.ts';
 import { codeVersion } from './version.ts';
 import type { ModelInfo } from '../application/ports/signal-model.ts';
-import type { ModelRecord } from '../application/ports/trading-store.ts';
 import type { Micros } from '../domain/values/units.ts';
 
 export interface PaperResult {
   readonly runId: string;
-  readonly summary: RunSummary;
+  readonly summary: LoopSummary;
   readonly stored: RowCounts;
   readonly source: string;
   readonly model: { readonly id: string; readonly threshold: number };
@@ -29,6 +30,11 @@ export interface PaperOptions {
   readonly env: NodeJS.ProcessEnv;
   /** Called once the run is under way with a function that stops it cleanly (SIGINT, SIGTERM). */
   readonly onStop?: (stop: () => void) => void;
+  /**
+   * Called once the run is under way with a function that reloads the --model directory and offers
+   * the model to the loop (SIGHUP); returns a function that stops calling it, called as the run ends.
+   */
+  readonly onReload?: (reload: () => void) => () => void;
 }
 
 /**
@@ -46,12 +52,13 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
   const store = await container.getAsync(TOKENS.Store);
   try {
     const model = await container.getAsync(TOKENS.Model);
+    let models: ModelSlot | null = null;
     try {
       const applied = await store.migrate();
       if (applied.length > 0) options.logger.info({ migrations: applied }, 'database migrated');
       const loop = await container.getAsync(TOKENS.Loop);
+      models = loop.models;
       const feed = await container.getAsync(TOKENS.Feed);
-      const venue = await container.getAsync(TOKENS.Venue);
       const clock = await container.getAsync(TOKENS.Clock);
       const writer = await container.getAsync(TOKENS.Writer);
       // Rows an earlier run could not write (an outage, then a stop) go in first, in order.
@@ -59,37 +66,12 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
       if (recovered.found > 0) options.logger.info({ ...recovered }, 'rows spilled by an earlier run written back');
       const startedAt = clock.nowMicros();
       await store.registerFeatureSchema(loop.featureSchema, startedAt);
-      await store.registerModel(await modelRecord(config.modelDir, model.info, startedAt));
-      await store.startRun({
-        id: runId,
-        mode: 'paper',
-        instrument: {
-          symbol: config.instrument.symbol,
-          tickSize: config.instrument.tickSize,
-          lotSize: config.instrument.lotSize,
-          minQty: config.instrument.minQty,
-        },
-        source: feed.description,
-        venue: venue.name,
-        modelId: model.info.id,
-        schemaId: model.info.schemaId,
-        config: {
-          source: config.source,
-          input: config.input,
-          seed: config.seed,
-          speed: config.speed,
-          model: config.modelDir,
-          maxPositionLots: config.maxPositionLots,
-          orderLots: config.orderLots,
-          bookDepth: config.bookDepth,
-          fees: config.fees,
-        },
-        codeVersion: codeVersion(),
-        startedAt,
-      });
+      await registerModel(store, config.modelDir, model.info, startedAt, options.logger);
+      await store.startRun(runRecord(config, runId, feed.description, (await container.getAsync(TOKENS.Venue)).name, model.info, startedAt));
       options.logger.info({ runId, source: feed.description, model: model.info.id, db: config.db.kind }, 'paper run started');
       const stop = (): void => void feed.close();
       options.onStop?.(stop);
+      const reloads = await startReloads(config, options, { logger: options.logger, models: loop.models, store, clock });
       // Live and synthetic markets run until stopped, or for --duration.
       const timer = config.durationMs === null || config.source === 'replay' ? null : setTimeout(stop, config.durationMs);
       let summary;
@@ -103,25 +85,133 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
         );
       } finally {
         if (timer !== null) clearTimeout(timer);
+        await reloads.end();
       }
       const closed = await writer.close();
       if (closed.spilled > 0) options.logger.warn({ spilled: closed.spilled, spill: config.spillPath }, 'rows kept in the spill file for the next start');
       await store.finishRun(runId, { endedAt: clock.nowMicros(), summary: { ...summary } });
       const stored = await store.rowCounts(runId);
-      return {
-        runId,
-        summary: { ...summary, store: writer.stats },
-        stored,
-        source: feed.description,
-        model: { id: model.info.id, threshold: model.info.threshold },
-      };
+      const last = loop.models.next;
+      return { runId, summary: { ...summary, store: writer.stats }, stored, source: feed.description, model: { id: last.id, threshold: last.threshold } };
     } finally {
-      await model.close();
+      // Once the loop holds the model, it closes every model of the run, those reloaded too.
+      await (models === null ? model.close() : models.close());
     }
   } finally {
     await store.close();
     await telemetry?.shutdown();
   }
+}
+
+function runRecord(config: PaperConfig, runId: string, source: string, venue: string, model: ModelInfo, startedAt: Micros): RunRecord {
+  const { instrument } = config;
+  return {
+    id: runId,
+    mode: 'paper',
+    instrument: { symbol: instrument.symbol, tickSize: instrument.tickSize, lotSize: instrument.lotSize, minQty: instrument.minQty },
+    source,
+    venue,
+    modelId: model.id,
+    schemaId: model.schemaId,
+    config: {
+      source: config.source,
+      input: config.input,
+      seed: config.seed,
+      speed: config.speed,
+      model: config.modelDir,
+      maxPositionLots: config.maxPositionLots,
+      orderLots: config.orderLots,
+      bookDepth: config.bookDepth,
+      fees: config.fees,
+    },
+    codeVersion: codeVersion(),
+    startedAt,
+  };
+}
+
+interface ReloadContext {
+  readonly logger: Logger;
+  readonly models: ModelSlot;
+  readonly store: TradingStore;
+  readonly clock: Clock;
+}
+
+/**
+ * Subscribes to reload requests, then writes the pid file (so that whoever reads it finds a process
+ * that handles SIGHUP). Reloads run one at a time, in the order asked. `end` unsubscribes, waits for
+ * a reload under way and removes the pid file.
+ */
+async function startReloads(config: PaperConfig, options: PaperOptions, ctx: ReloadContext): Promise<{ end: () => Promise<void> }> {
+  let chain = Promise.resolve();
+  const request = (): void => {
+    chain = chain.then(() => reloadModel(config.modelDir, ctx)).catch((error: unknown) => ctx.logger.error({ error: String(error) }, 'model reload failed'));
+  };
+  const unsubscribe = options.onReload?.(request) ?? null;
+  if (config.pidFile !== null) {
+    try {
+      // Written aside and renamed, so that a reader never finds the file empty.
+      const aside = `${config.pidFile}.${process.pid}`;
+      await writeFile(aside, `${process.pid}\n`);
+      await rename(aside, config.pidFile);
+    } catch (error) {
+      unsubscribe?.();
+      throw new ConfigError('--pid-file', `cannot write ${config.pidFile}: ${(error as Error).message}`);
+    }
+  }
+  return {
+    end: async () => {
+      unsubscribe?.();
+      await chain;
+      if (config.pidFile !== null) await removePidFile(config.pidFile);
+    },
+  };
+}
+
+/** Removes the pid file if it still names this process (a later run may have written its own). */
+async function removePidFile(file: string): Promise<void> {
+  const text = await readFile(file, 'utf8').catch(() => null);
+  if (text?.trim() === String(process.pid)) await rm(file, { force: true });
+}
+
+/**
+ * Reloads the model directory from disk, checks it as at start-up and offers it to the loop, which
+ * takes it only at the running feature schema; the running model stays on any refusal. A model
+ * taken is registered in the store.
+ */
+async function reloadModel(dir: string, { logger, models, store, clock }: ReloadContext): Promise<void> {
+  const running = models.next.id;
+  const loaded = await openCheckedModel(dir, logger);
+  if (!loaded.ok) {
+    models.refused();
+    logger.warn({ dir, model: running, reason: loaded.error, predictions: models.predictions }, 'model reload refused');
+    return;
+  }
+  const next = loaded.value;
+  const swap = models.offer(next);
+  if (!swap.ok) {
+    await next.close();
+    logger.warn({ dir, model: running, offered: next.info.id, reason: describeModelRefusal(swap.error), predictions: models.predictions }, 'model reload refused');
+    return;
+  }
+  logger.info({ dir, from: swap.value.from.id, to: swap.value.to.id, predictions: models.predictions }, 'model reloaded');
+  try {
+    await registerModel(store, dir, next.info, clock.nowMicros(), logger);
+  } catch (error) {
+    logger.error({ model: next.info.id, error: String(error) }, 'reloaded model not registered in the store');
+  }
+}
+
+/**
+ * Records the model under its id with the SHA-256 of its file. An id already recorded with another
+ * file is kept as it was (the store changes nothing) and logged: its signals cannot be told apart.
+ */
+async function registerModel(store: TradingStore, dir: string, info: ModelInfo, at: Micros, logger: Logger): Promise<void> {
+  const record = await modelRecord(dir, info, at);
+  const known = await store.readModel(info.id);
+  if (known !== null && known.fileSha256 !== record.fileSha256) {
+    logger.warn({ model: info.id, stored: known.fileSha256, loaded: record.fileSha256 }, 'model id already stored with another file');
+  }
+  await store.registerModel(record);
 }
 
 /** The model as the store records it: the SHA-256 of its file and its manifest as loaded. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BatchedWriter } from '../../application/batched-writer.ts';
-import type { ModelInfo } from '../../application/ports/signal-model.ts';
+import type { ModelInfo, SignalModel } from '../../application/ports/signal-model.ts';
 import { TradingLoop } from '../../application/trading-loop.ts';
 import { schemaForNames } from '../../domain/features/registry.ts';
 import { unwrap } from '../../domain/result.ts';
@@ -177,5 +177,66 @@ describe('TradingLoop with a venue that answers later', () => {
     venue.fillAll(900_001);
     expect(loop.position.qty).toBe(4);
     expect(summary.orders.orders).toBe(2);
+  });
+});
+
+describe('TradingLoop with its model replaced while running', () => {
+  // Bids of 3 against an ask of 0.5: imbalance 0.71, a signal at threshold 0.5 on every LIVE book.
+  const events: MarketEvent[] = [1, 2, 3].map((u) => book(frame(u === 1 ? 'snapshot' : 'delta', u, [['90000.0', `${2 + u}.000`]], u === 1 ? [['90000.1', '0.500']] : [])));
+  const trusting = (v: { values: Float64Array }) => ({ score: v.values[1], confidence: Math.abs(v.values[1]) });
+
+  it('records the new model id on the signals of every event after the swap, and counts the reload', async () => {
+    const { store, writer, loop } = setup([]);
+    await loop.onEvent(events[0]);
+    const swap = loop.models.offer(new FunctionModel({ ...info, id: 'test-imbalance-v2' }, trusting));
+    expect(swap.ok).toBe(true);
+    await loop.onEvent(events[1]);
+    await loop.onEvent(events[2]);
+    await writer.flush();
+    expect(store.signals.map((s) => s.signal.modelId)).toEqual(['test-imbalance', 'test-imbalance-v2', 'test-imbalance-v2']);
+    expect(loop.summary().counters).toMatchObject({ predictions: 3, signals: 3, modelReloads: 1, modelReloadsRefused: 0 });
+  });
+
+  it('refuses a model of another feature schema and goes on trading on the running one', async () => {
+    const { store, writer, loop } = setup([]);
+    const names = ['spread_ticks', 'wmid_offset_ticks'];
+    const otherId = unwrap(schemaForNames(names)).id;
+    await loop.onEvent(events[0]);
+    const refused = loop.models.offer(new FunctionModel({ ...info, id: 'other-schema', featureNames: names, schemaId: otherId }, trusting));
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error).toMatchObject({ kind: 'SchemaMismatch', runningSchema: schemaId, offeredSchema: otherId });
+    await loop.onEvent(events[1]);
+    await writer.flush();
+    expect(store.signals.map((s) => s.signal.modelId)).toEqual(['test-imbalance', 'test-imbalance']);
+    expect(loop.summary().counters).toMatchObject({ predictions: 2, modelReloads: 0, modelReloadsRefused: 1 });
+  });
+
+  it('lets the event being predicted finish on the old model, with its threshold, and uses the new one from the next event', async () => {
+    let release: () => void = () => undefined;
+    const slow: SignalModel = {
+      info,
+      predict: async (v) => {
+        await new Promise<void>((resolve) => (release = resolve));
+        return trusting(v);
+      },
+      close: () => Promise.resolve(),
+    };
+    const feed = new ArrayFeed([]);
+    const store = new MemoryStore();
+    const logger = new RecordingLogger();
+    const writer = new BatchedWriter(store, logger, { batchRows: 1000 });
+    const loop = new TradingLoop(
+      { runId: 'run-3', instrument: btc, limits: { maxPositionLots: 4 as Lots, orderLots: 2 as Lots }, bookDepth: null },
+      { feed, venue: new SimulatedVenue(btc, BYBIT_LINEAR_FEES), model: slow, writer, clock: new StepClock(), logger },
+    );
+    const first = loop.onEvent(events[0]);
+    // A stricter model: 0.71 no longer clears its threshold.
+    expect(loop.models.offer(new FunctionModel({ ...info, id: 'strict', threshold: 0.9 }, trusting)).ok).toBe(true);
+    release();
+    await first;
+    await loop.onEvent(events[1]);
+    await writer.flush();
+    expect(store.signals.map((s) => s.signal.modelId)).toEqual(['test-imbalance']);
+    expect(loop.summary().counters).toMatchObject({ predictions: 2, signals: 1, modelReloads: 1 });
   });
 });
