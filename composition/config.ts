@@ -57,7 +57,10 @@ export interface PaperConfig {
 }
 
 export const DEFAULT_DB = 'pglite:./data/ladder';
-export const DEFAULT_MODEL_DIR = 'models/baseline';
+/** The model app:paper runs without --model: trained by `ladder train` on the synthetic market (README, Models). */
+export const DEFAULT_MODEL_DIR = 'models/synthetic-gbdt';
+/** Where `ladder model baseline` writes the hand-set baseline. */
+export const BASELINE_MODEL_DIR = 'models/baseline';
 
 /** Flag values as parsed from the command line; absent flags are undefined. */
 export interface PaperFlags {

@@ -10,11 +10,11 @@ import { openOnnxModel } from '../adapters/onnx/onnx-model.ts';
 import { describeType } from '../adapters/onnx/onnx-types.ts';
 import { describeReadoutError, readPrediction, type Readout } from '../adapters/onnx/output-readout.ts';
 import { describeRawRunProblem, openRawModel } from '../adapters/onnx/raw-model.ts';
-import { ConfigError, DEFAULT_MODEL_DIR } from './config.ts';
+import { ConfigError, BASELINE_MODEL_DIR } from './config.ts';
 
 const HELP = `ladder model baseline|inspect|predict|reload
 
-  baseline [--out DIR]              write the hand-set baseline linear model (default ${DEFAULT_MODEL_DIR})
+  baseline [--out DIR]              write the hand-set baseline linear model (default ${BASELINE_MODEL_DIR})
   inspect DIR|FILE.onnx             print the model's inputs, outputs, opsets, producer and operators; for a
                                     DIR, also its manifest and whether it passes the checks a trading run
                                     makes (feature registry, schema, model contract); exit 1 if it does not
@@ -56,7 +56,7 @@ export async function modelCommand(args: string[], out: (text: string) => void):
   switch (sub) {
     case 'baseline': {
       if (target !== undefined) throw new ConfigError('model baseline', `unexpected argument "${target}"; use --out DIR`);
-      const dir = values.out ?? DEFAULT_MODEL_DIR;
+      const dir = values.out ?? BASELINE_MODEL_DIR;
       await writeBaselineModel(dir);
       out(`wrote ${dir}/model.onnx and ${dir}/manifest.json`);
       return 0;

@@ -24,8 +24,19 @@ async function ladder(...args: string[]): Promise<{ code: number; stdout: string
 }
 
 describe('the ladder command', () => {
+  it('runs app:paper out of the box: the default model on the synthetic market trades', SLOW, async () => {
+    const { code, stdout, stderr } = await ladder('paper', '--source', 'synthetic', '--duration', '2m', '--speed', 'max', '--db', 'pglite:memory', '--json', '--log-level', 'info');
+    expect(stderr).toMatch(/"model":"synthetic-gbdt-v1"/);
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(summary.counters.predictions).toBeGreaterThan(1000);
+    expect(summary.counters.signals).toBeGreaterThan(0);
+    expect(summary.counters.invalidPredictions).toBe(0);
+    expect(summary.stored.signals).toBe(summary.counters.signals);
+  });
+
   it('runs app:paper on the sample and stores what it reports', SLOW, async () => {
-    const { code, stdout } = await ladder('paper', '--source', 'replay', '--input', sample, '--db', 'pglite:memory', '--json', '--log-level', 'warn');
+    const { code, stdout } = await ladder('paper', '--source', 'replay', '--input', sample, '--model', join(root, 'models/baseline'), '--db', 'pglite:memory', '--json', '--log-level', 'warn');
     expect(code).toBe(0);
     const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
     const lines = readFileSync(sample, 'utf8').trim().split('\n').length;
