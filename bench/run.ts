@@ -10,6 +10,8 @@ import { benchHht } from './hht-bench.ts';
 import { benchFeatures, syntheticEvents } from './feature-bench.ts';
 import { benchExport } from './export-bench.ts';
 import { benchStore } from './store-bench.ts';
+import { benchInference } from './inference-bench.ts';
+import { benchTrain } from './train-bench.ts';
 import { FEATURES } from '../domain/features/definitions.ts';
 import { parseBybitFrame } from '../adapters/bybit/parse.ts';
 import type { Micros } from '../domain/values/units.ts';
@@ -75,6 +77,18 @@ const loop = await benchLoop(sample, `${root}models/baseline`, instrument);
 console.log(`loop: sample through book, features, ONNX model, risk, simulated fills and writer: ${round(loop.framesPerSec)} frames/s, ${round(loop.meanMicrosPerFrame, 1)} µs a frame`);
 figures.paper_loop_frames_per_sec = { value: round(loop.framesPerSec), unit: 'frames/s' };
 figures.paper_loop_mean_us_per_frame = { value: round(loop.meanMicrosPerFrame, 1), unit: 'µs' };
+
+for (const [name, key] of [['synthetic-gbdt', 'gbdt'], ['baseline', 'baseline']] as const) {
+  const inference = await benchInference(`${root}models/${name}`);
+  console.log(`inference: models/${name} through the model port, one row: ${round(inference.singleP50Us, 1)} µs p50, ${round(inference.singleP99Us, 1)} µs p99 (goal p50 ≤ 20 µs); batches of ${inference.batchSize}: ${round(inference.batchRowsPerSec)} rows/s`);
+  figures[`inference_${key}_p50_us`] = { value: round(inference.singleP50Us, 1), unit: 'µs' };
+  figures[`inference_${key}_p99_us`] = { value: round(inference.singleP99Us, 1), unit: 'µs' };
+  figures[`inference_${key}_batch_rows_per_sec`] = { value: round(inference.batchRowsPerSec), unit: 'rows/s' };
+}
+
+const training = benchTrain();
+console.log(`training: ${training.rows} rows × ${training.features} features, ${training.rounds} rounds of ${training.leaves} leaves: ${round(training.seconds, 1)} s (${round(training.rowsPerSecond)} rows × rounds/s)`);
+figures.train_1m_x_60_seconds = { value: round(training.seconds, 1), unit: 's' };
 
 Object.assign(figures, await benchStore());
 
