@@ -5,6 +5,7 @@ import type { SyncConfig } from '../domain/market/book-sync.ts';
 import type { MarketEvent } from '../domain/market/market-event.ts';
 import type { FrameHeader, OrderBook } from '../domain/market/order-book.ts';
 import { decideOrder, type PositionLimits } from '../domain/trading/risk.ts';
+import { SignalOutcomes, type SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts';
 import { createSignal, signalDirection } from '../domain/trading/signal.ts';
 import type { Instrument } from '../domain/values/instrument.ts';
 import type { Ticks } from '../domain/values/units.ts';
@@ -30,6 +31,11 @@ export interface TradingLoopConfig {
   readonly sync?: SyncConfig;
   /** What is recorded besides signals, orders, fills and vectors; DEFAULT_RECORDING when absent. */
   readonly recording?: RecordingConfig;
+  /**
+   * Round trip, bps, an acted signal's move must exceed to count as right in the run's signal
+   * outcomes; 11 (Bybit's taker fee both ways) when absent.
+   */
+  readonly outcomeCostBps?: number;
 }
 
 export interface TradingLoopDeps {
@@ -42,8 +48,11 @@ export interface TradingLoopDeps {
   readonly logger: Logger;
 }
 
-/** The run's summary, with the model changes among its counters. */
-export type LoopSummary = RunSummary & { readonly counters: RunSummary['counters'] & ModelSwitchCounters };
+/** The run's summary, with the model changes among its counters and the acted signals' outcomes. */
+export type LoopSummary = RunSummary & {
+  readonly counters: RunSummary['counters'] & ModelSwitchCounters;
+  readonly signalOutcomes: SignalOutcomeCounts;
+};
 
 const tracer = trace.getTracer('ladder');
 
@@ -61,6 +70,7 @@ export class TradingLoop {
   private readonly features: FeatureEngine;
   private readonly orders: OrderFlow;
   private readonly recorder: RunRecorder;
+  private readonly outcomes: SignalOutcomes;
   private signalSeq = 0;
   private vectorSeq = 0;
 
@@ -76,6 +86,7 @@ export class TradingLoop {
     const prefix = `L${config.runId.replace(/-/g, '').slice(0, 12)}`;
     this.orders = new OrderFlow(config.instrument, deps.venue, deps.writer, deps.logger, config.runId, prefix);
     this.recorder = new RunRecorder(config.runId, config.recording ?? DEFAULT_RECORDING, deps.writer);
+    this.outcomes = new SignalOutcomes(config.outcomeCostBps ?? 11);
     const { model } = deps;
     // The model's manifest decides which features are computed, and in which order.
     const selected = selectFeatures({ features: model.info.featureNames });
@@ -124,7 +135,7 @@ export class TradingLoop {
 
   summary(started = this.deps.clock.nowMicros()): LoopSummary {
     const s = summarize(this.config.instrument, this.market, this.counters, this.orders, this.deps.writer.stats, this.deps.clock.nowMicros() - started);
-    return { ...s, counters: { ...s.counters, ...this.models.counters } };
+    return { ...s, counters: { ...s.counters, ...this.models.counters }, signalOutcomes: this.outcomes.final() };
   }
 
   /** Processes one market event; exposed for tests and replays that drive the loop themselves. */
@@ -155,6 +166,7 @@ export class TradingLoop {
   private async onLiveBook(frame: FrameHeader, span: Span | undefined): Promise<void> {
     span?.setAttributes({ 'bybit.u': frame.u, 'bybit.seq': frame.seq, 'bybit.type': frame.type });
     this.deps.venue.observeBook?.(this.book, frame.ts);
+    this.outcomes.book(frame.ts, this.book.midTimesTwo());
     const vector = this.features.onBook(this.book, frame.ts);
     if (vector === null) return;
     const { writer } = this.deps;
@@ -195,6 +207,7 @@ export class TradingLoop {
     const mid = mid2 === null ? null : (Math.floor(mid2 / 2) as Ticks);
     writer.signal({ runId: this.config.runId, seq: ++this.signalSeq, signal: signal.value, midTicks: mid, acted: decision !== null });
     if (decision === null) return;
+    this.outcomes.signal(frame.ts, model.horizonMs, decision.side === 'Buy' ? 1 : -1, mid2);
     const reason = `signal ${signal.value.score.toFixed(4)} conf ${signal.value.confidence.toFixed(3)} >= ${model.threshold}`;
     await tracer.startActiveSpan('order.submit', async (s) => {
       try {

@@ -17,6 +17,7 @@ Commands:
   synth               write a synthetic market as recorded Bybit v5 frames (the sample's generator)
   features            export feature vectors (and training labels) to CSV; --list prints the feature table
   train               train a multi-horizon gradient-boosted model on exported features, to ONNX
+  backtest            run recorded or synthetic data through the trading path and report PnL, Sharpe, slippage…
   help                show this help; "ladder <command> --help" shows a command's flags
 
 Run "npm run app:paper -- --source replay --input test/fixtures/btcusdt-sample.jsonl" for a first run.`;
@@ -135,6 +136,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return (await import('./commands.ts')).synthCommand(rest);
       case 'features':
         return await (await import('./features-command.ts')).featuresCommand(rest, (text) => process.stdout.write(`${text}\n`));
+      case 'backtest':
+        return await (await import('./backtest-command.ts')).backtestCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'train':
         return await (await import('./train-command.ts')).trainCommand(rest, (text) => process.stdout.write(`${text}\n`));
       default:

@@ -35,6 +35,10 @@ export interface PaperOptions {
    * the model to the loop (SIGHUP); returns a function that stops calling it, called as the run ends.
    */
   readonly onReload?: (reload: () => void) => () => void;
+  /** What the run is recorded as: 'paper' (the default) or 'backtest' (`ladder backtest`). */
+  readonly mode?: 'paper' | 'backtest';
+  /** Called once the run is finished and stored, with the store still open (a backtest reads its report). */
+  readonly afterRun?: (store: TradingStore, runId: string) => Promise<void>;
 }
 
 /**
@@ -67,7 +71,8 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
       const startedAt = clock.nowMicros();
       await store.registerFeatureSchema(loop.featureSchema, startedAt);
       await registerModel(store, config.modelDir, model.info, startedAt, options.logger);
-      await store.startRun(runRecord(config, runId, feed.description, (await container.getAsync(TOKENS.Venue)).name, model.info, startedAt));
+      const venueName = (await container.getAsync(TOKENS.Venue)).name;
+      await store.startRun(runRecord(config, runId, feed.description, venueName, model.info, startedAt, options.mode ?? 'paper'));
       options.logger.info({ runId, source: feed.description, model: model.info.id, db: config.db.kind }, 'paper run started');
       const stop = (): void => void feed.close();
       options.onStop?.(stop);
@@ -91,6 +96,7 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
       if (closed.spilled > 0) options.logger.warn({ spilled: closed.spilled, spill: config.spillPath }, 'rows kept in the spill file for the next start');
       await store.finishRun(runId, { endedAt: clock.nowMicros(), summary: { ...summary } });
       const stored = await store.rowCounts(runId);
+      await options.afterRun?.(store, runId);
       const last = loop.models.next;
       return { runId, summary: { ...summary, store: writer.stats }, stored, source: feed.description, model: { id: last.id, threshold: last.threshold } };
     } finally {
@@ -103,11 +109,13 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
   }
 }
 
-function runRecord(config: PaperConfig, runId: string, source: string, venue: string, model: ModelInfo, startedAt: Micros): RunRecord {
+function runRecord(
+  config: PaperConfig, runId: string, source: string, venue: string, model: ModelInfo, startedAt: Micros, mode: 'paper' | 'backtest',
+): RunRecord {
   const { instrument } = config;
   return {
     id: runId,
-    mode: 'paper',
+    mode,
     instrument: { symbol: instrument.symbol, tickSize: instrument.tickSize, lotSize: instrument.lotSize, minQty: instrument.minQty },
     source,
     venue,
