@@ -11,6 +11,8 @@ export interface RecordingConfig {
   readonly snapshotLevels: number;
   /** Length of an equity interval, µs of venue time. */
   readonly equityIntervalMicros: number;
+  /** Record every public trade (the default); a backtest over a file it already has leaves them out. */
+  readonly trades?: boolean;
 }
 
 export const DEFAULT_RECORDING: RecordingConfig = { snapshotEveryMicros: 1_000_000, snapshotLevels: 25, equityIntervalMicros: 60_000_000 };
@@ -40,6 +42,7 @@ export class RunRecorder {
   }
 
   trade(trade: Trade): void {
+    if (this.config.trades === false) return;
     const { symbol: _symbol, ...rest } = trade;
     this.writer.push('trades', { runId: this.runId, ...rest });
   }

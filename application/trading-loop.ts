@@ -36,6 +36,8 @@ export interface TradingLoopConfig {
    * outcomes; 11 (Bybit's taker fee both ways) when absent.
    */
   readonly outcomeCostBps?: number;
+  /** Store every feature vector (the default); a backtest that needs only its ledger leaves them out. */
+  readonly storeVectors?: boolean;
 }
 
 export interface TradingLoopDeps {
@@ -47,6 +49,16 @@ export interface TradingLoopDeps {
   readonly clock: Clock;
   readonly logger: Logger;
 }
+
+/** How far a run has come: events processed, book frames among them, and the venue time reached (µs). */
+export interface LoopProgress {
+  readonly frames: number;
+  readonly bookFrames: number;
+  readonly venueMicros: number;
+}
+
+/** Events between two calls of `TradingLoop.onProgress`. */
+const PROGRESS_EVERY = 4096;
 
 /** The run's summary, with the model changes among its counters and the acted signals' outcomes. */
 export type LoopSummary = RunSummary & {
@@ -67,6 +79,10 @@ export class TradingLoop {
   readonly counters: TradingCounters = { predictions: 0, invalidPredictions: 0, signals: 0, coldVectors: 0 };
   /** The model predictions go to; a model of the same feature schema can replace it while running. */
   readonly models: ModelSlot;
+  /** Called every few thousand events while the run goes on (a progress bar); null: not at all. */
+  onProgress: ((p: LoopProgress) => void) | null = null;
+  private events = 0;
+  private venueMicros = 0;
   private readonly features: FeatureEngine;
   private readonly orders: OrderFlow;
   private readonly recorder: RunRecorder;
@@ -115,6 +131,10 @@ export class TradingLoop {
   async run(): Promise<LoopSummary> {
     const started = this.deps.clock.nowMicros();
     for await (const event of this.deps.feed.events()) {
+      if (++this.events % PROGRESS_EVERY === 0 && this.onProgress !== null) {
+        const { frames, bookFrames } = this.market.counters;
+        this.onProgress({ frames, bookFrames, venueMicros: this.venueMicros });
+      }
       // A book frame is a book frame in a trace, whichever reader converted it.
       const name = event.kind === 'gridBook' ? 'event book' : `event ${event.kind}`;
       await tracer.startActiveSpan(name, async (span) => {
@@ -165,12 +185,13 @@ export class TradingLoop {
 
   private async onLiveBook(frame: FrameHeader, span: Span | undefined): Promise<void> {
     span?.setAttributes({ 'bybit.u': frame.u, 'bybit.seq': frame.seq, 'bybit.type': frame.type });
+    this.venueMicros = frame.ts;
     this.deps.venue.observeBook?.(this.book, frame.ts);
     this.outcomes.book(frame.ts, this.book.midTimesTwo());
     const vector = this.features.onBook(this.book, frame.ts);
     if (vector === null) return;
     const { writer } = this.deps;
-    writer.featureVector({ runId: this.config.runId, seq: ++this.vectorSeq, vector });
+    if (this.config.storeVectors !== false) writer.featureVector({ runId: this.config.runId, seq: ++this.vectorSeq, vector });
     // A window still filling (after a start or a resync) is not the input the model was trained on.
     if (!this.features.warm) {
       this.counters.coldVectors++;

@@ -12,6 +12,9 @@ import { benchExport } from './export-bench.ts';
 import { benchStore } from './store-bench.ts';
 import { benchInference } from './inference-bench.ts';
 import { benchTrain } from './train-bench.ts';
+import { benchBacktest } from './backtest-bench.ts';
+import { SimulatedVenue } from '../adapters/sim/sim-venue.ts';
+import { BYBIT_LINEAR_FEES } from '../domain/trading/fees.ts';
 import { FEATURES } from '../domain/features/definitions.ts';
 import { parseBybitFrame } from '../adapters/bybit/parse.ts';
 import type { Micros } from '../domain/values/units.ts';
@@ -85,6 +88,11 @@ for (const [name, key] of [['synthetic-gbdt', 'gbdt'], ['baseline', 'baseline']]
   figures[`inference_${key}_p99_us`] = { value: round(inference.singleP99Us, 1), unit: 'µs' };
   figures[`inference_${key}_batch_rows_per_sec`] = { value: round(inference.batchRowsPerSec), unit: 'rows/s' };
 }
+
+const backtest = await benchBacktest(`${root}models/synthetic-gbdt`, instrument, () => new SimulatedVenue(instrument, BYBIT_LINEAR_FEES));
+console.log(`backtest: an hour of the synthetic market (orderbook.50 and trades), ${backtest.bookFrames} book frames of ${backtest.frames} events, through the default model and the simulated exchange: ${round(backtest.seconds, 1)} s, ${round(backtest.bookFramesPerSec)} book frames/s (goal ≤ 10 s)`);
+figures.backtest_hour_seconds = { value: round(backtest.seconds, 2), unit: 's' };
+figures.backtest_book_frames_per_sec = { value: round(backtest.bookFramesPerSec), unit: 'frames/s' };
 
 const training = benchTrain();
 console.log(`training: ${training.rows} rows × ${training.features} features, ${training.rounds} rounds of ${training.leaves} leaves: ${round(training.seconds, 1)} s (${round(training.rowsPerSecond)} rows × rounds/s)`);

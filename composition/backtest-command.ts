@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { backtestReport, type BacktestReport } from '../application/backtest-report.ts';
 import type { TradingStore } from '../application/ports/trading-store.ts';
+import type { LoopProgress } from '../application/trading-loop.ts';
 import type { SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts';
 import { ConfigError, paperConfig } from './config.ts';
 
@@ -18,9 +19,12 @@ Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration 
   --capital USDT        starting equity that returns, drawdown, turnover and exposure relate to (default 10000)
   --model DIR           the model (default: the default model)
   --db TARGET           where the run is stored (default pglite:memory: nothing kept)
+  --store-market        store the run's market data too: every feature vector, public trade and book
+                        snapshot (left out by default: the input holds the market, the report does not read them)
   --max-position QTY, --order-size QTY, --taker-fee-ppm N, --maker-fee-ppm N, --depth N
                         as for ladder paper
   --log-level LEVEL     logs on standard error (default warn)
+  --quiet               no progress bar on standard error
 
 The backtest is app:paper with the data's own clock and no pacing: the same core, the same frames, the
 same orders and fills. A signal counts as a hit when the mid has moved its way at its horizon, and as false
@@ -35,12 +39,14 @@ const OPTIONS = {
   capital: { type: 'string' },
   model: { type: 'string' },
   db: { type: 'string' },
+  'store-market': { type: 'boolean' },
   'max-position': { type: 'string' },
   'order-size': { type: 'string' },
   'taker-fee-ppm': { type: 'string' },
   'maker-fee-ppm': { type: 'string' },
   depth: { type: 'string' },
   'log-level': { type: 'string' },
+  quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -57,17 +63,34 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
   if (source === 'synthetic' && values.duration === undefined) throw new ConfigError('--duration', 'required with --source synthetic');
   const capital = values.capital === undefined ? 10_000 : Number(values.capital);
   if (!(capital > 0 && Number.isFinite(capital))) throw new ConfigError('--capital', `"${values.capital}" is not a positive amount of USDT`);
-  const config = paperConfig(
-    { ...values, source, speed: 'max', db: values.db ?? 'pglite:memory', 'log-level': values['log-level'] ?? 'warn' },
-    { ...process.env, DATABASE_URL: undefined },
-  );
-  const [{ createPinoLogger }, { runPaper }] = await Promise.all([import('../adapters/log/pino-logger.ts'), import('./paper.ts')]);
+  const config = {
+    ...paperConfig(
+      { ...values, source, speed: 'max', db: values.db ?? 'pglite:memory', 'log-level': values['log-level'] ?? 'warn' },
+      { ...process.env, DATABASE_URL: undefined },
+    ),
+    storeMarketData: values['store-market'] === true,
+  };
+  const [{ createPinoLogger }, { runPaper }, { ProgressBar }] = await Promise.all([
+    import('../adapters/log/pino-logger.ts'),
+    import('./paper.ts'),
+    import('../adapters/export/progress-bar.ts'),
+  ]);
+  const bar = new ProgressBar(process.stderr, { quiet: values.quiet === true });
+  // A synthetic run knows its length in venue time; a file's share read is not known here.
+  const durationMicros = config.source === 'synthetic' && config.durationMs !== null ? config.durationMs * 1000 : null;
+  let firstMicros: number | null = null;
+  const progress = (p: LoopProgress): void => {
+    if (firstMicros === null && p.venueMicros > 0) firstMicros = p.venueMicros;
+    const fraction = durationMicros === null || firstMicros === null ? null : Math.min(1, (p.venueMicros - firstMicros) / durationMicros);
+    bar.update({ frames: p.frames, rows: p.bookFrames, fraction });
+  };
   let report: BacktestReport | null = null;
   let outcomes: SignalOutcomeCounts | null = null;
   const result = await runPaper(config, {
     logger: createPinoLogger({ level: config.logLevel }),
     env: process.env,
     mode: 'backtest',
+    onProgress: progress,
     afterRun: async (store: TradingStore, runId: string) => {
       const run = await store.readRun(runId);
       const summary = run?.summary as { signalOutcomes?: SignalOutcomeCounts } | null | undefined;
@@ -86,6 +109,7 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
       });
     },
   });
+  bar.done({ frames: result.summary.counters.frames, rows: result.summary.counters.bookFrames, fraction: 1 });
   if (report === null) throw new Error('the backtest finished without a report');
   const full = { run: result.runId, source: result.source, model: result.model.id, ...(report as BacktestReport) };
   if (values.report !== undefined) await writeFile(values.report, `${JSON.stringify(full, null, 2)}\n`);

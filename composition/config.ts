@@ -54,6 +54,11 @@ export interface PaperConfig {
   readonly fees: FeeSchedule;
   readonly logLevel: LogLevel;
   readonly json: boolean;
+  /**
+   * Store the market data of the run: every feature vector, public trade and book snapshot.
+   * `ladder backtest` leaves them out unless asked: its input already holds the market.
+   */
+  readonly storeMarketData: boolean;
 }
 
 export const DEFAULT_DB = 'pglite:./data/ladder';
@@ -149,6 +154,7 @@ export function paperConfig(flags: PaperFlags, env: NodeJS.ProcessEnv): PaperCon
     fees,
     logLevel: level as LogLevel,
     json: flags.json ?? false,
+    storeMarketData: true,
   };
 }
 

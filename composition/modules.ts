@@ -8,6 +8,7 @@ import type { ModelInfo, SignalModel } from '../application/ports/signal-model.t
 import type { TradingStore } from '../application/ports/trading-store.ts';
 import { TradingLoop } from '../application/trading-loop.ts';
 import { bybitSyncConfig } from '../application/market-data.ts';
+import { DEFAULT_RECORDING } from '../application/run-recorder.ts';
 import { describeSelectionError, schemaForNames } from '../domain/features/registry.ts';
 import { err, ok, type Result } from '../domain/result.ts';
 import { SystemClock } from '../adapters/clock/system-clock.ts';
@@ -61,6 +62,8 @@ export const coreModule = new ContainerModule(({ bind }) => {
             limits: { maxPositionLots: config.maxPositionLots, orderLots: config.orderLots },
             bookDepth: config.bookDepth,
             sync: bybitSyncConfig(config.bookDepth, config.staleAfter),
+            storeVectors: config.storeMarketData,
+            recording: config.storeMarketData ? DEFAULT_RECORDING : { ...DEFAULT_RECORDING, snapshotEveryMicros: null, trades: false },
           },
           { feed, venue, model, writer, clock, logger },
         ),

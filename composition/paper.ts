@@ -7,7 +7,7 @@ import { describeModelRefusal, type ModelSlot } from '../application/model-switc
 import type { Clock } from '../application/ports/clock.ts';
 import type { Logger } from '../application/ports/logger.ts';
 import type { ModelRecord, RowCounts, RunRecord, TradingStore } from '../application/ports/trading-store.ts';
-import type { LoopSummary } from '../application/trading-loop.ts';
+import type { LoopProgress, LoopSummary } from '../application/trading-loop.ts';
 import { startTelemetry } from '../adapters/telemetry/otel.ts';
 import { MANIFEST_FILE, MODEL_FILE } from '../adapters/onnx/manifest.ts';
 import { coreModule, feedModule, openCheckedModel, simulatedVenueModule } from './modules.ts';
@@ -37,6 +37,8 @@ export interface PaperOptions {
   readonly onReload?: (reload: () => void) => () => void;
   /** What the run is recorded as: 'paper' (the default) or 'backtest' (`ladder backtest`). */
   readonly mode?: 'paper' | 'backtest';
+  /** Called every few thousand events with how far the run has come (a progress bar). */
+  readonly onProgress?: (p: LoopProgress) => void;
   /** Called once the run is finished and stored, with the store still open (a backtest reads its report). */
   readonly afterRun?: (store: TradingStore, runId: string) => Promise<void>;
 }
@@ -62,6 +64,7 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
       if (applied.length > 0) options.logger.info({ migrations: applied }, 'database migrated');
       const loop = await container.getAsync(TOKENS.Loop);
       models = loop.models;
+      if (options.onProgress !== undefined) loop.onProgress = options.onProgress;
       const feed = await container.getAsync(TOKENS.Feed);
       const clock = await container.getAsync(TOKENS.Clock);
       const writer = await container.getAsync(TOKENS.Writer);
