@@ -14,6 +14,10 @@ export interface OrderFlowCounters {
   filledLots: number;
   rejected: number;
   canceled: number;
+  /** Cancels the venue refused: the order had filled or was gone already. */
+  cancelRejected: number;
+  /** Funding settlements applied to the position's cash. */
+  fundings: number;
   unknownReports: number;
   illegalTransitions: number;
 }
@@ -30,7 +34,9 @@ interface Working {
  */
 export class OrderFlow {
   readonly position: Position;
-  readonly counters: OrderFlowCounters = { orders: 0, fills: 0, filledLots: 0, rejected: 0, canceled: 0, unknownReports: 0, illegalTransitions: 0 };
+  readonly counters: OrderFlowCounters = {
+    orders: 0, fills: 0, filledLots: 0, rejected: 0, canceled: 0, cancelRejected: 0, fundings: 0, unknownReports: 0, illegalTransitions: 0,
+  };
   private readonly working = new Map<string, Working>();
   /** Events recorded per order, for their seq. */
   private readonly eventSeq = new Map<string, number>();
@@ -119,6 +125,15 @@ export class OrderFlow {
         return;
       case 'fill':
         this.applyFill(report);
+        return;
+      case 'cancelRejected':
+        // The order is as it was: filled, or gone already. Its fills (or its cancel) say the rest.
+        this.counters.cancelRejected++;
+        this.logger.info({ orderId: report.clientOrderId, reason: report.reason }, 'cancel refused by the venue');
+        return;
+      case 'funding':
+        this.counters.fundings++;
+        this.position.applyFunding(report.cash);
         return;
     }
   }

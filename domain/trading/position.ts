@@ -26,8 +26,9 @@ export type PositionError =
  * Cost basis is average cost: opening adds the fill's notional; reducing removes the share
  * closed / |qty| of the cost basis, rounded half away from zero to the Cash unit, and a close to zero
  * removes all of it. Whatever the rounding, the realized PnL takes the difference, so after every fill
- *   cash = realizedPnl - costBasis - fees
- * exactly, which is the identity cash + qty x mark = realizedPnl + unrealizedPnl(mark) - fees.
+ *   cash = realizedPnl - costBasis - fees + funding
+ * exactly, which is the identity cash + qty x mark = realizedPnl + unrealizedPnl(mark) - fees + funding.
+ * Funding settlements (perpetuals, every 8 hours) move cash only, never the position.
  *
  * Order independence: qty, fees, cash and realizedPnl - costBasis are sums over the fills and do not
  * depend on their order; the split between realizedPnl and costBasis does (average cost), except
@@ -43,6 +44,7 @@ export class Position {
   private realized = 0;
   private feeTotal = 0;
   private cashFlow = 0;
+  private fundingTotal = 0;
   private fills = 0;
   private roundTrips = 0;
 
@@ -109,7 +111,22 @@ export class Position {
     return this.feeTotal as Cash;
   }
 
-  /** Cash flow since the start: minus the signed notional of every fill, minus fees. */
+  /**
+   * Applies a funding settlement: `amount` Cash received (negative when paid). Throws a RangeError
+   * for an amount that is not an integer of Cash: the venue's accounting is exact, so that is a bug.
+   */
+  applyFunding(amount: Cash): void {
+    if (!Number.isSafeInteger(amount)) throw new RangeError(`funding ${amount} is not an integer of Cash`);
+    this.fundingTotal += amount;
+    this.cashFlow += amount;
+  }
+
+  /** Funding received since the start (negative when paid), Cash. */
+  get funding(): Cash {
+    return this.fundingTotal as Cash;
+  }
+
+  /** Cash flow since the start: minus the signed notional of every fill, minus fees, plus funding. */
   get cash(): Cash {
     return this.cashFlow as Cash;
   }

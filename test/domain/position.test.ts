@@ -143,3 +143,18 @@ describe('Position', () => {
     expect(position.fillCount).toBe(0);
   });
 });
+
+describe('Position funding', () => {
+  it('moves cash and equity by the settlement, never the position, and keeps the cash identity', () => {
+    const p = new Position(unwrap(createInstrument(BTCUSDT_SPEC)));
+    p.applyFunding(cash(-250));
+    p.applyFunding(cash(100));
+    expect(p.funding).toBe(-150);
+    expect(p.cash).toBe(-150);
+    expect(p.qty).toBe(0);
+    // cash = realizedPnl - costBasis - fees + funding
+    expect(p.cash).toBe(p.realizedPnl - p.costBasis - p.fees + p.funding);
+    expect(p.equity(900_000 as Ticks)).toBe(-150);
+    expect(() => p.applyFunding(0.5 as ReturnType<typeof cash>)).toThrow(/funding 0.5 is not an integer of Cash/);
+  });
+});
