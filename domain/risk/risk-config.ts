@@ -21,8 +21,12 @@ export interface RiskConfig {
   readonly drawdownHaltBps: number;
   /** Loss since the first equity of the UTC day at which everything halts until the next day. */
   readonly dailyLossLimit: Cash;
-  /** This many losing trades in a row and only reducing orders pass, until a winning trade. */
+  /**
+   * This many losing trades in a row and only reducing orders pass, until a winning trade or until
+   * `lossCooldownMicros` has passed (flat, a strategy in REDUCING could never trade its way out).
+   */
   readonly maxConsecutiveLosses: number;
+  readonly lossCooldownMicros: Micros;
   /** No LIVE book for longer than this and entries halt, as for a book that left LIVE. */
   readonly staleAfterMicros: Micros;
 }
@@ -50,6 +54,7 @@ export function validateRiskConfig(c: RiskConfig): RiskConfig {
   }
   if (!positiveInteger(c.dailyLossLimit)) fail('dailyLossLimit', c.dailyLossLimit, 'a positive integer of Cash');
   if (!positiveInteger(c.maxConsecutiveLosses)) fail('maxConsecutiveLosses', c.maxConsecutiveLosses, 'a positive integer');
+  if (!positiveInteger(c.lossCooldownMicros)) fail('lossCooldownMicros', c.lossCooldownMicros, 'a positive integer of µs');
   if (!positiveInteger(c.staleAfterMicros)) fail('staleAfterMicros', c.staleAfterMicros, 'a positive integer of µs');
   return c;
 }

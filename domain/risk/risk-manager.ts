@@ -33,6 +33,8 @@ export class RiskManager {
   private day: number | null = null;
   private dayStart = 0;
   private losses = 0;
+  /** When the losing streak tripped REDUCING; null when it has not. */
+  private streakTrippedAt: number | null = null;
   private lastLiveAt: number | null = null;
 
   readonly config: RiskConfig;
@@ -123,11 +125,13 @@ export class RiskManager {
   onTradeClosed(pnl: Cash, now: Micros): RiskRecord[] {
     if (pnl > 0) {
       this.losses = 0;
+      this.streakTrippedAt = null;
       return this.recordAll([this.breaker.clear('consecutiveLosses', `winning trade ${pnl}`, now)]);
     }
     if (pnl === 0) return [];
     this.losses++;
     if (this.losses < this.config.maxConsecutiveLosses) return [];
+    this.streakTrippedAt = now;
     return this.recordAll([this.breaker.trip('consecutiveLosses', 'REDUCING', `${this.losses} losing trades in a row`, now)]);
   }
 
@@ -138,8 +142,21 @@ export class RiskManager {
     return this.recordAll([this.breaker.clear('dataIntegrity', 'book LIVE', now), this.breaker.clear('staleFeed', 'book LIVE', now)]);
   }
 
-  /** Evaluates the stale-feed rule at `now`; `check` does it too. */
+  /** Evaluates the stale-feed rule and the losing streak's cool-down at `now`; `check` does it too. */
   onTime(now: Micros): RiskRecord[] {
+    const cooled = this.coolDown(now);
+    return cooled.length > 0 ? [...cooled, ...this.staleTrips(now)] : this.staleTrips(now);
+  }
+
+  /** Clears the losing streak's REDUCING once `lossCooldownMicros` has passed since it tripped. */
+  private coolDown(now: Micros): RiskRecord[] {
+    if (this.streakTrippedAt === null || now - this.streakTrippedAt < this.config.lossCooldownMicros) return [];
+    this.streakTrippedAt = null;
+    this.losses = 0;
+    return this.recordAll([this.breaker.clear('consecutiveLosses', `cool-down of ${this.config.lossCooldownMicros} µs passed`, now)]);
+  }
+
+  private staleTrips(now: Micros): RiskRecord[] {
     if (this.lastLiveAt === null || now - this.lastLiveAt <= this.config.staleAfterMicros) return [];
     const reason = `no LIVE book for ${now - this.lastLiveAt} µs (> ${this.config.staleAfterMicros} µs)`;
     return this.recordAll([this.breaker.trip('staleFeed', 'HALTED', reason, now)]);
@@ -160,6 +177,7 @@ export class RiskManager {
   resume(now: Micros, reason: string): RiskRecord[] {
     this.peak = this.lastEquity;
     this.losses = 0;
+    this.streakTrippedAt = null;
     const kinds: TripKind[] = ['kill', 'drawdown', 'consecutiveLosses'];
     return this.recordAll(kinds.map((kind) => this.breaker.clear(kind, `resumed: ${reason}`, now)));
   }

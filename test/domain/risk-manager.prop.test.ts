@@ -31,6 +31,7 @@ const makeConfig = (c: Limits): RiskConfig => ({
   drawdownHaltBps: 600,
   dailyLossLimit: cash(800 * CASH_PER_UNIT),
   maxConsecutiveLosses: 3,
+  lossCooldownMicros: micros(60 * SECOND),
   staleAfterMicros: micros(2 * SECOND),
 });
 

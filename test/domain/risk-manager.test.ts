@@ -23,6 +23,7 @@ const config: RiskConfig = {
   drawdownHaltBps: 1_000,
   dailyLossLimit: usdt(300),
   maxConsecutiveLosses: 3,
+  lossCooldownMicros: micros(60 * SECOND),
   staleAfterMicros: micros(2 * SECOND),
 };
 
@@ -156,6 +157,20 @@ describe('circuit breakers', () => {
     expect(rm.state).toBe('REDUCING');
     rm.onTradeClosed(cash(1), micros(T0));
     expect(rm.state).toBe('ACTIVE');
+  });
+
+  it('lifts a losing streak after its cool-down, so a flat book is not stuck in REDUCING', () => {
+    const rm = manager();
+    rm.onDataIntegrity(true, micros(T0));
+    for (let k = 0; k < 3; k++) rm.onTradeClosed(cash(-1), micros(T0));
+    expect(rm.state).toBe('REDUCING');
+    // Flat and REDUCING: nothing reduces, so nothing can trade until the cool-down (60 s) has passed.
+    rm.onDataIntegrity(true, micros(T0 + 59 * SECOND));
+    expect(rule(rm.check(order({ at: T0 + 59 * SECOND })))).toBe('reducing');
+    rm.onDataIntegrity(true, micros(T0 + 60 * SECOND));
+    expect(rule(rm.check(order({ at: T0 + 60 * SECOND })))).toBe('ok');
+    expect(rm.state).toBe('ACTIVE');
+    expect(rm.drainRecords().some((r) => r.kind === 'clear' && r.cause === 'consecutiveLosses' && /cool-down/.test(r.reason))).toBe(true);
   });
 
   it('halts entries while the book is not LIVE and when the feed goes stale', () => {
