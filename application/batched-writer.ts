@@ -6,6 +6,7 @@ import type {
   FeatureVectorRecord,
   FillRecord,
   OrderRecord,
+  RiskEventRecord,
   RowKind,
   SignalRecord,
   StoreBatch,
@@ -80,6 +81,7 @@ const ROW_KINDS: { readonly [K in RowKind]: K } = {
   orderEvents: 'orderEvents',
   positionSnapshots: 'positionSnapshots',
   equity: 'equity',
+  riskEvents: 'riskEvents',
 };
 const KINDS = Object.values(ROW_KINDS);
 
@@ -160,6 +162,11 @@ export class BatchedWriter {
   /** Queues one feature vector; one with a value that is not finite is refused by the store, not here. */
   featureVector(record: FeatureVectorRecord): void {
     this.push('featureVectors', record);
+  }
+
+  /** Queues one decision of the risk manager (a trip, a clear, a refusal, the kill switch). */
+  riskEvent(record: RiskEventRecord): void {
+    this.push('riskEvents', record);
   }
 
   /** Queues one row of any kind. Never blocks and never throws, except after `close()` (a bug). */

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { FeatureVectorRecord, RowKind, RowRejection, StoreBatch } from '../../application/ports/trading-store.ts';
 import { equityToRow, orderEventToRow, positionSnapshotToRow } from './ledger-rows.ts';
 import { bookSnapshotToRow, tradeToRow } from './market-rows.ts';
+import { riskEventToRow } from './risk-event-rows.ts';
 import { RowFieldError } from './row-checks.ts';
 import type { Database } from './schema.ts';
 
@@ -10,7 +11,7 @@ const MAX_PARAMETERS = 65_535;
 
 /**
  * Writes the market data and ledger rows of a batch (book snapshots, public trades, order events,
- * position snapshots, equity) on `trx`, the batch's transaction, and makes sure every feature
+ * position snapshots, equity, risk events) on `trx`, the batch's transaction, and makes sure every feature
  * schema id the batch's vectors name has a row in `feature_schemas` (their foreign key), so call it
  * before the vectors are inserted.
  *
@@ -71,6 +72,10 @@ export async function writeMarketRows(trx: Kysely<Database>, batch: StoreBatch):
       .onConflict((oc) => oc.columns(['run_id', 'interval_start_us']).doNothing())
       .execute();
   }
+  const risk = accept('riskEvents', batch.riskEvents, (r) => String(r.seq), riskEventToRow);
+  for (const part of chunks(risk)) {
+    await trx.insertInto('risk_events').values(part).onConflict((oc) => oc.columns(['run_id', 'seq']).doNothing()).execute();
+  }
   return rejected;
 }
 
@@ -100,7 +105,7 @@ export async function insertSchemaIds(trx: Kysely<Database>, firstSeen: Readonly
 /** The runs, among those the batch's new rows name, that exist. */
 async function startedRuns(trx: Kysely<Database>, batch: StoreBatch): Promise<ReadonlySet<string>> {
   const ids = new Set<string>();
-  for (const records of [batch.bookSnapshots, batch.trades, batch.orderEvents, batch.positionSnapshots, batch.equity]) {
+  for (const records of [batch.bookSnapshots, batch.trades, batch.orderEvents, batch.positionSnapshots, batch.equity, batch.riskEvents]) {
     for (const record of records ?? []) ids.add(record.runId);
   }
   if (ids.size === 0) return ids;

@@ -11,6 +11,7 @@ import type {
   OrderLifecycle,
   PositionSnapshotRecord,
   PublicTradeRecord,
+  RiskEventRecord,
   StoredInstrument,
   RowCounts,
   RunEnd,
@@ -29,7 +30,8 @@ import type { InstrumentSpec } from '../../domain/values/instrument.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import { writeMarketRows } from './append-rows.ts';
 import {
-  countRunRows, readBookSnapshotRows, readEquityRows, readOrderEventRows, readPositionSnapshotRows, readTradeRows,
+  countRunRows, readBookSnapshotRows, readEquityRows, readOrderEventRows, readPositionSnapshotRows, readRiskEventRows,
+  readTradeRows,
 } from './ledger-reads.ts';
 import {
   readFeatureSchemaRow, readInstrumentRow, readModelRow, registerFeatureSchemaRow, registerInstrumentRow, registerModelRow,
@@ -317,6 +319,10 @@ export class KyselyStore implements TradingStore {
 
   readEquity(runId: string): Promise<readonly EquityRecord[]> {
     return this.#run('readEquity', () => readEquityRows(this.#db, runId));
+  }
+
+  readRiskEvents(runId: string): Promise<readonly RiskEventRecord[]> {
+    return this.#run('readRiskEvents', () => readRiskEventRows(this.#db, runId));
   }
 
   latestFeatureVectors(runId: string, n: number): Promise<readonly FeatureVectorRecord[]> {

@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
 import type {
-  BookSnapshotRecord, EquityRecord, OrderEventRecord, PositionSnapshotRecord, PublicTradeRecord, RowCounts,
+  BookSnapshotRecord, EquityRecord, OrderEventRecord, PositionSnapshotRecord, PublicTradeRecord, RiskEventRecord, RowCounts,
 } from '../../application/ports/trading-store.ts';
 import { equityFromRow, orderEventFromRow, positionSnapshotFromRow } from './ledger-rows.ts';
 import { bookSnapshotFromRow, tradeFromRow } from './market-rows.ts';
+import { riskEventFromRow } from './risk-event-rows.ts';
 import { exactInt8 } from './row-checks.ts';
 import type { Database } from './schema.ts';
 
-/** Every row of one run in one of the 0003 tables, in the order the port promises. */
+/** Every row of one run in one of the 0003 and 0005 tables, in the order the port promises. */
 
 export async function readBookSnapshotRows(db: Kysely<Database>, runId: string): Promise<readonly BookSnapshotRecord[]> {
   const rows = await db.selectFrom('book_snapshots').selectAll().where('run_id', '=', runId).orderBy('seq').execute();
@@ -46,6 +47,11 @@ export async function readEquityRows(db: Kysely<Database>, runId: string): Promi
   return rows.map(equityFromRow);
 }
 
+export async function readRiskEventRows(db: Kysely<Database>, runId: string): Promise<readonly RiskEventRecord[]> {
+  const rows = await db.selectFrom('risk_events').selectAll().where('run_id', '=', runId).orderBy('seq').execute();
+  return rows.map(riskEventFromRow);
+}
+
 const COUNTED = {
   signals: 'signals',
   orders: 'orders',
@@ -56,6 +62,7 @@ const COUNTED = {
   orderEvents: 'order_events',
   positionSnapshots: 'position_snapshots',
   equity: 'equity',
+  riskEvents: 'risk_events',
 } as const satisfies Record<keyof RowCounts, keyof Database>;
 
 /** The rows of one run in each table, in one statement. */

@@ -1,13 +1,14 @@
 import type { ColumnType, GeneratedAlways } from 'kysely';
-import type { RunMode } from '../../application/ports/trading-store.ts';
+import type { RiskEventKind, RunMode } from '../../application/ports/trading-store.ts';
+import type { BreakerState } from '../../domain/risk/circuit-breaker.ts';
 import type { Fill } from '../../domain/trading/fill.ts';
 import type { TakerSide } from '../../domain/market/market-event.ts';
 import type { Order, OrderEventKind } from '../../domain/trading/order.ts';
 import type { Side } from '../../domain/trading/side.ts';
 
 /**
- * Kysely's view of the tables of `migrations/0001-initial.ts`, `0002-feature-vectors.ts` and
- * `0003-market-and-ledger.ts`.
+ * Kysely's view of the tables of `migrations/0001-initial.ts`, `0002-feature-vectors.ts`,
+ * `0003-market-and-ledger.ts` and `0005-risk-events.ts`.
  *
  * `bigint` columns are written from numbers and read as decimal text on both engines (the
  * connections are configured so), then converted with a check that the value is exact.
@@ -169,6 +170,16 @@ export interface EquityTable {
   fills: number;
 }
 
+export interface RiskEventsTable {
+  run_id: string;
+  seq: Int8;
+  ts_us: Int8;
+  state: BreakerState;
+  kind: RiskEventKind;
+  cause: string;
+  reason: string;
+}
+
 export interface ModelsTable {
   id: string;
   file_sha256: string;
@@ -190,5 +201,6 @@ export interface Database {
   order_events: OrderEventsTable;
   position_snapshots: PositionSnapshotsTable;
   equity: EquityTable;
+  risk_events: RiskEventsTable;
   models: ModelsTable;
 }

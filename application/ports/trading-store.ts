@@ -1,4 +1,5 @@
 import type { FeatureSchema, FeatureVector } from '../../domain/features/feature-vector.ts';
+import type { BreakerState, RiskRecord } from '../../domain/risk/circuit-breaker.ts';
 import type { Trade } from '../../domain/market/trade.ts';
 import type { Fill } from '../../domain/trading/fill.ts';
 import type { Order, OrderEvent, OrderStatus } from '../../domain/trading/order.ts';
@@ -151,6 +152,28 @@ export interface EquityRecord {
   readonly fills: number;
 }
 
+/** A risk decision's kind: a trip set or cleared, an order refused (see `RiskRecord`), or the kill switch pulled. */
+export type RiskEventKind = RiskRecord['kind'] | 'kill';
+
+/**
+ * One decision of the risk manager, stored with its reason: a `RiskRecord` of
+ * domain/risk/circuit-breaker.ts numbered within the run, or the operator's kill switch (kind `kill`).
+ */
+export interface RiskEventRecord {
+  readonly runId: string;
+  /** 1, 2, 3, … within the run, in the order the decisions were made. */
+  readonly seq: number;
+  /** When the decision was made, µs since the Unix epoch (the run's clock). */
+  readonly ts: Micros;
+  /** The breaker's state after the decision. */
+  readonly state: BreakerState;
+  readonly kind: RiskEventKind;
+  /** The trip or the rule behind it, e.g. `drawdown`, `staleFeed`, `kill`. */
+  readonly cause: string;
+  /** Why, in the words an operator reads. */
+  readonly reason: string;
+}
+
 /** An instrument as first registered: its grid as the exchange writes it. */
 export interface StoredInstrument extends InstrumentSpec {
   /** When the store first saw the symbol, µs. */
@@ -231,6 +254,7 @@ export interface StoreBatch {
   readonly orderEvents?: readonly OrderEventRecord[];
   readonly positionSnapshots?: readonly PositionSnapshotRecord[];
   readonly equity?: readonly EquityRecord[];
+  readonly riskEvents?: readonly RiskEventRecord[];
 }
 
 /** The name of a row's array in a `StoreBatch`: `'signals'`, `'featureVectors'`, … */
@@ -261,11 +285,13 @@ export interface RowCounts {
   readonly orderEvents: number;
   readonly positionSnapshots: number;
   readonly equity: number;
+  readonly riskEvents: number;
 }
 
 /**
  * Durable record of runs, signals, orders and their events, fills, feature vectors, book snapshots,
- * public trades, positions and equity, with the instruments, feature schemas and models they name:
+ * public trades, positions, equity and the risk manager's decisions, with the instruments, feature
+ * schemas and models they name:
  * Postgres or embedded PGlite.
  * Ticks, lots and cash are stored as exact integers and come back as exactly the numbers written;
  * feature values are stored as 64-bit floats and come back bit for bit. Every method
@@ -321,6 +347,8 @@ export interface TradingStore {
   readPositionSnapshots(runId: string): Promise<readonly PositionSnapshotRecord[]>;
   /** The run's equity records by interval start. */
   readEquity(runId: string): Promise<readonly EquityRecord[]>;
+  /** The run's risk decisions in seq order; empty for an unknown run. */
+  readRiskEvents(runId: string): Promise<readonly RiskEventRecord[]>;
   /**
    * The run's newest `n` feature vectors (a non-negative integer), newest (highest seq) first, values
    * bit for bit; fewer when the run has fewer, empty for an unknown run.

@@ -7,8 +7,9 @@ import { fillToRow, orderToRow, runToRow, signalToRow } from '../../adapters/pos
 import type { Database } from '../../adapters/postgres/schema.ts';
 import type {
   BookSnapshotRecord, EquityRecord, FeatureVectorRecord, FillRecord, OrderEventRecord, PositionSnapshotRecord,
-  PublicTradeRecord, RunRecord, SignalRecord, StoreBatch, TradingStore,
+  PublicTradeRecord, RiskEventKind, RiskEventRecord, RunRecord, SignalRecord, StoreBatch, TradingStore,
 } from '../../application/ports/trading-store.ts';
+import type { BreakerState } from '../../domain/risk/circuit-breaker.ts';
 import { createSchema } from '../../domain/features/feature-vector.ts';
 import type { Order } from '../../domain/trading/order.ts';
 import { BTCUSDT_SPEC, type InstrumentSpec } from '../../domain/values/instrument.ts';
@@ -18,10 +19,10 @@ import { onBothEngines } from '../support/engines.ts';
 const MAX = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 const T0 = 1_718_000_000_000_000; // µs, June 2024
 const ETHUSDT: InstrumentSpec = { symbol: 'ETHUSDT', tickSize: '0.01', lotSize: '0.01', minQty: '0.01' };
-const NEW_TABLES = ['book_snapshots', 'equity', 'feature_schemas', 'instruments', 'models', 'order_events', 'position_snapshots', 'public_trades'];
+const NEW_TABLES = ['book_snapshots', 'equity', 'feature_schemas', 'instruments', 'models', 'order_events', 'position_snapshots', 'public_trades', 'risk_events'];
 const OLD_TABLES = ['feature_vectors', 'fills', 'orders', 'runs', 'signals'];
-const ALL = ['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys'];
-const SINCE_0003 = ['0003-market-and-ledger', '0004-vectors-without-foreign-keys'];
+const ALL = ['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events'];
+const SINCE_0003 = ['0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events'];
 
 const run = (id: string, startedAt = T0, instrument = BTCUSDT_SPEC, schemaId = 'features-v1'): RunRecord => ({
   id, mode: 'backtest', instrument, source: 'synthetic:7', venue: 'sim', modelId: 'baseline-v1', schemaId,
@@ -68,6 +69,16 @@ const equity = (runId: string, start: number): EquityRecord => ({
   runId, intervalStart: micros(start), interval: micros(86_400_000_000), equity: cash(-MAX), realizedPnl: cash(MAX),
   unrealizedPnl: cash(-1), fees: cash(-MAX), volume: lots(MAX), fills: 2 ** 31 - 1,
 });
+const risk = (runId: string, seq: number, ts: number, state: BreakerState, kind: RiskEventKind, cause: string, reason: string): RiskEventRecord => ({
+  runId, seq, ts: micros(ts), state, kind, cause, reason,
+});
+/** One decision of each kind, in seq order; the kill at the largest exact time, reasons that need quoting. */
+const risks = (runId: string): RiskEventRecord[] => [
+  risk(runId, 1, T0, 'REDUCING', 'trip', 'drawdown', 'drawdown 2.5% over the 2% limit: "reduce only" — é ✓'),
+  risk(runId, 2, T0 + 1, 'REDUCING', 'refusal', 'maxPosition', "buy 0.004 BTC refused: it would not reduce |position|; it's long"),
+  risk(runId, 3, MAX, 'HALTED', 'kill', 'kill', 'SIGUSR2 from the operator'),
+  risk(runId, MAX, MAX, 'ACTIVE', 'clear', 'drawdown', ''),
+];
 
 /** One row in every new table, for run `id`. */
 const fullBatch = (id: string): StoreBatch => batch({
@@ -78,6 +89,7 @@ const fullBatch = (id: string): StoreBatch => batch({
   orderEvents: events(id, 'A'),
   positionSnapshots: [position(id, 1, false), position(id, 2, true)],
   equity: [equity(id, T0 + 86_400_000_000), equity(id, T0)],
+  riskEvents: [risks(id)[2], risks(id)[0], risks(id)[3], risks(id)[1]],
 });
 
 const freshSchema = (): string => `ladder_schema_${randomBytes(6).toString('hex')}`;
@@ -192,7 +204,9 @@ function defineSchemaSuite(engine: () => Engine): void {
       fills: await store.readFills('early'), vectors: await store.readFeatureVectors('early'),
     };
     expect(before.signals.map((r) => r.seq)).toEqual([1, 7]);
-    expect(await migrateTo(schema, '0002-feature-vectors')).toEqual(['Down 0004-vectors-without-foreign-keys', 'Down 0003-market-and-ledger']);
+    expect(await migrateTo(schema, '0002-feature-vectors')).toEqual([
+      'Down 0005-risk-events', 'Down 0004-vectors-without-foreign-keys', 'Down 0003-market-and-ledger',
+    ]);
     expect(await tables(schema)).toEqual(OLD_TABLES);
     expect(await columnsOf(schema, 'fills')).not.toContain('slippage_ticks');
     expect(await store.readRun('early')).toEqual(before.run);
@@ -209,9 +223,59 @@ function defineSchemaSuite(engine: () => Engine): void {
     expect(await store.readModel('m')).toBeNull();
     expect(await store.rowCounts('early')).toEqual({
       signals: 2, orders: 1, fills: 3, featureVectors: 2, bookSnapshots: 0, trades: 0, orderEvents: 0, positionSnapshots: 0, equity: 0,
+      riskEvents: 0,
     });
     expect(await migrateTo(schema, NO_MIGRATIONS)).toEqual(ALL.map((n) => `Down ${n}`).reverse());
     expect(await tables(schema)).toEqual([]);
+  });
+
+  it('adds risk_events at 0005 beside the rows of 0004, drops only it going down, and takes rows again once up', async () => {
+    const schema = freshSchema();
+    const store = await open(schema);
+    expect(await migrateTo(schema, '0004-vectors-without-foreign-keys')).toEqual(ALL.slice(0, 4).map((n) => `Up ${n}`));
+    const id = 'at-0004';
+    await store.startRun(run(id));
+    // A batch as a store at 0004 wrote it: no risk events.
+    const { riskEvents: _, ...at0004 } = fullBatch(id);
+    expect(await store.write(at0004)).toEqual({ rejected: [] });
+    const ledger = async () => ({
+      run: await store.readRun(id), signals: await store.readSignals(id), books: await store.readBookSnapshots(id),
+      trades: await store.readTrades(id), events: await store.readOrderEvents(id), positions: await store.readPositionSnapshots(id),
+      equity: await store.readEquity(id), vectors: await store.readFeatureVectors(id),
+    });
+    const before = await ledger();
+    expect(before.events).toEqual(events(id, 'A'));
+
+    expect(await store.migrate()).toEqual(['0005-risk-events']);
+    expect(await store.readRiskEvents(id)).toEqual([]);
+    expect(await store.write(batch({ riskEvents: risks(id) }))).toEqual({ rejected: [] });
+    expect(await store.readRiskEvents(id)).toEqual(risks(id));
+    // The table's own checks hold for rows written around the store.
+    const insert = (runId: string, state: string, kind: string) => sql`insert into ${sql.table(`${schema}.risk_events`)}
+      (run_id, seq, ts_us, state, kind, cause, reason) values (${runId}, 99, 1, ${state}, ${kind}, 'c', 'r')`.execute(db);
+    await expect(insert(id, 'PAUSED', 'trip')).rejects.toThrow(/risk_events_state_check/);
+    await expect(insert(id, 'HALTED', 'flatten')).rejects.toThrow(/risk_events_kind_check/);
+    await expect(insert('no-such-run', 'HALTED', 'kill')).rejects.toThrow(/risk_events_run_id_fkey/);
+    // A run's decisions go with it, as its other ledger rows do.
+    await store.startRun(run('deleted'));
+    await store.write(batch({ riskEvents: risks('deleted') }));
+    await sql`delete from ${sql.table(`${schema}.runs`)} where id = 'deleted'`.execute(db);
+    expect(await store.readRiskEvents('deleted')).toEqual([]);
+
+    expect(await migrateTo(schema, '0004-vectors-without-foreign-keys')).toEqual(['Down 0005-risk-events']);
+    expect(await tables(schema)).toEqual([...NEW_TABLES, ...OLD_TABLES].filter((t) => t !== 'risk_events').sort());
+    expect(await ledger()).toEqual(before);
+
+    expect(await store.migrate()).toEqual(['0005-risk-events']);
+    // Down dropped the decisions with their table; the rest of the run is as it was.
+    expect(await store.readRiskEvents(id)).toEqual([]);
+    expect(await ledger()).toEqual(before);
+    expect(await store.write(batch({ riskEvents: risks(id).slice(1) }))).toEqual({ rejected: [] });
+    expect(await store.readRiskEvents(id)).toEqual(risks(id).slice(1));
+    expect(await store.rowCounts(id)).toEqual({
+      signals: 1, orders: 0, fills: 0, featureVectors: 1, bookSnapshots: 2, trades: 2, orderEvents: 5, positionSnapshots: 2, equity: 2,
+      riskEvents: 3,
+    });
   });
 
   describe('the 0003 tables through the store', () => {
@@ -228,6 +292,7 @@ function defineSchemaSuite(engine: () => Engine): void {
       expect(await store.write(full)).toEqual({ rejected: [] });
       const counts = {
         signals: 1, orders: 0, fills: 0, featureVectors: 1, bookSnapshots: 2, trades: 2, orderEvents: 5, positionSnapshots: 2, equity: 2,
+        riskEvents: 4,
       };
       expect(await store.rowCounts(id)).toEqual(counts);
       expect(await store.write(full)).toEqual({ rejected: [] });
@@ -238,12 +303,16 @@ function defineSchemaSuite(engine: () => Engine): void {
       expect(await store.readOrderEvents(id)).toEqual(events(id, 'A'));
       expect(await store.readPositionSnapshots(id)).toEqual([position(id, 1, false), position(id, 2, true)]);
       expect(await store.readEquity(id)).toEqual([equity(id, T0), equity(id, T0 + 86_400_000_000)]);
+      expect(await store.readRiskEvents(id)).toEqual(risks(id));
       // A vector's schema need not be registered first; it is kept without names until it is.
       expect(await store.readFeatureSchema('fs-never-registered')).toEqual({ id: 'fs-never-registered', names: [], versions: [] });
       expect(await store.readFeatureSchema('no-such-schema')).toBeNull();
       const none = 'no-such-run';
-      const reads = [store.readBookSnapshots(none), store.readTrades(none), store.readOrderEvents(none), store.readPositionSnapshots(none), store.readEquity(none)];
-      expect(await Promise.all(reads)).toEqual([[], [], [], [], []]);
+      const reads = [
+        store.readBookSnapshots(none), store.readTrades(none), store.readOrderEvents(none), store.readPositionSnapshots(none), store.readEquity(none),
+        store.readRiskEvents(none),
+      ];
+      expect(await Promise.all(reads)).toEqual([[], [], [], [], [], []]);
     });
 
     it('refuses a row no column can hold, naming its field, and writes the rest of the batch', async () => {
@@ -255,6 +324,7 @@ function defineSchemaSuite(engine: () => Engine): void {
         orderEvents: [{ ...events(id, 'A')[0], seq: 0 }, events(id, 'A')[1]],
         positionSnapshots: [{ ...position(id, 1, true), unrealizedPnl: null }, position(id, 2, false)],
         equity: [{ ...equity(id, T0), fills: 2 ** 31 }, equity(id, T0 + 1)],
+        riskEvents: [{ ...risks(id)[0], seq: 0 }, risks(id)[1], { ...risks(id)[2], state: 'PAUSED' as BreakerState }],
       }));
       expect(outcome.rejected.map((r) => [r.kind, r.key, r.field])).toEqual([
         ['bookSnapshots', `${id}/2`, 'bidLots'],
@@ -264,9 +334,11 @@ function defineSchemaSuite(engine: () => Engine): void {
         ['orderEvents', `${id}/A/0`, 'seq'],
         ['positionSnapshots', `${id}/1`, 'unrealizedPnl'],
         ['equity', `${id}/${T0}`, 'fills'],
+        ['riskEvents', `${id}/0`, 'seq'],
+        ['riskEvents', `${id}/3`, 'state'],
       ]);
       expect(outcome.rejected[0].reason).toMatch(/has 1 levels but bidTicks has 3/);
-      expect(await store.rowCounts(id)).toMatchObject({ bookSnapshots: 1, trades: 1, orderEvents: 1, positionSnapshots: 1, equity: 1 });
+      expect(await store.rowCounts(id)).toMatchObject({ bookSnapshots: 1, trades: 1, orderEvents: 1, positionSnapshots: 1, equity: 1, riskEvents: 1 });
     });
 
     it('writes more book snapshots than one statement can carry, in one call', async () => {

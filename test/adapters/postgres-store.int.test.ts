@@ -60,8 +60,8 @@ const bitsOf = ({ runId, seq, vector: v }: FeatureVectorRecord) => ({
   runId, seq, schemaId: v.schemaId, ts: v.ts, bits: [...new BigUint64Array(Float64Array.from(v.values).buffer)],
 });
 
-/** The counts of the 0003 tables, which these cases do not write. */
-const NO_LEDGER = { bookSnapshots: 0, trades: 0, orderEvents: 0, positionSnapshots: 0, equity: 0 };
+/** The counts of the 0003 and 0005 tables, which these cases do not write. */
+const NO_LEDGER = { bookSnapshots: 0, trades: 0, orderEvents: 0, positionSnapshots: 0, equity: 0, riskEvents: 0 };
 
 const batch = (parts: Partial<StoreBatch>): StoreBatch => ({ signals: [], orders: [], fills: [], featureVectors: [], ...parts });
 const freshSchema = (): string => `ladder_test_${randomBytes(6).toString('hex')}`;
@@ -134,11 +134,11 @@ function defineStoreSuite(engine: () => Engine): void {
 
   it('applies every migration once; a second migrate applies nothing', async () => {
     const fresh = await open();
-    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys']);
+    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events']);
     expect(await fresh.migrate()).toEqual([]);
   });
 
-  it('rolls 0004, 0003, 0002 and then 0001 back through the Migrator and migrates again', async () => {
+  it('rolls 0005, 0004, 0003, 0002 and then 0001 back through the Migrator and migrates again', async () => {
     const schema = freshSchema();
     const fresh = await open(schema);
     await fresh.migrate();
@@ -151,6 +151,9 @@ function defineStoreSuite(engine: () => Engine): void {
     };
     try {
       const migrator = createMigrator(db, schema);
+      const down5 = await migrator.migrateDown();
+      expect(down5.error).toBeUndefined();
+      expect(down5.results).toEqual([{ migrationName: '0005-risk-events', direction: 'Down', status: 'Success' }]);
       const down4 = await migrator.migrateDown();
       expect(down4.error).toBeUndefined();
       expect(down4.results).toEqual([{ migrationName: '0004-vectors-without-foreign-keys', direction: 'Down', status: 'Success' }]);
@@ -169,7 +172,7 @@ function defineStoreSuite(engine: () => Engine): void {
     } finally {
       await db.destroy();
     }
-    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys']);
+    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events']);
     await fresh.startRun(run('after-redo'));
     await fresh.write(batch({ featureVectors: [vector('after-redo', 1, [0.5])] }));
     expect((await fresh.readFeatureVectors('after-redo')).map(bitsOf)).toEqual([vector('after-redo', 1, [0.5])].map(bitsOf));
@@ -187,7 +190,7 @@ function defineStoreSuite(engine: () => Engine): void {
     } finally {
       await db.destroy();
     }
-    expect(await fresh.migrate()).toEqual(['0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys']);
+    expect(await fresh.migrate()).toEqual(['0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events']);
     await fresh.write(batch({ featureVectors: [vector('before-0002', 1, [1, 2])] }));
     expect(await fresh.rowCounts('before-0002')).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 1, ...NO_LEDGER });
   });

@@ -13,6 +13,7 @@ import type {
   PnlFigures,
   PositionSnapshotRecord,
   PublicTradeRecord,
+  RiskEventRecord,
   RowCounts,
   RunEnd,
   RunPnl,
@@ -43,6 +44,7 @@ export class MemoryStore implements TradingStore {
   orderEvents: OrderEventRecord[] = [];
   positionSnapshots: PositionSnapshotRecord[] = [];
   equity: EquityRecord[] = [];
+  riskEvents: RiskEventRecord[] = [];
   instruments = new Map<string, StoredInstrument>();
   featureSchemas = new Map<string, FeatureSchema>();
   models = new Map<string, ModelRecord>();
@@ -72,6 +74,7 @@ export class MemoryStore implements TradingStore {
     appendNew(this.orderEvents, batch.orderEvents, (r) => `${r.runId}/${r.orderId}/${r.seq}`);
     appendNew(this.positionSnapshots, batch.positionSnapshots, (r) => `${r.runId}/${r.seq}`);
     appendNew(this.equity, batch.equity, (r) => `${r.runId}/${r.intervalStart}`);
+    appendNew(this.riskEvents, batch.riskEvents, (r) => `${r.runId}/${r.seq}`);
     return Promise.resolve({ rejected: [] });
   }
   finishRun(runId: string, end: RunEnd): Promise<void> {
@@ -105,6 +108,7 @@ export class MemoryStore implements TradingStore {
       orderEvents: this.orderEvents.filter((r) => r.runId === runId).length,
       positionSnapshots: this.positionSnapshots.filter((r) => r.runId === runId).length,
       equity: this.equity.filter((r) => r.runId === runId).length,
+      riskEvents: this.riskEvents.filter((r) => r.runId === runId).length,
     };
   }
   registerInstrument(spec: InstrumentSpec, seenAt: Micros): Promise<void> {
@@ -133,6 +137,9 @@ export class MemoryStore implements TradingStore {
   }
   readTrades(runId: string): Promise<readonly PublicTradeRecord[]> {
     return Promise.resolve(this.trades.filter((r) => r.runId === runId).sort((a, b) => a.ts - b.ts || compare(a.tradeId, b.tradeId)));
+  }
+  readRiskEvents(runId: string): Promise<readonly RiskEventRecord[]> {
+    return Promise.resolve(this.riskEvents.filter((r) => r.runId === runId).sort((a, b) => a.seq - b.seq));
   }
   readOrderEvents(runId: string): Promise<readonly OrderEventRecord[]> {
     return Promise.resolve(
