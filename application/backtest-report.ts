@@ -1,4 +1,5 @@
 import type { SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts';
+import type { ExecutionCounters } from './execution-engine.ts';
 import type { Order } from '../domain/trading/order.ts';
 import { sideSign } from '../domain/trading/side.ts';
 import { notional, type Instrument } from '../domain/values/instrument.ts';
@@ -18,6 +19,8 @@ export interface BacktestRecords {
   readonly orders: readonly Order[];
   readonly positions: readonly PositionSnapshotRecord[];
   readonly signals: SignalOutcomeCounts;
+  /** The execution engine's counters; null for a run without one (fill rate is then by order). */
+  readonly execution: Pick<ExecutionCounters, 'parents' | 'targetLots' | 'filledLots' | 'escalations' | 'parentsFilled' | 'fillMicros'> | null;
   /** Venue time the run covered, µs. */
   readonly from: number;
   readonly to: number;
@@ -43,10 +46,19 @@ export interface BacktestReport {
   /** Acted signals whose move was the wrong way or did not cover the round trip. */
   readonly false_signal_rate: number | null;
   readonly signals_resolved: number;
+  /** Per lot filled: the mean and the 95th percentile over the lots. */
   readonly slippage_bps_mean: number | null;
   readonly slippage_bps_p95: number | null;
-  /** Filled lots over ordered lots. */
+  /**
+   * Lots filled over lots decided: each decision's target, filled passively or by escalation (by
+   * order, filled over ordered, for a run without the execution engine).
+   */
   readonly fill_rate: number | null;
+  /** Decisions (parent orders) and how many took the rest at market. */
+  readonly parents: number;
+  readonly escalations: number;
+  /** Mean time from a decision to its last fill, ms. */
+  readonly time_to_fill_ms_mean: number | null;
   /** Share of filled lots that made liquidity. */
   readonly maker_share: number | null;
   readonly fees: number;
@@ -65,7 +77,9 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
   const returns = pnlSeries.map((x, i) => (x - (i === 0 ? 0 : pnlSeries[i - 1])) / capital);
   const intervalMinutes = r.equity.length === 0 ? 1 : r.equity[0].interval / 60_000_000;
   const perYear = Math.sqrt(MINUTES_PER_YEAR / intervalMinutes);
-  const slippage = r.fills.flatMap((f) => (f.arrivalMidTicks === null ? [] : [slippageBps(f)])).sort((a, b) => a - b);
+  // Weighted by quantity: a lot filled is a lot paid for, however the venue split the fills.
+  const slippage = r.fills.flatMap((f) => (f.arrivalMidTicks === null ? [] : [{ bps: slippageBps(f), lots: f.fill.qty }])).sort((a, b) => a.bps - b.bps);
+  const slippageLots = slippage.reduce((n, x) => n + x.lots, 0);
   const ordered = r.orders.reduce((n, o) => n + o.qty, 0);
   const filled = r.fills.reduce((n, f) => n + f.fill.qty, 0);
   const maker = r.fills.reduce((n, f) => n + (f.fill.liquidity === 'maker' ? f.fill.qty : 0), 0);
@@ -82,9 +96,12 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
     hit_rate: resolved === 0 ? null : hits / resolved,
     false_signal_rate: resolved === 0 ? null : falseSignals / resolved,
     signals_resolved: resolved,
-    slippage_bps_mean: slippage.length === 0 ? null : mean(slippage),
-    slippage_bps_p95: slippage.length === 0 ? null : slippage[Math.min(slippage.length - 1, Math.ceil(0.95 * slippage.length) - 1)],
-    fill_rate: ordered === 0 ? null : filled / ordered,
+    slippage_bps_mean: slippageLots === 0 ? null : slippage.reduce((n, x) => n + x.bps * x.lots, 0) / slippageLots,
+    slippage_bps_p95: slippageLots === 0 ? null : weightedQuantile(slippage, slippageLots, 0.95),
+    fill_rate: r.execution !== null ? (r.execution.targetLots === 0 ? null : r.execution.filledLots / r.execution.targetLots) : ordered === 0 ? null : filled / ordered,
+    parents: r.execution?.parents ?? r.orders.length,
+    escalations: r.execution?.escalations ?? 0,
+    time_to_fill_ms_mean: r.execution === null || r.execution.parentsFilled === 0 ? null : r.execution.fillMicros / r.execution.parentsFilled / 1000,
     maker_share: filled === 0 ? null : maker / filled,
     fees,
     turnover: traded / capital,
@@ -112,6 +129,16 @@ function exposure(r: BacktestRecords): number {
     weighted += value * Math.max(0, until - p.ts);
   }
   return weighted / (r.to - r.from);
+}
+
+/** The smallest value with at least `q` of the lots at or below it. */
+function weightedQuantile(sorted: readonly { readonly bps: number; readonly lots: number }[], total: number, q: number): number {
+  let seen = 0;
+  for (const x of sorted) {
+    seen += x.lots;
+    if (seen >= q * total) return x.bps;
+  }
+  return sorted[sorted.length - 1].bps;
 }
 
 function maxDrawdown(pnl: readonly number[], capital: number): number {

@@ -1,10 +1,11 @@
+import type { Fill } from '../domain/trading/fill.ts';
 import { applyOrderEvent, createOrder, type Order, type OrderEvent } from '../domain/trading/order.ts';
 import { Position } from '../domain/trading/position.ts';
 import type { OrderDecision } from '../domain/trading/risk.ts';
 import type { Instrument } from '../domain/values/instrument.ts';
 import type { Lots, Micros, Ticks } from '../domain/values/units.ts';
 import type { BatchedWriter } from './batched-writer.ts';
-import type { ExecutionReport, ExecutionVenue } from './ports/execution-venue.ts';
+import type { ExecutionReport, ExecutionVenue, TimeInForce } from './ports/execution-venue.ts';
 import type { Logger } from './ports/logger.ts';
 
 export interface OrderFlowCounters {
@@ -12,6 +13,8 @@ export interface OrderFlowCounters {
   fills: number;
   /** Lots filled over the run, both sides. */
   filledLots: number;
+  /** Orders the venue acknowledged. */
+  accepted: number;
   rejected: number;
   canceled: number;
   /** Cancels the venue refused: the order had filled or was gone already. */
@@ -35,9 +38,11 @@ interface Working {
 export class OrderFlow {
   readonly position: Position;
   readonly counters: OrderFlowCounters = {
-    orders: 0, fills: 0, filledLots: 0, rejected: 0, canceled: 0, cancelRejected: 0, fundings: 0, unknownReports: 0, illegalTransitions: 0,
+    orders: 0, fills: 0, filledLots: 0, accepted: 0, rejected: 0, canceled: 0, cancelRejected: 0, fundings: 0, unknownReports: 0, illegalTransitions: 0,
   };
   private readonly working = new Map<string, Working>();
+  /** Called with every fill applied to the position, and with every order that reached a final state. */
+  readonly listeners: { fill: ((fill: Fill) => void)[]; closed: ((order: Order) => void)[] } = { fill: [], closed: [] };
   /** Events recorded per order, for their seq. */
   private readonly eventSeq = new Map<string, number>();
   private nextId = 1;
@@ -55,9 +60,11 @@ export class OrderFlow {
     venue.onReport((report) => this.apply(report));
   }
 
-  /** Number of orders not yet in a terminal state. */
+  /** Orders still working: not filled, rejected or canceled. */
   get openOrders(): number {
-    return this.working.size;
+    let n = 0;
+    for (const { order } of this.working.values()) if (order.status !== 'canceled') n++;
+    return n;
   }
 
   /**
@@ -75,16 +82,59 @@ export class OrderFlow {
     return lots as Lots;
   }
 
-  async submitMarket(decision: OrderDecision, ts: Micros, arrivalMid: Ticks | null, reason: string): Promise<void> {
+  /** Sends a market order; `reduceOnly` for the kill switch's flatten. Resolves with the order's id. */
+  submitMarket(decision: OrderDecision, ts: Micros, arrivalMid: Ticks | null, reason: string, reduceOnly = false): Promise<string> {
+    return this.submit({ side: decision.side, qty: decision.qty, type: 'market', limitPrice: null, reduceOnly, timeInForce: undefined }, ts, arrivalMid, reason);
+  }
+
+  /** Sends a limit order, post-only when `postOnly`. Resolves with the order's id. */
+  submitLimit(decision: OrderDecision, price: Ticks, postOnly: boolean, ts: Micros, arrivalMid: Ticks | null, reason: string): Promise<string> {
+    return this.submit(
+      { side: decision.side, qty: decision.qty, type: 'limit', limitPrice: price, reduceOnly: false, timeInForce: postOnly ? 'PostOnly' : 'GTC' },
+      ts, arrivalMid, reason,
+    );
+  }
+
+  /** The id the next order sent will get: the risk manager tracks an order under it from the check on. */
+  nextOrderId(): string {
+    return `${this.idPrefix}-${this.nextId}`;
+  }
+
+  /** Asks the venue to cancel a working order; the outcome arrives as reports. */
+  async cancel(id: string, ts: Micros): Promise<void> {
+    let reports: readonly ExecutionReport[];
+    try {
+      reports = await this.venue.cancel(id, ts);
+    } catch (error) {
+      this.logger.error({ orderId: id, err: String(error) }, 'order cancel failed');
+      return;
+    }
+    for (const report of reports) this.apply(report);
+  }
+
+  /** The latest state of an order this run sent and still tracks; undefined once it has left (filled, rejected). */
+  order(id: string): Order | undefined {
+    return this.working.get(id)?.order;
+  }
+
+  /** Ids of the orders still working (not filled, rejected or canceled). */
+  liveOrderIds(): string[] {
+    return [...this.working.values()].filter((w) => w.order.status !== 'canceled').map((w) => w.order.id);
+  }
+
+  private async submit(
+    o: { side: OrderDecision['side']; qty: Lots; type: 'market' | 'limit'; limitPrice: Ticks | null; reduceOnly: boolean; timeInForce: TimeInForce | undefined },
+    ts: Micros, arrivalMid: Ticks | null, reason: string,
+  ): Promise<string> {
     const id = `${this.idPrefix}-${this.nextId++}`;
     const created = createOrder({
       id,
       symbol: this.instrument.symbol,
-      side: decision.side,
-      type: 'market',
-      qty: decision.qty,
-      limitPrice: null,
-      reduceOnly: false,
+      side: o.side,
+      type: o.type,
+      qty: o.qty,
+      limitPrice: o.limitPrice,
+      reduceOnly: o.reduceOnly,
       createdAt: ts,
       reason,
     });
@@ -97,21 +147,25 @@ export class OrderFlow {
     const { symbol, side, type, qty, limitPrice, reduceOnly } = submitted.value;
     let reports: readonly ExecutionReport[];
     try {
-      reports = await this.venue.submit({ clientOrderId: id, symbol, side, type, qty, limitPrice, reduceOnly, ts });
+      reports = await this.venue.submit({
+        clientOrderId: id, symbol, side, type, qty, limitPrice, reduceOnly, ts, ...(o.timeInForce === undefined ? {} : { timeInForce: o.timeInForce }),
+      });
     } catch (error) {
       // The venue could not be reached; the order is recorded as rejected with the cause. (A live
       // venue reconciles with the exchange after a reconnect, since such an order may still exist.)
       this.logger.error({ orderId: id, err: String(error) }, 'order submit failed');
       this.apply({ kind: 'rejected', clientOrderId: id, reason: `submit failed: ${String(error)}`, ts });
-      return;
+      return id;
     }
     for (const report of reports) this.apply(report);
+    return id;
   }
 
   /** Applies one execution report; reports for orders this run does not know are counted and logged. */
   apply(report: ExecutionReport): void {
     switch (report.kind) {
       case 'accepted':
+        this.counters.accepted++;
         this.transition(report.clientOrderId, { kind: 'accept', ts: report.ts, venueOrderId: report.venueOrderId });
         return;
       case 'rejected':
@@ -157,6 +211,7 @@ export class OrderFlow {
     this.counters.fills++;
     this.counters.filledLots += fill.qty;
     this.writer.fill({ runId: this.runId, fill, arrivalMidTicks: working.arrivalMid });
+    for (const listener of this.listeners.fill) listener(fill);
     this.transition(fill.orderId, { kind: 'fill', ts: fill.ts, tradeId: fill.tradeId, qty: fill.qty });
   }
 
@@ -193,5 +248,8 @@ export class OrderFlow {
     // real venues, so canceled orders stay until filled or the run ends.
     if (order.status === 'filled' || order.status === 'rejected') this.working.delete(order.id);
     else this.working.set(order.id, working);
+    if (order.status === 'filled' || order.status === 'rejected' || order.status === 'canceled') {
+      for (const listener of this.listeners.closed) listener(order);
+    }
   }
 }

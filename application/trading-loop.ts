@@ -8,10 +8,11 @@ import { decideOrder, type PositionLimits } from '../domain/trading/risk.ts';
 import { SignalOutcomes, type SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts';
 import { createSignal, signalDirection } from '../domain/trading/signal.ts';
 import type { Instrument } from '../domain/values/instrument.ts';
-import type { Ticks } from '../domain/values/units.ts';
+import type { Micros, Ticks } from '../domain/values/units.ts';
 import type { BatchedWriter } from './batched-writer.ts';
 import { bybitSyncConfig, MarketData } from './market-data.ts';
 import { ModelSlot, type ModelSwitchCounters } from './model-switch.ts';
+import { ExecutionEngine, type ExecutionCounters, type ExecutionSettings } from './execution-engine.ts';
 import { OrderFlow } from './order-flow.ts';
 import { DEFAULT_RECORDING, RunRecorder, type RecordingConfig } from './run-recorder.ts';
 import type { Clock } from './ports/clock.ts';
@@ -38,6 +39,12 @@ export interface TradingLoopConfig {
   readonly outcomeCostBps?: number;
   /** Store every feature vector (the default); a backtest that needs only its ledger leaves them out. */
   readonly storeVectors?: boolean;
+  /**
+   * How signals become orders: the policy (smart or baseline), sizing, the passive algorithm and the
+   * risk manager. Without it, each signal sends a market order of `limits.orderLots` within
+   * `limits.maxPositionLots` (the walking skeleton's rule).
+   */
+  readonly execution?: ExecutionSettings;
 }
 
 export interface TradingLoopDeps {
@@ -64,6 +71,8 @@ const PROGRESS_EVERY = 4096;
 export type LoopSummary = RunSummary & {
   readonly counters: RunSummary['counters'] & ModelSwitchCounters;
   readonly signalOutcomes: SignalOutcomeCounts;
+  /** The execution engine's counters and the risk state at the end; null without an engine. */
+  readonly execution: (ExecutionCounters & { readonly riskState: string }) | null;
 };
 
 const tracer = trace.getTracer('ladder');
@@ -87,6 +96,11 @@ export class TradingLoop {
   private readonly orders: OrderFlow;
   private readonly recorder: RunRecorder;
   private readonly outcomes: SignalOutcomes;
+  private readonly execution: ExecutionEngine | null;
+  /** Index of a realized-volatility feature in the vectors, for sizing; -1 when the model reads none. */
+  private readonly volIndex: number;
+  private pendingKill: string | null = null;
+  private riskSeq = 0;
   private signalSeq = 0;
   private vectorSeq = 0;
 
@@ -117,6 +131,20 @@ export class TradingLoop {
       );
     }
     this.models = new ModelSlot(model, schema, deps.logger);
+    this.volIndex = ['rv_5s_bps', 'rv_1s_bps', 'rv_30s_bps'].map((n) => schema.names.indexOf(n)).find((i) => i >= 0) ?? -1;
+    this.execution = config.execution === undefined
+      ? null
+      : new ExecutionEngine(config.instrument, config.execution, this.orders, deps.logger, (record) => {
+        deps.writer.riskEvent({ runId: config.runId, seq: ++this.riskSeq, ...record });
+      }, model.info.horizonMs * 1000);
+  }
+
+  /**
+   * The kill switch: at the next event, every working order is canceled, the position flattened,
+   * and no new order sent (HALTED). Safe to call from a signal handler at any time.
+   */
+  kill(reason: string): void {
+    this.pendingKill = reason;
   }
 
   get book(): OrderBook {
@@ -155,12 +183,14 @@ export class TradingLoop {
 
   summary(started = this.deps.clock.nowMicros()): LoopSummary {
     const s = summarize(this.config.instrument, this.market, this.counters, this.orders, this.deps.writer.stats, this.deps.clock.nowMicros() - started);
-    return { ...s, counters: { ...s.counters, ...this.models.counters }, signalOutcomes: this.outcomes.final() };
+    const execution = this.execution === null ? null : { ...this.execution.counters, riskState: this.execution.state };
+    return { ...s, counters: { ...s.counters, ...this.models.counters }, signalOutcomes: this.outcomes.final(), execution };
   }
 
   /** Processes one market event; exposed for tests and replays that drive the loop themselves. */
   async onEvent(event: MarketEvent, span?: Span): Promise<void> {
     const step = this.market.process(event);
+    if (step.transition !== null && step.transition.to !== 'LIVE') this.execution?.onBookLost(this.venueMicros as Micros);
     if (step.transition !== null) {
       // Order flow measured across a broken or silent book says nothing: start the windows afresh.
       this.features.reset();
@@ -168,6 +198,7 @@ export class TradingLoop {
     }
     if (event.kind === 'malformed') span?.setAttribute('ladder.malformed', event.reason);
     for (const trade of step.trades) {
+      this.deps.venue.observeTrade?.(trade, trade.ts);
       this.features.onTrade(trade);
       this.recorder.trade(trade);
     }
@@ -188,6 +219,14 @@ export class TradingLoop {
     this.venueMicros = frame.ts;
     this.deps.venue.observeBook?.(this.book, frame.ts);
     this.outcomes.book(frame.ts, this.book.midTimesTwo());
+    if (this.execution !== null) {
+      if (this.pendingKill !== null) {
+        const reason = this.pendingKill;
+        this.pendingKill = null;
+        await this.execution.kill(reason, this.book, frame.ts);
+      }
+      await this.execution.onBook(this.book, frame.ts);
+    }
     const vector = this.features.onBook(this.book, frame.ts);
     if (vector === null) return;
     const { writer } = this.deps;
@@ -223,9 +262,23 @@ export class TradingLoop {
     }
     if (signal.value.confidence < model.threshold) return;
     this.counters.signals++;
-    const decision = decideOrder(signalDirection(signal.value), this.orders.exposureLots, this.config.limits);
     const mid2 = this.book.midTimesTwo();
     const mid = mid2 === null ? null : (Math.floor(mid2 / 2) as Ticks);
+    const direction = signalDirection(signal.value);
+    if (this.execution !== null) {
+      const acted = direction !== 0 && await tracer.startActiveSpan('order.submit', async (s) => {
+        try {
+          const vol = this.volIndex < 0 ? null : vector.values[this.volIndex];
+          return await this.execution!.onSignal(signal.value, direction, this.book, frame.ts, vol === null || !Number.isFinite(vol) ? null : vol);
+        } finally {
+          s.end();
+        }
+      });
+      writer.signal({ runId: this.config.runId, seq: ++this.signalSeq, signal: signal.value, midTicks: mid, acted });
+      if (acted) this.outcomes.signal(frame.ts, model.horizonMs, direction, mid2);
+      return;
+    }
+    const decision = decideOrder(direction, this.orders.exposureLots, this.config.limits);
     writer.signal({ runId: this.config.runId, seq: ++this.signalSeq, signal: signal.value, midTicks: mid, acted: decision !== null });
     if (decision === null) return;
     this.outcomes.signal(frame.ts, model.horizonMs, decision.side === 'Buy' ? 1 : -1, mid2);

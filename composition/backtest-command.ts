@@ -3,12 +3,14 @@ import { parseArgs } from 'node:util';
 import { backtestReport, type BacktestReport } from '../application/backtest-report.ts';
 import type { TradingStore } from '../application/ports/trading-store.ts';
 import type { LoopProgress } from '../application/trading-loop.ts';
+import type { ExecutionCounters } from '../application/execution-engine.ts';
 import type { SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts';
 import { ConfigError, paperConfig } from './config.ts';
 
 export const BACKTEST_HELP = `ladder backtest — run recorded or synthetic market data through the trading path and report
 
-Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration D) [--report out.json] [flags]
+Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration D) [--policy smart|baseline]
+                       [--report out.json] [flags]
 
   --input FILE          recorded frames (any format ladder replay reads)
   --source synthetic    the synthetic order-flow market instead, --seed N (default 1) for --duration D
@@ -16,7 +18,11 @@ Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration 
   --report FILE         write the report as JSON (keys: pnl, sharpe, sortino, max_drawdown, trades,
                         hit_rate, false_signal_rate, slippage_bps_mean, slippage_bps_p95, fill_rate, fees,
                         turnover, exposure, …)
-  --capital USDT        starting equity that returns, drawdown, turnover and exposure relate to (default 10000)
+  --policy P            smart (default: sized, passive post-only orders, escalated after 300 ms while the
+                        signal holds) or baseline (the seed system: a market order of 5% of equity per signal)
+  --capital USDT        starting equity that sizing, returns, drawdown, turnover and exposure relate to (default 10000)
+  --feed-latency-ms N, --order-latency-ms N, --latency-file FILE
+                        the simulated exchange's delays (defaults 5 and 10 ms; the file: recorded µs, sampled)
   --model DIR           the model (default: the default model)
   --db TARGET           where the run is stored (default pglite:memory: nothing kept)
   --store-market        store the run's market data too: every feature vector, public trade and book
@@ -37,6 +43,10 @@ const OPTIONS = {
   duration: { type: 'string' },
   report: { type: 'string' },
   capital: { type: 'string' },
+  policy: { type: 'string' },
+  'feed-latency-ms': { type: 'string' },
+  'order-latency-ms': { type: 'string' },
+  'latency-file': { type: 'string' },
   model: { type: 'string' },
   db: { type: 'string' },
   'store-market': { type: 'boolean' },
@@ -61,8 +71,6 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
   if (source === undefined) throw new ConfigError('--input', 'required: recorded frames, or --source synthetic with --duration');
   if (source === 'bybit') throw new ConfigError('--source', 'a backtest runs over recorded (--input) or synthetic data, not the live stream');
   if (source === 'synthetic' && values.duration === undefined) throw new ConfigError('--duration', 'required with --source synthetic');
-  const capital = values.capital === undefined ? 10_000 : Number(values.capital);
-  if (!(capital > 0 && Number.isFinite(capital))) throw new ConfigError('--capital', `"${values.capital}" is not a positive amount of USDT`);
   const config = {
     ...paperConfig(
       { ...values, source, speed: 'max', db: values.db ?? 'pglite:memory', 'log-level': values['log-level'] ?? 'warn' },
@@ -70,6 +78,7 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
     ),
     storeMarketData: values['store-market'] === true,
   };
+  const capital = config.capitalUsdt;
   const [{ createPinoLogger }, { runPaper }, { ProgressBar }] = await Promise.all([
     import('../adapters/log/pino-logger.ts'),
     import('./paper.ts'),
@@ -93,7 +102,7 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
     onProgress: progress,
     afterRun: async (store: TradingStore, runId: string) => {
       const run = await store.readRun(runId);
-      const summary = run?.summary as { signalOutcomes?: SignalOutcomeCounts } | null | undefined;
+      const summary = run?.summary as { signalOutcomes?: SignalOutcomeCounts; execution?: ExecutionCounters | null } | null | undefined;
       outcomes = summary?.signalOutcomes ?? { resolved: 0, hits: 0, falseSignals: 0, unresolved: 0 };
       const equity = await store.readEquity(runId);
       report = backtestReport({
@@ -104,6 +113,7 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
         orders: await store.readOrders(runId),
         positions: await store.readPositionSnapshots(runId),
         signals: outcomes,
+        execution: summary?.execution ?? null,
         from: equity[0]?.intervalStart ?? 0,
         to: equity.length === 0 ? 0 : equity[equity.length - 1].intervalStart + equity[equity.length - 1].interval,
       });
@@ -111,21 +121,21 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
   });
   bar.done({ frames: result.summary.counters.frames, rows: result.summary.counters.bookFrames, fraction: 1 });
   if (report === null) throw new Error('the backtest finished without a report');
-  const full = { run: result.runId, source: result.source, model: result.model.id, ...(report as BacktestReport) };
+  const full = { run: result.runId, source: result.source, model: result.model.id, policy: config.policy, seed: config.seed, ...(report as BacktestReport) };
   if (values.report !== undefined) await writeFile(values.report, `${JSON.stringify(full, null, 2)}\n`);
   out(formatReport(full));
   return 0;
 }
 
-function formatReport(r: BacktestReport & { run: string; source: string; model: string }): string {
+function formatReport(r: BacktestReport & { run: string; source: string; model: string; policy: string }): string {
   const n = (x: number | null, digits = 2): string => (x === null ? 'n/a' : x.toFixed(digits));
   const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
   return [
     `Ladder backtest ${r.run}`,
-    `  data      ${r.source}, ${r.hours.toFixed(2)} h of market time; model ${r.model}`,
+    `  data      ${r.source}, ${r.hours.toFixed(2)} h of market time; model ${r.model}, policy ${r.policy}`,
     `  PnL       ${n(r.pnl, 4)} USDT on ${r.capital} (fees ${n(r.fees, 4)}), Sharpe ${n(r.sharpe)}, Sortino ${n(r.sortino)}, max drawdown ${pct(r.max_drawdown)}`,
-    `  trading   ${r.orders} orders, ${r.trades} fills, fill rate ${pct(r.fill_rate)}, maker ${pct(r.maker_share)}, turnover ${n(r.turnover)}×, exposure ${pct(r.exposure)}`,
-    `  slippage  mean ${n(r.slippage_bps_mean)} bps, p95 ${n(r.slippage_bps_p95)} bps`,
+    `  trading   ${r.parents} decisions, ${r.orders} orders, ${r.trades} fills; fill rate ${pct(r.fill_rate)} (${r.escalations} escalated), maker ${pct(r.maker_share)}, time to fill ${n(r.time_to_fill_ms_mean, 0)} ms; turnover ${n(r.turnover)}×, exposure ${pct(r.exposure)}`,
+    `  slippage  mean ${n(r.slippage_bps_mean, 4)} bps, p95 ${n(r.slippage_bps_p95, 4)} bps`,
     `  signals   ${r.signals_resolved} judged at their horizon: hit rate ${pct(r.hit_rate)}, false-signal rate ${pct(r.false_signal_rate)}`,
   ].join('\n');
 }

@@ -18,6 +18,7 @@ Commands:
   features            export feature vectors (and training labels) to CSV; --list prints the feature table
   train               train a multi-horizon gradient-boosted model on exported features, to ONNX
   backtest            run recorded or synthetic data through the trading path and report PnL, Sharpe, slippage…
+  kill                pull the kill switch of a running paper process (SIGUSR2): cancel, flatten, halt
   help                show this help; "ladder <command> --help" shows a command's flags
 
 Run "npm run app:paper -- --source replay --input test/fixtures/btcusdt-sample.jsonl" for a first run.`;
@@ -41,8 +42,15 @@ Flags:
                          on SIGHUP the run reloads it from disk and swaps the model in without stopping,
                          if it passes the start-up checks and reads the same feature schema (else the
                          running model stays); "ladder model reload" sends the signal. No SIGHUP on Windows
-  --pid-file FILE        write this process's id to FILE while the run is under way (for
-                         "ladder model reload --pid-file FILE"); removed at the end
+  --pid-file FILE        write this process's id to FILE while the run is under way (for "ladder model
+                         reload --pid-file FILE" and "ladder kill --pid-file FILE"); removed at the end
+  --policy P             smart (default: sized by confidence, volatility and depth, worked passively with
+                         post-only orders, escalated to market after 300 ms while the signal holds) or
+                         baseline (a market order worth 5% of equity per signal); both under the risk manager
+  --capital USDT         starting equity that sizing and the risk limits relate to (default 10000)
+  --feed-latency-ms N    simulated exchange: market data delay (default 5)
+  --order-latency-ms N   simulated exchange: order delay each way (default 10)
+  --latency-file FILE    simulated exchange: recorded order delays (a JSON array of µs) sampled by seed
   --max-position QTY     largest absolute position in BTC (default 0.010)
   --order-size QTY       size of one order in BTC (default 0.002)
   --depth N              book depth: Bybit's subscribed depth (1, 50, 200, 1000; default 50); a replay
@@ -52,6 +60,10 @@ Flags:
   --maker-fee-ppm N      maker fee in ppm (default 200 = 0.02%; negative is a rebate)
   --log-level LEVEL      debug, info, warn, error or silent (default info; logs go to standard error)
   --json                 print the summary as one JSON line instead of the screen
+
+On SIGUSR2 ("ladder kill" sends it) the run pulls its kill switch: it cancels every working order, flattens
+the position and sends no new order. It keeps running, halted, until stopped (Ctrl-C or SIGTERM), and
+stores the decision with its reason among the run's risk events. No SIGUSR2 on Windows.
 
 OpenTelemetry traces are exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.`;
 
@@ -73,6 +85,11 @@ const PAPER_OPTIONS = {
   'stale-after': { type: 'string' },
   'taker-fee-ppm': { type: 'string' },
   'maker-fee-ppm': { type: 'string' },
+  policy: { type: 'string' },
+  capital: { type: 'string' },
+  'feed-latency-ms': { type: 'string' },
+  'order-latency-ms': { type: 'string' },
+  'latency-file': { type: 'string' },
   'log-level': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -140,6 +157,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./backtest-command.ts')).backtestCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'train':
         return await (await import('./train-command.ts')).trainCommand(rest, (text) => process.stdout.write(`${text}\n`));
+      case 'kill':
+        return (await import('./kill-command.ts')).killCommand(rest, (text) => process.stdout.write(`${text}\n`));
       default:
         console.error(`ladder: unknown command "${command}"\n\n${HELP}`);
         return 2;

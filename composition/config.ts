@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInstrument, qtyToLots, BTCUSDT_SPEC, type Instrument } from '../domain/values/instrument.ts';
 import type { Lots } from '../domain/values/units.ts';
@@ -54,6 +54,15 @@ export interface PaperConfig {
   readonly fees: FeeSchedule;
   readonly logLevel: LogLevel;
   readonly json: boolean;
+  /** How signals become orders: `smart` (sized, passive, escalating) or `baseline` (market, 5% of equity). */
+  readonly policy: 'smart' | 'baseline';
+  /** Starting equity, USDT: sizing, drawdown and the report's returns relate to it. */
+  readonly capitalUsdt: number;
+  /**
+   * The simulated exchange's delays, µs: feed (market event to the strategy) and order (strategy to
+   * matching engine, and back); each a constant or recorded values sampled with the seed.
+   */
+  readonly latency: { readonly feedMicros: number | readonly number[]; readonly orderMicros: number | readonly number[] };
   /**
    * Store the market data of the run: every feature vector, public trade and book snapshot.
    * `ladder backtest` leaves them out unless asked: its input already holds the market.
@@ -88,6 +97,11 @@ export interface PaperFlags {
   readonly 'maker-fee-ppm'?: string;
   readonly 'log-level'?: string;
   readonly json?: boolean;
+  readonly policy?: string;
+  readonly capital?: string;
+  readonly 'feed-latency-ms'?: string;
+  readonly 'order-latency-ms'?: string;
+  readonly 'latency-file'?: string;
 }
 
 /** Validates flags and environment at start-up; the first mistake stops it with the field named. */
@@ -155,7 +169,44 @@ export function paperConfig(flags: PaperFlags, env: NodeJS.ProcessEnv): PaperCon
     logLevel: level as LogLevel,
     json: flags.json ?? false,
     storeMarketData: true,
+    ...executionFlags(flags),
   };
+}
+
+function executionFlags(flags: PaperFlags): Pick<PaperConfig, 'policy' | 'capitalUsdt' | 'latency'> {
+  const policy = flags.policy ?? 'smart';
+  if (policy !== 'smart' && policy !== 'baseline') throw new ConfigError('--policy', `"${policy}" is not smart or baseline`);
+  const capitalUsdt = flags.capital === undefined ? 10_000 : Number(flags.capital);
+  if (!(capitalUsdt > 0 && Number.isFinite(capitalUsdt))) throw new ConfigError('--capital', `"${flags.capital}" is not a positive amount of USDT`);
+  const ms = (field: string, text: string | undefined, fallback: number): number => {
+    if (text === undefined) return fallback * 1000;
+    const n = Number(text);
+    if (!(n >= 0 && n <= 60_000) || text.trim() === '') throw new ConfigError(field, `"${text}" is not a delay in milliseconds (0 to 60000)`);
+    return Math.round(n * 1000);
+  };
+  const feedMicros = ms('--feed-latency-ms', flags['feed-latency-ms'], 5);
+  let orderMicros: number | readonly number[] = ms('--order-latency-ms', flags['order-latency-ms'], 10);
+  const file = flags['latency-file'];
+  if (file !== undefined) {
+    if (flags['order-latency-ms'] !== undefined) throw new ConfigError('--latency-file', 'goes instead of --order-latency-ms, not with it');
+    orderMicros = latencyFile(file);
+  }
+  return { policy, capitalUsdt, latency: { feedMicros, orderMicros } };
+}
+
+/** A JSON array of recorded order latencies in µs (at least one, each a non-negative integer). */
+function latencyFile(file: string): readonly number[] {
+  let values: unknown;
+  try {
+    values = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError('--latency-file', `cannot read ${file} as JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(values) || values.length === 0) throw new ConfigError('--latency-file', `${file} must hold a JSON array of latencies in µs`);
+  values.forEach((v: unknown, i) => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new ConfigError('--latency-file', `${file}[${i}] = ${JSON.stringify(v)} is not a latency in whole µs`);
+  });
+  return values as number[];
 }
 
 function lotsFlag(instrument: Instrument, field: string, text: string): Lots {

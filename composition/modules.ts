@@ -19,7 +19,9 @@ import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
 import { BybitLiveFeed } from '../adapters/bybit/live-feed.ts';
 import { SyntheticFeed } from '../adapters/synthetic/synthetic-feed.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
-import { SimulatedVenue } from '../adapters/sim/sim-venue.ts';
+import { SimExchange } from '../adapters/sim/sim-exchange.ts';
+import { DEFAULT_QUEUE_MODEL } from '../adapters/sim/queue-model.ts';
+import { executionSettings } from './execution-settings.ts';
 import { ConfigError, type PaperConfig, type Source } from './config.ts';
 import { TOKENS } from './tokens.ts';
 
@@ -64,6 +66,9 @@ export const coreModule = new ContainerModule(({ bind }) => {
             sync: bybitSyncConfig(config.bookDepth, config.staleAfter),
             storeVectors: config.storeMarketData,
             recording: config.storeMarketData ? DEFAULT_RECORDING : { ...DEFAULT_RECORDING, snapshotEveryMicros: null, trades: false },
+            execution: executionSettings({
+              policy: config.policy, capitalUsdt: config.capitalUsdt, maxPositionLots: config.maxPositionLots, threshold: model.info.threshold,
+            }),
           },
           { feed, venue, model, writer, clock, logger },
         ),
@@ -108,7 +113,11 @@ function schemaProblem(info: ModelInfo): string | null {
 /** Orders to the simulated exchange: app:paper and backtests. */
 export const simulatedVenueModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Venue)
-    .toResolvedValue((config: PaperConfig) => new SimulatedVenue(config.instrument, config.fees), [TOKENS.Config])
+    .toResolvedValue(
+      (config: PaperConfig) =>
+        new SimExchange({ instrument: config.instrument, fees: config.fees, latency: config.latency, queue: DEFAULT_QUEUE_MODEL, seed: config.seed }),
+      [TOKENS.Config],
+    )
     .inSingletonScope();
 });
 

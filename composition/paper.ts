@@ -7,11 +7,12 @@ import { describeModelRefusal, type ModelSlot } from '../application/model-switc
 import type { Clock } from '../application/ports/clock.ts';
 import type { Logger } from '../application/ports/logger.ts';
 import type { ModelRecord, RowCounts, RunRecord, TradingStore } from '../application/ports/trading-store.ts';
-import type { LoopProgress, LoopSummary } from '../application/trading-loop.ts';
+import type { LoopProgress, LoopSummary, TradingLoop } from '../application/trading-loop.ts';
 import { startTelemetry } from '../adapters/telemetry/otel.ts';
 import { MANIFEST_FILE, MODEL_FILE } from '../adapters/onnx/manifest.ts';
 import { coreModule, feedModule, openCheckedModel, simulatedVenueModule } from './modules.ts';
 import { ConfigError, type PaperConfig } from './config.ts';
+import { onKillSignal } from './kill-command.ts';
 import { TOKENS } from './tokens.ts';
 import { codeVersion } from './version.ts';
 import type { ModelInfo } from '../application/ports/signal-model.ts';
@@ -35,6 +36,12 @@ export interface PaperOptions {
    * the model to the loop (SIGHUP); returns a function that stops calling it, called as the run ends.
    */
   readonly onReload?: (reload: () => void) => () => void;
+  /**
+   * Called once the run is under way with its kill switch: the loop cancels every working order,
+   * flattens and sends no new order, and the run goes on, halted, until stopped. Returns a function
+   * that stops calling it, called as the run ends. Absent: SIGUSR2 pulls it (`ladder kill`).
+   */
+  readonly onKill?: (kill: (reason: string) => void) => () => void;
   /** What the run is recorded as: 'paper' (the default) or 'backtest' (`ladder backtest`). */
   readonly mode?: 'paper' | 'backtest';
   /** Called every few thousand events with how far the run has come (a progress bar). */
@@ -79,7 +86,12 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
       options.logger.info({ runId, source: feed.description, model: model.info.id, db: config.db.kind }, 'paper run started');
       const stop = (): void => void feed.close();
       options.onStop?.(stop);
-      const reloads = await startReloads(config, options, { logger: options.logger, models: loop.models, store, clock });
+      // Listening before startReloads writes the pid file: whoever reads it finds a process that takes SIGUSR2.
+      const endKill = startKillSwitch(loop, options);
+      const reloads = await startReloads(config, options, { logger: options.logger, models: loop.models, store, clock }).catch((error: unknown) => {
+        endKill();
+        throw error;
+      });
       // Live and synthetic markets run until stopped, or for --duration.
       const timer = config.durationMs === null || config.source === 'replay' ? null : setTimeout(stop, config.durationMs);
       let summary;
@@ -93,7 +105,8 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
         );
       } finally {
         if (timer !== null) clearTimeout(timer);
-        await reloads.end();
+        // The pid file goes first, then the listener: a kill read from the file still finds one.
+        await reloads.end().finally(endKill);
       }
       const closed = await writer.close();
       if (closed.spilled > 0) options.logger.warn({ spilled: closed.spilled, spill: config.spillPath }, 'rows kept in the spill file for the next start');
@@ -138,6 +151,15 @@ function runRecord(
     codeVersion: codeVersion(),
     startedAt,
   };
+}
+
+/** Hands the loop's kill switch to `options.onKill`, or to SIGUSR2; returns the function that stops listening. */
+function startKillSwitch(loop: TradingLoop, options: PaperOptions): () => void {
+  const kill = (reason: string): void => {
+    options.logger.warn({ reason }, 'kill switch pulled: canceling every order and flattening; the run stays halted until stopped');
+    loop.kill(reason);
+  };
+  return (options.onKill ?? onKillSignal)(kill);
 }
 
 interface ReloadContext {

@@ -43,6 +43,7 @@ describe('backtestReport', () => {
       orders: [order(2), order(2), order(2)],
       positions,
       signals: { resolved: 4, hits: 3, falseSignals: 2, unresolved: 1 },
+      execution: null,
       from: 0,
       to: 4 * MIN,
     });
@@ -69,10 +70,21 @@ describe('backtestReport', () => {
     expect(report.exposure).toBeCloseTo(0.09, 12);
   });
 
+  it('weighs slippage by the lots filled', () => {
+    // 9 lots at 0 bps and 1 lot at 100 bps: 10 bps a lot; the 95th percentile lot is the costly one.
+    const report = backtestReport({
+      instrument, capitalUsdt: 1000, equity: [], positions: [], orders: [order(10)],
+      fills: [fill('p', 'Buy', 1000, 9, 1000, 'maker', 0), fill('q', 'Buy', 1010, 1, 1000, 'taker', 0)],
+      signals: { resolved: 0, hits: 0, falseSignals: 0, unresolved: 0 }, execution: null, from: 0, to: 0,
+    });
+    expect(report.slippage_bps_mean).toBeCloseTo(10, 9);
+    expect(report.slippage_bps_p95).toBeCloseTo(100, 9);
+  });
+
   it('reports null where nothing was measured', () => {
     const report = backtestReport({
       instrument, capitalUsdt: 1000, equity: [], fills: [], orders: [], positions: [],
-      signals: { resolved: 0, hits: 0, falseSignals: 0, unresolved: 0 }, from: 0, to: 0,
+      signals: { resolved: 0, hits: 0, falseSignals: 0, unresolved: 0 }, execution: null, from: 0, to: 0,
     });
     expect(report).toMatchObject({ pnl: 0, sharpe: null, sortino: null, hit_rate: null, false_signal_rate: null, slippage_bps_mean: null, fill_rate: null, trades: 0 });
   });

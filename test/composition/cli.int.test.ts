@@ -43,19 +43,24 @@ describe('the ladder command', () => {
     expect(summary.counters).toMatchObject({ frames: lines, bookFrames: 1500, bookUpdates: 1500, malformed: 0, gaps: 0 });
     expect(summary.counters.signals).toBeGreaterThan(0);
     expect(summary.orders.orders).toBeGreaterThan(0);
+    const stored = summary.stored as { positionSnapshots: number };
+    expect(stored.positionSnapshots).toBeGreaterThan(0);
+    expect(stored.positionSnapshots).toBeLessThanOrEqual(summary.orders.fills);
     expect(summary.stored).toEqual({
       signals: summary.counters.signals,
       orders: summary.orders.orders,
       fills: summary.orders.fills,
       featureVectors: summary.counters.predictions + summary.counters.invalidPredictions + summary.counters.coldVectors,
       // The sample spans 150 s of venue time from a whole second: one snapshot a second; 423 public trades;
-      // every market order is submitted, accepted and filled (31 fills over 24 orders), and each order
-      // fills within the book event that sent it, so one position snapshot an order; three minutes begun.
+      // every order's submit, acceptance, fills, cancel or rejection is an event; a position snapshot
+      // follows each book event that brought fills; three minutes begun.
       bookSnapshots: 150,
       trades: summary.counters.trades,
-      orderEvents: 2 * summary.orders.orders + summary.orders.fills,
-      positionSnapshots: summary.orders.orders,
+      orderEvents: summary.orders.orders + summary.orders.accepted + summary.orders.fills + summary.orders.canceled + summary.orders.rejected,
+      positionSnapshots: stored.positionSnapshots,
       equity: 3,
+      // Every decision of the risk manager: each refusal and each change of its state.
+      riskEvents: (summary.execution?.riskRefusals ?? 0) + (summary.execution?.riskStateChanges ?? 0),
     });
   });
 

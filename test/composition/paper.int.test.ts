@@ -46,13 +46,14 @@ describe.skipIf(!hasShared || !pgUp)('app:paper over the real Bybit capture, sto
       // 43 whole seconds after it; every public trade; submit, accept and fills of each order, one
       // position snapshot an order (each fills at once); two minutes begun.
       bookSnapshots: 44, trades: 56, orderEvents: 2 * result.summary.orders.orders + result.summary.orders.fills,
-      positionSnapshots: result.summary.orders.orders, equity: 2 });
+      positionSnapshots: result.summary.orders.orders, equity: 2,
+      riskEvents: (result.summary.execution?.riskRefusals ?? 0) + (result.summary.execution?.riskStateChanges ?? 0) });
 
     // Read the run back through a second connection, as a report would.
     const store = await createStore(unwrap(parseDbTarget(db.url)));
     try {
       const run = await store.readRun(result.runId);
-      expect(run).toMatchObject({ mode: 'paper', venue: 'sim', source: 'replay:linear-BTCUSDT-orderbook200-trades-tickers.jsonl', modelId: result.model.id });
+      expect(run).toMatchObject({ mode: 'paper', venue: 'sim-exchange', source: 'replay:linear-BTCUSDT-orderbook200-trades-tickers.jsonl', modelId: result.model.id });
       expect(run?.endedAt).toBeGreaterThan(run!.startedAt);
       const fills = await store.readFills(result.runId);
       const net = fills.reduce((q, f) => q + sideSign(f.fill.side) * f.fill.qty, 0);

@@ -1,0 +1,69 @@
+import type { ExecutionPolicy, ExecutionSettings } from '../application/execution-engine.ts';
+import type { Cash, Lots, Micros } from '../domain/values/units.ts';
+
+/** 1 USDT in Cash (1e-8 USDT). */
+const CASH_PER_USDT = 100_000_000;
+
+export interface ExecutionChoices {
+  readonly policy: ExecutionPolicy;
+  /** Starting equity, USDT. */
+  readonly capitalUsdt: number;
+  readonly maxPositionLots: Lots;
+  /** The model's confidence threshold: sizing scales from it to full size at confidence 1. */
+  readonly threshold: number;
+}
+
+/**
+ * The execution settings app:paper and ladder backtest run with. The numbers are the defaults a
+ * trader would start from, each named where it is used:
+ * - sizing: a full-confidence order is worth 5% of equity (the baseline's size), half that at the
+ *   threshold; at most a quarter of the depth within 10 bps; 50 bps of equity at risk per trade
+ *   against the realized volatility (at least 1 bps);
+ * - passive: join the touch, follow it once it is 2 ticks away, at most one replace per 100 ms,
+ *   take the rest at market after 300 ms while the signal holds (on the synthetic market a
+ *   longer wait lets the price run further before the escalation pays for it); improve the touch from confidence
+ *   0.8, take at once from 0.95;
+ * - risk: orders up to the position limit and half the capital in value, within 50 bps of the mid,
+ *   at most 50 orders a second; only reducing orders past a 3% drawdown, nothing past 10% or a daily
+ *   loss of 5% of capital; only reducing orders after 10 losing round trips in a row, for 5 minutes or until a win; nothing while
+ *   no LIVE book has been seen for 5 s.
+ */
+export function executionSettings(c: ExecutionChoices): ExecutionSettings {
+  const capital = Math.round(c.capitalUsdt * CASH_PER_USDT) as Cash;
+  return {
+    policy: c.policy,
+    capital,
+    baselineFraction: 0.05,
+    sizing: {
+      equityFraction: 0.05,
+      confidenceThreshold: Math.min(c.threshold, 0.999),
+      minConfidenceShare: 0.5,
+      riskBps: 50,
+      volFloorBps: 1,
+      maxDepthShare: 0.25,
+      depthWithinBps: 10,
+      maxLiquidityCostBps: 5,
+    },
+    passive: {
+      placement: 'join',
+      followTicks: 2,
+      minReplaceMicros: 100_000,
+      escalateAfterMicros: 300_000,
+      urgency: { improveFrom: 0.8, aggressiveFrom: 0.95 },
+    },
+    risk: {
+      maxPositionLots: c.maxPositionLots,
+      maxOrderLots: Math.max(1, c.maxPositionLots) as Lots,
+      maxOrderNotional: Math.round(capital / 2) as Cash,
+      priceBandBps: 50,
+      maxOrders: 50,
+      orderWindowMicros: 1_000_000 as Micros,
+      drawdownReduceBps: 300,
+      drawdownHaltBps: 1000,
+      dailyLossLimit: Math.round(capital * 0.05) as Cash,
+      maxConsecutiveLosses: 10,
+      lossCooldownMicros: 300_000_000 as Micros,
+      staleAfterMicros: 5_000_000 as Micros,
+    },
+  };
+}
