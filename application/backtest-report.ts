@@ -20,7 +20,7 @@ export interface BacktestRecords {
   readonly positions: readonly PositionSnapshotRecord[];
   readonly signals: SignalOutcomeCounts;
   /** The execution engine's counters; null for a run without one (fill rate is then by order). */
-  readonly execution: Pick<ExecutionCounters, 'parents' | 'targetLots' | 'filledLots' | 'escalations' | 'parentsFilled' | 'fillMicros'> | null;
+  readonly execution: Pick<ExecutionCounters, 'parents' | 'targetLots' | 'filledLots' | 'escalations' | 'parentsFilled' | 'fillMicros' | 'fillTimesMs'> | null;
   /** Venue time the run covered, µs. */
   readonly from: number;
   readonly to: number;
@@ -57,8 +57,10 @@ export interface BacktestReport {
   /** Decisions (parent orders) and how many took the rest at market. */
   readonly parents: number;
   readonly escalations: number;
-  /** Mean time from a decision to its last fill, ms. */
+  /** Time from a decision to its last fill, ms: mean, median and 95th percentile. */
   readonly time_to_fill_ms_mean: number | null;
+  readonly time_to_fill_ms_p50: number | null;
+  readonly time_to_fill_ms_p95: number | null;
   /** Share of filled lots that made liquidity. */
   readonly maker_share: number | null;
   readonly fees: number;
@@ -102,6 +104,8 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
     parents: r.execution?.parents ?? r.orders.length,
     escalations: r.execution?.escalations ?? 0,
     time_to_fill_ms_mean: r.execution === null || r.execution.parentsFilled === 0 ? null : r.execution.fillMicros / r.execution.parentsFilled / 1000,
+    time_to_fill_ms_p50: quantile(r.execution?.fillTimesMs ?? [], 0.5),
+    time_to_fill_ms_p95: quantile(r.execution?.fillTimesMs ?? [], 0.95),
     maker_share: filled === 0 ? null : maker / filled,
     fees,
     turnover: traded / capital,
@@ -129,6 +133,13 @@ function exposure(r: BacktestRecords): number {
     weighted += value * Math.max(0, until - p.ts);
   }
   return weighted / (r.to - r.from);
+}
+
+/** The smallest value with at least `q` of the values at or below it; null for none. */
+function quantile(values: readonly number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 }
 
 /** The smallest value with at least `q` of the lots at or below it. */

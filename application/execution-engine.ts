@@ -55,6 +55,8 @@ export interface ExecutionCounters {
   parentsDone: number;
   parentsFilled: number;
   fillMicros: number;
+  /** Time from decision to last fill of each filled parent, ms, in order (for the report's percentiles). */
+  fillTimesMs: number[];
 }
 
 interface Parent {
@@ -66,6 +68,8 @@ interface Parent {
   readonly arrivalMid: Ticks | null;
   lastSignalAt: Micros;
   confidence: number;
+  /** How its size was decided, for the record of its first order. */
+  readonly sizing: string;
   opposed: boolean;
   filled: number;
   lastFillAt: Micros | null;
@@ -94,7 +98,7 @@ export class ExecutionEngine {
   readonly counters: ExecutionCounters = {
     parents: 0, targetLots: 0, filledLots: 0, escalations: 0, placed: 0, replaced: 0, sizedToZero: 0, refusedDecisions: 0, riskRefusals: 0,
     riskStateChanges: 0,
-    parentsDone: 0, parentsFilled: 0, fillMicros: 0,
+    parentsDone: 0, parentsFilled: 0, fillMicros: 0, fillTimesMs: [],
   };
   readonly risk: RiskManager;
   private parent: Parent | null = null;
@@ -185,7 +189,7 @@ export class ExecutionEngine {
       return true;
     }
     const parent: Parent = {
-      id: this.nextParent++, side, target: lots.qty, startedAt: ts, arrivalMid: mid, lastSignalAt: ts, confidence: signal.confidence, opposed: false,
+      id: this.nextParent++, side, target: lots.qty, startedAt: ts, arrivalMid: mid, lastSignalAt: ts, confidence: signal.confidence, sizing: lots.explanation, opposed: false,
       filled: 0, lastFillAt: null, child: null, orders: new Set(), escalated: false, cancelling: null, escalating: false,
     };
     this.parent = parent;
@@ -272,7 +276,9 @@ export class ExecutionEngine {
         this.track(parent, id);
         parent.child = { id, price: action.price, placedAt: ts };
         this.counters.placed++;
-        await this.orders.submitLimit({ side: parent.side, qty }, action.price, true, ts, parent.arrivalMid, `passive ${parent.id}: ${action.reason}`);
+        // The first order of a parent says how its size was decided; the later ones why they were sent.
+        const why = parent.orders.size === 1 ? `${action.reason}; size: ${parent.sizing}` : action.reason;
+        await this.orders.submitLimit({ side: parent.side, qty }, action.price, true, ts, parent.arrivalMid, `passive ${parent.id}: ${why}`);
         return;
       }
       case 'replace': {
@@ -410,6 +416,7 @@ export class ExecutionEngine {
     if (parent.lastFillAt !== null) {
       this.counters.parentsFilled++;
       this.counters.fillMicros += parent.lastFillAt - parent.startedAt;
+      this.counters.fillTimesMs.push((parent.lastFillAt - parent.startedAt) / 1000);
     }
     this.logger.debug({ parent: parent.id, filled: parent.filled, target: parent.target, reason }, 'parent order done');
     void ts;

@@ -197,6 +197,11 @@ export class TradingLoop {
       span?.setAttribute('ladder.book_state', step.transition.to);
     }
     if (event.kind === 'malformed') span?.setAttribute('ladder.malformed', event.reason);
+    // The funding rate the simulated exchange settles the position at, every 8 hours of venue time.
+    if (event.kind === 'ticker' && event.ticker.fundingRate !== null) {
+      const rate = Number(event.ticker.fundingRate);
+      if (Number.isFinite(rate)) this.deps.venue.observeFunding?.(rate, event.ticker.ts);
+    }
     for (const trade of step.trades) {
       this.deps.venue.observeTrade?.(trade, trade.ts);
       this.features.onTrade(trade);

@@ -1,4 +1,5 @@
 import { BatchedWriter, type BatchStore } from '../application/batched-writer.ts';
+import type { ExecutionSettings } from '../application/execution-engine.ts';
 import type { ExecutionVenue } from '../application/ports/execution-venue.ts';
 import { silentLogger } from '../application/ports/logger.ts';
 import type { StoreBatch, WriteOutcome } from '../application/ports/trading-store.ts';
@@ -30,9 +31,12 @@ export interface BacktestBench {
 /**
  * The backtest path over `minutes` of the synthetic order-flow market (orderbook.50 and trades, as
  * `ladder backtest --source synthetic` runs it, generation included): decode, book, the model's
- * features, the ONNX model, sizing and risk, the simulated exchange, the writer into a counting store.
+ * features, the ONNX model, the execution engine (sizing, the passive algorithm, risk), the simulated
+ * exchange, the writer into a counting store.
  */
-export async function benchBacktest(modelDir: string, instrument: Instrument, venue: () => ExecutionVenue, minutes = 60): Promise<BacktestBench> {
+export async function benchBacktest(
+  modelDir: string, instrument: Instrument, venue: () => ExecutionVenue, execution?: ExecutionSettings, minutes = 60,
+): Promise<BacktestBench> {
   const model = await loadOnnxModel(modelDir);
   const writer = new BatchedWriter(new CountingStore(), silentLogger);
   const clock = new SystemClock();
@@ -41,7 +45,10 @@ export async function benchBacktest(modelDir: string, instrument: Instrument, ve
     clock,
   );
   const loop = new TradingLoop(
-    { runId: 'bench-backtest', instrument, limits: { maxPositionLots: 10 as Lots, orderLots: 2 as Lots }, bookDepth: 50, storeVectors: false },
+    {
+      runId: 'bench-backtest', instrument, limits: { maxPositionLots: 10 as Lots, orderLots: 2 as Lots }, bookDepth: 50, storeVectors: false,
+      ...(execution === undefined ? {} : { execution }),
+    },
     { feed, venue: venue(), model, writer, clock, logger: silentLogger },
   );
   const started = performance.now();

@@ -81,6 +81,16 @@ describe('backtestReport', () => {
     expect(report.slippage_bps_p95).toBeCloseTo(100, 9);
   });
 
+  it('takes the fill rate and times to fill from the decisions when the execution engine ran', () => {
+    const report = backtestReport({
+      instrument, capitalUsdt: 1000, equity: [], positions: [], orders: [order(1), order(1), order(1), order(1), order(1)], fills: [],
+      signals: { resolved: 0, hits: 0, falseSignals: 0, unresolved: 0 }, from: 0, to: 0,
+      execution: { parents: 2, targetLots: 4, filledLots: 3, escalations: 1, parentsFilled: 2, fillMicros: 300_000, fillTimesMs: [200, 100] },
+    });
+    // 3 of 4 lots decided were filled, whatever the 5 child orders were.
+    expect(report).toMatchObject({ fill_rate: 0.75, parents: 2, escalations: 1, time_to_fill_ms_mean: 150, time_to_fill_ms_p50: 100, time_to_fill_ms_p95: 200 });
+  });
+
   it('reports null where nothing was measured', () => {
     const report = backtestReport({
       instrument, capitalUsdt: 1000, equity: [], fills: [], orders: [], positions: [],

@@ -36,6 +36,10 @@ interface Report {
   readonly parents: number;
   readonly pnl: number;
   readonly fees: number;
+  readonly against_baseline?: {
+    readonly slippage_bps_mean: number; readonly fill_rate: number; readonly sharpe: number | null; readonly fees: number;
+    readonly slippage_reduction: number; readonly sharpe_change: number;
+  };
 }
 
 async function backtest(...args: string[]): Promise<Report> {
@@ -80,18 +84,17 @@ describe('ladder backtest', () => {
   it('on the synthetic market, the smart policy halves the baseline slippage and fills at least 95% of what it decides', { timeout: 90_000 }, async () => {
     // Sizes a trader would send: 5% of 100,000 USDT is about 55 lots, more than the touch often holds.
     const market = ['--source', 'synthetic', '--seed', '3', '--duration', '20m', '--capital', '100000', '--max-position', '1'];
-    const baseline = await backtest(...market, '--policy', 'baseline');
-    const smart = await backtest(...market, '--policy', 'smart');
-    expect(baseline.policy).toBe('baseline');
+    const smart = await backtest(...market, '--policy', 'smart', '--against-baseline');
+    const baseline = smart.against_baseline!;
     expect(smart.policy).toBe('smart');
-    expect(baseline.parents).toBeGreaterThan(20);
     expect(smart.parents).toBeGreaterThan(20);
     expect(baseline.slippage_bps_mean).toBeGreaterThan(0);
     expect(smart.slippage_bps_mean).toBeLessThanOrEqual(0.5 * baseline.slippage_bps_mean);
+    expect(baseline.slippage_reduction).toBeCloseTo(1 - smart.slippage_bps_mean / baseline.slippage_bps_mean, 12);
+    expect(baseline.slippage_reduction).toBeGreaterThanOrEqual(0.5);
     expect(smart.fill_rate).toBeGreaterThanOrEqual(0.95);
     expect(baseline.fill_rate).toBeGreaterThanOrEqual(0.95);
-    // Both figures the README compares are in the reports.
-    expect(typeof smart.sharpe === 'number' || smart.sharpe === null).toBe(true);
+    expect(baseline.sharpe_change).toBeCloseTo((smart.sharpe ?? NaN) - (baseline.sharpe ?? NaN), 9);
     expect(smart.fees).toBeLessThan(baseline.fees);
   });
 });
