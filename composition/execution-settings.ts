@@ -19,10 +19,11 @@ export interface ExecutionChoices {
  * - sizing: a full-confidence order is worth 5% of equity (the baseline's size), half that at the
  *   threshold; at most a quarter of the depth within 10 bps; 50 bps of equity at risk per trade
  *   against the realized volatility (at least 1 bps);
- * - passive: join the touch, follow it once it is 2 ticks away, at most one replace per 100 ms,
+ * - passive: improve the touch by a tick where the spread allows (else join it), follow it once it is
+ *   2 ticks away, at most one replace per 100 ms,
  *   take the rest at market after 300 ms while the signal holds (on the synthetic market a
- *   longer wait lets the price run further before the escalation pays for it); improve the touch from confidence
- *   0.8, take at once from 0.95;
+ *   longer wait lets the price run further before the escalation pays for it); take at once from
+ *   confidence 0.95;
  * - risk: orders up to the position limit and half the capital in value, within 50 bps of the mid,
  *   at most 50 orders a second; only reducing orders past a 3% drawdown, nothing past 10% or a daily
  *   loss of 5% of capital; only reducing orders after 10 losing round trips in a row, for 5 minutes or until a win; nothing while
@@ -45,11 +46,11 @@ export function executionSettings(c: ExecutionChoices): ExecutionSettings {
       maxLiquidityCostBps: 5,
     },
     passive: {
-      placement: 'join',
+      placement: 'improve',
       followTicks: 2,
       minReplaceMicros: 100_000,
       escalateAfterMicros: 300_000,
-      urgency: { improveFrom: 0.8, aggressiveFrom: 0.95 },
+      urgency: { improveFrom: 0, aggressiveFrom: 0.95 },
     },
     risk: {
       maxPositionLots: c.maxPositionLots,
