@@ -1,9 +1,8 @@
 import type { OrderBook } from '../domain/market/order-book.ts';
 import type { ExecutionAction } from '../domain/execution/action.ts';
-import { stepPassive, type PassiveParams } from '../domain/execution/passive.ts';
-import { baselineSize, sizeOrder, type SizingParams } from '../domain/execution/sizing.ts';
+import { stepPassive } from '../domain/execution/passive.ts';
+import { markOf, sizeDecision } from './order-sizing.ts';
 import type { RiskRecord } from '../domain/risk/circuit-breaker.ts';
-import type { RiskConfig } from '../domain/risk/risk-config.ts';
 import { RiskManager } from '../domain/risk/risk-manager.ts';
 import type { Fill } from '../domain/trading/fill.ts';
 import type { Order } from '../domain/trading/order.ts';
@@ -11,53 +10,11 @@ import type { Side } from '../domain/trading/side.ts';
 import type { Signal } from '../domain/trading/signal.ts';
 import type { Instrument } from '../domain/values/instrument.ts';
 import type { Cash, Lots, Micros, Ticks } from '../domain/values/units.ts';
+import type { ExecutionCounters, ExecutionSettings } from './execution-types.ts';
 import type { OrderFlow } from './order-flow.ts';
 import type { Logger } from './ports/logger.ts';
 
-/**
- * How signals become orders:
- * - `smart`: size by confidence, volatility and visible depth, work the order passively (post-only at
- *   or inside the touch, following it, escalating to market after a time-out while the signal holds);
- * - `baseline`: the seed system's behaviour, a market order of a fixed share of equity per signal.
- * Both go through the same risk manager.
- */
-export type ExecutionPolicy = 'smart' | 'baseline';
-
-export interface ExecutionSettings {
-  readonly policy: ExecutionPolicy;
-  /** Equity at the start, Cash; the run's PnL is added to it. */
-  readonly capital: Cash;
-  readonly sizing: SizingParams;
-  /** Share of equity a baseline order is worth (0.05). */
-  readonly baselineFraction: number;
-  readonly passive: PassiveParams;
-  readonly risk: Omit<RiskConfig, 'instrument'>;
-}
-
-export interface ExecutionCounters {
-  /** Parent orders started (one per signal that was sized above zero and allowed). */
-  parents: number;
-  /** Lots those parents meant to fill, and lots they filled, passively or by escalation. */
-  targetLots: number;
-  filledLots: number;
-  /** Parents that took the rest at market after the time-out (or at once, on a strong signal). */
-  escalations: number;
-  /** Child orders placed, replaced and canceled by the algorithm. */
-  placed: number;
-  replaced: number;
-  /** Signals that sized to zero lots, and decisions whose first order risk refused (not counted as parents). */
-  sizedToZero: number;
-  refusedDecisions: number;
-  /** Orders the risk manager refused, and state changes it made. */
-  riskRefusals: number;
-  riskStateChanges: number;
-  /** Parent orders finished; those with a fill, and the µs from decision to their last fill, summed. */
-  parentsDone: number;
-  parentsFilled: number;
-  fillMicros: number;
-  /** Time from decision to last fill of each filled parent, ms, in order (for the report's percentiles). */
-  fillTimesMs: number[];
-}
+export type { ExecutionCounters, ExecutionPolicy, ExecutionSettings } from './execution-types.ts';
 
 interface Parent {
   readonly id: number;
@@ -329,26 +286,12 @@ export class ExecutionEngine {
     this.finish(parent, ts, `escalated: ${reason}`);
   }
 
-  /** Sizes an order: the smart policy's caps, or the baseline's fixed share of equity; within the position limit. */
+  /** Sizes an order under the policy, within the position limit. */
   private size(side: Side, confidence: number, mid: number, book: OrderBook, volBps: number | null): { qty: Lots; explanation: string } {
-    const markTicks = Math.floor(mid) as Ticks;
-    const equity = this.equity(markTicks);
-    const exposure = this.orders.exposureLots;
-    const max = this.settings.risk.maxPositionLots;
-    if (this.settings.policy === 'baseline') {
-      const full = baselineSize(equity, markTicks, this.instrument, this.settings.baselineFraction);
-      const room = side === 'Buy' ? max - exposure : max + exposure;
-      const qty = Math.max(0, Math.min(full, room)) as Lots;
-      return { qty, explanation: `${this.settings.baselineFraction * 100}% of equity = ${full} lots, position room ${room}` };
-    }
-    const sized = sizeOrder(
-      {
-        side, equity, mid, confidence, realizedVolBps: volBps, depthLots: depthWithin(book, side, mid, this.settings.sizing.depthWithinBps),
-        liquidityCost: null, instrument: this.instrument, exposure, maxPosition: max,
-      },
-      this.settings.sizing,
-    );
-    return { qty: sized.lots, explanation: sized.explanation };
+    const mark = Math.floor(mid) as Ticks;
+    return sizeDecision(this.settings, this.instrument, {
+      side, confidence, mid, book, volBps, equity: this.equity(mark), exposure: this.orders.exposureLots,
+    });
   }
 
   private equity(mark: Ticks): Cash {
@@ -431,18 +374,4 @@ export class ExecutionEngine {
     }
   }
 
-}
-
-function markOf(book: OrderBook): Ticks | null {
-  const mid2 = book.midTimesTwo();
-  return mid2 === null ? null : (Math.floor(mid2 / 2) as Ticks);
-}
-
-/** Lots resting on the side an order of `side` would take, within `bps` of the mid. */
-function depthWithin(book: OrderBook, side: Side, mid: number, bps: number): number | null {
-  const bookSide = side === 'Buy' ? 'ask' : 'bid';
-  const best = side === 'Buy' ? book.bestAsk() : book.bestBid();
-  if (best === null) return null;
-  const reach = Math.floor((mid * bps) / 10_000 - Math.abs(best - mid));
-  return reach < 0 ? 0 : book.depthWithin(bookSide, reach);
 }

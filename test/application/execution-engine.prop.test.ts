@@ -43,7 +43,7 @@ function signals(seed: number, rate: number): () => { score: number; confidence:
 
 describe('the execution engine under any signal stream', () => {
   test.prop(
-    [fc.integer({ min: 1, max: 2 ** 31 }), fc.constantFrom('smart' as const, 'baseline' as const), fc.integer({ min: 1, max: 30 }), fc.double({ min: 0.01, max: 0.5 })],
+    [fc.integer({ min: 1, max: 2 ** 31 }), fc.constantFrom('smart' as const, 'baseline' as const), fc.integer({ min: 1, max: 30 }), fc.double({ min: 0.01, max: 0.5, noNaN: true })],
     { numRuns: 12 },
   )('never passes the position limit and always reconciles', async (seed, policy, maxLots, rate) => {
     const store = new MemoryStore();

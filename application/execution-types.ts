@@ -1,0 +1,49 @@
+import type { PassiveParams } from '../domain/execution/passive.ts';
+import type { SizingParams } from '../domain/execution/sizing.ts';
+import type { RiskConfig } from '../domain/risk/risk-config.ts';
+import type { Cash } from '../domain/values/units.ts';
+
+/**
+ * How signals become orders:
+ * - `smart`: size by confidence, volatility and visible depth, work the order passively (post-only at
+ *   or inside the touch, following it, escalating to market after a time-out while the signal holds);
+ * - `baseline`: the seed system's behaviour, a market order of a fixed share of equity per signal.
+ * Both go through the same risk manager.
+ */
+export type ExecutionPolicy = 'smart' | 'baseline';
+
+export interface ExecutionSettings {
+  readonly policy: ExecutionPolicy;
+  /** Equity at the start, Cash; the run's PnL is added to it. */
+  readonly capital: Cash;
+  readonly sizing: SizingParams;
+  /** Share of equity a baseline order is worth (0.05). */
+  readonly baselineFraction: number;
+  readonly passive: PassiveParams;
+  readonly risk: Omit<RiskConfig, 'instrument'>;
+}
+
+export interface ExecutionCounters {
+  /** Parent orders started (one per signal that was sized above zero and allowed). */
+  parents: number;
+  /** Lots those parents meant to fill, and lots they filled, passively or by escalation. */
+  targetLots: number;
+  filledLots: number;
+  /** Parents that took the rest at market after the time-out (or at once, on a strong signal). */
+  escalations: number;
+  /** Child orders placed, replaced and canceled by the algorithm. */
+  placed: number;
+  replaced: number;
+  /** Signals that sized to zero lots, and decisions whose first order risk refused (not counted as parents). */
+  sizedToZero: number;
+  refusedDecisions: number;
+  /** Orders the risk manager refused, and state changes it made. */
+  riskRefusals: number;
+  riskStateChanges: number;
+  /** Parent orders finished; those with a fill, and the µs from decision to their last fill, summed. */
+  parentsDone: number;
+  parentsFilled: number;
+  fillMicros: number;
+  /** Time from decision to last fill of each filled parent, ms, in order (for the report's percentiles). */
+  fillTimesMs: number[];
+}

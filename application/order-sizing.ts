@@ -1,0 +1,59 @@
+import type { OrderBook } from '../domain/market/order-book.ts';
+import { baselineSize, sizeOrder } from '../domain/execution/sizing.ts';
+import type { Side } from '../domain/trading/side.ts';
+import type { Instrument } from '../domain/values/instrument.ts';
+import type { Cash, Lots, Ticks } from '../domain/values/units.ts';
+import type { ExecutionSettings } from './execution-types.ts';
+
+export interface SizingMoment {
+  readonly side: Side;
+  readonly confidence: number;
+  /** Mid, ticks (may be a half tick). */
+  readonly mid: number;
+  readonly book: OrderBook;
+  /** Realized volatility from the feature vector, bps; null when the model reads none. */
+  readonly volBps: number | null;
+  /** Starting capital plus the run's PnL, Cash. */
+  readonly equity: Cash;
+  /** Signed lots held plus the signed open rest of working orders. */
+  readonly exposure: Lots;
+}
+
+/**
+ * The size of a decision under the policy: the smart policy's caps (confidence, volatility, depth
+ * within the settings' bps, position room) or the baseline's fixed share of equity within the
+ * position room; rounded down to lots, with the explanation stored in the order's record.
+ */
+export function sizeDecision(settings: ExecutionSettings, instrument: Instrument, m: SizingMoment): { qty: Lots; explanation: string } {
+  const max = settings.risk.maxPositionLots;
+  if (settings.policy === 'baseline') {
+    const full = baselineSize(m.equity, Math.floor(m.mid) as Ticks, instrument, settings.baselineFraction);
+    const room = m.side === 'Buy' ? max - m.exposure : max + m.exposure;
+    const qty = Math.max(0, Math.min(full, room)) as Lots;
+    return { qty, explanation: `${settings.baselineFraction * 100}% of equity = ${full} lots, position room ${room}` };
+  }
+  const sized = sizeOrder(
+    {
+      side: m.side, equity: m.equity, mid: m.mid, confidence: m.confidence, realizedVolBps: m.volBps,
+      depthLots: depthWithin(m.book, m.side, m.mid, settings.sizing.depthWithinBps), liquidityCost: null, instrument,
+      exposure: m.exposure, maxPosition: max,
+    },
+    settings.sizing,
+  );
+  return { qty: sized.lots, explanation: sized.explanation };
+}
+
+/** The mid in whole ticks (a half-tick mid rounds down); null without a two-sided book. */
+export function markOf(book: OrderBook): Ticks | null {
+  const mid2 = book.midTimesTwo();
+  return mid2 === null ? null : (Math.floor(mid2 / 2) as Ticks);
+}
+
+/** Lots resting on the side an order of `side` would take, within `bps` of the mid. */
+function depthWithin(book: OrderBook, side: Side, mid: number, bps: number): number | null {
+  const bookSide = side === 'Buy' ? 'ask' : 'bid';
+  const best = side === 'Buy' ? book.bestAsk() : book.bestBid();
+  if (best === null) return null;
+  const reach = Math.floor((mid * bps) / 10_000 - Math.abs(best - mid));
+  return reach < 0 ? 0 : book.depthWithin(bookSide, reach);
+}
