@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from './config.ts';
+import { signalProcess, targetPid } from './process-signal.ts';
 
 /** The signal a running `ladder paper` takes as the operator's kill switch. */
 export const KILL_SIGNAL = 'SIGUSR2';
@@ -33,8 +33,8 @@ export function killCommand(args: string[], out: (text: string) => void): number
     return 0;
   }
   if (positionals.length > 0) throw new ConfigError('kill', `unexpected argument "${positionals[0]}"; use --pid PID or --pid-file FILE`);
-  const pid = targetPid(values.pid, values['pid-file']);
-  sendKill(pid);
+  const pid = targetPid('kill', values.pid, values['pid-file']);
+  signalProcess('kill', pid, KILL_SIGNAL, `Windows has no ${KILL_SIGNAL}; stop the paper run with Ctrl-C`);
   out(`sent ${KILL_SIGNAL} to process ${pid}: it cancels its orders, flattens and stays halted until stopped`);
   return 0;
 }
@@ -50,29 +50,3 @@ export function onKillSignal(kill: (reason: string) => void): () => void {
   return () => process.off(KILL_SIGNAL, pull);
 }
 
-/** The process id from `--pid`, or read from `--pid-file`; exactly one of them. */
-function targetPid(pid: string | undefined, pidFile: string | undefined): number {
-  if ((pid === undefined) === (pidFile === undefined)) throw new ConfigError('kill', 'give one of --pid PID or --pid-file FILE');
-  if (pid !== undefined) return pidNumber('--pid', pid, pid);
-  if (!existsSync(pidFile!)) throw new ConfigError('--pid-file', `file not found: ${pidFile} (is the paper run under way, started with --pid-file?)`);
-  return pidNumber('--pid-file', readFileSync(pidFile!, 'utf8').trim(), pidFile!);
-}
-
-function pidNumber(field: string, text: string, source: string): number {
-  if (!/^[1-9]\d{0,9}$/.test(text)) throw new ConfigError(field, `${field === '--pid' ? '' : `${source} holds `}"${text}", not a process id`);
-  return Number(text);
-}
-
-/** The kill signal to `pid`; an error names a process that is gone or not ours to signal. */
-function sendKill(pid: number): void {
-  // Windows has no SIGUSR2: Node sends only signals that end a process there, which would skip the flatten.
-  if (process.platform === 'win32') throw new ConfigError('kill', `Windows has no ${KILL_SIGNAL}; stop the paper run with Ctrl-C`);
-  try {
-    process.kill(pid, KILL_SIGNAL);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ESRCH') throw new ConfigError('kill', `no process ${pid}: the run has ended, or the id is wrong`);
-    if (code === 'EPERM') throw new ConfigError('kill', `not allowed to signal process ${pid}`);
-    throw error;
-  }
-}

@@ -10,6 +10,7 @@ import { openOnnxModel } from '../adapters/onnx/onnx-model.ts';
 import { describeType } from '../adapters/onnx/onnx-types.ts';
 import { describeReadoutError, readPrediction, type Readout } from '../adapters/onnx/output-readout.ts';
 import { describeRawRunProblem, openRawModel } from '../adapters/onnx/raw-model.ts';
+import { signalProcess, targetPid } from './process-signal.ts';
 import { ConfigError, BASELINE_MODEL_DIR } from './config.ts';
 
 const HELP = `ladder model baseline|inspect|predict|reload
@@ -69,8 +70,8 @@ export async function modelCommand(args: string[], out: (text: string) => void):
     }
     case 'reload': {
       if (target !== undefined) throw new ConfigError('model reload', `unexpected argument "${target}"; use --pid PID or --pid-file FILE`);
-      const pid = reloadPid(values.pid, values['pid-file']);
-      sendReload(pid);
+      const pid = targetPid('model reload', values.pid, values['pid-file']);
+      signalProcess('model reload', pid, 'SIGHUP', 'Windows has no SIGHUP; restart the paper run with the new model');
       out(`sent SIGHUP to process ${pid}: it reloads its model; its log says "model reloaded" or "model reload refused"`);
       return 0;
     }
@@ -79,32 +80,6 @@ export async function modelCommand(args: string[], out: (text: string) => void):
   }
 }
 
-/** The process id from `--pid`, or read from `--pid-file`; exactly one of them. */
-function reloadPid(pid: string | undefined, pidFile: string | undefined): number {
-  if ((pid === undefined) === (pidFile === undefined)) throw new ConfigError('model reload', 'give one of --pid PID or --pid-file FILE');
-  if (pid !== undefined) return pidNumber('--pid', pid, pid);
-  if (!existsSync(pidFile!)) throw new ConfigError('--pid-file', `file not found: ${pidFile} (is the paper run under way, started with --pid-file?)`);
-  return pidNumber('--pid-file', readFileSync(pidFile!, 'utf8').trim(), pidFile!);
-}
-
-function pidNumber(field: string, text: string, source: string): number {
-  if (!/^[1-9]\d{0,9}$/.test(text)) throw new ConfigError(field, `${field === '--pid' ? '' : `${source} holds `}"${text}", not a process id`);
-  return Number(text);
-}
-
-/** SIGHUP to `pid`; an error names a process that is gone or not ours to signal. */
-function sendReload(pid: number): void {
-  // Windows has no SIGHUP: Node would end the process instead of asking it to reload.
-  if (process.platform === 'win32') throw new ConfigError('model reload', 'Windows has no SIGHUP; restart the paper run with the new model');
-  try {
-    process.kill(pid, 'SIGHUP');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ESRCH') throw new ConfigError('model reload', `no process ${pid}: the run has ended, or the id is wrong`);
-    if (code === 'EPERM') throw new ConfigError('model reload', `not allowed to signal process ${pid}`);
-    throw error;
-  }
-}
 
 interface ModelPaths {
   readonly dir: string | null;

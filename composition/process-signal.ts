@@ -1,0 +1,34 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError } from './config.ts';
+
+/**
+ * The process id a command signals: `--pid`, or the one a running `ladder paper --pid-file FILE`
+ * wrote; exactly one of them. `command` names the command in errors (`kill`, `model reload`).
+ */
+export function targetPid(command: string, pid: string | undefined, pidFile: string | undefined): number {
+  if ((pid === undefined) === (pidFile === undefined)) throw new ConfigError(command, 'give one of --pid PID or --pid-file FILE');
+  if (pid !== undefined) return pidNumber('--pid', pid, pid);
+  if (!existsSync(pidFile!)) throw new ConfigError('--pid-file', `file not found: ${pidFile} (is the paper run under way, started with --pid-file?)`);
+  return pidNumber('--pid-file', readFileSync(pidFile!, 'utf8').trim(), pidFile!);
+}
+
+function pidNumber(field: string, text: string, source: string): number {
+  if (!/^[1-9]\d{0,9}$/.test(text)) throw new ConfigError(field, `${field === '--pid' ? '' : `${source} holds `}"${text}", not a process id`);
+  return Number(text);
+}
+
+/**
+ * Sends `signal` to `pid`; an error names a process that is gone or not ours to signal. Windows has
+ * neither SIGHUP nor SIGUSR2 (Node would end the process instead): `windows` says what to do there.
+ */
+export function signalProcess(command: string, pid: number, signal: NodeJS.Signals, windows: string): void {
+  if (process.platform === 'win32') throw new ConfigError(command, windows);
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') throw new ConfigError(command, `no process ${pid}: the run has ended, or the id is wrong`);
+    if (code === 'EPERM') throw new ConfigError(command, `not allowed to signal process ${pid}`);
+    throw error;
+  }
+}
