@@ -1,7 +1,8 @@
 import type { OrderBook } from '../domain/market/order-book.ts';
 import type { ExecutionAction } from '../domain/execution/action.ts';
 import { stepPassive } from '../domain/execution/passive.ts';
-import { markOf, sizeDecision } from './order-sizing.ts';
+import { sizeDecision } from './order-sizing.ts';
+import { markOf } from './run-recorder.ts';
 import type { RiskRecord } from '../domain/risk/circuit-breaker.ts';
 import { RiskManager } from '../domain/risk/risk-manager.ts';
 import type { Fill } from '../domain/trading/fill.ts';
@@ -34,7 +35,6 @@ interface Parent {
   child: { id: string; price: Ticks; placedAt: Micros } | null;
   /** Ids of every order it sent. */
   readonly orders: Set<string>;
-  escalated: boolean;
   /**
    * The child whose cancel the venue has not confirmed yet. Nothing new is sent for the parent
    * meanwhile: the child may still fill, and until the cancel lands it counts against the limits.
@@ -147,7 +147,7 @@ export class ExecutionEngine {
     }
     const parent: Parent = {
       id: this.nextParent++, side, target: lots.qty, startedAt: ts, arrivalMid: mid, lastSignalAt: ts, confidence: signal.confidence, sizing: lots.explanation, opposed: false,
-      filled: 0, lastFillAt: null, child: null, orders: new Set(), escalated: false, cancelling: null, escalating: false,
+      filled: 0, lastFillAt: null, child: null, orders: new Set(), cancelling: null, escalating: false,
     };
     this.parent = parent;
     this.counters.parents++;
@@ -166,7 +166,7 @@ export class ExecutionEngine {
     this.risk.kill(ts, reason);
     this.flushRisk();
     this.logger.warn({ reason, position: this.orders.position.qty }, 'kill switch: canceling everything and flattening');
-    if (this.parent !== null) this.finish(this.parent, ts, 'kill switch');
+    if (this.parent !== null) this.finish(this.parent, 'kill switch');
     await this.flatten(book, ts);
   }
 
@@ -226,7 +226,7 @@ export class ExecutionEngine {
             this.counters.targetLots -= parent.target;
             this.counters.refusedDecisions++;
           }
-          this.finish(parent, ts, 'risk refused the child order');
+          this.finish(parent, 'risk refused the child order');
           return;
         }
         const id = this.orders.nextOrderId();
@@ -268,7 +268,7 @@ export class ExecutionEngine {
       case 'hold':
         return;
       case 'done':
-        if (!parent.escalating) this.finish(parent, ts, action.reason);
+        if (!parent.escalating) this.finish(parent, action.reason);
         return;
     }
   }
@@ -278,12 +278,11 @@ export class ExecutionEngine {
     parent.escalating = false;
     const qty = (parent.target - parent.filled) as Lots;
     if (qty > 0 && this.allow(this.orders.nextOrderId(), parent.side, qty, null, (book.midTimesTwo() ?? 0) / 2, ts)) {
-      parent.escalated = true;
       this.counters.escalations++;
       this.track(parent, this.orders.nextOrderId());
       await this.orders.submitMarket({ side: parent.side, qty }, ts, parent.arrivalMid, `passive ${parent.id} escalated: ${reason}`);
     }
-    this.finish(parent, ts, `escalated: ${reason}`);
+    this.finish(parent, `escalated: ${reason}`);
   }
 
   /** Sizes an order under the policy, within the position limit. */
@@ -353,7 +352,7 @@ export class ExecutionEngine {
     if (parent.cancelling === order.id) parent.cancelling = null;
   }
 
-  private finish(parent: Parent, ts: Micros, reason: string): void {
+  private finish(parent: Parent, reason: string): void {
     if (this.parent === parent) this.parent = null;
     this.counters.parentsDone++;
     if (parent.lastFillAt !== null) {
@@ -362,7 +361,6 @@ export class ExecutionEngine {
       this.counters.fillTimesMs.push((parent.lastFillAt - parent.startedAt) / 1000);
     }
     this.logger.debug({ parent: parent.id, filled: parent.filled, target: parent.target, reason }, 'parent order done');
-    void ts;
   }
 
   /** Hands every record the risk manager journaled (refusals, trips set or cleared) on, to be stored. */

@@ -43,12 +43,6 @@ export function sizeDecision(settings: ExecutionSettings, instrument: Instrument
   return { qty: sized.lots, explanation: sized.explanation };
 }
 
-/** The mid in whole ticks (a half-tick mid rounds down); null without a two-sided book. */
-export function markOf(book: OrderBook): Ticks | null {
-  const mid2 = book.midTimesTwo();
-  return mid2 === null ? null : (Math.floor(mid2 / 2) as Ticks);
-}
-
 /** Lots resting on the side an order of `side` would take, within `bps` of the mid. */
 function depthWithin(book: OrderBook, side: Side, mid: number, bps: number): number | null {
   const bookSide = side === 'Buy' ? 'ask' : 'bid';

@@ -130,7 +130,7 @@ export class RunRecorder {
 }
 
 /** The mark: the mid rounded down to a tick, as the run summary marks; null without a two-sided book. */
-function markOf(book: OrderBook): Ticks | null {
+export function markOf(book: OrderBook): Ticks | null {
   const mid2 = book.midTimesTwo();
   return mid2 === null ? null : (Math.floor(mid2 / 2) as Ticks);
 }

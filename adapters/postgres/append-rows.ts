@@ -3,7 +3,7 @@ import type { FeatureVectorRecord, RowKind, RowRejection, StoreBatch } from '../
 import { equityToRow, orderEventToRow, positionSnapshotToRow } from './ledger-rows.ts';
 import { bookSnapshotToRow, tradeToRow } from './market-rows.ts';
 import { riskEventToRow } from './risk-event-rows.ts';
-import { RowFieldError } from './row-checks.ts';
+import { acceptor } from './batch-writes.ts';
 import type { Database } from './schema.ts';
 
 /** Postgres accepts at most 65535 bind parameters in one statement. */
@@ -11,7 +11,8 @@ const MAX_PARAMETERS = 65_535;
 
 /**
  * Writes the market data and ledger rows of a batch (book snapshots, public trades, order events,
- * position snapshots, equity, risk events) on `trx`, the batch's transaction, and makes sure every feature
+ * position snapshots, equity, risk events) on `trx`, the batch's transaction, `runs` being the started
+ * runs among those the batch names (`startedRunIds`), and makes sure every feature
  * schema id the batch's vectors name has a row in `feature_schemas` (their foreign key), so call it
  * before the vectors are inserted.
  *
@@ -21,28 +22,12 @@ const MAX_PARAMETERS = 65_535;
  * lengths) or that names a run never started is left out and returned as a rejection, in batch
  * order within each kind; the rest are written. Rejects only when the database fails.
  */
-export async function writeMarketRows(trx: Kysely<Database>, batch: StoreBatch): Promise<readonly RowRejection[]> {
+export async function writeMarketRows(trx: Kysely<Database>, batch: StoreBatch, runs: ReadonlySet<string>): Promise<readonly RowRejection[]> {
   await ensureFeatureSchemas(trx, batch.featureVectors);
-  const runs = await startedRuns(trx, batch);
   const rejected: RowRejection[] = [];
-  const accept = <R extends { readonly runId: string }, T>(
-    kind: RowKind,
-    records: readonly R[] | undefined,
-    key: (record: R) => string,
-    toRow: (record: R) => T,
-  ): T[] => {
-    const rows: T[] = [];
-    for (const record of records ?? []) {
-      try {
-        if (!runs.has(record.runId)) throw new RowFieldError('runId', `"${record.runId}" is not a started run`);
-        rows.push(toRow(record));
-      } catch (error) {
-        if (!(error instanceof RowFieldError)) throw error;
-        rejected.push({ kind, key: `${record.runId}/${key(record)}`, field: error.field, reason: error.message });
-      }
-    }
-    return rows;
-  };
+  const acceptRows = acceptor(runs, rejected);
+  const accept = <R extends { readonly runId: string }, T>(kind: RowKind, records: readonly R[] | undefined, key: (record: R) => string, toRow: (record: R) => T): T[] =>
+    acceptRows(kind, records ?? [], key, toRow);
 
   const books = accept('bookSnapshots', batch.bookSnapshots, (r) => String(r.seq), bookSnapshotToRow);
   for (const part of chunks(books)) {
@@ -102,16 +87,6 @@ export async function insertSchemaIds(trx: Kysely<Database>, firstSeen: Readonly
   }
 }
 
-/** The runs, among those the batch's new rows name, that exist. */
-async function startedRuns(trx: Kysely<Database>, batch: StoreBatch): Promise<ReadonlySet<string>> {
-  const ids = new Set<string>();
-  for (const records of [batch.bookSnapshots, batch.trades, batch.orderEvents, batch.positionSnapshots, batch.equity, batch.riskEvents]) {
-    for (const record of records ?? []) ids.add(record.runId);
-  }
-  if (ids.size === 0) return ids;
-  const rows = await trx.selectFrom('runs').select('id').where('id', 'in', [...ids]).execute();
-  return new Set(rows.map((r) => r.id));
-}
 
 /** Splits rows into slices whose bind parameters stay under Postgres' limit. */
 function* chunks<T extends object>(rows: readonly T[]): Generator<readonly T[]> {

@@ -12,11 +12,11 @@ import type { Database, OrdersTable } from './schema.ts';
 /** Postgres accepts at most 65535 bind parameters in one statement. */
 const MAX_PARAMETERS = 65_535;
 
-/** The runs, among those the batch's signals, orders, fills and feature vectors name, that exist. */
+/** The runs, among those any row of the batch names, that exist: one query for the whole batch. */
 export async function startedRunIds(trx: Kysely<Database>, batch: StoreBatch): Promise<ReadonlySet<string>> {
   const ids = new Set<string>();
-  for (const records of [batch.signals, batch.orders, batch.fills, batch.featureVectors]) {
-    for (const record of records) ids.add(record.runId);
+  for (const records of Object.values(batch) as (readonly { readonly runId: string }[] | undefined)[]) {
+    for (const record of records ?? []) ids.add(record.runId);
   }
   if (ids.size === 0) return ids;
   const rows = await trx.selectFrom('runs').select('id').where('id', 'in', [...ids]).execute();

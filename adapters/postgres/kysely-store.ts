@@ -187,8 +187,9 @@ export class KyselyStore implements TradingStore {
    * transaction, and a writer retrying it would hold back everything behind it.
    */
   async #writeRows(trx: Kysely<Database>, batch: StoreBatch, writeVectors: (vectors: FeatureVectorRecord[]) => Promise<void>): Promise<WriteOutcome> {
-    const rejected = [...(await writeMarketRows(trx, batch))];
-    const accept = acceptor(await startedRunIds(trx, batch), rejected);
+    const runs = await startedRunIds(trx, batch);
+    const rejected = [...(await writeMarketRows(trx, batch, runs))];
+    const accept = acceptor(runs, rejected);
     const signals = accept('signals', batch.signals, (r) => String(r.seq), signalToRow);
     for (const part of chunks(signals, SIGNAL_COLUMNS)) {
       await trx.insertInto('signals').values(part).onConflict((oc) => oc.columns(['run_id', 'seq']).doNothing()).execute();

@@ -2,14 +2,14 @@ import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import type { ExecutionReport, TimeInForce } from '../../application/ports/execution-venue.ts';
 import { SimExchange } from '../../adapters/sim/sim-exchange.ts';
-import { LevelBuffer, OrderBook } from '../../domain/market/order-book.ts';
+import { OrderBook } from '../../domain/market/order-book.ts';
 import { BYBIT_LINEAR_FEES } from '../../domain/trading/fees.ts';
 import type { Fill } from '../../domain/trading/fill.ts';
 import { Position } from '../../domain/trading/position.ts';
 import { sideSign, type Side } from '../../domain/trading/side.ts';
 import { notional } from '../../domain/values/instrument.ts';
 import type { Lots, Micros, Ticks } from '../../domain/values/units.ts';
-import { btc } from '../support/builders.ts';
+import { btc, levelBuffer } from '../support/builders.ts';
 
 const P0 = 900_000;
 
@@ -43,15 +43,6 @@ const opArb = (moving: boolean): fc.Arbitrary<Op> =>
     { weight: moving ? 1 : 0, arbitrary: fc.record({ k: fc.constant('funding' as const), rate: fc.double({ min: -0.001, max: 0.001, noNaN: true }) }) },
   );
 
-function buffer(levels: ReadonlyArray<readonly [number, number]>): LevelBuffer {
-  const b = new LevelBuffer(levels.length + 1);
-  levels.forEach(([price, size], i) => {
-    b.prices[i] = price;
-    b.sizes[i] = size;
-  });
-  b.count = levels.length;
-  return b;
-}
 
 interface Run {
   readonly venue: SimExchange;
@@ -82,7 +73,7 @@ function play(ops: readonly Op[], seed: number, step: number): Run {
   const show = (shift: number, sizes: readonly number[]): void => {
     const bids = [0, 1, 2].map((i) => [P0 + shift - i, sizes[i]] as const).filter(([, s]) => s > 0);
     const asks = [0, 1, 2].map((i) => [P0 + shift + 1 + i, sizes[3 + i]] as const).filter(([, s]) => s > 0);
-    const applied = book.applyLevels({ type: 'snapshot', u: ++u, seq: u, ts: ts as Micros, cts: ts as Micros, recvTime: ts as Micros, bids: buffer(bids), asks: buffer(asks) });
+    const applied = book.applyLevels({ type: 'snapshot', u: ++u, seq: u, ts: ts as Micros, cts: ts as Micros, recvTime: ts as Micros, bids: levelBuffer(bids), asks: levelBuffer(asks) });
     if (!applied.ok) throw new Error(JSON.stringify(applied.error));
     venue.observeBook(book, ts as Micros);
   };

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecutionReport, OrderRequest } from '../../application/ports/execution-venue.ts';
 import { SimExchange, type SimExchangeOptions } from '../../adapters/sim/sim-exchange.ts';
-import { LevelBuffer, OrderBook } from '../../domain/market/order-book.ts';
+import { OrderBook } from '../../domain/market/order-book.ts';
 import type { Trade } from '../../domain/market/trade.ts';
 import { BYBIT_LINEAR_FEES } from '../../domain/trading/fees.ts';
 import type { Fill } from '../../domain/trading/fill.ts';
 import type { Side } from '../../domain/trading/side.ts';
 import type { Lots, Micros, Ticks } from '../../domain/values/units.ts';
-import { btc } from '../support/builders.ts';
+import { btc, levelBuffer } from '../support/builders.ts';
 
 type Levels = ReadonlyArray<readonly [number, number]>;
 
@@ -15,15 +15,6 @@ const P = 900_000; // 90000.0 USDT
 const BIDS: Levels = [[P, 5], [P - 1, 10]];
 const ASKS: Levels = [[P + 1, 4], [P + 2, 10]];
 
-function buffer(levels: Levels): LevelBuffer {
-  const b = new LevelBuffer(levels.length + 1);
-  levels.forEach(([price, size], i) => {
-    b.prices[i] = price;
-    b.sizes[i] = size;
-  });
-  b.count = levels.length;
-  return b;
-}
 
 /** A venue, its book and the reports it delivered, with helpers that drive market time. */
 function harness(options: Partial<SimExchangeOptions> = {}) {
@@ -41,7 +32,7 @@ function harness(options: Partial<SimExchangeOptions> = {}) {
   let tradeNo = 0;
   const show = (ts: number, bids: Levels = BIDS, asks: Levels = ASKS): void => {
     u++;
-    const applied = book.applyLevels({ type: 'snapshot', u, seq: u, ts: ts as Micros, cts: ts as Micros, recvTime: ts as Micros, bids: buffer(bids), asks: buffer(asks) });
+    const applied = book.applyLevels({ type: 'snapshot', u, seq: u, ts: ts as Micros, cts: ts as Micros, recvTime: ts as Micros, bids: levelBuffer(bids), asks: levelBuffer(asks) });
     if (!applied.ok) throw new Error(`test book refused: ${JSON.stringify(applied.error)}`);
     venue.observeBook(book, ts as Micros);
   };

@@ -1,23 +1,14 @@
 import { SimExchange } from '../../adapters/sim/sim-exchange.ts';
-import { LevelBuffer, OrderBook } from '../../domain/market/order-book.ts';
+import { OrderBook } from '../../domain/market/order-book.ts';
 import { BYBIT_LINEAR_FEES } from '../../domain/trading/fees.ts';
 import type { Lots, Micros, Ticks } from '../../domain/values/units.ts';
-import { btc } from '../support/builders.ts';
-import { runVenueContract, type HarnessLevels, type VenueHarness } from './execution-venue.contract.ts';
+import { btc, levelBuffer } from '../support/builders.ts';
+import { runVenueContract, type VenueHarness } from './execution-venue.contract.ts';
 
 /** Order latency of the simulated venue; the harness's market steps are far shorter. */
 const ORDER_MICROS = 2_000;
 const STEP_MICROS = 100;
 
-function buffer(levels: HarnessLevels): LevelBuffer {
-  const b = new LevelBuffer(levels.length + 1);
-  levels.forEach(([price, size], i) => {
-    b.prices[i] = price;
-    b.sizes[i] = size;
-  });
-  b.count = levels.length;
-  return b;
-}
 
 /** The simulator under a market the harness shapes: one book snapshot per `setBook`, time stepping on. */
 function simHarness(): Promise<VenueHarness> {
@@ -39,7 +30,7 @@ function simHarness(): Promise<VenueHarness> {
     setBook(bids, asks) {
       ts += STEP_MICROS;
       u++;
-      const applied = book.applyLevels({ type: 'snapshot', u, seq: u, ts: ts as Micros, cts: ts as Micros, recvTime: ts as Micros, bids: buffer(bids), asks: buffer(asks) });
+      const applied = book.applyLevels({ type: 'snapshot', u, seq: u, ts: ts as Micros, cts: ts as Micros, recvTime: ts as Micros, bids: levelBuffer(bids), asks: levelBuffer(asks) });
       if (!applied.ok) throw new Error(`harness book refused: ${JSON.stringify(applied.error)}`);
       venue.observeBook(book, ts as Micros);
       return Promise.resolve();

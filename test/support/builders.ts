@@ -2,6 +2,7 @@ import { createInstrument, BTCUSDT_SPEC, type Instrument } from '../../domain/va
 import { unwrap } from '../../domain/result.ts';
 import type { BookFrame, RawLevel } from '../../domain/market/market-event.ts';
 import type { Micros } from '../../domain/values/units.ts';
+import { LevelBuffer } from '../../domain/market/level-buffer.ts';
 
 export const btc: Instrument = unwrap(createInstrument(BTCUSDT_SPEC));
 
@@ -25,4 +26,15 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** Levels as [price ticks, size lots] pairs, best first, in a LevelBuffer (a grid book frame's side). */
+export function levelBuffer(levels: ReadonlyArray<readonly [number, number]>): LevelBuffer {
+  const b = new LevelBuffer(levels.length + 1);
+  levels.forEach(([price, size], i) => {
+    b.prices[i] = price;
+    b.sizes[i] = size;
+  });
+  b.count = levels.length;
+  return b;
 }
