@@ -8,6 +8,7 @@ import type { Clock } from '../application/ports/clock.ts';
 import type { Logger } from '../application/ports/logger.ts';
 import type { ModelRecord, RowCounts, RunRecord, TradingStore } from '../application/ports/trading-store.ts';
 import type { LoopProgress, LoopSummary, TradingLoop } from '../application/trading-loop.ts';
+import type { BatchedWriter } from '../application/batched-writer.ts';
 import { startTelemetry } from '../adapters/telemetry/otel.ts';
 import { MANIFEST_FILE, MODEL_FILE } from '../adapters/onnx/manifest.ts';
 import { coreModule, feedModule, openCheckedModel, simulatedVenueModule } from './modules.ts';
@@ -48,6 +49,23 @@ export interface PaperOptions {
   readonly onProgress?: (p: LoopProgress) => void;
   /** Called once the run is finished and stored, with the store still open (a backtest reads its report). */
   readonly afterRun?: (store: TradingStore, runId: string) => Promise<void>;
+  /**
+   * Called once the run is under way with its running parts (the dashboard serves them); the function
+   * it returns is awaited as the run ends, before the store closes.
+   */
+  readonly onRunning?: (run: RunningParts) => Promise<() => Promise<void>>;
+}
+
+/** A run under way, as those who watch it see it. */
+export interface RunningParts {
+  readonly runId: string;
+  readonly config: PaperConfig;
+  readonly loop: TradingLoop;
+  readonly writer: BatchedWriter;
+  readonly store: TradingStore;
+  readonly clock: Clock;
+  /** Pulls the run's kill switch, logged as `ladder kill` would. */
+  kill(reason: string): void;
 }
 
 /**
@@ -88,6 +106,7 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
       options.onStop?.(stop);
       // Listening before startReloads writes the pid file: whoever reads it finds a process that takes SIGUSR2.
       const endKill = startKillSwitch(loop, options);
+      const endWatch = options.onRunning === undefined ? null : await options.onRunning({ runId, config, loop, writer, store, clock, kill: (reason) => killLoop(loop, options.logger, reason) });
       const reloads = await startReloads(config, options, { logger: options.logger, models: loop.models, store, clock }).catch((error: unknown) => {
         endKill();
         throw error;
@@ -107,6 +126,7 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
         if (timer !== null) clearTimeout(timer);
         // The pid file goes first, then the listener: a kill read from the file still finds one.
         await reloads.end().finally(endKill);
+        await endWatch?.();
       }
       const closed = await writer.close();
       if (closed.spilled > 0) options.logger.warn({ spilled: closed.spilled, spill: config.spillPath }, 'rows kept in the spill file for the next start');
@@ -155,11 +175,12 @@ function runRecord(
 
 /** Hands the loop's kill switch to `options.onKill`, or to SIGUSR2; returns the function that stops listening. */
 function startKillSwitch(loop: TradingLoop, options: PaperOptions): () => void {
-  const kill = (reason: string): void => {
-    options.logger.warn({ reason }, 'kill switch pulled: canceling every order and flattening; the run stays halted until stopped');
-    loop.kill(reason);
-  };
-  return (options.onKill ?? onKillSignal)(kill);
+  return (options.onKill ?? onKillSignal)((reason) => killLoop(loop, options.logger, reason));
+}
+
+function killLoop(loop: TradingLoop, logger: Logger, reason: string): void {
+  logger.warn({ reason }, 'kill switch pulled: canceling every order and flattening; the run stays halted until stopped');
+  loop.kill(reason);
 }
 
 interface ReloadContext {
