@@ -42,6 +42,8 @@ export interface OrderRequest {
  * - `duplicate`: a client order id already used (rejected).
  * - `canceledByRequest`: the order was canceled because the strategy asked (canceled).
  * - `notFilledAtOnce`: the rest of an IOC or market order that found nothing more to take (canceled).
+ * - `rateLimited`: the venue asked us to slow down; a real venue's adapter waits and retries, and uses
+ *   this prefix in its log lines and in the error it throws when retries run out.
  */
 export const VENUE_REASONS = {
   postOnly: 'post-only would cross',
@@ -52,6 +54,7 @@ export const VENUE_REASONS = {
   duplicate: 'duplicate order id',
   canceledByRequest: 'canceled by request',
   notFilledAtOnce: 'not filled at once',
+  rateLimited: 'rate limited',
 } as const;
 
 /** What the venue says about an order or the account, in the order it happened. */

@@ -1,0 +1,75 @@
+import ccxt from 'ccxt';
+
+/** Raw Bybit fields of a ccxt result: the gateway reads decimals from `info`, never ccxt's floats. */
+export interface WithInfo {
+  readonly info: Record<string, unknown>;
+}
+
+/**
+ * The part of ccxt's `bybit` class the gateway calls, and nothing more: the rest of ccxt stays behind
+ * this interface, and a test may stand in for it.
+ */
+export interface CcxtBybitSlice {
+  loadMarkets(): Promise<unknown>;
+  market(symbol: string): WithInfo & { readonly id: string; readonly symbol: string };
+  createOrder(symbol: string, type: string, side: string, amount: number, price?: number, params?: Record<string, unknown>): Promise<WithInfo>;
+  cancelOrder(id: string | undefined, symbol: string, params?: Record<string, unknown>): Promise<WithInfo>;
+  fetchOpenOrders(symbol: string, since?: number, limit?: number, params?: Record<string, unknown>): Promise<WithInfo[]>;
+  fetchMyTrades(symbol: string, since?: number, limit?: number, params?: Record<string, unknown>): Promise<WithInfo[]>;
+  fetchPositions(symbols: string[], params?: Record<string, unknown>): Promise<WithInfo[]>;
+}
+
+/** The ccxt exception classes the gateway tells apart. */
+export const CcxtErrors = {
+  NetworkError: ccxt.NetworkError,
+  RateLimitExceeded: ccxt.RateLimitExceeded,
+  AuthenticationError: ccxt.AuthenticationError,
+} as const;
+
+export interface CcxtBybitOptions {
+  readonly network: 'testnet' | 'mainnet';
+  /** Replaces every REST host (public and private), e.g. `http://127.0.0.1:4321` in tests. */
+  readonly restUrl?: string;
+  readonly apiKey: string;
+  readonly apiSecret: string;
+  readonly requestTimeoutMs?: number;
+  /** Milliseconds between requests; RATE_LIMIT_MS when absent. */
+  readonly rateLimitMs?: number;
+}
+
+/**
+ * ccxt spaces requests `rateLimit` ms apart. 100 ms is 10 requests a second, the lowest per-UID limit in
+ * Bybit's v5 table for linear order create/cancel (https://bybit-exchange.github.io/docs/v5/rate-limit),
+ * so no burst of ours can reach the limit, whatever the endpoint mix.
+ */
+export const RATE_LIMIT_MS = 100;
+
+/** ccxt's request timeout (its own default is 10 s; an order answer slower than this is lost anyway). */
+export const REQUEST_TIMEOUT_MS = 5_000;
+
+/**
+ * A `ccxt.bybit` for linear swaps only: markets are loaded for `linear` alone, the account is taken
+ * as unified (no `/v5/user/query-api` round trip before the first order), testnet unless mainnet.
+ */
+export function createCcxtBybit(options: CcxtBybitOptions): CcxtBybitSlice {
+  const exchange = new ccxt.bybit({
+    apiKey: options.apiKey,
+    secret: options.apiSecret,
+    enableRateLimit: true,
+    rateLimit: options.rateLimitMs ?? RATE_LIMIT_MS,
+    timeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+    options: {
+      defaultType: 'swap',
+      defaultSubType: 'linear',
+      fetchMarkets: { types: ['linear'] },
+      enableUnifiedMargin: false,
+      enableUnifiedAccount: true,
+    },
+  });
+  if (options.network === 'testnet') exchange.setSandboxMode(true);
+  if (options.restUrl !== undefined) {
+    const api = (exchange.urls as { api: Record<string, string> }).api;
+    for (const key of Object.keys(api)) api[key] = options.restUrl;
+  }
+  return exchange as unknown as CcxtBybitSlice;
+}

@@ -1,0 +1,162 @@
+import { VENUE_REASONS, type ExecutionReport } from '../../../application/ports/execution-venue.ts';
+import type { Micros } from '../../../domain/values/units.ts';
+import { endReason, type ExecutionUpdate, type OrderUpdate } from './order-status.ts';
+
+interface OrderState {
+  venueOrderId: string | null;
+  accepted: boolean;
+  /** No report about the order follows but fills (venues do fill canceled orders). */
+  done: boolean;
+  cancelRequested: boolean;
+  /** Lots reported in fills, and lots the venue says executed (`cumExecQty`, the highest seen). */
+  reportedLots: number;
+  venueLots: number;
+  /** The final report, held until every fill before it has been reported. */
+  pendingEnd: ExecutionReport | null;
+  endsSilently: boolean;
+}
+
+/**
+ * Turns what Bybit says about orders, from the stream and from REST alike, into reports, each exactly
+ * once: fills are keyed by `execId`, and an order moves accepted -> ended once, whatever repeats. A
+ * final report (canceled, rejected after acceptance, cancelRejected) waits until the fills the venue
+ * counts in `cumExecQty` have been reported, since the `order` and `execution` topics are not ordered
+ * with respect to each other.
+ */
+export class OrderTracker {
+  private readonly orders = new Map<string, OrderState>();
+  private readonly execIds = new Set<string>();
+
+  constructor(private readonly emit: (report: ExecutionReport) => void) {}
+
+  /** Registers an order being submitted, so its updates are expected. */
+  track(clientOrderId: string): void {
+    this.state(clientOrderId);
+  }
+
+  knows(clientOrderId: string): boolean {
+    return this.orders.has(clientOrderId);
+  }
+
+  venueOrderId(clientOrderId: string): string | null {
+    return this.orders.get(clientOrderId)?.venueOrderId ?? null;
+  }
+
+  /** Orders not yet ended: the ones reconciliation must look up. */
+  openOrders(): string[] {
+    return [...this.orders.entries()].filter(([, s]) => !s.done).map(([id]) => id);
+  }
+
+  /** A cancel the venue took: the order either ends canceled, or fills first and the cancel was too late. */
+  cancelRequested(clientOrderId: string): void {
+    this.state(clientOrderId).cancelRequested = true;
+  }
+
+  /** A refusal of our own request (REST answer): ends the order. Returns the report, or null if already ended. */
+  refuse(clientOrderId: string, reason: string, ts: Micros): ExecutionReport | null {
+    const s = this.state(clientOrderId);
+    if (s.done) return null;
+    s.done = true;
+    return { kind: 'rejected', clientOrderId, reason, ts };
+  }
+
+  /**
+   * Marks executions that happened before this run as seen, without reporting them: the position they
+   * built is taken from the exchange, not replayed.
+   */
+  baseline(execId: string): void {
+    this.execIds.add(execId);
+  }
+
+  /**
+   * Applies an order update; returns true when it changed anything. Orders this gateway did not
+   * submit (placed elsewhere, or before this run) are not reported.
+   */
+  onOrder(u: OrderUpdate): boolean {
+    const s = this.orders.get(u.clientOrderId);
+    if (s === undefined) return false;
+    s.venueLots = Math.max(s.venueLots, u.cumLots);
+    if (s.done) return false;
+    if (s.pendingEnd !== null || s.endsSilently) return this.flush(s);
+    const id = u.clientOrderId;
+    switch (u.phase) {
+      case 'live':
+        return this.accept(id, s, u.venueOrderId, u.ts);
+      case 'filled':
+        this.accept(id, s, u.venueOrderId, u.ts);
+        if (s.cancelRequested) {
+          s.pendingEnd = { kind: 'cancelRejected', clientOrderId: id, reason: `${VENUE_REASONS.unknownOrder}: filled before the cancel`, ts: u.ts };
+        } else {
+          s.endsSilently = true;
+        }
+        this.flush(s);
+        return true;
+      case 'cancelled':
+        if (!s.accepted && u.cumLots === 0 && u.rejectReason === 'EC_PostOnlyWillTakeLiquidity') {
+          s.pendingEnd = { kind: 'rejected', clientOrderId: id, reason: endReason(u), ts: u.ts };
+        } else {
+          this.accept(id, s, u.venueOrderId, u.ts);
+          s.pendingEnd = { kind: 'canceled', clientOrderId: id, reason: endReason(u), ts: u.ts };
+        }
+        this.flush(s);
+        return true;
+      case 'rejected':
+        s.pendingEnd = { kind: 'rejected', clientOrderId: id, reason: endReason(u), ts: u.ts };
+        this.flush(s);
+        return true;
+    }
+  }
+
+  /** Applies an execution; returns true when it was new. */
+  onExecution(e: ExecutionUpdate, symbol: string): boolean {
+    if (this.execIds.has(e.execId)) return false;
+    this.execIds.add(e.execId);
+    if (e.kind === 'funding') {
+      this.emit({ kind: 'funding', cash: e.cash, ts: e.ts });
+      return true;
+    }
+    // A fill of an order placed elsewhere is still reported: it moves the position.
+    const s = this.orders.get(e.clientOrderId);
+    if (s !== undefined) this.accept(e.clientOrderId, s, e.venueOrderId, e.ts);
+    this.emit({
+      kind: 'fill',
+      fill: { tradeId: e.execId, orderId: e.clientOrderId, symbol, side: e.side, price: e.price, qty: e.qty, fee: e.fee, liquidity: e.liquidity, ts: e.ts },
+    });
+    if (s === undefined) return true;
+    s.reportedLots += e.qty;
+    s.venueLots = Math.max(s.venueLots, s.reportedLots);
+    this.flush(s);
+    return true;
+  }
+
+  private accept(id: string, s: OrderState, venueOrderId: string, ts: Micros): boolean {
+    if (venueOrderId !== '') s.venueOrderId = venueOrderId;
+    if (s.accepted || s.done) return false;
+    s.accepted = true;
+    this.emit({ kind: 'accepted', clientOrderId: id, venueOrderId: s.venueOrderId ?? venueOrderId, ts });
+    return true;
+  }
+
+  /** Emits the held final report once every fill the venue counted has been reported. */
+  private flush(s: OrderState): boolean {
+    if (s.reportedLots < s.venueLots) return false;
+    if (s.pendingEnd !== null) {
+      const report = s.pendingEnd;
+      s.pendingEnd = null;
+      s.done = true;
+      this.emit(report);
+      return true;
+    }
+    if (s.endsSilently) s.done = true;
+    return false;
+  }
+
+  private state(id: string): OrderState {
+    let s = this.orders.get(id);
+    if (s === undefined) {
+      s = { venueOrderId: null, accepted: false, done: false, cancelRequested: false, reportedLots: 0, venueLots: 0, pendingEnd: null, endsSilently: false };
+      this.orders.set(id, s);
+    }
+    return s;
+  }
+}
