@@ -25,6 +25,18 @@ export interface OrderFlowCounters {
   illegalTransitions: number;
 }
 
+/** What a tracer learns from the order flow: when each order is handed to the venue, and every report. */
+export interface OrderObserver {
+  /** An order is being created and sent under `clientOrderId`. */
+  submitting(clientOrderId: string): void;
+  /** The venue answered the submit, or could not be reached. */
+  submitted(clientOrderId: string): void;
+  /** Every report, before it is applied. */
+  report(report: ExecutionReport): void;
+  /** The order reached a final state (filled, rejected, canceled). */
+  closed(clientOrderId: string): void;
+}
+
 interface Working {
   order: Order;
   arrivalMid: Ticks | null;
@@ -43,6 +55,8 @@ export class OrderFlow {
   private readonly working = new Map<string, Working>();
   /** Called with every fill applied to the position, and with every order that reached a final state. */
   readonly listeners: { fill: ((fill: Fill) => void)[]; closed: ((order: Order) => void)[] } = { fill: [], closed: [] };
+  /** Told of every submit and report when set (the loop sets its decision trace); null: nobody is. */
+  observer: OrderObserver | null = null;
   /** Events recorded per order, for their seq. */
   private readonly eventSeq = new Map<string, number>();
   private nextId = 1;
@@ -127,6 +141,7 @@ export class OrderFlow {
     ts: Micros, arrivalMid: Ticks | null, reason: string,
   ): Promise<string> {
     const id = `${this.idPrefix}-${this.nextId++}`;
+    this.observer?.submitting(id);
     const created = createOrder({
       id,
       symbol: this.instrument.symbol,
@@ -151,18 +166,21 @@ export class OrderFlow {
         clientOrderId: id, symbol, side, type, qty, limitPrice, reduceOnly, ts, ...(o.timeInForce === undefined ? {} : { timeInForce: o.timeInForce }),
       });
     } catch (error) {
+      this.observer?.submitted(id);
       // The venue could not be reached; the order is recorded as rejected with the cause. (A live
       // venue reconciles with the exchange after a reconnect, since such an order may still exist.)
       this.logger.error({ orderId: id, err: String(error) }, 'order submit failed');
       this.apply({ kind: 'rejected', clientOrderId: id, reason: `submit failed: ${String(error)}`, ts });
       return id;
     }
+    this.observer?.submitted(id);
     for (const report of reports) this.apply(report);
     return id;
   }
 
   /** Applies one execution report; reports for orders this run does not know are counted and logged. */
   apply(report: ExecutionReport): void {
+    this.observer?.report(report);
     switch (report.kind) {
       case 'accepted':
         this.counters.accepted++;
@@ -250,6 +268,7 @@ export class OrderFlow {
     else this.working.set(order.id, working);
     if (order.status === 'filled' || order.status === 'rejected' || order.status === 'canceled') {
       for (const listener of this.listeners.closed) listener(order);
+      this.observer?.closed(order.id);
     }
   }
 }

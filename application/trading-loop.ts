@@ -1,4 +1,3 @@
-import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { FeatureEngine } from '../domain/features/engine.ts';
 import { describeSelectionError, selectFeatures } from '../domain/features/registry.ts';
 import type { SyncConfig } from '../domain/market/book-sync.ts';
@@ -6,10 +5,14 @@ import type { MarketEvent } from '../domain/market/market-event.ts';
 import type { FrameHeader, OrderBook } from '../domain/market/order-book.ts';
 import { decideOrder, type PositionLimits } from '../domain/trading/risk.ts';
 import { SignalOutcomes, type SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts';
-import { createSignal, signalDirection } from '../domain/trading/signal.ts';
+import type { FeatureVector } from '../domain/features/feature-vector.ts';
+import { LatencyHistogram } from '../domain/stats/latency-histogram.ts';
+import { createSignal, signalDirection, type Signal } from '../domain/trading/signal.ts';
 import type { Instrument } from '../domain/values/instrument.ts';
 import type { Micros, Ticks } from '../domain/values/units.ts';
 import type { BatchedWriter } from './batched-writer.ts';
+import { DecisionTrace, STAGE } from './decision-trace.ts';
+import { LoopMetrics } from './loop-metrics.ts';
 import { bybitSyncConfig, MarketData } from './market-data.ts';
 import { ModelSlot, type ModelSwitchCounters } from './model-switch.ts';
 import { ExecutionEngine, type ExecutionCounters, type ExecutionSettings } from './execution-engine.ts';
@@ -19,7 +22,7 @@ import type { Clock } from './ports/clock.ts';
 import type { ExecutionVenue } from './ports/execution-venue.ts';
 import type { Logger } from './ports/logger.ts';
 import type { MarketDataFeed } from './ports/market-data-feed.ts';
-import type { SignalModel } from './ports/signal-model.ts';
+import type { ModelInfo, SignalModel } from './ports/signal-model.ts';
 import { summarize, type RunSummary, type TradingCounters } from './run-summary.ts';
 
 export interface TradingLoopConfig {
@@ -45,6 +48,13 @@ export interface TradingLoopConfig {
    * `limits.maxPositionLots` (the walking skeleton's rule).
    */
   readonly execution?: ExecutionSettings;
+  /** How long a stop waits for the venue to confirm the cancels of open orders; 0 when absent. */
+  readonly stopGraceMs?: number;
+  /**
+   * Share of ticks that cause no order traced anyway, in [0, 1]; order-causing ticks are always
+   * traced (when a tracer provider is registered). 0.01 when absent.
+   */
+  readonly traceSampleRate?: number;
 }
 
 export interface TradingLoopDeps {
@@ -55,6 +65,8 @@ export interface TradingLoopDeps {
   readonly writer: BatchedWriter;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Uniform in [0, 1): which ticks without an order are traced. `Math.random` when absent. */
+  readonly random?: () => number;
 }
 
 /** How far a run has come: events processed, book frames among them, and the venue time reached (µs). */
@@ -75,13 +87,19 @@ export type LoopSummary = RunSummary & {
   readonly execution: (ExecutionCounters & { readonly riskState: string }) | null;
 };
 
-const tracer = trace.getTracer('ladder');
+/** A tick that reached inference: the model that answered and the signal, null when none clears the threshold. */
+interface Inferred {
+  readonly model: ModelInfo;
+  readonly vector: FeatureVector;
+  readonly signal: Signal | null;
+}
 
 /**
  * One tick's whole path: market event → book and its integrity checks → (LIVE books only) features →
- * model → signal → position limit → order → fills → position, with every signal, order and fill handed
- * to the writer. Events are processed one at a time in arrival order, each in its own trace span. The
- * loop never awaits the database and never sees a book that is not LIVE.
+ * model → signal → execution and risk → order → fills → position, with every signal, order and fill
+ * handed to the writer. Events are processed one at a time in arrival order; each is a tick of the
+ * decision trace (application/decision-trace.ts), and the time from its receipt to the decision is
+ * recorded. The loop never awaits the database and never sees a book that is not LIVE.
  */
 export class TradingLoop {
   readonly market: MarketData;
@@ -90,6 +108,12 @@ export class TradingLoop {
   readonly models: ModelSlot;
   /** Called every few thousand events while the run goes on (a progress bar); null: not at all. */
   onProgress: ((p: LoopProgress) => void) | null = null;
+  /** From a frame received to the decision made on it, µs, for every tick that reached inference. */
+  readonly decisionLatency = new LatencyHistogram();
+  private readonly trace: DecisionTrace;
+  private readonly metrics: LoopMetrics;
+  /** Receipt minus matching-engine time of the last LIVE book frame, µs; null before one. */
+  private feedLatencyMicros: number | null = null;
   private events = 0;
   private venueMicros = 0;
   private readonly features: FeatureEngine;
@@ -137,6 +161,14 @@ export class TradingLoop {
       : new ExecutionEngine(config.instrument, config.execution, this.orders, deps.logger, (record) => {
         deps.writer.riskEvent({ runId: config.runId, seq: ++this.riskSeq, ...record });
       }, model.info.horizonMs * 1000);
+    this.trace = new DecisionTrace({ runId: config.runId, sampleRate: config.traceSampleRate ?? 0.01, random: deps.random ?? Math.random });
+    this.orders.observer = this.trace;
+    this.metrics = new LoopMetrics(config.runId, {
+      state: () => this.market.state,
+      counters: () => this.market.counters,
+      feedLatencyMicros: () => this.feedLatencyMicros,
+      writer: () => deps.writer.stats,
+    });
   }
 
   /**
@@ -146,6 +178,12 @@ export class TradingLoop {
   kill(reason: string): void {
     this.pendingKill = reason;
   }
+
+  /**
+   * A stop asked for with `--on-stop cancel` sets this before closing the feed: as the run ends, every
+   * working order is canceled, and the loop waits up to `stopGraceMs` for the venue to confirm.
+   */
+  cancelOnEnd = false;
 
   get book(): OrderBook {
     return this.market.book;
@@ -158,27 +196,37 @@ export class TradingLoop {
   /** Runs until the feed ends; returns the run's summary. Rejects only if the feed itself fails. */
   async run(): Promise<LoopSummary> {
     const started = this.deps.clock.nowMicros();
-    for await (const event of this.deps.feed.events()) {
-      if (++this.events % PROGRESS_EVERY === 0 && this.onProgress !== null) {
-        const { frames, bookFrames } = this.market.counters;
-        this.onProgress({ frames, bookFrames, venueMicros: this.venueMicros });
-      }
-      // A book frame is a book frame in a trace, whichever reader converted it.
-      const name = event.kind === 'gridBook' ? 'event book' : `event ${event.kind}`;
-      await tracer.startActiveSpan(name, async (span) => {
-        try {
-          await this.onEvent(event, span);
-        } catch (error) {
-          span.recordException(error as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR });
-          throw error;
-        } finally {
-          span.end();
+    this.metrics.observe();
+    try {
+      for await (const event of this.deps.feed.events()) {
+        if (++this.events % PROGRESS_EVERY === 0 && this.onProgress !== null) {
+          const { frames, bookFrames } = this.market.counters;
+          this.onProgress({ frames, bookFrames, venueMicros: this.venueMicros });
         }
-      });
+        await this.onEvent(event);
+      }
+    } finally {
+      this.metrics.stop();
     }
+    if (this.cancelOnEnd) await this.cancelOpenOrders();
     this.recorder.finish(this.orders.position, this.book);
     return this.summary(started);
+  }
+
+  /**
+   * Cancels every order still working and waits, up to `stopGraceMs`, until the venue has confirmed
+   * each (a real venue answers without market data; the simulator, whose time stands still once the
+   * feed has ended, is given no grace). Returns how many stayed open.
+   */
+  private async cancelOpenOrders(): Promise<number> {
+    const ids = this.orders.liveOrderIds();
+    if (ids.length === 0) return 0;
+    for (const id of ids) await this.orders.cancel(id, this.venueMicros as Micros);
+    const deadline = this.deps.clock.nowMicros() + (this.config.stopGraceMs ?? 0) * 1000;
+    while (this.orders.liveOrderIds().length > 0 && this.deps.clock.nowMicros() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const open = this.orders.liveOrderIds().length;
+    this.deps.logger.info({ canceled: ids.length - open, stillOpen: open }, 'open orders canceled at stop');
+    return open;
   }
 
   summary(started = this.deps.clock.nowMicros()): LoopSummary {
@@ -187,16 +235,27 @@ export class TradingLoop {
     return { ...s, counters: { ...s.counters, ...this.models.counters }, signalOutcomes: this.outcomes.final(), execution };
   }
 
-  /** Processes one market event; exposed for tests and replays that drive the loop themselves. */
-  async onEvent(event: MarketEvent, span?: Span): Promise<void> {
-    const step = this.market.process(event);
-    if (step.transition !== null && step.transition.to !== 'LIVE') this.execution?.onBookLost(this.venueMicros as Micros);
-    if (step.transition !== null) {
-      // Order flow measured across a broken or silent book says nothing: start the windows afresh.
-      this.features.reset();
-      span?.setAttribute('ladder.book_state', step.transition.to);
+  /** Processes one market event (one tick of the decision trace); exposed for tests and replays that drive the loop themselves. */
+  async onEvent(event: MarketEvent): Promise<void> {
+    // A book frame is a book frame in a trace, whichever reader converted it.
+    const isBook = event.kind === 'book' || event.kind === 'gridBook';
+    this.trace.begin(isBook ? 'book' : event.kind);
+    try {
+      await this.processEvent(event, isBook);
+    } catch (error) {
+      this.trace.finish(error);
+      throw error;
     }
-    if (event.kind === 'malformed') span?.setAttribute('ladder.malformed', event.reason);
+    this.trace.finish();
+  }
+
+  private async processEvent(event: MarketEvent, isBook: boolean): Promise<void> {
+    if (isBook) this.trace.start(STAGE.book);
+    const step = this.market.process(event);
+    if (isBook) this.trace.end(STAGE.book);
+    if (step.transition !== null && step.transition.to !== 'LIVE') this.execution?.onBookLost(this.venueMicros as Micros);
+    // Order flow measured across a broken or silent book says nothing: start the windows afresh.
+    if (step.transition !== null) this.features.reset();
     // The funding rate the simulated exchange settles the position at, every 8 hours of venue time.
     if (event.kind === 'ticker' && event.ticker.fundingRate !== null) {
       const rate = Number(event.ticker.fundingRate);
@@ -209,7 +268,7 @@ export class TradingLoop {
     }
     if (step.book !== null) {
       this.recorder.book(this.book, step.book.ts, step.book.recvTime, this.orders.position);
-      await this.onLiveBook(step.book, span);
+      await this.onLiveBook(step.book);
       this.recorder.position(this.orders.position, this.orders.counters.filledLots, step.book.ts, this.book);
     }
   }
@@ -219,11 +278,18 @@ export class TradingLoop {
     return this.features.schema;
   }
 
-  private async onLiveBook(frame: FrameHeader, span: Span | undefined): Promise<void> {
-    span?.setAttributes({ 'bybit.u': frame.u, 'bybit.seq': frame.seq, 'bybit.type': frame.type });
+  /**
+   * A LIVE book moved: the venue sees it first, then features and the model, then the execution
+   * engine's step (kill switch, the working order's algorithm) and the signal's order, so that every
+   * order of a tick is decided after its inference, as the decision trace shows it.
+   */
+  private async onLiveBook(frame: FrameHeader): Promise<void> {
     this.venueMicros = frame.ts;
+    this.feedLatencyMicros = frame.recvTime - frame.cts;
     this.deps.venue.observeBook?.(this.book, frame.ts);
     this.outcomes.book(frame.ts, this.book.midTimesTwo());
+    const inferred = await this.infer(frame);
+    this.trace.start(STAGE.risk);
     if (this.execution !== null) {
       if (this.pendingKill !== null) {
         const reason = this.pendingKill;
@@ -232,24 +298,29 @@ export class TradingLoop {
       }
       await this.execution.onBook(this.book, frame.ts);
     }
+    if (inferred !== null && inferred.signal !== null) await this.act(inferred.signal, inferred.model, inferred.vector, frame);
+    const ms = this.trace.decided();
+    if (inferred === null) return;
+    this.decisionLatency.record(ms * 1000);
+    this.metrics.recordDecision(ms);
+  }
+
+  /** Features, then the model when the windows are warm; null when the tick does not reach inference. */
+  private async infer(frame: FrameHeader): Promise<Inferred | null> {
+    this.trace.start(STAGE.features);
     const vector = this.features.onBook(this.book, frame.ts);
-    if (vector === null) return;
-    const { writer } = this.deps;
-    if (this.config.storeVectors !== false) writer.featureVector({ runId: this.config.runId, seq: ++this.vectorSeq, vector });
+    if (vector !== null && this.config.storeVectors !== false) this.deps.writer.featureVector({ runId: this.config.runId, seq: ++this.vectorSeq, vector });
+    this.trace.end(STAGE.features);
+    if (vector === null) return null;
     // A window still filling (after a start or a resync) is not the input the model was trained on.
     if (!this.features.warm) {
       this.counters.coldVectors++;
-      return;
+      return null;
     }
-
     // The event is predicted and recorded by one model, even if another is offered meanwhile.
-    const { info: model, prediction } = await tracer.startActiveSpan('model.predict', async (s) => {
-      try {
-        return await this.models.predict(vector);
-      } finally {
-        s.end();
-      }
-    });
+    this.trace.start(STAGE.inference);
+    const { info: model, prediction } = await this.models.predict(vector);
+    this.trace.end(STAGE.inference);
     this.counters.predictions++;
     const signal = createSignal({
       ts: frame.ts,
@@ -263,38 +334,30 @@ export class TradingLoop {
       // A model output the domain refuses (NaN score, confidence outside [0, 1]) never trades.
       this.counters.invalidPredictions++;
       this.deps.logger.error({ error: signal.error, model: model.id }, 'model output refused');
-      return;
+      return { model, vector, signal: null };
     }
-    if (signal.value.confidence < model.threshold) return;
+    return { model, vector, signal: signal.value.confidence < model.threshold ? null : signal.value };
+  }
+
+  /** A signal that cleared the threshold: to the execution engine, or the position limit's market order. */
+  private async act(signal: Signal, model: ModelInfo, vector: FeatureVector, frame: FrameHeader): Promise<void> {
     this.counters.signals++;
+    const { writer } = this.deps;
     const mid2 = this.book.midTimesTwo();
     const mid = mid2 === null ? null : (Math.floor(mid2 / 2) as Ticks);
-    const direction = signalDirection(signal.value);
+    const direction = signalDirection(signal);
     if (this.execution !== null) {
-      const acted = direction !== 0 && await tracer.startActiveSpan('order.submit', async (s) => {
-        try {
-          const vol = this.volIndex < 0 ? null : vector.values[this.volIndex];
-          return await this.execution!.onSignal(signal.value, direction, this.book, frame.ts, vol === null || !Number.isFinite(vol) ? null : vol);
-        } finally {
-          s.end();
-        }
-      });
-      writer.signal({ runId: this.config.runId, seq: ++this.signalSeq, signal: signal.value, midTicks: mid, acted });
+      const vol = this.volIndex < 0 ? null : vector.values[this.volIndex];
+      const acted = direction !== 0 && await this.execution.onSignal(signal, direction, this.book, frame.ts, vol === null || !Number.isFinite(vol) ? null : vol);
+      writer.signal({ runId: this.config.runId, seq: ++this.signalSeq, signal, midTicks: mid, acted });
       if (acted) this.outcomes.signal(frame.ts, model.horizonMs, direction, mid2);
       return;
     }
     const decision = decideOrder(direction, this.orders.exposureLots, this.config.limits);
-    writer.signal({ runId: this.config.runId, seq: ++this.signalSeq, signal: signal.value, midTicks: mid, acted: decision !== null });
+    writer.signal({ runId: this.config.runId, seq: ++this.signalSeq, signal, midTicks: mid, acted: decision !== null });
     if (decision === null) return;
     this.outcomes.signal(frame.ts, model.horizonMs, decision.side === 'Buy' ? 1 : -1, mid2);
-    const reason = `signal ${signal.value.score.toFixed(4)} conf ${signal.value.confidence.toFixed(3)} >= ${model.threshold}`;
-    await tracer.startActiveSpan('order.submit', async (s) => {
-      try {
-        s.setAttributes({ 'order.side': decision.side, 'order.lots': decision.qty });
-        await this.orders.submitMarket(decision, frame.ts, mid, reason);
-      } finally {
-        s.end();
-      }
-    });
+    const reason = `signal ${signal.score.toFixed(4)} conf ${signal.confidence.toFixed(3)} >= ${model.threshold}`;
+    await this.orders.submitMarket(decision, frame.ts, mid, reason);
   }
 }

@@ -13,6 +13,7 @@ import { benchStore } from './store-bench.ts';
 import { benchInference } from './inference-bench.ts';
 import { benchTrain } from './train-bench.ts';
 import { benchBacktest } from './backtest-bench.ts';
+import { benchDecision } from './decision-bench.ts';
 import { SimExchange } from '../adapters/sim/sim-exchange.ts';
 import { executionSettings } from '../composition/execution-settings.ts';
 import type { Lots } from '../domain/values/units.ts';
@@ -100,6 +101,18 @@ const backtest = await benchBacktest(
 console.log(`backtest: an hour of the synthetic market (orderbook.50 and trades), ${backtest.bookFrames} book frames of ${backtest.frames} events, through the default model, the smart policy and the simulated exchange with latency and queues: ${round(backtest.seconds, 1)} s, ${round(backtest.bookFramesPerSec)} book frames/s, ${backtest.orders} orders (goal ≤ 10 s)`);
 figures.backtest_hour_seconds = { value: round(backtest.seconds, 2), unit: 's' };
 figures.backtest_book_frames_per_sec = { value: round(backtest.bookFramesPerSec), unit: 'frames/s' };
+
+const decision = await benchDecision(
+  `${root}models/synthetic-gbdt`,
+  instrument,
+  () => new SimExchange({ instrument, fees: BYBIT_LINEAR_FEES, latency: { feedMicros: 5_000, orderMicros: 10_000 }, seed: 7 }),
+  executionSettings({ policy: 'smart', capitalUsdt: 100_000, maxPositionLots: 1000 as Lots, threshold: 0.5362 }),
+);
+for (const [label, key, d] of [['tracing off', 'off', decision.off], ['tracing on, every tick', 'traced_all', decision.all], ['tracing on, rate 0.01', 'traced_sampled', decision.sampled]] as const) {
+  console.log(`tick to decision in the paper loop (synthetic market, models/synthetic-gbdt, smart policy, simulated exchange), ${label}: ${d.p50Us} µs p50, ${d.p99Us} µs p99 over ${d.ticks} ticks that reached inference, ${d.orders} orders, ${d.spans} spans exported (goal p99 ≤ 1 ms)`);
+  figures[`tick_to_decision_${key}_p50_us`] = { value: d.p50Us, unit: 'µs' };
+  figures[`tick_to_decision_${key}_p99_us`] = { value: d.p99Us, unit: 'µs' };
+}
 
 const training = benchTrain();
 console.log(`training: ${training.rows} rows × ${training.features} features, ${training.rounds} rounds of ${training.leaves} leaves: ${round(training.seconds, 1)} s (${round(training.rowsPerSecond)} rows × rounds/s)`);

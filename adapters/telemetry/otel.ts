@@ -1,26 +1,52 @@
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, ParentBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { DecisionSampler } from './decision-sampler.ts';
 
 export interface Telemetry {
-  /** Exports what is buffered and stops; safe to call once at shutdown. */
+  /** Exports what is buffered (spans, the last metrics) and stops; safe to call once at shutdown. */
   shutdown(): Promise<void>;
 }
 
+export interface TelemetryOptions {
+  /**
+   * Share of root spans kept that the loop did not choose itself, in [0, 1]; 0.01 when absent. The
+   * loop's decision traces are kept by their own rule (every order-causing tick, the rest at the
+   * loop's `traceSampleRate`), which composition sets to the same value.
+   */
+  readonly sampleRate?: number;
+  /** `service.name` unless OTEL_SERVICE_NAME is set; 'ladder' when absent. */
+  readonly serviceName?: string;
+}
+
+/** OTLP's default export interval for metrics, ms (OTEL_METRIC_EXPORT_INTERVAL). */
+const DEFAULT_METRIC_INTERVAL_MS = 10_000;
+
 /**
- * Starts OpenTelemetry's NodeSDK with an OTLP/protobuf trace exporter when
- * `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set, so Jaeger (which takes
- * OTLP on :4318) shows a span per processed event; returns null, and costs nothing, when neither is.
- * The endpoint comes from `env` (not the process's), so a run can be given its own; headers and
- * timeouts still come from the standard OTEL_EXPORTER_OTLP_* variables of the process.
+ * Starts OpenTelemetry's NodeSDK with OTLP/protobuf exporters when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
+ * a signal's own `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`) is set:
+ * the decision traces (Jaeger takes OTLP on :4318) and the loop's metrics through a periodic reader
+ * every OTEL_METRIC_EXPORT_INTERVAL ms (10 s by default). Returns null, and costs nothing, when none
+ * is set. The endpoints and the interval come from `env` (not the process's), so a run can be given
+ * its own; headers and timeouts still come from the standard OTEL_EXPORTER_OTLP_* variables of the process.
  */
-export function startTelemetry(env: NodeJS.ProcessEnv, serviceName = 'ladder'): Telemetry | null {
-  const url = tracesUrl(env);
-  if (url === null) return null;
+export function startTelemetry(env: NodeJS.ProcessEnv, options: TelemetryOptions = {}): Telemetry | null {
+  const traces = tracesUrl(env);
+  const metrics = metricsUrl(env);
+  if (traces === null && metrics === null) return null;
+  const rate = options.sampleRate ?? 0.01;
+  if (!(rate >= 0 && rate <= 1)) throw new RangeError(`trace sample rate ${rate} is not within [0, 1]`);
   const sdk = new NodeSDK({
-    resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? serviceName }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }), { maxQueueSize: 65_536, maxExportBatchSize: 2_048 })],
+    resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? options.serviceName ?? 'ladder' }),
+    sampler: new ParentBasedSampler({ root: new DecisionSampler(rate) }),
+    // An empty list, not an absent one: the SDK would otherwise build exporters from the process's variables.
+    spanProcessors: traces === null ? [] : [new BatchSpanProcessor(new OTLPTraceExporter({ url: traces }), { maxQueueSize: 65_536, maxExportBatchSize: 2_048 })],
+    metricReaders: metrics === null
+      ? []
+      : [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: metrics }), ...metricTiming(env) })],
     instrumentations: [],
   });
   sdk.start();
@@ -32,9 +58,24 @@ export function startTelemetry(env: NodeJS.ProcessEnv, serviceName = 'ladder'): 
  * the base endpoint gets `/v1/traces` appended.
  */
 export function tracesUrl(env: NodeJS.ProcessEnv): string | null {
-  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  if (traces) return traces;
-  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return signalUrl(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, env.OTEL_EXPORTER_OTLP_ENDPOINT, 'traces');
+}
+
+/** The metrics URL, as `tracesUrl`: OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, or the base endpoint + `/v1/metrics`. */
+export function metricsUrl(env: NodeJS.ProcessEnv): string | null {
+  return signalUrl(env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, env.OTEL_EXPORTER_OTLP_ENDPOINT, 'metrics');
+}
+
+function signalUrl(own: string | undefined, base: string | undefined, signal: 'traces' | 'metrics'): string | null {
+  if (own) return own;
   if (!base) return null;
-  return `${base.replace(/\/+$/, '')}/v1/traces`;
+  return `${base.replace(/\/+$/, '')}/v1/${signal}`;
+}
+
+/** The export interval from OTEL_METRIC_EXPORT_INTERVAL (ms); the export timeout may not exceed it. */
+function metricTiming(env: NodeJS.ProcessEnv): { exportIntervalMillis: number; exportTimeoutMillis: number } {
+  const text = env.OTEL_METRIC_EXPORT_INTERVAL;
+  const parsed = text === undefined || text.trim() === '' ? DEFAULT_METRIC_INTERVAL_MS : Number(text);
+  const interval = Number.isFinite(parsed) && parsed > 0 ? Math.round(parsed) : DEFAULT_METRIC_INTERVAL_MS;
+  return { exportIntervalMillis: interval, exportTimeoutMillis: Math.min(interval, 30_000) };
 }

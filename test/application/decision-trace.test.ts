@@ -1,0 +1,158 @@
+import { fc, test as prop } from '@fast-check/vitest';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { DecisionTrace, KEPT_ATTRIBUTE, STAGE, type DecisionTraceOptions } from '../../application/decision-trace.ts';
+import type { ExecutionReport } from '../../application/ports/execution-venue.ts';
+import type { Fill } from '../../domain/trading/fill.ts';
+import type { Cash, Lots, Micros, Ticks } from '../../domain/values/units.ts';
+
+/** A trace on an in-memory exporter, a clock stepped by hand (ms) and a scripted draw. */
+function setup(options: Partial<DecisionTraceOptions> & { draws?: number[] } = {}) {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  let now = 1000;
+  const draws = options.draws ?? [];
+  const trace = new DecisionTrace({
+    runId: 'run-1', sampleRate: 0, random: () => draws.shift() ?? 0.5, now: () => now, timeOrigin: 1_700_000_000_000,
+    tracer: provider.getTracer('test'), ...options,
+  });
+  return { trace, spans: () => exporter.getFinishedSpans(), tick: (ms = 0.1) => (now += ms) };
+}
+
+const fill = (orderId: string, qty: number, tradeId: string): ExecutionReport => ({
+  kind: 'fill',
+  fill: { tradeId, orderId, symbol: 'BTCUSDT', side: 'Buy', price: 1_000_000 as Ticks, qty: qty as Lots, fee: 0 as Cash, liquidity: 'maker', ts: 5 as Micros } satisfies Fill,
+});
+const accepted = (id: string): ExecutionReport => ({ kind: 'accepted', clientOrderId: id, venueOrderId: `v-${id}`, ts: 4 as Micros });
+
+const byName = (spans: readonly ReadableSpan[], name: string): ReadableSpan[] => spans.filter((s) => s.name === name);
+const startUs = (s: ReadableSpan): number => s.startTime[0] * 1e6 + s.startTime[1] / 1e3;
+
+/** Runs one tick through every stage; sends an order `id` unless null. */
+function decisionTick(s: ReturnType<typeof setup>, id: string | null): void {
+  const { trace, tick } = s;
+  trace.begin('book');
+  for (const stage of [STAGE.book, STAGE.features, STAGE.inference, STAGE.risk]) {
+    trace.start(stage);
+    tick();
+    // The risk stage ends at the decision: the order sent, or the tick's end.
+    if (stage !== STAGE.risk) trace.end(stage);
+  }
+  if (id !== null) {
+    trace.submitting(id);
+    tick();
+    trace.submitted(id);
+  }
+  trace.decided();
+  tick();
+  trace.finish();
+}
+
+describe('DecisionTrace', () => {
+  it('makes the spans of an order-causing tick after it, with the times recorded, parent-linked, even at rate 0', () => {
+    const s = setup();
+    decisionTick(s, 'L1-1');
+    const spans = s.spans();
+    const [root] = byName(spans, 'frame received');
+    expect(root.parentSpanContext).toBeUndefined();
+    expect(root.attributes).toMatchObject({ 'ladder.run_id': 'run-1', 'ladder.event': 'book', [KEPT_ATTRIBUTE]: true });
+    const names = ['book applied', 'features', 'inference', 'risk', 'order submitted'];
+    const children = names.map((n) => byName(spans, n)[0]);
+    for (const c of children) {
+      expect(c.parentSpanContext?.spanId).toBe(root.spanContext().spanId);
+      expect(c.spanContext().traceId).toBe(root.spanContext().traceId);
+      expect(c.attributes['ladder.run_id']).toBe('run-1');
+    }
+    // Stages 0.1 ms apart, from the clock the tick read (epoch origin + 1000 ms).
+    expect(children.map((c) => Math.round(startUs(c) - startUs(root)))).toEqual([0, 100, 200, 300, 400]);
+    expect(children[4].attributes['ladder.order_id']).toBe('L1-1');
+    expect(startUs(root)).toBeCloseTo(1_700_000_001_000_000, 0);
+  });
+
+  it('makes acknowledged and filled spans under order submitted as reports arrive, then forgets the closed order', () => {
+    const s = setup();
+    decisionTick(s, 'L1-1');
+    s.tick(2);
+    s.trace.report(accepted('L1-1'));
+    s.tick(1);
+    s.trace.report(fill('L1-1', 2, 't1'));
+    s.trace.report(fill('L1-1', 3, 't2'));
+    s.trace.closed('L1-1');
+    expect(s.trace.openOrders).toBe(0);
+    s.trace.report(fill('L1-1', 1, 't3'));
+    const spans = s.spans();
+    const submitted = byName(spans, 'order submitted')[0];
+    const [ack] = byName(spans, 'acknowledged');
+    const fills = byName(spans, 'filled');
+    expect(fills).toHaveLength(2);
+    for (const c of [ack, ...fills]) expect(c.parentSpanContext?.spanId).toBe(submitted.spanContext().spanId);
+    expect(ack.attributes['ladder.venue_order_id']).toBe('v-L1-1');
+    expect(fills.map((f) => f.attributes['ladder.fill.qty_lots'])).toEqual([2, 3]);
+    expect(fills[0].attributes).toMatchObject({ 'ladder.fill.maker': true, 'ladder.fill.price_ticks': 1_000_000, 'ladder.venue_order_id': 'v-L1-1' });
+    expect(startUs(ack)).toBeGreaterThanOrEqual(startUs(submitted));
+    expect(startUs(fills[0])).toBeGreaterThan(startUs(ack));
+  });
+
+  it('buffers the reports that arrive within the order’s own tick and makes them after its span', () => {
+    const s = setup();
+    s.trace.begin('book');
+    s.trace.submitting('L1-1');
+    s.trace.report(accepted('L1-1'));
+    s.trace.report(fill('L1-1', 1, 't1'));
+    s.trace.closed('L1-1');
+    s.trace.submitted('L1-1');
+    s.trace.finish();
+    const spans = s.spans();
+    const submitted = byName(spans, 'order submitted')[0];
+    expect(submitted.attributes['ladder.venue_order_id']).toBe('v-L1-1');
+    expect(byName(spans, 'filled')[0].parentSpanContext?.spanId).toBe(submitted.spanContext().spanId);
+    expect(s.trace.openOrders).toBe(0);
+  });
+
+  it('keeps at most maxOpenOrders span contexts, dropping the oldest', () => {
+    const s = setup({ maxOpenOrders: 2 });
+    for (const id of ['a', 'b', 'c']) decisionTick(s, id);
+    expect(s.trace.openOrders).toBe(2);
+    s.trace.report(accepted('a'));
+    s.trace.report(accepted('c'));
+    expect(byName(s.spans(), 'acknowledged').map((a) => a.attributes['ladder.order_id'])).toEqual(['c']);
+  });
+
+  it('keeps a tick that threw, marked as an error', () => {
+    const s = setup();
+    s.trace.begin('book');
+    s.trace.finish(new Error('boom'));
+    expect(byName(s.spans(), 'frame received')[0].status.code).toBe(2);
+  });
+
+  it('measures the decision at the first order sent, tracing on or off', () => {
+    for (const tracer of [undefined, null]) {
+      const s = setup(tracer === null ? { tracer: null } : {});
+      s.trace.begin('book');
+      s.tick(0.25);
+      s.trace.submitting('x');
+      s.tick(5);
+      s.trace.submitted('x');
+      expect(s.trace.decided()).toBeCloseTo(0.25, 9);
+      s.trace.finish();
+    }
+  });
+
+  it('is off, and makes nothing, without a tracer', () => {
+    const s = setup({ tracer: null });
+    expect(s.trace.on).toBe(false);
+    decisionTick(s, 'L1-1');
+    s.trace.report(accepted('L1-1'));
+    expect(s.trace.openOrders).toBe(0);
+  });
+
+  prop.prop([fc.array(fc.record({ order: fc.boolean(), draw: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }) }), { maxLength: 30 }), fc.double({ min: 0, max: 1, noNaN: true })])(
+    'keeps exactly the ticks that sent an order or drew below the rate',
+    (ticks, rate) => {
+      const s = setup({ sampleRate: rate, draws: ticks.filter((t) => !t.order).map((t) => t.draw) });
+      ticks.forEach((t, i) => decisionTick(s, t.order ? `o-${i}` : null));
+      const kept = ticks.filter((t) => t.order || t.draw < rate).length;
+      expect(byName(s.spans(), 'frame received')).toHaveLength(kept);
+    },
+  );
+});
