@@ -1,0 +1,84 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { createStore } from '../adapters/postgres/connect.ts';
+import { renderReportHtml, type ReportPage } from '../adapters/dashboard/report-html.ts';
+import { reportPageData } from '../adapters/dashboard/report-page.ts';
+import { ConfigError, dbTarget } from './config.ts';
+
+export const REPORT_HELP = `ladder report RUN_ID [--html out.html] [--baseline RUN_ID] [--db TARGET] [--capital USDT]
+
+Reports one stored run: PnL, Sharpe, drawdown, fills and slippage, and how reliable the model's
+confidence was on the run's own signals.
+
+  --html FILE        write the report as one self-contained HTML page (inline charts, no script, readable
+                     offline): equity curve, drawdown, slippage histogram, confidence reliability table and,
+                     with --baseline, the comparison; without it the report is printed as text
+  --baseline RUN_ID  the run to compare with: the baseline run of "ladder backtest --against-baseline"
+                     (its id is printed under "against_baseline.run" of the backtest's --report)
+  --db TARGET        where the runs are stored (default DATABASE_URL, else pglite:./data/ladder)
+  --capital USDT     starting equity returns and drawdown relate to (default 10000, as the run commands)`;
+
+const OPTIONS = {
+  html: { type: 'string' },
+  baseline: { type: 'string' },
+  db: { type: 'string' },
+  capital: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `ladder report RUN_ID …`: see REPORT_HELP. Bad input throws a `ConfigError`; an unknown run returns 1. */
+export async function reportCommand(args: string[], out: (text: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+  if (values.help === true) {
+    out(REPORT_HELP);
+    return 0;
+  }
+  const runId = positionals[0];
+  if (runId === undefined || positionals.length > 1) throw new ConfigError('RUN_ID', 'give the id of one stored run (ladder report RUN_ID)');
+  const capitalUsdt = values.capital === undefined ? 10_000 : Number(values.capital);
+  if (!(capitalUsdt > 0 && Number.isFinite(capitalUsdt))) throw new ConfigError('--capital', `"${values.capital}" is not a positive amount of USDT`);
+  const { target } = dbTarget(values.db, process.env);
+  const store = await createStore(target);
+  try {
+    const known = await store.readRun(runId);
+    if (known === null) {
+      out(`no run ${runId} in ${values.db ?? 'the store'}`);
+      return 1;
+    }
+    if (values.baseline !== undefined && (await store.readRun(values.baseline)) === null) throw new ConfigError('--baseline', `no run ${values.baseline} in the store`);
+    const page = await reportPageData(store, runId, { baselineRunId: values.baseline ?? null, capitalUsdt });
+    if (page === null) throw new Error(`run ${runId} vanished from the store while being read`);
+    if (values.html !== undefined) {
+      await writeFile(values.html, renderReportHtml(page));
+      out(`report of run ${runId} written to ${values.html}`);
+    } else {
+      out(formatText(page));
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+function formatText(p: ReportPage): string {
+  const f = p.figures;
+  const n = (x: number | null, digits = 2): string => (x === null ? 'n/a' : x.toFixed(digits));
+  const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+  const judged = p.reliability.reduce((s, r) => s + r.count, 0);
+  const hits = p.reliability.reduce((s, r) => s + (r.hitRate ?? 0) * r.count, 0);
+  const lines = [
+    `Ladder report ${p.runId} (${p.mode})`,
+    `  data      ${p.source}; model ${p.modelId}; ${f.hours.toFixed(2)} h of market time`,
+    `  PnL       ${n(f.pnl, 4)} USDT on ${f.capital} (fees ${n(f.fees, 4)}), Sharpe ${n(f.sharpe)}, max drawdown ${pct(f.max_drawdown)}`,
+    `  trading   ${f.orders} orders, ${f.trades} fills; fill rate ${pct(f.fill_rate)}, maker ${pct(f.maker_share)}`,
+    `  slippage  mean ${n(f.slippage_bps_mean, 4)} bps, p95 ${n(f.slippage_bps_p95, 4)} bps`,
+    `  signals   ${p.report.signals.count} (acted ${p.report.signals.acted}); ${judged} judged at their horizon, hit rate ${judged === 0 ? 'n/a' : pct(hits / judged)}`,
+  ];
+  if (p.baseline !== null) {
+    const b = p.baseline.figures;
+    const s = f.slippage_bps_mean;
+    const reduction = s === null || b.slippage_bps_mean === null || b.slippage_bps_mean === 0 ? null : 1 - s / b.slippage_bps_mean;
+    lines.push(`  baseline  ${p.baseline.runId}: slippage ${n(b.slippage_bps_mean, 4)} bps (reduced by ${pct(reduction)}), Sharpe ${n(b.sharpe)}, PnL ${n(b.pnl, 4)}`);
+  }
+  return lines.join('\n');
+}
