@@ -92,7 +92,15 @@ export function synthCommand(args: string[]): number {
     options: { out: { type: 'string' }, frames: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help === true) {
-    console.log('ladder synth --out FILE [--frames N] [--seed S]   write a synthetic BTCUSDT market as recorded Bybit v5 frames');
+    console.log(`ladder synth --out FILE [--frames N] [--seed S]
+
+Writes a synthetic BTCUSDT market (the order-flow generator of --source synthetic) as recorded Bybit v5
+frames, one a line: orderbook.50 snapshots and deltas every 100 ms, public trades and tickers. The
+quick start's sample, test/fixtures/btcusdt-sample.jsonl, is "ladder synth" with the defaults.
+
+  --out FILE   the file to write (required)
+  --frames N   book frames to write (default ${SAMPLE.bookFrames}, 100 ms apart)
+  --seed S     the generator's seed (default ${SAMPLE.seed}); the same seed writes the same file`);
     return 0;
   }
   if (values.out === undefined) throw new ConfigError('--out', 'required: the file to write');

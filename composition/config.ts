@@ -10,9 +10,10 @@ import { DEFAULT_STALE_INTERVALS } from '../application/market-data.ts';
 export class ConfigError extends Error {
   constructor(
     readonly field: string,
-    message: string,
+    /** What is wrong with it, without the field's name. */
+    readonly reason: string,
   ) {
-    super(`${field}: ${message}`);
+    super(`${field}: ${reason}`);
     this.name = 'ConfigError';
   }
 }
@@ -68,7 +69,24 @@ export interface PaperConfig {
    * `ladder backtest` leaves them out unless asked: its input already holds the market.
    */
   readonly storeMarketData: boolean;
+  /** Share of ticks that cause no order traced anyway (0..1); order-causing ticks are always traced. */
+  readonly traceSampleRate: number;
+  /** On SIGINT/SIGTERM: cancel the run's open orders before exiting (the default), or leave them working. */
+  readonly onStop: 'cancel' | 'keep';
+  /** The local web dashboard; null: none. */
+  readonly dashboard: DashboardConfig | null;
 }
+
+export interface DashboardConfig {
+  readonly host: string;
+  /** 0: any free port. */
+  readonly port: number;
+  /** Required when the host is not a loopback address; every request must then carry it. */
+  readonly token: string | null;
+}
+
+/** Where the dashboard listens unless told otherwise. */
+export const DEFAULT_DASHBOARD_PORT = 8420;
 
 export const DEFAULT_DB = 'pglite:./data/ladder';
 /** The model app:paper runs without --model: trained by `ladder train` on the synthetic market (README, Models). */
@@ -102,11 +120,17 @@ export interface PaperFlags {
   readonly 'feed-latency-ms'?: string;
   readonly 'order-latency-ms'?: string;
   readonly 'latency-file'?: string;
+  readonly 'trace-sample-rate'?: string;
+  readonly 'on-stop'?: string;
+  readonly dashboard?: string;
+  readonly 'dashboard-host'?: string;
+  readonly 'no-dashboard'?: boolean;
 }
 
 /** Validates flags and environment at start-up; the first mistake stops it with the field named. */
 export function paperConfig(flags: PaperFlags, env: NodeJS.ProcessEnv): PaperConfig {
-  const source = (flags.source ?? 'replay') as Source;
+  // Live public market data unless a file is given: `npm run app:paper` needs nothing else.
+  const source = (flags.source ?? (flags.input === undefined ? 'bybit' : 'replay')) as Source;
   if (!SOURCES.includes(source)) throw new ConfigError('--source', `"${String(flags.source)}" is not one of ${SOURCES.join(', ')}`);
   const input = flags.input ?? '';
   if (source === 'replay') {
@@ -170,7 +194,43 @@ export function paperConfig(flags: PaperFlags, env: NodeJS.ProcessEnv): PaperCon
     json: flags.json ?? false,
     storeMarketData: true,
     ...executionFlags(flags),
+    traceSampleRate: fractionFlag('--trace-sample-rate', flags['trace-sample-rate'] ?? '0.01'),
+    onStop: onStopFlag(flags['on-stop']),
+    dashboard: dashboardFlags(flags, env),
   };
+}
+
+function fractionFlag(field: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !(n >= 0 && n <= 1)) throw new ConfigError(field, `"${text}" is not a fraction from 0 to 1`);
+  return n;
+}
+
+function onStopFlag(text: string | undefined): 'cancel' | 'keep' {
+  const value = text ?? 'cancel';
+  if (value !== 'cancel' && value !== 'keep') throw new ConfigError('--on-stop', `"${value}" is not cancel or keep`);
+  return value;
+}
+
+/** `--dashboard PORT` (default ${DEFAULT_DASHBOARD_PORT}), `--dashboard-host`, `--no-dashboard`; the token only from LADDER_DASHBOARD_TOKEN. */
+function dashboardFlags(flags: PaperFlags, env: NodeJS.ProcessEnv): DashboardConfig | null {
+  if (flags['no-dashboard'] === true) {
+    if (flags.dashboard !== undefined) throw new ConfigError('--no-dashboard', 'give --dashboard or --no-dashboard, not both');
+    return null;
+  }
+  const port = intFlag('--dashboard', flags.dashboard ?? String(DEFAULT_DASHBOARD_PORT), 0, 65_535);
+  const host = flags['dashboard-host'] ?? '127.0.0.1';
+  if (host.trim() === '') throw new ConfigError('--dashboard-host', 'must name a host or address');
+  const token = env.LADDER_DASHBOARD_TOKEN === undefined || env.LADDER_DASHBOARD_TOKEN === '' ? null : env.LADDER_DASHBOARD_TOKEN;
+  if (token !== null && token.length < 16) throw new ConfigError('LADDER_DASHBOARD_TOKEN', 'must be at least 16 characters');
+  if (token === null && !isLoopback(host)) {
+    throw new ConfigError('--dashboard-host', `${host} is reachable from other machines: set LADDER_DASHBOARD_TOKEN (16 characters or more) so that the dashboard asks for it`);
+  }
+  return { host, port, token };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function executionFlags(flags: PaperFlags): Pick<PaperConfig, 'policy' | 'capitalUsdt' | 'latency'> {

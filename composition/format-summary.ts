@@ -11,8 +11,8 @@ export function formatSummary(result: PaperResult): string {
   const rate = seconds > 0 ? Math.round(c.frames / seconds) : 0;
   const row = (label: string, text: string): string => `  ${label.padEnd(10)}${text}`;
   return [
-    `Ladder paper run ${runId}`,
-    row('source', `${source} → simulated exchange, ${c.frames} frames in ${seconds.toFixed(2)} s (${rate} frames/s)`),
+    `Ladder ${result.mode} run ${runId}`,
+    row('source', `${source} → ${result.venue === 'sim-exchange' ? 'simulated exchange' : result.venue}, ${c.frames} frames in ${seconds.toFixed(2)} s (${rate} frames/s)`),
     row('frames', `book ${c.bookFrames} (applied ${c.bookUpdates}), trades ${c.trades}, tickers ${c.tickers}, control ${c.control}, other topics ${c.ignored}, malformed ${c.malformed}`),
     row('integrity', `sequence gaps ${c.gaps}, crossed books ${c.crossed}`),
     row('model', `${modelId}: ${c.predictions} predictions, ${c.signals} signals at confidence >= ${Number(threshold.toFixed(4))}, ${c.invalidPredictions} refused, ${c.coldVectors} vectors in warm-up`),

@@ -65,6 +65,9 @@ export const coreModule = new ContainerModule(({ bind }) => {
             bookDepth: config.bookDepth,
             sync: bybitSyncConfig(config.bookDepth, config.staleAfter),
             storeVectors: config.storeMarketData,
+            traceSampleRate: config.traceSampleRate,
+            // A real venue confirms cancels by itself; the simulator only with market data, which has ended.
+            stopGraceMs: venue.observeBook === undefined ? 5_000 : 0,
             recording: config.storeMarketData ? DEFAULT_RECORDING : { ...DEFAULT_RECORDING, snapshotEveryMicros: null, trades: false },
             execution: executionSettings({
               policy: config.policy, capitalUsdt: config.capitalUsdt, maxPositionLots: config.maxPositionLots, threshold: model.info.threshold,

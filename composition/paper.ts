@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Container } from 'inversify';
+import { Container, type ContainerModule } from 'inversify';
 import { describeModelRefusal, type ModelSlot } from '../application/model-switch.ts';
 import type { Clock } from '../application/ports/clock.ts';
 import type { Logger } from '../application/ports/logger.ts';
-import type { ModelRecord, RowCounts, RunRecord, TradingStore } from '../application/ports/trading-store.ts';
+import type { ModelRecord, RowCounts, RunMode, RunRecord, TradingStore } from '../application/ports/trading-store.ts';
 import type { LoopProgress, LoopSummary, TradingLoop } from '../application/trading-loop.ts';
 import type { BatchedWriter } from '../application/batched-writer.ts';
 import { startTelemetry } from '../adapters/telemetry/otel.ts';
@@ -24,6 +24,9 @@ export interface PaperResult {
   readonly summary: LoopSummary;
   readonly stored: RowCounts;
   readonly source: string;
+  /** The venue's name: `sim-exchange`, or Bybit's for app:live. */
+  readonly venue: string;
+  readonly mode: RunMode;
   readonly model: { readonly id: string; readonly threshold: number };
 }
 
@@ -43,8 +46,10 @@ export interface PaperOptions {
    * that stops calling it, called as the run ends. Absent: SIGUSR2 pulls it (`ladder kill`).
    */
   readonly onKill?: (kill: (reason: string) => void) => () => void;
-  /** What the run is recorded as: 'paper' (the default) or 'backtest' (`ladder backtest`). */
-  readonly mode?: 'paper' | 'backtest';
+  /** What the run is recorded as: 'paper' (the default), 'live' (app:live) or 'backtest' (`ladder backtest`). */
+  readonly mode?: RunMode;
+  /** Where orders go: the simulated exchange unless given (app:live gives Bybit's). */
+  readonly venueModule?: ContainerModule;
   /** Called every few thousand events with how far the run has come (a progress bar). */
   readonly onProgress?: (p: LoopProgress) => void;
   /** Called once the run is finished and stored, with the store still open (a backtest reads its report). */
@@ -73,13 +78,13 @@ export interface RunningParts {
  * Everything queued for the store is written before this resolves; the store is always closed.
  */
 export async function runPaper(config: PaperConfig, options: PaperOptions): Promise<PaperResult> {
-  const telemetry = startTelemetry(options.env);
+  const telemetry = startTelemetry(options.env, { sampleRate: config.traceSampleRate });
   const runId = randomUUID();
   const container = new Container();
   container.bind(TOKENS.Config).toConstantValue(config);
   container.bind(TOKENS.RunId).toConstantValue(runId);
   container.bind(TOKENS.Logger).toConstantValue(options.logger);
-  container.load(coreModule, feedModule(config.source), simulatedVenueModule);
+  container.load(coreModule, feedModule(config.source), options.venueModule ?? simulatedVenueModule);
   const store = await container.getAsync(TOKENS.Store);
   try {
     const model = await container.getAsync(TOKENS.Model);
@@ -102,7 +107,10 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
       const venueName = (await container.getAsync(TOKENS.Venue)).name;
       await store.startRun(runRecord(config, runId, feed.description, venueName, model.info, startedAt, options.mode ?? 'paper'));
       options.logger.info({ runId, source: feed.description, model: model.info.id, db: config.db.kind }, 'paper run started');
-      const stop = (): void => void feed.close();
+      const stop = (): void => {
+        loop.cancelOnEnd = config.onStop === 'cancel';
+        void feed.close();
+      };
       options.onStop?.(stop);
       // Listening before startReloads writes the pid file: whoever reads it finds a process that takes SIGUSR2.
       const endKill = startKillSwitch(loop, options);
@@ -134,7 +142,7 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
       const stored = await store.rowCounts(runId);
       await options.afterRun?.(store, runId);
       const last = loop.models.next;
-      return { runId, summary: { ...summary, store: writer.stats }, stored, source: feed.description, model: { id: last.id, threshold: last.threshold } };
+      return { runId, summary: { ...summary, store: writer.stats }, stored, source: feed.description, venue: venueName, mode: options.mode ?? 'paper', model: { id: last.id, threshold: last.threshold } };
     } finally {
       // Once the loop holds the model, it closes every model of the run, those reloaded too.
       await (models === null ? model.close() : models.close());
@@ -146,7 +154,7 @@ export async function runPaper(config: PaperConfig, options: PaperOptions): Prom
 }
 
 function runRecord(
-  config: PaperConfig, runId: string, source: string, venue: string, model: ModelInfo, startedAt: Micros, mode: 'paper' | 'backtest',
+  config: PaperConfig, runId: string, source: string, venue: string, model: ModelInfo, startedAt: Micros, mode: RunMode,
 ): RunRecord {
   const { instrument } = config;
   return {

@@ -82,12 +82,27 @@ describe('the ladder command', () => {
     expect(stderr).toMatch(/--db: cannot open/);
   });
 
-  it('prints help', SLOW, async () => {
+  it('prints help, and each command listed has its own', SLOW, async () => {
     const { code, stdout } = await ladder('--help');
     expect(code).toBe(0);
-    expect(stdout).toContain('Commands:');
-    const paper = await ladder('paper', '--help');
+    const commands = [...stdout.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1]).filter((c) => c !== 'help');
+    expect(commands).toEqual(expect.arrayContaining(['paper', 'live', 'backtest', 'kill', 'doctor', 'record', 'replay', 'synth', 'features', 'train', 'model', 'report', 'db']));
+    const helps = await Promise.all(commands.map((c) => ladder(c, '--help')));
+    helps.forEach((h, i) => {
+      expect({ command: commands[i], code: h.code }).toEqual({ command: commands[i], code: 0 });
+      expect(h.stdout).toMatch(new RegExp(`ladder ${commands[i]}`));
+    });
+    const paper = helps[commands.indexOf('paper')];
     expect(paper.stdout).toContain('--input FILE');
+    expect(helps[commands.indexOf('live')].stdout).toContain('BYBIT_API_KEY');
+  });
+
+  it('says within seconds that Bybit cannot be reached, naming the offline sources', SLOW, async () => {
+    const { code, stderr } = await ladder('paper', '--url', 'ws://127.0.0.1:1/v5/public/linear', '--db', 'pglite:memory', '--no-dashboard', '--log-level', 'silent');
+    expect(code).toBe(2);
+    expect(stderr).toContain("Bybit's market data cannot be reached");
+    expect(stderr).toContain('--source synthetic');
+    expect(stderr).toContain('--source replay');
   });
 
   it('refuses an unknown flag with its name', SLOW, async () => {

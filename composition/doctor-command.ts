@@ -1,0 +1,232 @@
+import { createHmac } from 'node:crypto';
+import WebSocket from 'ws';
+import { createPinoLogger } from '../adapters/log/pino-logger.ts';
+import { openDatabase } from '../adapters/postgres/connect.ts';
+import { createMigrator, migrationStates } from '../adapters/postgres/migrate.ts';
+import { BYBIT_MAINNET_URL, BYBIT_TESTNET_URL, ConfigError, type PaperConfig } from './config.ts';
+import type { LiveConfig } from './live-config.ts';
+import { openCheckedModel } from './modules.ts';
+import { liveSettings, paperSettings } from './run-command.ts';
+
+export const DOCTOR_HELP = `ladder doctor [--live] [--rest-url URL] [--timeout-ms N] [the flags of ladder paper, or with --live of ladder live]
+
+Checks what a run would need, without trading, and says what to fix:
+  settings   the flags, LADDER_* variables and --config file, as "ladder paper" (or "ladder live") reads them
+  database   the --db target answers, and which migrations are applied or pending
+  model      the --model directory loads and its features are the engine's
+  clock      this machine's clock against the exchange's (Bybit refuses requests more than 5 s off)
+  exchange   Bybit's REST API and public stream answer, the instrument's tick and lot are the ones
+             Ladder trades with; with --live, the API keys are accepted and may trade
+Where the exchange cannot be reached, the clock and exchange checks say so and do not fail.
+
+  --live          check app:live's settings (keys from BYBIT_API_KEY / BYBIT_API_SECRET, mainnet confirmation)
+  --rest-url URL  Bybit's REST base to ask (default: the one of the stream's network)
+  --timeout-ms N  how long each network check may take (default 4000)
+
+Exit code 0 when nothing failed, 1 when a check failed.`;
+
+type Verdict = 'ok' | 'warn' | 'FAIL';
+
+interface Check {
+  readonly name: string;
+  readonly verdict: Verdict;
+  readonly text: string;
+  readonly fix?: string;
+}
+
+/** `ladder doctor`; writes one line a check (and how to fix a failure) through `out`. */
+export async function doctorCommand(args: string[], out: (text: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    out(DOCTOR_HELP);
+    return 0;
+  }
+  const { live, restFlag, timeoutMs, rest } = doctorFlags(args);
+  const checks: Check[] = [];
+  const print = (c: Check): void => {
+    checks.push(c);
+    out(`  ${c.verdict.padEnd(5)} ${c.name.padEnd(9)} ${c.text}${c.fix === undefined ? '' : `\n  ${''.padEnd(15)} fix: ${c.fix}`}`);
+  };
+  out(`ladder doctor${live ? ' --live' : ''}`);
+  let config: PaperConfig | LiveConfig;
+  try {
+    const settings = live ? liveSettings(rest, env) : paperSettings(rest, env);
+    if (settings === 'help') return 0;
+    config = settings;
+    print({ name: 'settings', verdict: 'ok', text: `${live ? 'app:live' : 'app:paper'}: source ${config.source}, db ${config.dbText}, model ${config.modelDir}` + (live ? `, ${(config as LiveConfig).network}, keys set` : '') });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    print({ name: 'settings', verdict: 'FAIL', text: error.message, fix: `correct ${error.field} (see "ladder ${live ? 'live' : 'paper'} --help")` });
+    return 1;
+  }
+  print(await checkDatabase(config));
+  print(await checkModel(config));
+  const liveRest = live ? (config as LiveConfig).restUrl : null;
+  const restBase: string | null = restFlag ?? liveRest ?? restFor(config.url);
+  if (restBase === null) {
+    print({ name: 'exchange', verdict: 'warn', text: `no REST base known for ${config.url}; give --rest-url to check the clock and the exchange` });
+  } else {
+    const time = await checkClock(restBase, timeoutMs);
+    print(time);
+    if (time.verdict !== 'warn' || !time.text.startsWith('not checked')) {
+      print(await checkInstrument(restBase, config, timeoutMs));
+      if (config.source === 'bybit') print(await checkStream(config.url, timeoutMs));
+      if (live) print(await checkKeys(restBase, config as LiveConfig, timeoutMs));
+    } else {
+      print({ name: 'exchange', verdict: 'warn', text: `not checked: ${restBase} cannot be reached from here`, fix: 'run offline with --source synthetic or --source replay --input FILE' });
+    }
+  }
+  const failed = checks.filter((c) => c.verdict === 'FAIL').length;
+  out(failed === 0 ? 'nothing to fix' : `${failed} check${failed === 1 ? '' : 's'} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+function doctorFlags(args: string[]): { live: boolean; restFlag: string | null; timeoutMs: number; rest: string[] } {
+  const rest: string[] = [];
+  let live = false;
+  let restFlag: string | null = null;
+  let timeoutMs = 4000;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--live') live = true;
+    else if (a === '--rest-url' || a === '--timeout-ms') {
+      const v = args[++i];
+      if (v === undefined) throw new ConfigError(a, 'needs a value');
+      if (a === '--rest-url') {
+        if (!/^https?:\/\/./.test(v)) throw new ConfigError(a, `"${v}" is not an http:// or https:// URL`);
+        restFlag = v.replace(/\/+$/, '');
+      } else {
+        timeoutMs = Number(v);
+        if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 60_000) throw new ConfigError(a, `"${v}" is not a whole number of milliseconds from 100 to 60000`);
+      }
+    } else rest.push(a);
+  }
+  // The dashboard is not the doctor's business: never bind its port here.
+  return { live, restFlag, timeoutMs, rest: [...rest, '--no-dashboard'] };
+}
+
+/** Bybit's REST base for one of its public streams. */
+function restFor(streamUrl: string): string | null {
+  if (streamUrl === BYBIT_MAINNET_URL) return 'https://api.bybit.com';
+  if (streamUrl === BYBIT_TESTNET_URL) return 'https://api-testnet.bybit.com';
+  return null;
+}
+
+async function checkDatabase(config: PaperConfig): Promise<Check> {
+  try {
+    const db = await openDatabase(config.db);
+    try {
+      const states = await migrationStates(createMigrator(db, undefined));
+      const pending = states.filter((s) => s.appliedAt === null).length;
+      return pending === 0
+        ? { name: 'database', verdict: 'ok', text: `${config.dbText}: ${states.length} migrations applied` }
+        : { name: 'database', verdict: 'warn', text: `${config.dbText}: ${pending} of ${states.length} migrations pending`, fix: 'none needed: a run applies them at start ("ladder db migrate" does it now)' };
+    } finally {
+      await db.destroy();
+    }
+  } catch (error) {
+    return { name: 'database', verdict: 'FAIL', text: `${config.dbText}: ${(error as Error).message}`, fix: 'start the server, or correct --db / DATABASE_URL (pglite:./data/ladder needs no server)' };
+  }
+}
+
+async function checkModel(config: PaperConfig): Promise<Check> {
+  const model = await openCheckedModel(config.modelDir, createPinoLogger({ level: 'silent' }));
+  if (!model.ok) return { name: 'model', verdict: 'FAIL', text: model.error, fix: 'give --model a directory written by "ladder train" or "ladder model baseline"' };
+  const { info } = model.value;
+  await model.value.close();
+  return { name: 'model', verdict: 'ok', text: `${info.id}: ${info.featureNames.length} features, schema ${info.schemaId}, threshold ${Number(info.threshold.toFixed(4))}` };
+}
+
+async function getJson(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<{ status: number; body: BybitBody }> {
+  const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+  const text = await response.text();
+  try {
+    return { status: response.status, body: JSON.parse(text) as BybitBody };
+  } catch {
+    throw new Error(`HTTP ${response.status}, not JSON: ${text.slice(0, 80)}`);
+  }
+}
+
+interface BybitBody {
+  readonly retCode?: number;
+  readonly retMsg?: string;
+  readonly result?: Record<string, unknown>;
+}
+
+async function checkClock(rest: string, timeoutMs: number): Promise<Check> {
+  const sent = Date.now();
+  let body: BybitBody;
+  try {
+    body = (await getJson(`${rest}/v5/market/time`, timeoutMs)).body;
+  } catch (error) {
+    return { name: 'clock', verdict: 'warn', text: `not checked: ${rest} cannot be reached (${describe(error)})` };
+  }
+  const received = Date.now();
+  const nanos = body.result?.timeNano;
+  const seconds = body.result?.timeSecond;
+  const serverMs = typeof nanos === 'string' ? Number(BigInt(nanos) / 1_000_000n) : Number(seconds) * 1000;
+  if (!Number.isFinite(serverMs)) return { name: 'clock', verdict: 'FAIL', text: `the exchange's time answer has no time: ${JSON.stringify(body).slice(0, 120)}` };
+  const offset = Math.round((sent + received) / 2 - serverMs);
+  const text = `${offset >= 0 ? '+' : ''}${offset} ms against the exchange (round trip ${received - sent} ms)`;
+  if (Math.abs(offset) > 5000) return { name: 'clock', verdict: 'FAIL', text, fix: 'synchronise this machine\'s clock (NTP): Bybit refuses signed requests 5 s off' };
+  if (Math.abs(offset) > 1000) return { name: 'clock', verdict: 'warn', text, fix: 'synchronise this machine\'s clock (NTP); timestamps in the store are this clock\'s' };
+  return { name: 'clock', verdict: 'ok', text };
+}
+
+async function checkInstrument(rest: string, config: PaperConfig, timeoutMs: number): Promise<Check> {
+  const symbol = config.instrument.symbol;
+  try {
+    const { body } = await getJson(`${rest}/v5/market/instruments-info?category=linear&symbol=${symbol}`, timeoutMs);
+    const list = (body.result?.list ?? []) as { priceFilter?: { tickSize?: string }; lotSizeFilter?: { qtyStep?: string; minOrderQty?: string } }[];
+    const spec = list[0];
+    if (body.retCode !== 0 || spec === undefined) return { name: 'exchange', verdict: 'FAIL', text: `${symbol} is not listed (${body.retMsg ?? 'no answer'})` };
+    const tick = spec.priceFilter?.tickSize;
+    const lot = spec.lotSizeFilter?.qtyStep;
+    const same = Number(tick) === Number(config.instrument.tickSize) && Number(lot) === Number(config.instrument.lotSize);
+    const text = `${rest}: ${symbol} tick ${tick}, lot ${lot}, minimum ${spec.lotSizeFilter?.minOrderQty}`;
+    return same
+      ? { name: 'exchange', verdict: 'ok', text }
+      : { name: 'exchange', verdict: 'warn', text: `${text}; Ladder's built-in spec is tick ${config.instrument.tickSize}, lot ${config.instrument.lotSize}`, fix: 'app:live takes the exchange\'s; replays and features recorded under the old spec differ' };
+  } catch (error) {
+    return { name: 'exchange', verdict: 'FAIL', text: `${rest}: ${describe(error)}` };
+  }
+}
+
+function checkStream(url: string, timeoutMs: number): Promise<Check> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url, { handshakeTimeout: timeoutMs });
+    const done = (check: Check): void => {
+      socket.removeAllListeners();
+      socket.on('error', () => undefined);
+      socket.terminate();
+      resolve(check);
+    };
+    socket.once('open', () => done({ name: 'stream', verdict: 'ok', text: `${url} accepts a connection` }));
+    socket.once('error', (error) => done({ name: 'stream', verdict: 'FAIL', text: `${url}: ${describe(error)}`, fix: 'check the network, or run with --source synthetic or --source replay --input FILE' }));
+  });
+}
+
+/** A signed read of the key's own permissions (GET /v5/user/query-api): whether the keys work and may trade. */
+async function checkKeys(rest: string, config: LiveConfig, timeoutMs: number): Promise<Check> {
+  const timestamp = String(Date.now());
+  const recvWindow = '5000';
+  const apiKey = config.apiKey.reveal();
+  const sign = createHmac('sha256', config.apiSecret.reveal()).update(timestamp + apiKey + recvWindow).digest('hex');
+  try {
+    const { body } = await getJson(`${rest}/v5/user/query-api`, timeoutMs, {
+      'X-BAPI-API-KEY': apiKey, 'X-BAPI-TIMESTAMP': timestamp, 'X-BAPI-RECV-WINDOW': recvWindow, 'X-BAPI-SIGN': sign,
+    });
+    if (body.retCode !== 0) return { name: 'keys', verdict: 'FAIL', text: `refused by ${config.network}: ${body.retMsg ?? 'no reason'} (retCode ${body.retCode})`, fix: `create keys on Bybit's ${config.network} and set BYBIT_API_KEY and BYBIT_API_SECRET` };
+    const permissions = (body.result?.permissions ?? {}) as Record<string, string[]>;
+    const trade = (permissions.ContractTrade ?? []).length > 0 || (permissions.Derivatives ?? []).length > 0;
+    const readOnly = body.result?.readOnly === 1 || body.result?.readOnly === '1';
+    if (readOnly || !trade) return { name: 'keys', verdict: 'FAIL', text: `accepted, but ${readOnly ? 'read-only' : 'without contract trading permission'}`, fix: 'give the key "Contract - Orders and Positions" permission' };
+    return { name: 'keys', verdict: 'ok', text: `accepted by ${config.network}, may trade contracts` };
+  } catch (error) {
+    return { name: 'keys', verdict: 'FAIL', text: `${rest}: ${describe(error)}` };
+  }
+}
+
+function describe(error: unknown): string {
+  const e = error as Error & { cause?: { code?: string; message?: string } };
+  return e.cause?.code ?? e.cause?.message ?? e.message;
+}

@@ -1,0 +1,125 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { doctorCommand } from '../../composition/doctor-command.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const KEYS = { BYBIT_API_KEY: 'doctor-key', BYBIT_API_SECRET: 'doctor-secret' };
+
+/** Bybit's clock as this server tells it, relative to this machine's. */
+let skewMs = 0;
+let tickSize = '0.10';
+let http: Server;
+let wss: WebSocketServer;
+let rest = '';
+let stream = '';
+
+beforeAll(async () => {
+  // The part of Bybit's v5 REST API the doctor asks, with Bybit's signature check on the private call.
+  http = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const send = (body: unknown): void => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(body));
+    };
+    if (url.pathname === '/v5/market/time') {
+      const ms = Date.now() + skewMs;
+      send({ retCode: 0, retMsg: 'OK', result: { timeSecond: String(Math.floor(ms / 1000)), timeNano: `${ms}000000` } });
+    } else if (url.pathname === '/v5/market/instruments-info') {
+      send({ retCode: 0, retMsg: 'OK', result: { category: 'linear', list: [{ symbol: url.searchParams.get('symbol'), priceFilter: { tickSize }, lotSizeFilter: { qtyStep: '0.001', minOrderQty: '0.001' } }] } });
+    } else if (url.pathname === '/v5/user/query-api') {
+      const h = req.headers;
+      const expected = createHmac('sha256', KEYS.BYBIT_API_SECRET).update(`${String(h['x-bapi-timestamp'])}${String(h['x-bapi-api-key'])}${String(h['x-bapi-recv-window'])}`).digest('hex');
+      if (h['x-bapi-api-key'] !== KEYS.BYBIT_API_KEY || h['x-bapi-sign'] !== expected) send({ retCode: 10004, retMsg: 'error sign!', result: {} });
+      else send({ retCode: 0, retMsg: '', result: { readOnly: 0, permissions: { ContractTrade: ['Order', 'Position'] } } });
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  rest = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((r) => wss.once('listening', r));
+  stream = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/v5/public/linear`;
+});
+
+afterAll(async () => {
+  await new Promise((r) => http.close(r));
+  await new Promise((r) => wss.close(r));
+});
+
+async function doctor(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; text: string }> {
+  const lines: string[] = [];
+  const code = await doctorCommand(args, (t) => lines.push(t), env);
+  return { code, text: lines.join('\n') };
+}
+
+const base = () => ['--db', 'pglite:memory', '--url', stream, '--rest-url', rest];
+
+describe('ladder doctor', { timeout: 60_000 }, () => {
+  it('passes a sound setup, checking each part', async () => {
+    skewMs = 0;
+    tickSize = '0.10';
+    const { code, text } = await doctor(base());
+    expect(text).toMatch(/ok +settings/);
+    expect(text).toMatch(/warn +database +pglite:memory: 5 of 5 migrations pending/);
+    expect(text).toMatch(/ok +model +synthetic-gbdt-v1/);
+    expect(text).toMatch(/ok +clock +[+-]\d+ ms against the exchange/);
+    expect(text).toMatch(/ok +exchange .*BTCUSDT tick 0.10, lot 0.001/);
+    expect(text).toMatch(/ok +stream/);
+    expect(text).toContain('nothing to fix');
+    expect(code).toBe(0);
+  });
+
+  it('fails a clock far off the exchange\'s and says how to fix it', async () => {
+    skewMs = 9000;
+    const { code, text } = await doctor(base());
+    skewMs = 0;
+    expect(text).toMatch(/FAIL +clock +-9\d\d\d ms/);
+    expect(text).toContain('NTP');
+    expect(code).toBe(1);
+  });
+
+  it('warns of an instrument whose tick differs from the built-in one', async () => {
+    tickSize = '0.50';
+    const { text } = await doctor(base());
+    tickSize = '0.10';
+    expect(text).toMatch(/warn +exchange .*tick 0.50/);
+  });
+
+  it('names a refused setting and stops there', async () => {
+    const { code, text } = await doctor([...base(), '--model', join(root, 'no-such-model')]);
+    expect(text).toMatch(/FAIL +settings +--model: model directory not found/);
+    expect(text).toContain('fix: correct --model');
+    expect(code).toBe(1);
+  });
+
+  it('fails a database that does not answer', async () => {
+    const { code, text } = await doctor(['--db', 'postgres://postgres@127.0.0.1:1/none', '--url', stream, '--rest-url', rest]);
+    expect(text).toMatch(/FAIL +database/);
+    expect(code).toBe(1);
+  });
+
+  it('checks app:live keys with a signed request, and names a refused key', async () => {
+    const ok = await doctor(['--live', ...base()], KEYS);
+    expect(ok.text).toMatch(/ok +keys +accepted by testnet, may trade contracts/);
+    const bad = await doctor(['--live', ...base()], { ...KEYS, BYBIT_API_SECRET: 'wrong-secret' });
+    expect(bad.text).toMatch(/FAIL +keys +refused by testnet: error sign!/);
+    expect(bad.text).not.toContain('wrong-secret');
+    expect(bad.code).toBe(1);
+    const none = await doctor(['--live', ...base()], {});
+    expect(none.text).toMatch(/FAIL +settings +BYBIT_API_KEY: not set/);
+  });
+
+  it('does not fail where the exchange cannot be reached', async () => {
+    const { code, text } = await doctor(['--db', 'pglite:memory', '--url', 'ws://127.0.0.1:1/x', '--rest-url', 'http://127.0.0.1:1', '--timeout-ms', '500']);
+    expect(text).toMatch(/warn +clock +not checked/);
+    expect(text).toContain('--source synthetic');
+    expect(code).toBe(0);
+  });
+});
