@@ -77,9 +77,11 @@ export interface RunningParts {
  * Composes and runs app:paper: the core module with the replay feed and the simulated exchange.
  * Everything queued for the store is written before this resolves; the store is always closed.
  */
-export async function runPaper(config: PaperConfig, options: PaperOptions): Promise<PaperResult> {
-  const telemetry = startTelemetry(options.env, { sampleRate: config.traceSampleRate });
+export async function runPaper(config: PaperConfig, given: PaperOptions): Promise<PaperResult> {
   const runId = randomUUID();
+  // Every line the run and its parts log carries the run's id.
+  const options: PaperOptions = { ...given, logger: withFields(given.logger, { runId }) };
+  const telemetry = startTelemetry(options.env, { sampleRate: config.traceSampleRate });
   const container = new Container();
   container.bind(TOKENS.Config).toConstantValue(config);
   container.bind(TOKENS.RunId).toConstantValue(runId);
@@ -281,4 +283,14 @@ async function modelRecord(dir: string, info: ModelInfo, at: Micros): Promise<Mo
   const bytes = await readFile(join(dir, MODEL_FILE));
   const manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Record<string, unknown>;
   return { id: info.id, fileSha256: createHash('sha256').update(bytes).digest('hex'), manifest, validation: null, createdAt: at };
+}
+
+/** A logger that adds `fields` to every line (a line's own fields win). */
+export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  return {
+    debug: (f, m) => logger.debug({ ...fields, ...f }, m),
+    info: (f, m) => logger.info({ ...fields, ...f }, m),
+    warn: (f, m) => logger.warn({ ...fields, ...f }, m),
+    error: (f, m) => logger.error({ ...fields, ...f }, m),
+  };
 }

@@ -43,9 +43,10 @@ const SHARED_HELP = `  --config FILE          settings from a JSON file, keys na
   --json                 print the summary as one JSON line instead of the screen`;
 
 const ENDINGS_HELP = `Stopping: Ctrl-C or SIGTERM stops new orders, cancels (or keeps, --on-stop keep) the run's open orders,
-writes everything queued to the store, closes the sockets and exits. On SIGUSR2 ("ladder kill" sends it)
-the run pulls its kill switch: it cancels every working order, flattens the position and sends no new
-order, and keeps running, halted, until stopped. No SIGUSR2 on Windows.
+writes everything queued to the store, closes the sockets and exits.
+On SIGUSR2 ("ladder kill" sends it) the run pulls its kill switch: it cancels every working order,
+flattens the position and sends no new order, and keeps running, halted, until stopped. No SIGUSR2 on
+Windows.
 
 Exit codes: 0 the run reached its end (--duration, or the end of its input); 130 stopped by Ctrl-C and
 143 by SIGTERM, after a clean shutdown; 3 the run ended halted (kill switch or circuit breaker); 2 a
@@ -205,37 +206,31 @@ async function runFromCommandLine(
   const [{ createPinoLogger }, { formatSummary }] = await Promise.all([import('../adapters/log/pino-logger.ts'), import('./format-summary.ts')]);
   const logger = createPinoLogger({ level: config.logLevel });
   let stoppedBy: 'SIGINT' | 'SIGTERM' | null = null;
-  const handlers: [NodeJS.Signals, () => void][] = [];
-  let result: PaperResult;
-  try {
-    result = await run({
-      logger,
-      env: process.env,
-      onStop: (stop) => {
-        for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-          // Kept for the whole run: a second Ctrl-C must not cut the shutdown short.
-          const handler = (): void => {
-            if (stoppedBy !== null) {
-              logger.warn({ signal }, 'already stopping: open orders are being handled and the store flushed');
-              return;
-            }
-            stoppedBy = signal;
-            logger.info({ signal, onStop: config.onStop }, 'stopping: no new orders, then open orders handled, the store flushed and the sockets closed');
-            stop();
-          };
-          process.on(signal, handler);
-          handlers.push([signal, handler]);
-        }
-      },
-      onReload: (reload) => {
-        process.on('SIGHUP', reload);
-        return () => process.off('SIGHUP', reload);
-      },
-      ...(config.dashboard === null ? {} : { onRunning: await dashboardWatcher(config, logger) }),
-    });
-  } finally {
-    for (const [signal, handler] of handlers) process.off(signal, handler);
-  }
+  const result = await run({
+    logger,
+    env: process.env,
+    onStop: (stop) => {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        // Kept for the whole run: a second Ctrl-C must not cut the shutdown short.
+        const handler = (): void => {
+          if (stoppedBy !== null) {
+            logger.warn({ signal }, 'already stopping: open orders are being handled and the store flushed');
+            return;
+          }
+          stoppedBy = signal;
+          logger.info({ signal, onStop: config.onStop }, 'stopping: no new orders, then open orders handled, the store flushed and the sockets closed');
+          stop();
+        };
+        // Never removed: a signal between the end of the run and the exit must not kill the process either.
+        process.on(signal, handler);
+      }
+    },
+    onReload: (reload) => {
+      process.on('SIGHUP', reload);
+      return () => process.off('SIGHUP', reload);
+    },
+    ...(config.dashboard === null ? {} : { onRunning: await dashboardWatcher(config, logger) }),
+  });
   out(config.json ? JSON.stringify({ runId: result.runId, ...result.summary, stored: result.stored }) : formatSummary(result));
   if (result.summary.execution?.riskState === 'HALTED') return EXIT.halted;
   return stoppedBy === null ? EXIT.completed : EXIT[stoppedBy];

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { pino, type DestinationStream, type Level } from 'pino';
 import type { Logger } from '../../application/ports/logger.ts';
 
@@ -10,11 +11,14 @@ export interface LogOptions {
   readonly destination?: DestinationStream;
 }
 
-/** JSON lines through pino, asynchronous, with secrets redacted. */
+/**
+ * JSON lines through pino, asynchronous, with secrets redacted. A line written while an OpenTelemetry
+ * span is active carries its `trace_id` and `span_id`, so a log line leads to its trace in Jaeger.
+ */
 export function createPinoLogger(options: LogOptions): Logger {
   const paths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`]);
   const log = pino(
-    { level: options.level, base: { app: 'ladder' }, redact: { paths, censor: '[redacted]' } },
+    { level: options.level, base: { app: 'ladder' }, redact: { paths, censor: '[redacted]' }, mixin: traceFields },
     options.destination ?? pino.destination({ fd: 2, sync: false }),
   );
   return {
@@ -23,4 +27,9 @@ export function createPinoLogger(options: LogOptions): Logger {
     warn: (fields, message) => log.warn(fields, message),
     error: (fields, message) => log.error(fields, message),
   };
+}
+
+function traceFields(): Record<string, string> {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context === undefined ? {} : { trace_id: context.traceId, span_id: context.spanId };
 }

@@ -133,7 +133,7 @@ describe('ladder kill', () => {
     const write = vi.spyOn(process.stdout, 'write').mockImplementation((text: string | Uint8Array) => printed.push(String(text)) > 0);
     try {
       expect(await main(['help'])).toBe(0);
-      expect(printed.join('')).toMatch(/^ {2}kill {16}pull the kill switch of a running paper process \(SIGUSR2\)/m);
+      expect(printed.join('')).toMatch(/^ {2}kill {16}pull the kill switch of a running paper or live process \(SIGUSR2\)/m);
       printed.length = 0;
       expect(await main(['kill', '--help'])).toBe(0);
       expect(printed.join('')).toMatch(/^ladder kill --pid PID \| --pid-file FILE/);
