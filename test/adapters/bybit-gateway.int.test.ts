@@ -166,6 +166,30 @@ describe('Bybit gateway: faults', () => {
     expect(kindsOf(r.reports, o.clientOrderId)).toEqual(['accepted', 'fill']);
   });
 
+  it('reads every page of what it missed after a reconnect: 150 fills and a funding, each reported once', async () => {
+    const r = await rig();
+    const o = order({ qty: 150 as Lots });
+    await r.gateway.submit(o);
+    await r.server.settle();
+    r.server.hideNextFills(151);
+    for (let i = 0; i < 150; i++) r.server.trade(REF, 1, 'Sell');
+    r.server.funding('0.25');
+    await r.server.settle();
+    expect(kindsOf(r.reports, o.clientOrderId)).toEqual(['accepted']);
+    const listed = (): number => r.server.requests.filter((q) => q.path === '/v5/execution/list').length;
+    const before = listed();
+    r.server.dropStreams();
+    await expectConsistent(r);
+    expect(kindsOf(r.reports, o.clientOrderId)).toEqual(['accepted', ...Array<string>(150).fill('fill')]);
+    const funding = r.reports.flatMap((x) => (x.kind === 'funding' ? [x] : []));
+    expect(funding).toHaveLength(1);
+    expect(funding[0]).toMatchObject({ cash: -25_000_000 });
+    // Two pages of trades and the empty one the last cursor leads to, one page of funding.
+    expect(listed() - before).toBeGreaterThanOrEqual(3);
+    const again = await r.gateway.reconcile();
+    expect(again.applied).toEqual([]);
+  });
+
   it('waits out a rate limit (10006) and sends the order once it is allowed', async () => {
     const r = await rig();
     r.server.rateLimitNext(CREATE, 1);

@@ -131,7 +131,12 @@ export class BybitV5Server {
 
   /** Execution ids of every trade the engine made, in order. */
   execIds(): string[] {
-    return this.executions.map((e) => String(e.execId));
+    return this.executions.filter((e) => e.execType === 'Trade').map((e) => String(e.execId));
+  }
+
+  /** Execution ids of every funding settlement, in order. */
+  fundingIds(): string[] {
+    return this.executions.filter((e) => e.execType === 'Funding').map((e) => String(e.execId));
   }
 
   // ---- market hooks
@@ -160,6 +165,19 @@ export class BybitV5Server {
       ws.once('pong', () => resolve());
       ws.ping();
     })));
+  }
+
+  /** A funding settlement of the open position: `fee` USDT paid (negative: received). */
+  funding(fee: string): void {
+    this.ts += STEP_MICROS;
+    const exec: Json = {
+      category: 'linear', symbol: 'BTCUSDT', execId: `f-${++this.seq}`, orderId: '', orderLinkId: '', side: this.positionLots() >= 0 ? 'Buy' : 'Sell',
+      orderType: 'UNKNOWN', execType: 'Funding', execPrice: '', execQty: lotsToQty(btc, Math.abs(this.positionLots()) as Lots), execFee: fee,
+      feeRate: '0.0001', isMaker: false, execTime: String(Math.floor(this.ts / 1000)), seq: this.seq,
+    };
+    this.executions.push(exec);
+    if (this.hideFills > 0) this.hideFills--;
+    else this.push('execution', [exec]);
   }
 
   // ---- faults
@@ -361,12 +379,30 @@ export class BybitV5Server {
         return this.envelope(0, 'OK', { category: 'linear', nextPageCursor: '', list: list.reverse().map((o) => this.orderJson(o)) });
       }
       case '/v5/execution/list':
-        return this.envelope(0, 'OK', { category: 'linear', nextPageCursor: '', list: [...this.executions].reverse() });
+        return this.envelope(0, 'OK', this.executionPage(p));
       case '/v5/position/list':
         return this.envelope(0, 'OK', { category: 'linear', nextPageCursor: '', list: [this.positionJson()] });
       default:
         return this.envelope(10001, `unknown path ${path}`, {});
     }
+  }
+
+  /**
+   * `/v5/execution/list` as Bybit pages it: newest first, `limit` 50 by default and 100 at most,
+   * `execType`, `startTime` and `endTime` (ms) filters, and a cursor that is sent even with the last page.
+   */
+  private executionPage(p: Json): Json {
+    const num = (v: unknown): number | null => (typeof v === 'string' && v !== '' ? Number(v) : null);
+    const limit = Math.min(100, num(p.limit) ?? 50);
+    const start = num(p.startTime);
+    const end = num(p.endTime);
+    const chosen = [...this.executions].reverse().filter((e) =>
+      (typeof p.execType !== 'string' || e.execType === p.execType) &&
+      (start === null || Number(e.execTime) >= start) &&
+      (end === null || Number(e.execTime) <= end));
+    const from = typeof p.cursor === 'string' ? Number(/^page(?:%3A|:)(\d+)$/.exec(p.cursor)?.[1] ?? 0) : 0;
+    const list = chosen.slice(from, from + limit);
+    return { category: 'linear', nextPageCursor: list.length === 0 ? '' : `page%3A${from + list.length}`, list };
   }
 
   /** Bybit v5: X-BAPI-SIGN = hex HMAC-SHA256(secret, timestamp + apiKey + recvWindow + query or body). */

@@ -47,6 +47,16 @@ export interface ReconcileResult {
 /** ccxt's unified symbol of Bybit's linear BTCUSDT. */
 const CCXT_SYMBOL = 'BTC/USDT:USDT';
 
+/** `/v5/execution/list` answers at most 100 executions a page. */
+const EXECUTIONS_PAGE = 100;
+/** Pages one reconciliation reads at most (10,000 executions) before it says it could not see them all. */
+const MAX_EXECUTION_PAGES = 100;
+/**
+ * How far before the newest execution already seen a reconciliation looks: executions of the same
+ * millisecond, or reported out of order, are read again and skipped by execId.
+ */
+const EXECUTION_OVERLAP_MS = 60_000;
+
 /**
  * Bybit linear perpetual orders through ccxt (REST) and the v5 private stream (`ws`).
  *
@@ -69,6 +79,8 @@ export class BybitGateway implements ExecutionVenue {
   private restApplied: ExecutionReport[] | null = null;
   private baselined = false;
   private applyingRest = false;
+  /** Venue time (ms) of the newest execution seen, from the stream or REST; null before the first. */
+  private newestExecMs: number | null = null;
 
   constructor(
     readonly instrument: Instrument,
@@ -153,10 +165,10 @@ export class BybitGateway implements ExecutionVenue {
   }
 
   /**
-   * Asks REST for what the stream may have missed: orders we hold open, the last 100 executions, the
-   * position. Every difference is applied once (reports through `onReport`) and logged. The first
-   * reconciliation (at start) takes the executions it finds as history and reports none of them: the
-   * position they built comes from the exchange.
+   * Asks REST for what the stream may have missed: orders we hold open, every execution since a
+   * minute before the newest one seen (page by page), the position. Every difference is applied once
+   * (reports through `onReport`) and logged. The first reconciliation (at start) reads the newest page
+   * of executions as history and reports none of them: the position they built comes from the exchange.
    */
   reconcile(): Promise<ReconcileResult> {
     // One at a time: a reconnect during a reconciliation waits for it, then runs its own.
@@ -175,14 +187,15 @@ export class BybitGateway implements ExecutionVenue {
     const applied: ExecutionReport[] = [];
     this.restApplied = applied;
     try {
-      const trades = await this.ccxt.fetchMyTrades(CCXT_SYMBOL, undefined, 100, { category: 'linear' });
-      // Oldest first, so fills are reported in the order they happened.
-      const execs = trades.map((t) => t.info).sort((a, b) => Number(a.execTime) - Number(b.execTime));
       if (this.baselined) {
-        for (const raw of execs) this.applyExecution(raw, 'rest');
+        for (const raw of await this.executionsSince()) this.applyExecution(raw, 'rest');
       } else {
         // The first look: what executed before this run is history, not news.
-        for (const raw of execs) this.tracker.baseline(textOf(raw.execId));
+        const page = await this.ccxt.fetchMyTrades(CCXT_SYMBOL, undefined, EXECUTIONS_PAGE, { category: 'linear' });
+        for (const t of page) {
+          this.tracker.baseline(textOf(t.info.execId));
+          this.noteExecTime(t.info);
+        }
         this.baselined = true;
       }
       const open = await this.ccxt.fetchOpenOrders(CCXT_SYMBOL, undefined, undefined, { category: 'linear' });
@@ -205,6 +218,48 @@ export class BybitGateway implements ExecutionVenue {
     return { applied, position: this.pos };
   }
 
+  /**
+   * Every execution, trades and funding, from a minute before the newest seen (all of the last
+   * 7 days, Bybit's default, when none was), oldest first.
+   */
+  private async executionsSince(): Promise<Record<string, unknown>[]> {
+    const since = this.newestExecMs === null ? undefined : Math.max(0, this.newestExecMs - EXECUTION_OVERLAP_MS);
+    const found = new Map<string, Record<string, unknown>>();
+    for (const execType of ['Trade', 'Funding']) {
+      for (const raw of await this.executionPages(execType, since)) found.set(textOf(raw.execId), raw);
+    }
+    return [...found.values()].sort((a, b) => Number(a.execTime) - Number(b.execTime));
+  }
+
+  /**
+   * One `execType`'s executions since `since`, page by page. Bybit pages newest first with a cursor it
+   * sends even with the last page, so a short page, an empty page or a repeated cursor ends the walk.
+   */
+  private async executionPages(execType: string, since: number | undefined): Promise<Record<string, unknown>[]> {
+    const rows: Record<string, unknown>[] = [];
+    let cursor: string | null = null;
+    for (let page = 1; ; page++) {
+      const params: Record<string, unknown> = { category: 'linear', execType, ...(cursor === null ? {} : { cursor }) };
+      const trades = await this.ccxt.fetchMyTrades(CCXT_SYMBOL, since, EXECUTIONS_PAGE, params);
+      for (const t of trades) rows.push(t.info);
+      const next = trades.map((t) => t.info.nextPageCursor).find((c): c is string => typeof c === 'string' && c !== '') ?? null;
+      if (trades.length < EXECUTIONS_PAGE || next === null || next === cursor) return rows;
+      if (page === MAX_EXECUTION_PAGES) {
+        this.options.logger.error(
+          { venue: 'bybit', execType, pages: page, executions: rows.length, sinceMs: since ?? null },
+          'reconciliation read the most pages of executions it may; older ones since the last seen were not read',
+        );
+        return rows;
+      }
+      cursor = next;
+    }
+  }
+
+  private noteExecTime(raw: Record<string, unknown>): void {
+    const ms = Number(raw.execTime);
+    if (Number.isFinite(ms) && (this.newestExecMs === null || ms > this.newestExecMs)) this.newestExecMs = ms;
+  }
+
   /** Looks an order up by orderLinkId (Bybit's realtime endpoint also returns recently closed orders). */
   private async lookUp(clientOrderId: string): Promise<void> {
     const found = await this.ccxt.fetchOpenOrders(CCXT_SYMBOL, undefined, undefined, { category: 'linear', orderLinkId: clientOrderId });
@@ -225,18 +280,18 @@ export class BybitGateway implements ExecutionVenue {
   }
 
   private applyOrder(raw: Record<string, unknown>, source: 'stream' | 'rest'): void {
-    this.applyingRest = source === 'rest';
-    try {
-      this.applyOrderNow(raw, source);
-    } finally {
-      this.applyingRest = false;
-    }
+    this.fromSource(source, () => this.applyOrderNow(raw, source));
   }
 
   private applyExecution(raw: Record<string, unknown>, source: 'stream' | 'rest'): void {
+    this.fromSource(source, () => this.applyExecutionNow(raw, source));
+  }
+
+  /** Runs `apply` with `applyingRest` saying whether the update came from REST reconciliation. */
+  private fromSource(source: 'stream' | 'rest', apply: () => void): void {
     this.applyingRest = source === 'rest';
     try {
-      this.applyExecutionNow(raw, source);
+      apply();
     } finally {
       this.applyingRest = false;
     }
@@ -258,6 +313,7 @@ export class BybitGateway implements ExecutionVenue {
       this.options.logger.warn({ venue: 'bybit', source, error: e.error }, 'execution not understood');
       return;
     }
+    this.noteExecTime(raw);
     const fresh = this.tracker.onExecution(e.value, this.instrument.symbol);
     if (fresh && source === 'rest') this.options.logger.warn({ venue: 'bybit', execId: e.value.execId, kind: e.value.kind }, 'reconciliation applied an execution the stream had not delivered');
   }
