@@ -7,6 +7,36 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
+ * The host name a request's `Host` header names (`127.0.0.1:8420` → `127.0.0.1`, `[::1]:8420` → `::1`),
+ * or null when there is none or it does not parse.
+ */
+export function hostNameOf(hostHeader: string | undefined): string | null {
+  if (hostHeader === undefined || hostHeader === '') return null;
+  try {
+    return new URL(`http://${hostHeader}`).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a state-changing request can only have come from the dashboard's own page: a JSON body
+ * (which a page of another site cannot send without a preflight this server never answers) and, when
+ * the browser names an `Origin`, the same host and port as the request's `Host`.
+ */
+export function isSameOriginJson(req: IncomingMessage): boolean {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) return false;
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Whether the request carries the token: `Authorization: Bearer TOKEN`, or `?token=TOKEN` (a page
  * opened from a link and an EventSource cannot set a header). Compared in constant time.
  */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../application/ports/logger.ts';
-import { ASK_TOKEN_PAGE, hasToken, isLoopbackHost } from './auth.ts';
+import { ASK_TOKEN_PAGE, hasToken, hostNameOf, isLoopbackHost, isSameOriginJson } from './auth.ts';
 import type { DashboardSnapshot, DashboardSource } from './snapshot.ts';
 
 export interface DashboardServerOptions {
@@ -59,6 +59,12 @@ export async function startDashboardServer(source: DashboardSource, options: Das
     const url = new URL(req.url ?? '/', 'http://dashboard');
     const path = url.pathname;
     const isPage = path === '/' || path === '/index.html' || path.startsWith('/report/');
+    // Without a token only this machine may ask: a page elsewhere whose name was pointed at 127.0.0.1
+    // (DNS rebinding) arrives with its own name in Host, and is refused.
+    const asked = hostNameOf(req.headers.host);
+    if (token === null && (asked === null || !isLoopbackHost(asked))) {
+      return send(res, 403, 'application/json', JSON.stringify({ error: `Host ${req.headers.host ?? '(none)'} is not this machine: open the dashboard at 127.0.0.1 or localhost` }));
+    }
     if (token !== null && !hasToken(req, url, token)) {
       if (isPage && req.method === 'GET') send(res, 401, 'text/html; charset=utf-8', ASK_TOKEN_PAGE);
       else send(res, 401, 'application/json', JSON.stringify({ error: 'token required' }));
@@ -83,6 +89,9 @@ export async function startDashboardServer(source: DashboardSource, options: Das
   }
 
   async function kill(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!isSameOriginJson(req)) {
+      return send(res, 403, 'application/json', JSON.stringify({ error: 'the kill switch takes a JSON request from the dashboard page itself (Content-Type: application/json, same origin)' }));
+    }
     const body = await readBody(req);
     let parsed: unknown = null;
     try {

@@ -46,6 +46,25 @@ async function call(path: string, init: { method?: string; body?: string; header
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() };
 }
 
+/** A GET with the headers given as they are (fetch sets Host itself); the events stream is cut after its headers. */
+function rawRequest(path: string, headers: Record<string, string>): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, server!.url), { headers }, (res) => {
+      let body = '';
+      const type = String(res.headers['content-type'] ?? '');
+      if (type.startsWith('text/event-stream')) {
+        req.destroy();
+        return resolve({ status: res.statusCode ?? 0, type, body });
+      }
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** Reads `n` events from the stream, then hangs up; each event's data parsed. */
 function readEvents(path: string, n: number): Promise<DashboardSnapshot[]> {
   return new Promise((resolve, reject) => {
@@ -121,11 +140,40 @@ describe('the dashboard server', () => {
     expect((await post({ confirm: 'yes', reason: 'x' })).status).toBe(400);
     expect((await post({ confirm: true })).status).toBe(400);
     expect((await post({ confirm: true, reason: 'x'.repeat(201) })).status).toBe(400);
-    expect((await call('/api/kill', { method: 'POST', body: '{not json' })).status).toBe(400);
+    expect((await call('/api/kill', { method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } })).status).toBe(400);
     expect((await call('/api/kill')).status).toBe(405);
     expect(source.kills).toEqual([]);
     expect(await post({ confirm: true, reason: 'feed looks wrong' })).toMatchObject({ status: 200 });
     expect(source.kills).toEqual(['dashboard: feed looks wrong']);
+  });
+
+  it('without a token, answers only requests that name this machine in Host (no DNS rebinding)', async () => {
+    server = await startDashboardServer(new FakeSource(), { port: 0, token: null, logger: silentLogger });
+    const port = new URL(server.url).port;
+    for (const host of [`evil.example:${port}`, `192.168.1.20:${port}`, `localhost.evil.example:${port}`]) {
+      for (const path of ['/', '/api/snapshot', '/api/events']) {
+        const reply = await rawRequest(path, { host });
+        expect(reply.status, `${host}${path}`).toBe(403);
+        expect(reply.body).toContain(host);
+      }
+    }
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
+      expect((await rawRequest('/api/snapshot', { host })).status, host).toBe(200);
+    }
+  });
+
+  it('pulls the kill switch only for JSON from its own origin, so another site cannot post to it', async () => {
+    const source = new FakeSource();
+    server = await startDashboardServer(source, { port: 0, token: null, logger: silentLogger });
+    const body = JSON.stringify({ confirm: true, reason: 'x' });
+    const own = new URL(server.url).origin;
+    // A form or a no-cors fetch of another page can send text/plain without a preflight.
+    expect((await call('/api/kill', { method: 'POST', body, headers: { 'content-type': 'text/plain' } })).status).toBe(403);
+    expect((await call('/api/kill', { method: 'POST', body })).status).toBe(403);
+    expect((await call('/api/kill', { method: 'POST', body, headers: { 'content-type': 'application/json', origin: 'http://evil.example' } })).status).toBe(403);
+    expect(source.kills).toEqual([]);
+    expect((await call('/api/kill', { method: 'POST', body, headers: { 'content-type': 'application/json; charset=utf-8', origin: own } })).status).toBe(200);
+    expect(source.kills).toEqual(['dashboard: x']);
   });
 
   it('refuses to listen beyond loopback without a token, naming it', async () => {
@@ -152,7 +200,8 @@ describe('the dashboard server', () => {
     expect(page.body).toContain(`src="app.js?token=${token}"`);
     expect((await call(`/app.js?token=${token}`)).status).toBe(200);
     expect((await readEvents(`/api/events?token=${token}`, 1))[0].runId).toBe('run-1');
-    expect((await call('/api/kill', { method: 'POST', headers: bearer, body: JSON.stringify({ confirm: true, reason: 'x' }) })).status).toBe(200);
+    const json = { ...bearer, 'content-type': 'application/json' };
+    expect((await call('/api/kill', { method: 'POST', headers: json, body: JSON.stringify({ confirm: true, reason: 'x' }) })).status).toBe(200);
     expect(source.kills).toEqual(['dashboard: x']);
   });
 });
