@@ -84,6 +84,7 @@ export class ExecutionEngine {
   /** After every LIVE book, once the venue has seen it. */
   async onBook(book: OrderBook, ts: Micros): Promise<void> {
     this.risk.onDataIntegrity(true, ts);
+    this.risk.onVenueSync(this.orders.venueOutOfSync, ts);
     const mark = markOf(book);
     if (mark !== null) this.risk.onEquity(this.equity(mark), ts);
     this.flushRisk();

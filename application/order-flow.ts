@@ -74,6 +74,11 @@ export class OrderFlow {
     venue.onReport((report) => this.apply(report));
   }
 
+  /** Why the venue's reports may be incomplete right now, or null (see `ExecutionVenue.outOfSync`). */
+  get venueOutOfSync(): string | null {
+    return this.venue.outOfSync?.() ?? null;
+  }
+
   /** Orders still working: not filled, rejected or canceled. */
   get openOrders(): number {
     let n = 0;

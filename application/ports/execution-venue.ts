@@ -99,4 +99,9 @@ export interface ExecutionVenue {
    * settles the position at it at each funding time. A real venue ignores this.
    */
   observeFunding?(rate: number, ts: Micros): void;
+  /**
+   * A real venue: why its reports may be incomplete right now (its order stream is down, or it is
+   * reconciling after a reconnect), or null when they are complete. Absent: always complete.
+   */
+  outOfSync?(): string | null;
 }

@@ -142,6 +142,16 @@ export class RiskManager {
     return this.recordAll([this.breaker.clear('dataIntegrity', 'book LIVE', now), this.breaker.clear('staleFeed', 'book LIVE', now)]);
   }
 
+  /**
+   * Whether the venue's reports can be trusted to be complete: `null` when they can, else why not (a
+   * real venue whose order stream is down, or that is reconciling after a reconnect). Until it is
+   * back, fills may be missing and the position behind the exchange's, so nothing new is sent.
+   */
+  onVenueSync(outOfSync: string | null, now: Micros): RiskRecord[] {
+    if (outOfSync !== null) return this.recordAll([this.breaker.trip('venueSync', 'HALTED', outOfSync, now)]);
+    return this.recordAll([this.breaker.clear('venueSync', 'venue in sync', now)]);
+  }
+
   /** Evaluates the stale-feed rule and the losing streak's cool-down at `now`; `check` does it too. */
   onTime(now: Micros): RiskRecord[] {
     const cooled = this.coolDown(now);

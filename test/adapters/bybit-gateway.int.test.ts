@@ -190,6 +190,25 @@ describe('Bybit gateway: faults', () => {
     expect(again.applied).toEqual([]);
   });
 
+  it('is out of sync from a drop until the reconciliation after the reconnect, and retries one that fails', async () => {
+    const r = await rig();
+    expect(r.gateway.outOfSync()).toBeNull();
+    const seen = new Set<string>();
+    const watch = setInterval(() => seen.add(r.gateway.outOfSync() ?? 'in sync'), 2);
+    try {
+      r.server.failNext('/v5/execution/list', 1);
+      r.server.dropStreams();
+      await eventually(() => /reconciliation after a reconnect failed/.test(r.gateway.outOfSync() ?? ''), 5_000, 5);
+      await eventually(() => r.gateway.outOfSync() === null, 8_000, 5);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(seen).toContain('the Bybit private stream is down; reconnecting');
+    const again = order({ type: 'market', limitPrice: null, qty: 1 as Lots });
+    await r.gateway.submit(again);
+    await expectConsistent(r);
+  });
+
   it('waits out a rate limit (10006) and sends the order once it is allowed', async () => {
     const r = await rig();
     r.server.rateLimitNext(CREATE, 1);

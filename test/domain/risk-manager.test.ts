@@ -185,6 +185,21 @@ describe('circuit breakers', () => {
     rm.onDataIntegrity(true, micros(T0 + 5 * SECOND));
     expect(rm.state).toBe('ACTIVE');
   });
+
+  it('halts entries while the venue is out of sync, with its reason, and lifts when it is back', () => {
+    const rm = manager();
+    rm.drainRecords();
+    expect(rm.onVenueSync(null, micros(T0))).toEqual([]);
+    const [tripped] = rm.onVenueSync('the Bybit private stream is down; reconnecting', micros(T0 + SECOND));
+    expect(tripped).toMatchObject({ kind: 'trip', cause: 'venueSync', state: 'HALTED' });
+    // The same gap again is not stored twice.
+    expect(rm.onVenueSync('the Bybit private stream is down; reconnecting', micros(T0 + SECOND))).toEqual([]);
+    const refused = rm.check(order({ at: T0 + SECOND }));
+    expect(refused.ok ? '' : refused.error.reason).toMatch(/venueSync.*private stream is down/);
+    const [cleared] = rm.onVenueSync(null, micros(T0 + 2 * SECOND));
+    expect(cleared).toMatchObject({ kind: 'clear', cause: 'venueSync', state: 'ACTIVE' });
+    expect(rule(rm.check(order({ at: T0 + 2 * SECOND })))).toBe('ok');
+  });
 });
 
 describe('kill switch', () => {

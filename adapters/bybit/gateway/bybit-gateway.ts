@@ -44,6 +44,10 @@ export interface ReconcileResult {
   readonly position: GatewayPosition;
 }
 
+/** Wait before a reconciliation that failed after a reconnect is tried again. */
+const RESYNC_RETRY_MS = 2_000;
+const RECONCILING = 'reconciling with Bybit after a reconnect';
+
 /** ccxt's unified symbol of Bybit's linear BTCUSDT. */
 const CCXT_SYMBOL = 'BTC/USDT:USDT';
 
@@ -79,6 +83,11 @@ export class BybitGateway implements ExecutionVenue {
   private restApplied: ExecutionReport[] | null = null;
   private baselined = false;
   private applyingRest = false;
+  /** Why reports may be incomplete now (see `outOfSync`); null once the stream is up and reconciled. */
+  private syncGap: string | null = 'not started';
+  private resyncTimer: ReturnType<typeof setTimeout> | null = null;
+  private resyncs = 0;
+  private closed = false;
   /** Venue time (ms) of the newest execution seen, from the stream or REST; null before the first. */
   private newestExecMs: number | null = null;
 
@@ -103,11 +112,46 @@ export class BybitGateway implements ExecutionVenue {
       nowMs: () => Math.floor(o.clock.nowMicros() / 1000),
       onData: (topic, items) => this.onStream(topic, items),
       onReady: (reconnect) => {
-        if (reconnect) this.reconcile().catch((e: unknown) => o.logger.error({ venue: 'bybit', error: this.safe(e) }, 'reconciliation after reconnect failed'));
+        if (reconnect) this.resync();
+      },
+      onDown: () => {
+        this.syncGap = 'the Bybit private stream is down; reconnecting';
+        o.logger.warn({ venue: 'bybit' }, 'private stream down: no new orders until it is back and reconciled');
       },
     });
     await this.stream.start();
     await this.reconcile();
+    this.syncGap = null;
+  }
+
+  /**
+   * Why what this gateway reports may be behind the exchange right now: the private stream is down,
+   * or a reconciliation after a reconnect has not finished (or failed, and is retried). Null when
+   * every fill and order update up to now has been reported.
+   */
+  outOfSync(): string | null {
+    return this.syncGap;
+  }
+
+  /** After a reconnect: reconcile, and keep trying every RESYNC_RETRY_MS until one succeeds. */
+  private resync(): void {
+    if (this.closed) return;
+    if (this.resyncTimer !== null) clearTimeout(this.resyncTimer);
+    this.resyncTimer = null;
+    const mine = ++this.resyncs;
+    this.syncGap = RECONCILING;
+    this.reconcile().then(
+      () => {
+        // Only the latest resync speaks; a drop since then has left its own gap.
+        if (mine === this.resyncs && this.syncGap === RECONCILING) this.syncGap = null;
+      },
+      (e: unknown) => {
+        if (mine !== this.resyncs || this.closed) return;
+        this.syncGap = `reconciliation after a reconnect failed (${this.safe(e)}); retrying`;
+        this.options.logger.error({ venue: 'bybit', error: this.safe(e), retryInMs: RESYNC_RETRY_MS }, 'reconciliation after reconnect failed');
+        this.resyncTimer = setTimeout(() => this.resync(), RESYNC_RETRY_MS);
+      },
+    );
   }
 
   onReport(listener: (report: ExecutionReport) => void): void {
@@ -178,6 +222,8 @@ export class BybitGateway implements ExecutionVenue {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.resyncTimer !== null) clearTimeout(this.resyncTimer);
     this.stream?.close();
     this.stream = null;
     await this.reconciling?.catch(() => null);

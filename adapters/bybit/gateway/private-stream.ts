@@ -39,6 +39,8 @@ export interface PrivateStreamOptions {
   readonly onData: (topic: string, items: readonly Record<string, unknown>[]) => void;
   /** After every successful auth and subscribe: the first connection and every reconnection. */
   readonly onReady: (reconnect: boolean) => void;
+  /** A connection that was ready has gone; a reconnection follows unless closed. */
+  readonly onDown?: () => void;
 }
 
 /**
@@ -52,6 +54,8 @@ export class PrivateStream {
   private closed = false;
   private attempts = 0;
   private readyOnce = false;
+  /** The current connection has authenticated and subscribed. */
+  private ready = false;
   private firstReady: { resolve: () => void; reject: (e: Error) => void } | null = null;
 
   constructor(private readonly options: PrivateStreamOptions) {}
@@ -114,6 +118,7 @@ export class PrivateStream {
           return;
         }
         this.attempts = 0;
+        this.ready = true;
         this.startPing(ws);
         const reconnect = this.readyOnce;
         this.readyOnce = true;
@@ -129,6 +134,10 @@ export class PrivateStream {
       endHandshake();
       this.stopPing();
       if (this.socket === ws) this.socket = null;
+      if (this.ready) {
+        this.ready = false;
+        if (!this.closed) this.options.onDown?.();
+      }
       if (this.closed) return;
       if (this.firstReady !== null && this.attempts >= 3) {
         this.fail(new Error('Bybit private stream: could not connect'));
