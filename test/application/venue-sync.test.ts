@@ -23,7 +23,7 @@ class VenueWithGaps extends SimExchange {
   readonly sentInGap: OrderRequest[] = [];
   readonly sent: OrderRequest[] = [];
 
-  override outOfSync(): string | null {
+  outOfSync(): string | null {
     return this.gap;
   }
 
