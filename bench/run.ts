@@ -124,9 +124,8 @@ Object.assign(figures, await storeInItsOwnProcess());
 console.log(JSON.stringify(figures));
 
 /**
- * The store bench in a fresh process: its read tails then measure the database and the driver, not
- * the collector working through the heap the benches before it left (in this process, after the
- * training bench, its p99s came out 1.5× higher). Its lines are printed as they come; the last is its figures.
+ * The store bench in a fresh process, so that its read tails do not depend on what the benches before
+ * it left in this process's heap. Its lines are printed as they come; the last is its figures.
  */
 async function storeInItsOwnProcess(): Promise<Figures> {
   const child = spawn(process.execPath, ['--import', 'tsx', `${root}bench/store-main.ts`], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
