@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { backtestReport, type BacktestReport } from '../application/backtest-report.ts';
@@ -17,7 +18,8 @@ Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration 
   --source synthetic    the synthetic order-flow market instead, --seed N (default 1) for --duration D
   --duration D          how much market time to generate (e.g. 90s, 15m, 6h)
   --against-baseline    run the baseline policy over the same data too, and report the slippage reduction
-                        and the Sharpe change against it (under against_baseline)
+                        and the Sharpe change against it (under against_baseline); with --db, the run
+                        records its baseline's id, and "ladder report RUN_ID" shows the comparison
   --report FILE         write the report as JSON (keys: pnl, sharpe, sortino, max_drawdown, trades,
                         hit_rate, false_signal_rate, slippage_bps_mean, slippage_bps_p95, fill_rate, fees,
                         turnover, exposure, …)
@@ -83,11 +85,14 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
     storeMarketData: values['store-market'] === true,
   };
   const logger = (await import('../adapters/log/pino-logger.ts')).createPinoLogger({ level: config.logLevel });
-  const main = await runBacktest(config, values.quiet === true, logger);
+  const against = values['against-baseline'] === true;
+  if (against && config.policy === 'baseline') throw new ConfigError('--against-baseline', 'compares --policy smart with the baseline; this run is the baseline');
+  // The run records its baseline twin's id, so `ladder report RUN_ID` finds the comparison by itself.
+  const baselineRunId = against ? randomUUID() : undefined;
+  const main = await runBacktest(config, values.quiet === true, logger, { baselineRunId });
   let full: FullReport = main;
-  if (values['against-baseline'] === true) {
-    if (config.policy === 'baseline') throw new ConfigError('--against-baseline', 'compares --policy smart with the baseline; this run is the baseline');
-    const baseline = await runBacktest({ ...config, policy: 'baseline' }, values.quiet === true, logger);
+  if (baselineRunId !== undefined) {
+    const baseline = await runBacktest({ ...config, policy: 'baseline' }, values.quiet === true, logger, { runId: baselineRunId });
     full = { ...main, against_baseline: comparison(main, baseline) };
   }
   if (values.report !== undefined) await writeFile(values.report, `${JSON.stringify(full, null, 2)}\n`);
@@ -129,7 +134,7 @@ function comparison(smart: FullReport, baseline: FullReport): Comparison {
 }
 
 /** One backtest run through app:paper's path, and its report read back from the store. */
-async function runBacktest(config: PaperConfig, quiet: boolean, logger: Logger): Promise<FullReport> {
+async function runBacktest(config: PaperConfig, quiet: boolean, logger: Logger, ids: { runId?: string; baselineRunId?: string }): Promise<FullReport> {
   const [{ runPaper }, { ProgressBar }] = await Promise.all([import('./paper.ts'), import('../adapters/export/progress-bar.ts')]);
   const bar = new ProgressBar(process.stderr, { quiet });
   // A synthetic run knows its length in venue time; a file's share read is not known here.
@@ -142,6 +147,7 @@ async function runBacktest(config: PaperConfig, quiet: boolean, logger: Logger):
   };
   let report: BacktestReport | null = null;
   const result = await runPaper(config, {
+    ...ids,
     logger,
     env: process.env,
     mode: 'backtest',

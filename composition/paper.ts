@@ -52,6 +52,10 @@ export interface PaperOptions {
   readonly venueModule?: ContainerModule;
   /** Called every few thousand events with how far the run has come (a progress bar). */
   readonly onProgress?: (p: LoopProgress) => void;
+  /** The run's id; a new UUID when absent (a backtest names its baseline twin's before it runs). */
+  readonly runId?: string;
+  /** The run this one is compared with (`ladder backtest --against-baseline`), kept in the stored run's config. */
+  readonly baselineRunId?: string;
   /** Called once the run is finished and stored, with the store still open (a backtest reads its report). */
   readonly afterRun?: (store: TradingStore, runId: string) => Promise<void>;
   /**
@@ -78,7 +82,7 @@ export interface RunningParts {
  * Everything queued for the store is written before this resolves; the store is always closed.
  */
 export async function runPaper(config: PaperConfig, given: PaperOptions): Promise<PaperResult> {
-  const runId = randomUUID();
+  const runId = given.runId ?? randomUUID();
   // Every line the run and its parts log carries the run's id.
   const options: PaperOptions = { ...given, logger: withFields(given.logger, { runId }) };
   const telemetry = startTelemetry(options.env, { sampleRate: config.traceSampleRate });
@@ -107,7 +111,7 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
       await store.registerFeatureSchema(loop.featureSchema, startedAt);
       await registerModel(store, config.modelDir, model.info, startedAt, options.logger);
       const venueName = (await container.getAsync(TOKENS.Venue)).name;
-      await store.startRun(runRecord(config, runId, feed.description, venueName, model.info, startedAt, options.mode ?? 'paper'));
+      await store.startRun(runRecord(config, runId, feed.description, venueName, model.info, startedAt, options.mode ?? 'paper', options.baselineRunId));
       options.logger.info({ runId, source: feed.description, model: model.info.id, db: config.db.kind }, 'paper run started');
       const stop = (): void => {
         loop.cancelOnEnd = config.onStop === 'cancel';
@@ -157,6 +161,7 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
 
 function runRecord(
   config: PaperConfig, runId: string, source: string, venue: string, model: ModelInfo, startedAt: Micros, mode: RunMode,
+  baselineRunId: string | undefined,
 ): RunRecord {
   const { instrument } = config;
   return {
@@ -177,6 +182,7 @@ function runRecord(
       orderLots: config.orderLots,
       bookDepth: config.bookDepth,
       fees: config.fees,
+      ...(baselineRunId === undefined ? {} : { baselineRunId }),
     },
     codeVersion: codeVersion(),
     startedAt,

@@ -11,10 +11,10 @@ Reports one stored run: PnL, Sharpe, drawdown, fills and slippage, and how relia
 confidence was on the run's own signals.
 
   --html FILE        write the report as one self-contained HTML page (inline charts, no script, readable
-                     offline): equity curve, drawdown, slippage histogram, confidence reliability table and,
-                     with --baseline, the comparison; without it the report is printed as text
-  --baseline RUN_ID  the run to compare with: the baseline run of "ladder backtest --against-baseline"
-                     (its id is printed under "against_baseline.run" of the backtest's --report)
+                     offline): equity curve, drawdown, slippage histogram, confidence reliability table and
+                     the comparison with a baseline; without --html the report is printed as text
+  --baseline RUN_ID  the run to compare with; by default the baseline twin a "ladder backtest
+                     --against-baseline" run recorded (printed under "against_baseline.run" of its --report)
   --db TARGET        where the runs are stored (default DATABASE_URL, else pglite:./data/ladder)
   --capital USDT     starting equity returns and drawdown relate to (default 10000, as the run commands)`;
 
@@ -46,7 +46,7 @@ export async function reportCommand(args: string[], out: (text: string) => void)
       return 1;
     }
     if (values.baseline !== undefined && (await store.readRun(values.baseline)) === null) throw new ConfigError('--baseline', `no run ${values.baseline} in the store`);
-    const page = await reportPageData(store, runId, { baselineRunId: values.baseline ?? null, capitalUsdt });
+    const page = await reportPageData(store, runId, { ...(values.baseline === undefined ? {} : { baselineRunId: values.baseline }), capitalUsdt });
     if (page === null) throw new Error(`run ${runId} vanished from the store while being read`);
     if (values.html !== undefined) {
       await writeFile(values.html, renderReportHtml(page));

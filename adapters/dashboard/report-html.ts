@@ -67,7 +67,7 @@ ${p.slippageBps.length === 0 ? '<p class="note">No fill with an arrival mid.</p>
 <p class="note">Measured on this run's signals (those that cleared the model's threshold): a hit when the first recorded mid at or after the signal's horizon has moved its way. Mids come from the run's book snapshots when it stored them, else from its signals and position marks; a signal with no mid recorded within one more horizon is left unjudged.</p>
 ${reliabilityTable(p.reliability)}
 ${p.trainedReliability === null ? '<p class="note">The model\'s training report (report.json) was not found beside it.</p>' : `<p class="note">As trained, from the model's report.json (every prediction of its validation folds, not only those above the threshold):</p>${reliabilityTable(p.trainedReliability)}`}</section>
-${p.baseline === null ? '<section id="baseline"><h2>Smart against baseline</h2><p class="note">No baseline run given (ladder report RUN_ID --baseline RUN_ID).</p></section>' : baselineSection(p)}
+${p.baseline === null ? '<section id="baseline"><h2>Smart against baseline</h2><p class="note">No baseline run recorded with this run or given (ladder report RUN_ID --baseline RUN_ID).</p></section>' : baselineSection(p)}
 </body></html>
 `;
 }

@@ -10,7 +10,10 @@ import { createInstrument, type Instrument } from '../../domain/values/instrumen
 import { renderReportHtml, type ReliabilityRow, type ReportPage } from './report-html.ts';
 
 export interface ReportPageOptions {
-  /** The run to compare with (`ladder backtest --against-baseline` stores its two runs unlinked). */
+  /**
+   * The run to compare with; null for none. Absent: the baseline the run recorded
+   * (`ladder backtest --against-baseline` keeps its twin's id in the run's config), when it is stored.
+   */
   readonly baselineRunId?: string | null;
   /** Starting equity, USDT, that returns and drawdown relate to; 10000 (the default of the run commands) when absent. */
   readonly capitalUsdt?: number;
@@ -35,10 +38,11 @@ export async function reportPageData(store: TradingStore, runId: string, options
   const capital = options.capitalUsdt ?? 10_000;
   const main = await runFigures(store, runId, capital);
   if (main === null) return null;
-  const baselineId = options.baselineRunId ?? null;
-  const baseline = baselineId === null ? null : await runFigures(store, baselineId, capital);
-  if (baselineId !== null && baseline === null) throw new Error(`no run ${baselineId} in the store to compare with`);
   const run = main.report.run;
+  const recorded = typeof run.config.baselineRunId === 'string' ? run.config.baselineRunId : null;
+  const baselineId = options.baselineRunId === undefined ? recorded : options.baselineRunId;
+  const baseline = baselineId === null ? null : await runFigures(store, baselineId, capital);
+  if (options.baselineRunId !== undefined && baselineId !== null && baseline === null) throw new Error(`no run ${baselineId} in the store to compare with`);
   const [signals, mids] = await Promise.all([store.readSignals(runId), midsOf(store, runId)]);
   const model = typeof run.config.model === 'string' ? await trainedReliability(run.config.model) : null;
   return {

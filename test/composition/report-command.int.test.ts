@@ -55,6 +55,19 @@ describe('ladder report', { timeout: 120_000 }, () => {
     expect(html).not.toMatch(/<script|<link|<img|src=|@import|url\(/i);
   });
 
+  it('finds the baseline the backtest recorded, without --baseline', async () => {
+    const file = join(tmp, 'linked.html');
+    expect(await reportCommand([smart, '--html', file, '--db', db], () => undefined)).toBe(0);
+    const html = readFileSync(file, 'utf8');
+    expect(html).toContain('<section id="baseline">');
+    expect(html).toContain(baseline);
+    // The baseline run itself records no twin: its report has no comparison.
+    const lines: string[] = [];
+    expect(await reportCommand([baseline, '--db', db], (t) => lines.push(t))).toBe(0);
+    expect(lines[0]).toContain(`Ladder report ${baseline} (backtest)`);
+    expect(lines[0]).not.toContain('baseline  ');
+  });
+
   it('prints the report as text without --html, and says so for an unknown run', async () => {
     const lines: string[] = [];
     expect(await reportCommand([smart, '--db', db, '--baseline', baseline], (t) => lines.push(t))).toBe(0);
