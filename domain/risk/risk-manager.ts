@@ -10,6 +10,7 @@ export type { FlattenRequest, RiskOrder, RiskRefusal, RiskRule } from './risk-or
 export type { BreakerState, RiskRecord } from './circuit-breaker.ts';
 
 const DAY_MICROS = 86_400_000_000;
+const NONE: readonly RiskRecord[] = [];
 const BPS = 10_000;
 
 /**
@@ -147,7 +148,9 @@ export class RiskManager {
    * real venue whose order stream is down, or that is reconciling after a reconnect). Until it is
    * back, fills may be missing and the position behind the exchange's, so nothing new is sent.
    */
-  onVenueSync(outOfSync: string | null, now: Micros): RiskRecord[] {
+  onVenueSync(outOfSync: string | null, now: Micros): readonly RiskRecord[] {
+    // Called on every book: the common case, in sync and not tripped, allocates nothing.
+    if (outOfSync === null && !this.breaker.has('venueSync')) return NONE;
     if (outOfSync !== null) return this.recordAll([this.breaker.trip('venueSync', 'HALTED', outOfSync, now)]);
     return this.recordAll([this.breaker.clear('venueSync', 'venue in sync', now)]);
   }

@@ -103,6 +103,21 @@ describe('Bybit gateway: start-up', () => {
     await eventually(() => second.position().lots === 3);
   });
 
+  it('takes funding from before the run as history too, and reports only what came after', async () => {
+    const server = await startServer();
+    server.funding('0.3');
+    const gateway = await createBybitGateway(gatewayOptions(server));
+    open.push(gateway);
+    const reports: ExecutionReport[] = [];
+    gateway.onReport((r) => reports.push(r));
+    expect((await gateway.reconcile()).applied).toEqual([]);
+    server.hideNextFills(1);
+    server.funding('0.2');
+    const after = await gateway.reconcile();
+    expect(after.applied).toMatchObject([{ kind: 'funding', cash: -20_000_000 }]);
+    expect(reports.filter((r) => r.kind === 'funding')).toHaveLength(1);
+  });
+
   it('refuses to start when the exchange does not list the symbol', async () => {
     const server = await startServer({ unlistBtc: true });
     await expect(createBybitGateway(gatewayOptions(server))).rejects.toThrow(/does not list BTCUSDT/);

@@ -51,6 +51,8 @@ const RECONCILING = 'reconciling with Bybit after a reconnect';
 /** ccxt's unified symbol of Bybit's linear BTCUSDT. */
 const CCXT_SYMBOL = 'BTC/USDT:USDT';
 
+/** The executions reconciliation reads: ccxt asks for one `execType` a request (`Trade` unless told). */
+const EXEC_TYPES = ['Trade', 'Funding'] as const;
 /** `/v5/execution/list` answers at most 100 executions a page. */
 const EXECUTIONS_PAGE = 100;
 /** Pages one reconciliation reads at most (10,000 executions) before it says it could not see them all. */
@@ -212,7 +214,8 @@ export class BybitGateway implements ExecutionVenue {
    * Asks REST for what the stream may have missed: orders we hold open, every execution since a
    * minute before the newest one seen (page by page), the position. Every difference is applied once
    * (reports through `onReport`) and logged. The first reconciliation (at start) reads the newest page
-   * of executions as history and reports none of them: the position they built comes from the exchange.
+   * of trades and of funding as history and reports none of them: the position they built comes from
+   * the exchange.
    */
   reconcile(): Promise<ReconcileResult> {
     // One at a time: a reconnect during a reconciliation waits for it, then runs its own.
@@ -236,11 +239,12 @@ export class BybitGateway implements ExecutionVenue {
       if (this.baselined) {
         for (const raw of await this.executionsSince()) this.applyExecution(raw, 'rest');
       } else {
-        // The first look: what executed before this run is history, not news.
-        const page = await this.ccxt.fetchMyTrades(CCXT_SYMBOL, undefined, EXECUTIONS_PAGE, { category: 'linear' });
-        for (const t of page) {
-          this.tracker.baseline(textOf(t.info.execId));
-          this.noteExecTime(t.info);
+        // The first look: what executed before this run, trades and funding, is history, not news.
+        for (const execType of EXEC_TYPES) {
+          for (const raw of (await this.executionPage(execType, undefined, null)).rows) {
+            this.tracker.baseline(textOf(raw.execId));
+            this.noteExecTime(raw);
+          }
         }
         this.baselined = true;
       }
@@ -271,7 +275,7 @@ export class BybitGateway implements ExecutionVenue {
   private async executionsSince(): Promise<Record<string, unknown>[]> {
     const since = this.newestExecMs === null ? undefined : Math.max(0, this.newestExecMs - EXECUTION_OVERLAP_MS);
     const found = new Map<string, Record<string, unknown>>();
-    for (const execType of ['Trade', 'Funding']) {
+    for (const execType of EXEC_TYPES) {
       for (const raw of await this.executionPages(execType, since)) found.set(textOf(raw.execId), raw);
     }
     return [...found.values()].sort((a, b) => Number(a.execTime) - Number(b.execTime));
@@ -285,11 +289,9 @@ export class BybitGateway implements ExecutionVenue {
     const rows: Record<string, unknown>[] = [];
     let cursor: string | null = null;
     for (let page = 1; ; page++) {
-      const params: Record<string, unknown> = { category: 'linear', execType, ...(cursor === null ? {} : { cursor }) };
-      const trades = await this.ccxt.fetchMyTrades(CCXT_SYMBOL, since, EXECUTIONS_PAGE, params);
-      for (const t of trades) rows.push(t.info);
-      const next = trades.map((t) => t.info.nextPageCursor).find((c): c is string => typeof c === 'string' && c !== '') ?? null;
-      if (trades.length < EXECUTIONS_PAGE || next === null || next === cursor) return rows;
+      const { rows: got, next } = await this.executionPage(execType, since, cursor);
+      rows.push(...got);
+      if (got.length < EXECUTIONS_PAGE || next === null || next === cursor) return rows;
       if (page === MAX_EXECUTION_PAGES) {
         this.options.logger.error(
           { venue: 'bybit', execType, pages: page, executions: rows.length, sinceMs: since ?? null },
@@ -299,6 +301,14 @@ export class BybitGateway implements ExecutionVenue {
       }
       cursor = next;
     }
+  }
+
+  /** One page of `/v5/execution/list`, newest first, and the cursor of the next (null when none is given). */
+  private async executionPage(execType: string, since: number | undefined, cursor: string | null): Promise<{ rows: Record<string, unknown>[]; next: string | null }> {
+    const params: Record<string, unknown> = { category: 'linear', execType, ...(cursor === null ? {} : { cursor }) };
+    const rows = (await this.ccxt.fetchMyTrades(CCXT_SYMBOL, since, EXECUTIONS_PAGE, params)).map((t) => t.info);
+    const next = rows.map((r) => r.nextPageCursor).find((c): c is string => typeof c === 'string' && c !== '') ?? null;
+    return { rows, next };
   }
 
   private noteExecTime(raw: Record<string, unknown>): void {
