@@ -120,11 +120,14 @@ describe('the live feed, the book and the trading loop under injected faults', (
               break;
           }
           server.pushNow(f.kind === 'drop' ? f.n + 3 : 4);
-          // Keep the market moving until the client has caught up with it again.
+          // Keep the market moving until the client has caught up with it again. The comparison comes
+          // before the next step: right after a step the client cannot have received it yet, so a check
+          // there passed only when the step happened to change nothing.
           await eventually(
             () => {
+              if (loop.market.state === 'LIVE' && sameBook(loop.book, server.book())) return true;
               server.pushNow(1);
-              return loop.market.state === 'LIVE' && sameBook(loop.book, server.book());
+              return false;
             },
             8000,
             60,
