@@ -23,6 +23,20 @@ export interface DecisionTraceOptions {
   readonly tracer?: Tracer | null;
   /** Orders whose span context is kept for their reports, at most; the oldest is dropped beyond it. */
   readonly maxOpenOrders?: number;
+  /**
+   * Chooses the trace id of an order-causing tick when its first order is sent, so log lines written
+   * during the tick can carry the id of the trace made after it. Without it (or with tracing off), an
+   * order's trace id is known only once the tick's spans are made.
+   */
+  readonly traceIds?: TraceIdSource | null;
+}
+
+/** Trace ids chosen before their root span is made: the tracer provider's id generator implements it. */
+export interface TraceIdSource {
+  /** A new, valid, random trace id (32 lowercase hex digits). */
+  create(): string;
+  /** The next root span the provider starts takes `traceId`. */
+  presetNext(traceId: string): void;
 }
 
 interface PendingOrder {
@@ -82,6 +96,8 @@ export class DecisionTrace implements OrderObserver {
   private readonly orders: PendingOrder[] = [];
   private readonly open = new Map<string, OpenOrder>();
   private active = false;
+  /** The id this tick's trace will have, chosen at its first order; null before (and without `traceIds`). */
+  private tickTraceId: string | null = null;
   private kind = '';
   private received = 0;
   private decidedAt = NaN;
@@ -108,6 +124,7 @@ export class DecisionTrace implements OrderObserver {
     this.decidedAt = NaN;
     this.active = true;
     if (!this.on) return;
+    this.tickTraceId = null;
     this.kind = kind;
     this.starts.fill(NaN);
     this.ends.fill(NaN);
@@ -139,6 +156,8 @@ export class DecisionTrace implements OrderObserver {
     // The first order sent is the decision, traced or not.
     this.decided();
     if (!this.on) return;
+    // An order-causing tick is always kept: its trace id can be fixed now.
+    if (this.tickTraceId === null && this.options.traceIds != null) this.tickTraceId = this.options.traceIds.create();
     this.orders.push({ id: clientOrderId, start: this.now(), end: NaN, venueOrderId: null, closed: false, reports: [] });
   }
 
@@ -170,6 +189,17 @@ export class DecisionTrace implements OrderObserver {
     else this.open.delete(clientOrderId);
   }
 
+  /**
+   * The id of the trace an order is in, for log lines about it: known during its tick when `traceIds`
+   * is given, and afterwards while its reports are awaited; undefined otherwise and with tracing off.
+   */
+  traceIdOf(clientOrderId: string): string | undefined {
+    if (!this.on) return undefined;
+    if (this.active && this.tickTraceId !== null && this.pending(clientOrderId) !== undefined) return this.tickTraceId;
+    const open = this.open.get(clientOrderId);
+    return open === undefined ? undefined : trace.getSpanContext(open.context)?.traceId;
+  }
+
   /** The tick is over: its spans are made if it is kept. `error` marks a tick that threw (always kept). */
   finish(error?: unknown): void {
     this.active = false;
@@ -198,6 +228,7 @@ export class DecisionTrace implements OrderObserver {
 
   private emit(endedAt: number, error: unknown): void {
     const tracer = this.tracer!;
+    if (this.tickTraceId !== null) this.options.traceIds!.presetNext(this.tickTraceId);
     const root = tracer.startSpan('frame received', { root: true, startTime: this.hr(this.received), attributes: { ...this.base, 'ladder.event': this.kind, [KEPT_ATTRIBUTE]: true } }, ROOT_CONTEXT);
     if (!Number.isNaN(this.decidedAt)) root.setAttribute('ladder.tick_to_decision_ms', this.decidedAt - this.received);
     if (error !== undefined) {

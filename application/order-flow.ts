@@ -35,6 +35,8 @@ export interface OrderObserver {
   report(report: ExecutionReport): void;
   /** The order reached a final state (filled, rejected, canceled). */
   closed(clientOrderId: string): void;
+  /** The id of the trace the order is in, when known: log lines about the order carry it. */
+  traceIdOf?(clientOrderId: string): string | undefined;
 }
 
 interface Working {
@@ -125,7 +127,7 @@ export class OrderFlow {
     try {
       reports = await this.venue.cancel(id, ts);
     } catch (error) {
-      this.logger.error({ orderId: id, err: String(error) }, 'order cancel failed');
+      this.logger.error(this.about(id, { err: String(error) }), 'order cancel failed');
       return;
     }
     for (const report of reports) this.apply(report);
@@ -165,6 +167,7 @@ export class OrderFlow {
     this.recordEvent(submitted.value, { kind: 'submit', ts });
     this.track({ order: submitted.value, arrivalMid });
     const { symbol, side, type, qty, limitPrice, reduceOnly } = submitted.value;
+    this.logger.info(this.about(id, { side, type, qty, limitPrice, reduceOnly, timeInForce: o.timeInForce ?? null, reason }), 'order sent');
     let reports: readonly ExecutionReport[];
     try {
       reports = await this.venue.submit({
@@ -174,13 +177,19 @@ export class OrderFlow {
       this.observer?.submitted(id);
       // The venue could not be reached; the order is recorded as rejected with the cause. (A live
       // venue reconciles with the exchange after a reconnect, since such an order may still exist.)
-      this.logger.error({ orderId: id, err: String(error) }, 'order submit failed');
+      this.logger.error(this.about(id, { err: String(error) }), 'order submit failed');
       this.apply({ kind: 'rejected', clientOrderId: id, reason: `submit failed: ${String(error)}`, ts });
       return id;
     }
     this.observer?.submitted(id);
     for (const report of reports) this.apply(report);
     return id;
+  }
+
+  /** A log line's fields about order `orderId`: its id, and its trace's id (`trace_id`) when known. */
+  private about(orderId: string, fields: Record<string, unknown>): Record<string, unknown> {
+    const traceId = this.observer?.traceIdOf?.(orderId);
+    return traceId === undefined ? { orderId, ...fields } : { orderId, trace_id: traceId, ...fields };
   }
 
   /** Applies one execution report; reports for orders this run does not know are counted and logged. */
@@ -193,7 +202,7 @@ export class OrderFlow {
         return;
       case 'rejected':
         this.counters.rejected++;
-        this.logger.warn({ orderId: report.clientOrderId, reason: report.reason }, 'order rejected');
+        this.logger.warn(this.about(report.clientOrderId, { reason: report.reason }), 'order rejected');
         this.transition(report.clientOrderId, { kind: 'reject', ts: report.ts, reason: report.reason });
         return;
       case 'canceled':
@@ -206,7 +215,7 @@ export class OrderFlow {
       case 'cancelRejected':
         // The order is as it was: filled, or gone already. Its fills (or its cancel) say the rest.
         this.counters.cancelRejected++;
-        this.logger.info({ orderId: report.clientOrderId, reason: report.reason }, 'cancel refused by the venue');
+        this.logger.info(this.about(report.clientOrderId, { reason: report.reason }), 'cancel refused by the venue');
         return;
       case 'funding':
         this.counters.fundings++;
@@ -228,7 +237,7 @@ export class OrderFlow {
     const applied = this.position.applyFill(fill);
     if (!applied.ok) {
       // A trade id seen before: the venue repeated itself. The position is unchanged.
-      this.logger.warn({ orderId: fill.orderId, error: applied.error }, 'fill not applied to the position');
+      this.logger.warn(this.about(fill.orderId, { error: applied.error }), 'fill not applied to the position');
       return;
     }
     this.counters.fills++;
@@ -248,7 +257,7 @@ export class OrderFlow {
     const next = applyOrderEvent(working.order, event);
     if (!next.ok) {
       this.counters.illegalTransitions++;
-      this.logger.warn({ orderId, error: next.error }, 'order report does not fit the order state');
+      this.logger.warn(this.about(orderId, { error: next.error }), 'order report does not fit the order state');
       // Kept in the order's history with its state unchanged: what the venue said is evidence.
       this.recordEvent(working.order, event);
       return;

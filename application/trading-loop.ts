@@ -11,7 +11,7 @@ import { createSignal, signalDirection, type Signal } from '../domain/trading/si
 import type { Instrument } from '../domain/values/instrument.ts';
 import type { Micros, Ticks } from '../domain/values/units.ts';
 import type { BatchedWriter } from './batched-writer.ts';
-import { DecisionTrace, STAGE } from './decision-trace.ts';
+import { DecisionTrace, STAGE, type TraceIdSource } from './decision-trace.ts';
 import { LoopMetrics } from './loop-metrics.ts';
 import { bybitSyncConfig, MarketData } from './market-data.ts';
 import { ModelSlot, type ModelSwitchCounters } from './model-switch.ts';
@@ -67,6 +67,8 @@ export interface TradingLoopDeps {
   readonly logger: Logger;
   /** Uniform in [0, 1): which ticks without an order are traced. `Math.random` when absent. */
   readonly random?: () => number;
+  /** The tracer's ids, so log lines about an order carry its trace's id from the order on (see `DecisionTrace`). */
+  readonly traceIds?: TraceIdSource | null;
 }
 
 /** How far a run has come: events processed, book frames among them, and the venue time reached (µs). */
@@ -161,7 +163,9 @@ export class TradingLoop {
       : new ExecutionEngine(config.instrument, config.execution, this.orders, deps.logger, (record) => {
         deps.writer.riskEvent({ runId: config.runId, seq: ++this.riskSeq, ...record });
       }, model.info.horizonMs * 1000);
-    this.trace = new DecisionTrace({ runId: config.runId, sampleRate: config.traceSampleRate ?? 0.01, random: deps.random ?? Math.random });
+    this.trace = new DecisionTrace({
+      runId: config.runId, sampleRate: config.traceSampleRate ?? 0.01, random: deps.random ?? Math.random, traceIds: deps.traceIds ?? null,
+    });
     this.orders.observer = this.trace;
     this.metrics = new LoopMetrics(config.runId, {
       state: () => this.market.state,

@@ -1,5 +1,6 @@
 import { ContainerModule } from 'inversify';
 import { BatchedWriter } from '../application/batched-writer.ts';
+import type { TraceIdSource } from '../application/decision-trace.ts';
 import type { Clock } from '../application/ports/clock.ts';
 import type { ExecutionVenue } from '../application/ports/execution-venue.ts';
 import type { Logger } from '../application/ports/logger.ts';
@@ -56,7 +57,10 @@ export const coreModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(TOKENS.Loop)
     .toResolvedValue(
-      (config: PaperConfig, runId: string, feed: MarketDataFeed, venue: ExecutionVenue, model: SignalModel, writer: BatchedWriter, clock: Clock, logger: Logger) =>
+      (
+        config: PaperConfig, runId: string, feed: MarketDataFeed, venue: ExecutionVenue, model: SignalModel, writer: BatchedWriter, clock: Clock, logger: Logger,
+        traceIds: TraceIdSource | null,
+      ) =>
         new TradingLoop(
           {
             runId,
@@ -73,9 +77,9 @@ export const coreModule = new ContainerModule(({ bind }) => {
               policy: config.policy, capitalUsdt: config.capitalUsdt, maxPositionLots: config.maxPositionLots, threshold: model.info.threshold,
             }),
           },
-          { feed, venue, model, writer, clock, logger },
+          { feed, venue, model, writer, clock, logger, traceIds },
         ),
-      [TOKENS.Config, TOKENS.RunId, TOKENS.Feed, TOKENS.Venue, TOKENS.Model, TOKENS.Writer, TOKENS.Clock, TOKENS.Logger],
+      [TOKENS.Config, TOKENS.RunId, TOKENS.Feed, TOKENS.Venue, TOKENS.Model, TOKENS.Writer, TOKENS.Clock, TOKENS.Logger, TOKENS.TraceIds],
     )
     .inSingletonScope();
 });

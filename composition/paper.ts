@@ -90,6 +90,7 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
   container.bind(TOKENS.Config).toConstantValue(config);
   container.bind(TOKENS.RunId).toConstantValue(runId);
   container.bind(TOKENS.Logger).toConstantValue(options.logger);
+  container.bind(TOKENS.TraceIds).toConstantValue(telemetry?.traceIds ?? null);
   container.load(coreModule, feedModule(config.source), options.venueModule ?? simulatedVenueModule);
   const store = await container.getAsync(TOKENS.Store);
   try {

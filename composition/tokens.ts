@@ -1,5 +1,6 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { BatchedWriter } from '../application/batched-writer.ts';
+import type { TraceIdSource } from '../application/decision-trace.ts';
 import type { Clock } from '../application/ports/clock.ts';
 import type { ExecutionVenue } from '../application/ports/execution-venue.ts';
 import type { Logger } from '../application/ports/logger.ts';
@@ -21,4 +22,6 @@ export const TOKENS = {
   Store: Symbol.for('ladder.Store') as ServiceIdentifier<TradingStore>,
   Writer: Symbol.for('ladder.Writer') as ServiceIdentifier<BatchedWriter>,
   Loop: Symbol.for('ladder.Loop') as ServiceIdentifier<TradingLoop>,
+  /** The tracer's id source while OpenTelemetry exports, else null. */
+  TraceIds: Symbol.for('ladder.TraceIds') as ServiceIdentifier<TraceIdSource | null>,
 } as const;

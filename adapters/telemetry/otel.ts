@@ -3,12 +3,45 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, ParentBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, ParentBasedSampler, RandomIdGenerator, type IdGenerator } from '@opentelemetry/sdk-trace-base';
+import type { TraceIdSource } from '../../application/decision-trace.ts';
 import { DecisionSampler } from './decision-sampler.ts';
 
 export interface Telemetry {
+  /** The provider's trace ids: the loop fixes an order-causing tick's id early, for its log lines. */
+  readonly traceIds: TraceIdSource;
   /** Exports what is buffered (spans, the last metrics) and stops; safe to call once at shutdown. */
   shutdown(): Promise<void>;
+}
+
+/**
+ * The SDK's random ids, except that a root span started after `presetNext(id)` takes `id` (once).
+ * The decision trace makes its spans after the tick, so this is how a log line written during the
+ * tick can already carry the trace's id.
+ */
+export class PresetTraceIds implements IdGenerator, TraceIdSource {
+  private readonly random = new RandomIdGenerator();
+  private next: string | null = null;
+
+  create(): string {
+    return this.random.generateTraceId();
+  }
+
+  presetNext(traceId: string): void {
+    if (!/^[0-9a-f]{32}$/.test(traceId) || /^0+$/.test(traceId)) throw new RangeError(`"${traceId}" is not a valid trace id (32 lowercase hex digits, not all zero)`);
+    this.next = traceId;
+  }
+
+  generateTraceId(): string {
+    const preset = this.next;
+    if (preset === null) return this.random.generateTraceId();
+    this.next = null;
+    return preset;
+  }
+
+  generateSpanId(): string {
+    return this.random.generateSpanId();
+  }
 }
 
 export interface TelemetryOptions {
@@ -39,7 +72,9 @@ export function startTelemetry(env: NodeJS.ProcessEnv, options: TelemetryOptions
   if (traces === null && metrics === null) return null;
   const rate = options.sampleRate ?? 0.01;
   if (!(rate >= 0 && rate <= 1)) throw new RangeError(`trace sample rate ${rate} is not within [0, 1]`);
+  const traceIds = new PresetTraceIds();
   const sdk = new NodeSDK({
+    idGenerator: traceIds,
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? options.serviceName ?? 'ladder' }),
     sampler: new ParentBasedSampler({ root: new DecisionSampler(rate) }),
     // An empty list, not an absent one: the SDK would otherwise build exporters from the process's variables.
@@ -50,7 +85,7 @@ export function startTelemetry(env: NodeJS.ProcessEnv, options: TelemetryOptions
     instrumentations: [],
   });
   sdk.start();
-  return { shutdown: () => sdk.shutdown() };
+  return { traceIds, shutdown: () => sdk.shutdown() };
 }
 
 /**

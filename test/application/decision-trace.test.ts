@@ -3,13 +3,14 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { describe, expect, it } from 'vitest';
 import { DecisionTrace, KEPT_ATTRIBUTE, STAGE, type DecisionTraceOptions } from '../../application/decision-trace.ts';
 import type { ExecutionReport } from '../../application/ports/execution-venue.ts';
+import { PresetTraceIds } from '../../adapters/telemetry/otel.ts';
 import type { Fill } from '../../domain/trading/fill.ts';
 import type { Cash, Lots, Micros, Ticks } from '../../domain/values/units.ts';
 
 /** A trace on an in-memory exporter, a clock stepped by hand (ms) and a scripted draw. */
-function setup(options: Partial<DecisionTraceOptions> & { draws?: number[] } = {}) {
+function setup(options: Partial<DecisionTraceOptions> & { draws?: number[]; ids?: PresetTraceIds } = {}) {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)], ...(options.ids === undefined ? {} : { idGenerator: options.ids }) });
   let now = 1000;
   const draws = options.draws ?? [];
   const trace = new DecisionTrace({
@@ -136,6 +137,69 @@ describe('DecisionTrace', () => {
       expect(s.trace.decided()).toBeCloseTo(0.25, 9);
       s.trace.finish();
     }
+  });
+
+  it('knows an order’s trace id from the order on, when the provider takes preset ids; a tick without an order draws none', () => {
+    const ids = new PresetTraceIds();
+    const created: string[] = [];
+    const create = ids.create.bind(ids);
+    ids.create = () => {
+      const id = create();
+      created.push(id);
+      return id;
+    };
+    const s = setup({ ids, traceIds: ids, sampleRate: 1 });
+    decisionTick(s, null);
+    expect(created).toHaveLength(0);
+    const { trace, tick } = s;
+    trace.begin('book');
+    expect(trace.traceIdOf('L1-1')).toBeUndefined();
+    trace.submitting('L1-1');
+    const during = trace.traceIdOf('L1-1');
+    trace.submitting('L1-2');
+    expect(created).toHaveLength(1);
+    expect(during).toBe(created[0]);
+    expect(trace.traceIdOf('L1-2')).toBe(during);
+    expect(trace.traceIdOf('other')).toBeUndefined();
+    tick();
+    trace.finish();
+    const roots = byName(s.spans(), 'frame received');
+    expect(roots).toHaveLength(2);
+    expect(roots[1].spanContext().traceId).toBe(during);
+    // The first tick's root (no preset) got a random id of its own.
+    expect(roots[0].spanContext().traceId).not.toBe(during);
+    for (const span of byName(s.spans(), 'order submitted')) expect(span.spanContext().traceId).toBe(during);
+    // After the tick, from the order's kept context while its reports are awaited.
+    expect(trace.traceIdOf('L1-1')).toBe(during);
+    trace.closed('L1-1');
+    expect(trace.traceIdOf('L1-1')).toBeUndefined();
+  });
+
+  it('knows an order’s trace id only after its tick without preset ids, and never with tracing off', () => {
+    const s = setup();
+    s.trace.begin('book');
+    s.trace.submitting('L1-1');
+    expect(s.trace.traceIdOf('L1-1')).toBeUndefined();
+    s.trace.finish();
+    expect(s.trace.traceIdOf('L1-1')).toBe(byName(s.spans(), 'frame received')[0].spanContext().traceId);
+    const off = setup({ tracer: null, traceIds: new PresetTraceIds() });
+    off.trace.begin('book');
+    off.trace.submitting('L1-1');
+    expect(off.trace.traceIdOf('L1-1')).toBeUndefined();
+    off.trace.finish();
+    expect(off.trace.traceIdOf('L1-1')).toBeUndefined();
+  });
+
+  it('PresetTraceIds: a preset id is used by the next root span only, and an invalid one is refused', () => {
+    const ids = new PresetTraceIds();
+    const id = ids.create();
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    ids.presetNext(id);
+    expect(ids.generateTraceId()).toBe(id);
+    expect(ids.generateTraceId()).not.toBe(id);
+    expect(() => ids.presetNext('0'.repeat(32))).toThrow(/not a valid trace id/);
+    expect(() => ids.presetNext('ABC')).toThrow(/"ABC" is not a valid trace id/);
+    expect(ids.generateSpanId()).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('is off, and makes nothing, without a tracer', () => {

@@ -151,6 +151,7 @@ const SAMPLE_RATE = 0.1;
 describe('decision traces and metrics over OTLP', { timeout: 120_000 }, () => {
   let result: PaperResult;
   let orders: readonly Order[] = [];
+  const logger = new RecordingLogger();
 
   beforeAll(async () => {
     // `npm run app:paper -- --source synthetic --seed 7 --duration 30s --db pglite:memory`, at full speed. The
@@ -164,7 +165,7 @@ describe('decision traces and metrics over OTLP', { timeout: 120_000 }, () => {
       {},
     );
     result = await runPaper(config, {
-      logger: new RecordingLogger(),
+      logger,
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_METRIC_EXPORT_INTERVAL: '500' },
       afterRun: async (store, runId) => {
         orders = await store.readOrders(runId);
@@ -205,6 +206,19 @@ describe('decision traces and metrics over OTLP', { timeout: 120_000 }, () => {
       expect(trace.every((s) => s.attributes.get('ladder.run_id') === result.runId)).toBe(true);
     }
     expect(new Set(spans.map((s) => s.service))).toEqual(new Set(['ladder']));
+  });
+
+  it('logs each order sent with the run id and the id of the trace it is in', () => {
+    expect(orders.length).toBeGreaterThan(10);
+    for (const order of orders) {
+      const lines = logger.lines.filter((l) => l.message === 'order sent' && l.fields.orderId === order.id);
+      expect(lines, order.id).toHaveLength(1);
+      const [submitted] = spans.filter((s) => s.name === 'order submitted' && s.attributes.get('ladder.order_id') === order.id);
+      // The OTLP bytes arrive here as base64; a log line has the hex form Jaeger shows.
+      const traceId = Buffer.from(submitted.traceId, 'base64').toString('hex');
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(lines[0].fields).toMatchObject({ runId: result.runId, trace_id: traceId, side: order.side, qty: order.qty });
+    }
   });
 
   it('keeps ticks without an order at about the sample rate', () => {
