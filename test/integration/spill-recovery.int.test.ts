@@ -76,7 +76,7 @@ describe.skipIf(!up)('spill file after kill -9', () => {
     const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child(proxy.urlFor(db.url), spillPath)], { cwd: root });
     let out = '';
     const spilledLine = await new Promise<string>((resolve, reject) => {
-      const timeout = setTimeout(() => reject(new Error(`child gave no spill report: ${out}`)), 15_000);
+      const timeout = setTimeout(() => reject(new Error(`child gave no spill report: ${out}`)), 45_000);
       proc.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
       proc.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
@@ -128,5 +128,5 @@ describe.skipIf(!up)('spill file after kill -9', () => {
     await writer.close();
     await file.close();
     await store.close();
-  }, 20_000);
+  }, 60_000);
 });
