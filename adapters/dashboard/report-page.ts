@@ -39,10 +39,12 @@ export async function reportPageData(store: TradingStore, runId: string, options
   const main = await runFigures(store, runId, capital);
   if (main === null) return null;
   const run = main.report.run;
+  const asked = options.baselineRunId;
   const recorded = typeof run.config.baselineRunId === 'string' ? run.config.baselineRunId : null;
-  const baselineId = options.baselineRunId === undefined ? recorded : options.baselineRunId;
+  const baselineId = asked === undefined ? recorded : asked;
   const baseline = baselineId === null ? null : await runFigures(store, baselineId, capital);
-  if (options.baselineRunId !== undefined && baselineId !== null && baseline === null) throw new Error(`no run ${baselineId} in the store to compare with`);
+  // A baseline asked for must exist; a recorded one that was deleted is left out.
+  if (typeof asked === 'string' && baseline === null) throw new Error(`no run ${asked} in the store to compare with`);
   const [signals, mids] = await Promise.all([store.readSignals(runId), midsOf(store, runId)]);
   const model = typeof run.config.model === 'string' ? await trainedReliability(run.config.model) : null;
   return {

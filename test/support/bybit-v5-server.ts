@@ -134,11 +134,6 @@ export class BybitV5Server {
     return this.executions.filter((e) => e.execType === 'Trade').map((e) => String(e.execId));
   }
 
-  /** Execution ids of every funding settlement, in order. */
-  fundingIds(): string[] {
-    return this.executions.filter((e) => e.execType === 'Funding').map((e) => String(e.execId));
-  }
-
   // ---- market hooks
 
   setBook(bids: ReadonlyArray<readonly [number, number]>, asks: ReadonlyArray<readonly [number, number]>): void {
