@@ -14,6 +14,8 @@ import type { Cash, Lots, Micros, Ticks } from '../domain/values/units.ts';
 import type { ExecutionCounters, ExecutionSettings } from './execution-types.ts';
 import type { OrderFlow } from './order-flow.ts';
 import type { Logger } from './ports/logger.ts';
+import { flattenOnExchange } from './exchange-flatten.ts';
+import type { VenueNotice } from './ports/live-venue.ts';
 
 export type { ExecutionCounters, ExecutionPolicy, ExecutionSettings } from './execution-types.ts';
 
@@ -75,21 +77,118 @@ export class ExecutionEngine {
     private readonly onRisk: (record: RiskRecord) => void,
     /** How long a signal holds without a new one in its direction, µs (the model's horizon). */
     private readonly holdMicros: number,
+    /** The run's clock, for what happens without market data (a kill, a venue's notice). */
+    private readonly now: () => Micros = () => 0 as Micros,
   ) {
     this.risk = new RiskManager({ ...settings.risk, instrument });
     orders.listeners.fill.push((fill) => this.onFill(fill));
     orders.listeners.closed.push((order) => this.onClosed(order));
+    this.startFromExchange();
+  }
+
+  /**
+   * A real exchange is the truth at start: the run's position (and the risk manager's) starts from
+   * the one it holds, and the orders it adopted count as working. Each venue notice is acted on at once.
+   */
+  private startFromExchange(): void {
+    const live = this.orders.live;
+    if (live === null) return;
+    const ts = this.now();
+    const opening = live.openingPosition();
+    if (opening.lots !== 0) this.correct(0 as Lots, opening.lots, opening.avgPrice, 'the position the exchange held at start', false, ts);
+    for (const o of live.adoptedOrders()) {
+      this.orders.adopt(o, ts);
+      this.risk.adopt(o.clientOrderId, o.side, (o.qty - o.filledQty) as Lots);
+    }
+    live.onNotice((notice) => this.onNotice(notice));
+  }
+
+  private onNotice(notice: VenueNotice): void {
+    switch (notice.kind) {
+      case 'unknown':
+        return;
+      case 'correction':
+        this.correct(notice.beforeLots, notice.afterLots, notice.price, notice.reason, notice.beyondTolerance, notice.ts);
+        return;
+      case 'halt':
+        this.risk.onVenueSync(notice.reason, notice.ts);
+        this.flushRisk();
+        return;
+    }
+  }
+
+  /** Moves the run's position to the exchange's; stored as a risk event, a breaker tripped when beyond tolerance. */
+  private correct(before: Lots, after: Lots, price: Ticks | null, reason: string, beyondTolerance: boolean, ts: Micros): void {
+    this.orders.correctPosition(before, after, price);
+    const delta = after - before;
+    this.risk.onFill('exchange position', delta > 0 ? 'Buy' : 'Sell', Math.abs(delta) as Lots);
+    this.logger.warn({ before, after, reason }, 'position set to the exchange\'s');
+    this.pendingRecords.push({ ts, state: this.risk.state, reason: `position corrected from ${before} to ${after} lots: ${reason}`, cause: 'reconciliation', kind: 'trip' });
+    if (beyondTolerance) this.risk.onVenueSync(reason, ts);
+    // Stored now when the run is under way; the start's record waits for the first flush.
+    if (this.started) this.flushRisk();
+  }
+
+  /** Records made outside the risk manager (position corrections), stored with its own at the next flush. */
+  private readonly pendingRecords: RiskRecord[] = [];
+  private started = false;
+  /** The state of the last trip or clear handed on; HALTED at first (no LIVE book yet). */
+  private lastState: RiskRecord['state'] = 'HALTED';
+  /** The exchange is being flattened by the kill switch (a real venue): books do not drive the flatten. */
+  private flattenOnVenue: Promise<unknown> | null = null;
+
+  /** A real venue: the kill switch acts at once, without waiting for market data. */
+  get killsWithoutMarketData(): boolean {
+    return this.orders.live !== null;
+  }
+
+  /**
+   * The kill switch on a real exchange, at once: HALTED, the working parent finished, every order
+   * canceled through the venue and the exchange's position flattened (see flattenOnExchange).
+   */
+  killNow(reason: string): void {
+    const live = this.orders.live;
+    if (live === null) throw new Error('killNow needs a real venue');
+    const ts = this.now();
+    this.killed = reason;
+    this.risk.kill(ts, reason);
+    this.flushRisk();
+    this.logger.warn({ reason, position: this.orders.position.qty }, 'kill switch: canceling everything and flattening the exchange');
+    if (this.parent !== null) this.finish(this.parent, 'kill switch');
+    if (this.flattenOnVenue !== null) return;
+    this.flattenOnVenue = flattenOnExchange(live, this.orders, this.logger, reason, { maxOrderLots: this.settings.risk.maxOrderLots, now: this.now }).catch((error: unknown) => {
+      this.logger.error({ err: String(error) }, 'KILL SWITCH FAILED: flatten the exchange by hand');
+    });
+  }
+
+  /** Resolves once a kill's flatten on the exchange has ended (at once when none was started). */
+  async flattened(): Promise<void> {
+    await this.flattenOnVenue;
+  }
+
+  /**
+   * Cancels every working order but the kill switch's flatten orders: the book left LIVE or risk went
+   * HALTED, and an order resting while the run cannot see the market may fill against it.
+   */
+  private cancelWorking(why: string, ts: Micros): void {
+    if (this.settings.cancelWhenBlind === false) return;
+    const ids = this.orders.liveOrderIds().filter((id) => !this.flattening.has(id) && !this.canceling.has(id));
+    if (ids.length === 0) return;
+    if (this.parent !== null) this.finish(this.parent, why);
+    this.logger.warn({ orders: ids, why }, 'canceling working orders');
+    for (const id of ids) void this.cancelOnce(id, ts);
   }
 
   /** After every LIVE book, once the venue has seen it. */
   async onBook(book: OrderBook, ts: Micros): Promise<void> {
+    this.started = true;
     this.risk.onDataIntegrity(true, ts);
     this.risk.onVenueSync(this.orders.venueOutOfSync, ts);
     const mark = markOf(book);
     if (mark !== null) this.risk.onEquity(this.equity(mark), ts);
     this.flushRisk();
     if (this.killed !== null) {
-      await this.flatten(book, ts);
+      if (this.flattenOnVenue === null) await this.flatten(book, ts);
       return;
     }
     const parent = this.parent;
@@ -116,6 +215,7 @@ export class ExecutionEngine {
   onBookLost(ts: Micros): void {
     this.risk.onDataIntegrity(false, ts);
     this.flushRisk();
+    this.cancelWorking('the book left LIVE', ts);
   }
 
   /** A signal that cleared the model's threshold. Resolves once its order, if any, is sent. */
@@ -366,11 +466,17 @@ export class ExecutionEngine {
 
   /** Hands every record the risk manager journaled (refusals, trips set or cleared) on, to be stored. */
   private flushRisk(): void {
-    for (const record of this.risk.drainRecords()) {
+    const records = this.pendingRecords.length === 0 ? this.risk.drainRecords() : [...this.pendingRecords.splice(0), ...this.risk.drainRecords()];
+    let halted: RiskRecord | null = null;
+    for (const record of records) {
       if (record.kind === 'refusal') this.counters.riskRefusals++;
       else this.counters.riskStateChanges++;
+      // Entering HALTED cancels what works (the kill switch cancels by itself); staying there does not.
+      if (record.kind === 'trip' && record.state === 'HALTED' && this.lastState !== 'HALTED' && record.cause !== 'kill') halted = record;
+      if (record.kind !== 'refusal') this.lastState = record.state;
       this.onRisk(record);
     }
+    if (halted !== null) this.cancelWorking(`HALTED: ${halted.reason}`, halted.ts);
   }
 
 }

@@ -21,6 +21,8 @@ export interface ExecutionSettings {
   readonly baselineFraction: number;
   readonly passive: PassiveParams;
   readonly risk: Omit<RiskConfig, 'instrument'>;
+  /** Cancel working orders when the book leaves LIVE or risk goes HALTED; true when absent. */
+  readonly cancelWhenBlind?: boolean;
 }
 
 export interface ExecutionCounters {

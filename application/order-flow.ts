@@ -6,6 +6,7 @@ import type { Instrument } from '../domain/values/instrument.ts';
 import type { Lots, Micros, Ticks } from '../domain/values/units.ts';
 import type { BatchedWriter } from './batched-writer.ts';
 import type { ExecutionReport, ExecutionVenue, TimeInForce } from './ports/execution-venue.ts';
+import type { AdoptedOrder, LiveVenue } from './ports/live-venue.ts';
 import type { Logger } from './ports/logger.ts';
 
 export interface OrderFlowCounters {
@@ -74,6 +75,33 @@ export class OrderFlow {
   ) {
     this.position = new Position(instrument);
     venue.onReport((report) => this.apply(report));
+  }
+
+  /** The real exchange's further controls, or null for a simulated venue. */
+  get live(): LiveVenue | null {
+    return this.venue.live ?? null;
+  }
+
+  /**
+   * Moves the position from `beforeLots` to `afterLots` as the exchange stated it (the position
+   * held at start, or a reconciliation's correction), at `price` (the exchange's average entry; the
+   * position's own when null). No fill is recorded: no execution of this run explains it.
+   */
+  correctPosition(beforeLots: Lots, afterLots: Lots, price: Ticks | null): void {
+    const delta = afterLots - beforeLots;
+    if (delta === 0) return;
+    const own = this.position.avgEntryTicks();
+    const at = price ?? (own === null ? null : (Math.max(1, Math.round(own)) as Ticks));
+    if (at === null) throw new Error(`position correction of ${delta} lots without a price`);
+    this.position.adjust(delta, at);
+  }
+
+  /** Takes over an order open on the exchange before the run: tracked and counted as this run's own. */
+  adopt(o: AdoptedOrder, ts: Micros): void {
+    const rest = (o.qty - o.filledQty) as Lots;
+    if (rest <= 0 || this.working.has(o.clientOrderId)) return;
+    const order = this.startOrder(o.clientOrderId, { side: o.side, type: o.type, qty: rest, limitPrice: o.limitPrice, reduceOnly: o.reduceOnly }, ts, 'adopted: open on the exchange at start');
+    this.transition(order.id, { kind: 'accept', ts, venueOrderId: o.venueOrderId });
   }
 
   /** Why the venue's reports may be incomplete right now, or null (see `ExecutionVenue.outOfSync`). */
@@ -149,24 +177,8 @@ export class OrderFlow {
   ): Promise<string> {
     const id = `${this.idPrefix}-${this.nextId++}`;
     this.observer?.submitting(id);
-    const created = createOrder({
-      id,
-      symbol: this.instrument.symbol,
-      side: o.side,
-      type: o.type,
-      qty: o.qty,
-      limitPrice: o.limitPrice,
-      reduceOnly: o.reduceOnly,
-      createdAt: ts,
-      reason,
-    });
-    if (!created.ok) throw new Error(`order ${id} could not be created: ${JSON.stringify(created.error)}`);
-    const submitted = applyOrderEvent(created.value, { kind: 'submit', ts });
-    if (!submitted.ok) throw new Error(`order ${id} could not be submitted: ${JSON.stringify(submitted.error)}`);
-    this.counters.orders++;
-    this.recordEvent(submitted.value, { kind: 'submit', ts });
-    this.track({ order: submitted.value, arrivalMid });
-    const { symbol, side, type, qty, limitPrice, reduceOnly } = submitted.value;
+    const submitted = this.startOrder(id, o, ts, reason, arrivalMid);
+    const { symbol, side, type, qty, limitPrice, reduceOnly } = submitted;
     this.logger.info(this.about(id, { side, type, qty, limitPrice, reduceOnly, timeInForce: o.timeInForce ?? null, reason }), 'order sent');
     let reports: readonly ExecutionReport[];
     try {
@@ -184,6 +196,31 @@ export class OrderFlow {
     this.observer?.submitted(id);
     for (const report of reports) this.apply(report);
     return id;
+  }
+
+  /** Creates order `id`, records it as submitted and tracks it. */
+  private startOrder(
+    id: string, o: { side: OrderDecision['side']; qty: Lots; type: 'market' | 'limit'; limitPrice: Ticks | null; reduceOnly: boolean },
+    ts: Micros, reason: string, arrivalMid: Ticks | null = null,
+  ): Order {
+    const created = createOrder({
+      id,
+      symbol: this.instrument.symbol,
+      side: o.side,
+      type: o.type,
+      qty: o.qty,
+      limitPrice: o.limitPrice,
+      reduceOnly: o.reduceOnly,
+      createdAt: ts,
+      reason,
+    });
+    if (!created.ok) throw new Error(`order ${id} could not be created: ${JSON.stringify(created.error)}`);
+    const submitted = applyOrderEvent(created.value, { kind: 'submit', ts });
+    if (!submitted.ok) throw new Error(`order ${id} could not be submitted: ${JSON.stringify(submitted.error)}`);
+    this.counters.orders++;
+    this.recordEvent(submitted.value, { kind: 'submit', ts });
+    this.track({ order: submitted.value, arrivalMid });
+    return submitted.value;
   }
 
   /** A log line's fields about order `orderId`: its id, and its trace's id (`trace_id`) when known. */
@@ -225,12 +262,14 @@ export class OrderFlow {
   }
 
   private applyFill(report: Extract<ExecutionReport, { kind: 'fill' }>): void {
-    const fill = report.fill;
-    const working = this.working.get(fill.orderId);
+    let fill = report.fill;
+    let working = this.working.get(fill.orderId);
     if (working === undefined) {
+      // The venue's fill moves the position whoever sent the order: adopted, never dropped.
       this.counters.unknownReports++;
-      this.logger.warn({ orderId: fill.orderId, tradeId: fill.tradeId }, 'fill for an unknown order ignored');
-      return;
+      working = this.adoptFill(fill);
+      fill = { ...fill, orderId: working.order.id };
+      this.logger.warn({ orderId: fill.orderId, tradeId: fill.tradeId, side: fill.side, qty: fill.qty }, 'fill for an order this run does not track: adopted');
     }
     // The venue's fill is the truth about the position: it is applied even if the order's state
     // machine then refuses it (an overfill), and that refusal is logged for a person to look at.
@@ -245,6 +284,18 @@ export class OrderFlow {
     this.writer.fill({ runId: this.runId, fill, arrivalMidTicks: working.arrivalMid });
     for (const listener of this.listeners.fill) listener(fill);
     this.transition(fill.orderId, { kind: 'fill', ts: fill.ts, tradeId: fill.tradeId, qty: fill.qty });
+  }
+
+  /**
+   * A market order of the fill's size, accepted, under the fill's order id (or that id with a number
+   * when the id names an order this run already closed), so that the fill is stored with an order.
+   */
+  private adoptFill(fill: Fill): Working {
+    let id = fill.orderId;
+    for (let n = 2; this.eventSeq.has(id); n++) id = `${fill.orderId}~${n}`;
+    const order = this.startOrder(id, { side: fill.side, type: 'market', qty: fill.qty, limitPrice: null, reduceOnly: false }, fill.ts, 'adopted: a fill of an order this run does not track');
+    this.transition(id, { kind: 'accept', ts: fill.ts, venueOrderId: '' });
+    return this.working.get(order.id) as Working;
   }
 
   private transition(orderId: string, event: OrderEvent): void {

@@ -162,7 +162,7 @@ export class TradingLoop {
       ? null
       : new ExecutionEngine(config.instrument, config.execution, this.orders, deps.logger, (record) => {
         deps.writer.riskEvent({ runId: config.runId, seq: ++this.riskSeq, ...record });
-      }, model.info.horizonMs * 1000);
+      }, model.info.horizonMs * 1000, () => deps.clock.nowMicros());
     this.trace = new DecisionTrace({
       runId: config.runId, sampleRate: config.traceSampleRate ?? 0.01, random: deps.random ?? Math.random, traceIds: deps.traceIds ?? null,
     });
@@ -176,11 +176,13 @@ export class TradingLoop {
   }
 
   /**
-   * The kill switch: at the next event, every working order is canceled, the position flattened,
-   * and no new order sent (HALTED). Safe to call from a signal handler at any time.
+   * The kill switch: every working order is canceled, the position flattened, and no new order sent
+   * (HALTED). On a real exchange at once, without market data; on the simulator at the next event.
+   * Safe to call from a signal handler at any time.
    */
   kill(reason: string): void {
-    this.pendingKill = reason;
+    if (this.execution?.killsWithoutMarketData === true) this.execution.killNow(reason);
+    else this.pendingKill = reason;
   }
 
   /**

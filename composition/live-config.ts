@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { BYBIT_MAINNET_URL, BYBIT_TESTNET_URL, ConfigError, paperConfig, type PaperConfig, type PaperFlags } from './config.ts';
+import { BYBIT_MAINNET_URL, BYBIT_TESTNET_URL, ConfigError, durationFlag, intFlag, paperConfig, type PaperConfig, type PaperFlags } from './config.ts';
 
 /**
  * A secret read from the environment. It prints as `[redacted]` wherever it goes by accident (JSON,
@@ -34,6 +34,18 @@ export interface LiveConfig extends PaperConfig {
   readonly restUrl: string | null;
   /** Bybit's private WebSocket; Bybit's own for the network unless `--private-url`. */
   readonly privateUrl: string | null;
+  /** What becomes of orders open on the exchange at start (`--on-start-orders`). */
+  readonly onStartOrders: 'cancel' | 'adopt';
+  /** Milliseconds between reconciliations when nothing is in doubt (`--reconcile-every`). */
+  readonly reconcileEveryMs: number;
+  /** Bybit's recv_window, ms (`--recv-window`). */
+  readonly recvWindowMs: number;
+  /** The largest clock offset to Bybit start-up accepts, ms (`--max-clock-offset`). */
+  readonly maxClockOffsetMs: number;
+  /** How long a REST answer is waited for, ms (`--request-timeout`). */
+  readonly requestTimeoutMs: number;
+  /** Bybit's disconnect-cancel-all window, seconds (`--dcp-window`); null: not set. */
+  readonly dcpWindowS: number | null;
 }
 
 export interface LiveFlags extends Omit<PaperFlags, 'source' | 'input' | 'speed' | 'seed'> {
@@ -41,6 +53,12 @@ export interface LiveFlags extends Omit<PaperFlags, 'source' | 'input' | 'speed'
   readonly 'confirm-mainnet'?: boolean;
   readonly 'rest-url'?: string;
   readonly 'private-url'?: string;
+  readonly 'on-start-orders'?: string;
+  readonly 'reconcile-every'?: string;
+  readonly 'recv-window'?: string;
+  readonly 'max-clock-offset'?: string;
+  readonly 'request-timeout'?: string;
+  readonly 'dcp-window'?: string;
 }
 
 /** The environment variables app:live takes its keys from, and nothing else does. */
@@ -69,7 +87,18 @@ export function liveConfig(flags: LiveFlags, env: NodeJS.ProcessEnv): LiveConfig
     { ...flags, source: 'bybit', url: flags.url ?? (network === 'mainnet' ? BYBIT_MAINNET_URL : BYBIT_TESTNET_URL), testnet: undefined },
     env,
   );
-  return { ...paper, network, apiKey, apiSecret, restUrl, privateUrl };
+  const onStart = flags['on-start-orders'] ?? 'cancel';
+  if (onStart !== 'cancel' && onStart !== 'adopt') throw new ConfigError('--on-start-orders', `"${onStart}" is neither cancel nor adopt`);
+  return {
+    ...paper, network, apiKey, apiSecret, restUrl, privateUrl,
+    onStartOrders: onStart,
+    reconcileEveryMs: flags['reconcile-every'] === undefined ? 10_000 : durationFlag('--reconcile-every', flags['reconcile-every']),
+    recvWindowMs: flags['recv-window'] === undefined ? 5_000 : intFlag('--recv-window', flags['recv-window'], 100, 60_000),
+    maxClockOffsetMs: flags['max-clock-offset'] === undefined ? 10_000 : intFlag('--max-clock-offset', flags['max-clock-offset'], 0, 3_600_000),
+    requestTimeoutMs: flags['request-timeout'] === undefined ? 5_000 : intFlag('--request-timeout', flags['request-timeout'], 50, 60_000),
+    // Bybit takes a window of 3 to 300 seconds (https://bybit-exchange.github.io/docs/v5/order/dcp).
+    dcpWindowS: flags['dcp-window'] === undefined ? null : intFlag('--dcp-window', flags['dcp-window'], 3, 300),
+  };
 }
 
 function key(env: NodeJS.ProcessEnv, name: string, network: Network): Secret {

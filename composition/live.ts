@@ -3,6 +3,7 @@ import type { Lots } from '../domain/values/units.ts';
 import type { Logger } from '../application/ports/logger.ts';
 import { lotsToQty, qtyToLots, type Instrument } from '../domain/values/instrument.ts';
 import { SystemClock } from '../adapters/clock/system-clock.ts';
+import { VenueOutbox } from '../application/venue-outbox.ts';
 import { createBybitGateway, type BybitGateway } from '../adapters/bybit/gateway/bybit-gateway.ts';
 import { ConfigError, type PaperConfig } from './config.ts';
 import type { LiveConfig } from './live-config.ts';
@@ -12,14 +13,17 @@ import { TOKENS } from './tokens.ts';
 /**
  * Composes and runs app:live: app:paper's core module and Bybit feed with the Bybit gateway as the
  * venue. The gateway starts first: it loads the instrument's tick, lot and minimum from the exchange,
- * connects the private stream and reconciles; the run then trades on the exchange's instrument. The
- * gateway is closed however the run ends.
+ * connects the private stream and reconciles (the position, open orders and recent executions: the
+ * run starts from the exchange's position); the run then trades on the exchange's instrument. Orders
+ * go through an outbox, so the loop never waits on the exchange. The gateway is closed however the
+ * run ends.
  */
 export async function runLive(config: LiveConfig, options: PaperOptions): Promise<PaperResult> {
   const gateway = await startGateway(config, options.logger);
   try {
     const onExchange = exchangeInstrument(config, gateway.instrument, options.logger);
-    return await runPaper({ ...config, ...onExchange }, { ...options, mode: 'live', venueModule: gatewayModule(gateway) });
+    const venue = new VenueOutbox(gateway, new SystemClock(), options.logger);
+    return await runPaper({ ...config, ...onExchange }, { ...options, mode: 'live', venueModule: gatewayModule(venue) });
   } finally {
     await gateway.close();
   }
@@ -36,6 +40,12 @@ async function startGateway(config: LiveConfig, logger: Logger): Promise<BybitGa
       symbol: 'BTCUSDT',
       clock: new SystemClock(),
       logger,
+      onStartOrders: config.onStartOrders,
+      reconcileEveryMs: config.reconcileEveryMs,
+      recvWindowMs: config.recvWindowMs,
+      maxClockOffsetMs: config.maxClockOffsetMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      ...(config.dcpWindowS === null ? {} : { dcpWindowS: config.dcpWindowS }),
     });
   } catch (error) {
     throw new ConfigError(`Bybit ${config.network}`, `${(error as Error).message}; "ladder doctor --live" checks the keys, the clock and the exchange`);
@@ -65,9 +75,9 @@ function exchangeInstrument(config: PaperConfig, exchange: Instrument, logger: L
   return { instrument: exchange, maxPositionLots: carry('--max-position', config.maxPositionLots), orderLots: carry('--order-size', config.orderLots) };
 }
 
-/** The venue of app:live: the started gateway. */
-function gatewayModule(gateway: BybitGateway): ContainerModule {
+/** The venue of app:live: the started gateway, behind its outbox. */
+function gatewayModule(venue: VenueOutbox): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    bind(TOKENS.Venue).toConstantValue(gateway);
+    bind(TOKENS.Venue).toConstantValue(venue);
   });
 }

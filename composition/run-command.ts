@@ -95,6 +95,12 @@ Flags:
   --url URL              another v5 public linear stream URL
   --rest-url URL         another Bybit v5 REST base URL (a local test server)
   --private-url URL      another Bybit v5 private stream URL (a local test server)
+  --on-start-orders M    orders open on the exchange at start: cancel (the default) or adopt
+  --reconcile-every D    reconciliation with the exchange when nothing is in doubt (default 10s)
+  --recv-window MS       Bybit's recv_window for signed requests (default 5000)
+  --max-clock-offset MS  refuse to start when the clock is further from Bybit's (default 10000)
+  --request-timeout MS   how long a REST answer is waited for (default 5000)
+  --dcp-window S         set Bybit's disconnect-cancel-all to S seconds (3 to 300; not set by default)
 ${SHARED_HELP}
 
 ${ENDINGS_HELP}
@@ -146,6 +152,12 @@ export const LIVE_OPTIONS = {
   'confirm-mainnet': { type: 'boolean' },
   'rest-url': { type: 'string' },
   'private-url': { type: 'string' },
+  'on-start-orders': { type: 'string' },
+  'reconcile-every': { type: 'string' },
+  'recv-window': { type: 'string' },
+  'max-clock-offset': { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'dcp-window': { type: 'string' },
 } as const satisfies OptionTable;
 
 /** Every flag name a trading command takes: an environment variable for one of them is not a mistake in another. */

@@ -3,6 +3,7 @@ import type { Trade } from '../../domain/market/trade.ts';
 import type { Fill } from '../../domain/trading/fill.ts';
 import type { Side } from '../../domain/trading/side.ts';
 import type { Cash, Lots, Micros, Ticks } from '../../domain/values/units.ts';
+import type { LiveVenue } from './live-venue.ts';
 
 /**
  * How long a limit order lives (Bybit `timeInForce`): `GTC` rests until filled or canceled; `IOC`
@@ -104,4 +105,6 @@ export interface ExecutionVenue {
    * reconciling after a reconnect), or null when they are complete. Absent: always complete.
    */
   outOfSync?(): string | null;
+  /** A real exchange's further controls: its state at start, notices, cancel-all, the position read now. */
+  readonly live?: LiveVenue;
 }

@@ -102,6 +102,11 @@ export class RiskManager {
     this.book.close(id);
   }
 
+  /** An order open on the exchange before the run, taken over by it: it works and counts as an allowed one. */
+  adopt(id: string, side: Side, qty: Lots): void {
+    if (!this.book.isWorking(id)) this.book.add(id, side, qty);
+  }
+
   /** Drawdown from peak and the UTC day's loss. Equity in Cash: the account's, marked at the mid. */
   onEquity(equity: Cash, now: Micros): RiskRecord[] {
     if (!Number.isSafeInteger(equity)) throw new RangeError(`equity ${equity} is not an integer of Cash`);

@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '../result.ts';
 import { notional, type Instrument } from '../values/instrument.ts';
-import type { Cash, Lots, Ticks } from '../values/units.ts';
+import type { Cash, Lots, Micros, Ticks } from '../values/units.ts';
 import type { Fill } from './fill.ts';
 import { sideSign } from './side.ts';
 
@@ -47,6 +47,7 @@ export class Position {
   private fundingTotal = 0;
   private fills = 0;
   private roundTrips = 0;
+  private adjustments = 0;
 
   constructor(readonly instrument: Instrument) {}
 
@@ -89,6 +90,20 @@ export class Position {
     }
     if (closed === size) this.roundTrips++;
     return ok({ realized: (realized + 0) as Cash, opened: opened as Lots, closed: closed as Lots, flipped: opened > 0 });
+  }
+
+  /**
+   * Moves the position by `lots` (signed) at `price` as a fill without fee would, but with no trade:
+   * the exchange stated a position the fills do not explain (a position held before the run, an
+   * execution never seen). Not counted as a fill; its trade ids stay free.
+   */
+  adjust(lots: number, price: Ticks): void {
+    if (lots === 0) return;
+    const tradeId = `adjustment ${++this.adjustments}`;
+    const applied = this.applyFill({ tradeId, orderId: '', symbol: this.instrument.symbol, side: lots > 0 ? 'Buy' : 'Sell', price, qty: Math.abs(lots) as Lots, fee: 0 as Cash, liquidity: 'taker', ts: 0 as Micros });
+    if (!applied.ok) throw new Error(`adjustment refused: ${JSON.stringify(applied.error)}`);
+    this.seen.delete(tradeId);
+    this.fills--;
   }
 
   /** Signed: positive long, negative short. */

@@ -8,6 +8,7 @@ import { SimExchange } from '../../adapters/sim/sim-exchange.ts';
 import { VENUE_REASONS, type ExecutionReport, type OrderRequest } from '../../application/ports/execution-venue.ts';
 import { OrderBook } from '../../domain/market/order-book.ts';
 import { BYBIT_LINEAR_FEES } from '../../domain/trading/fees.ts';
+import { Position } from '../../domain/trading/position.ts';
 import type { Side } from '../../domain/trading/side.ts';
 import { formatCash, lotsToQty, priceToTicks, qtyToLots, ticksToPrice } from '../../domain/values/instrument.ts';
 import type { Lots, Micros, Ticks } from '../../domain/values/units.ts';
@@ -66,11 +67,20 @@ interface ServerOrder {
 
 interface Fault {
   readonly path: string;
-  kind: 'delay' | 'status' | 'rateLimit';
+  kind: 'delay' | 'status' | 'rateLimit' | 'retCode';
   remaining: number;
   readonly ms: number;
+  /** The HTTP status of a `status` fault, the retCode of a `retCode` fault. */
   readonly status: number;
 }
+
+/** The retMsg Bybit sends with a retCode the tests inject. */
+const RET_MSGS: Readonly<Record<number, string>> = {
+  10002: 'invalid request, please check your server timestamp or recv_window param',
+  10003: 'API key is invalid.',
+  10004: 'error sign! origin_string[...]',
+  10006: 'Too many visits!',
+};
 
 const START_MICROS = 1_700_000_000_000_000;
 const STEP_MICROS = 1_000;
@@ -100,6 +110,16 @@ export class BybitV5Server {
   private hideFills = 0;
   private dropOnCreate = false;
   private port = 0;
+  /** The server's clock minus ours, ms (`skewClock`). */
+  private skewMs = 0;
+  /** The largest |position| the engine ever held, lots. */
+  private peakLots = 0;
+  /** The position as Bybit's books keep it, for `avgPrice`. */
+  private readonly ledger = new Position(btc);
+  /** Disconnect-cancel-all window, seconds; 0 when not set. */
+  private dcpWindowS = 0;
+  private dcpTimer: ReturnType<typeof setTimeout> | null = null;
+  private foreign = 0;
 
   private constructor(private readonly options: BybitV5ServerOptions) {
     this.engine = new SimExchange({ instrument: btc, fees: BYBIT_LINEAR_FEES, latency: { feedMicros: 0, orderMicros: 0 }, seed: 7 });
@@ -127,6 +147,21 @@ export class BybitV5Server {
   /** The engine's position, signed lots. */
   positionLots(): number {
     return this.engine.snapshot().positionLots;
+  }
+
+  /** The largest |position| the engine held at any time, lots. */
+  peakPositionLots(): number {
+    return this.peakLots;
+  }
+
+  /** Orders open now (New or PartiallyFilled), placed by anyone. */
+  openOrderIds(): string[] {
+    return [...this.orders.values()].filter((o) => o.status === 'New' || o.status === 'PartiallyFilled').map((o) => o.orderLinkId);
+  }
+
+  /** The disconnect-cancel-all window set, seconds (0: none). */
+  get dcpWindow(): number {
+    return this.dcpWindowS;
   }
 
   /** Execution ids of every trade the engine made, in order. */
@@ -162,6 +197,28 @@ export class BybitV5Server {
     })));
   }
 
+  /**
+   * Someone else (another session, the web) trades `lots` (signed) at market before the run: the
+   * position and its executions are on the exchange when the gateway starts. Needs a book.
+   */
+  holdPosition(lots: number): void {
+    const answer = this.create({ symbol: 'BTCUSDT', orderLinkId: `elsewhere-${++this.foreign}`, side: lots > 0 ? 'Buy' : 'Sell', orderType: 'Market', qty: lotsToQty(btc, Math.abs(lots) as Lots) });
+    if (answer.retCode !== 0) throw new Error(`holdPosition refused: ${JSON.stringify(answer)}`);
+  }
+
+  /** Someone else rests a limit order; returns its orderLinkId. */
+  restOrder(side: Side, lots: number, price: number): string {
+    const link = `elsewhere-${++this.foreign}`;
+    const answer = this.create({ symbol: 'BTCUSDT', orderLinkId: link, side, orderType: 'Limit', qty: lotsToQty(btc, lots as Lots), price: ticksToPrice(btc, price as Ticks), timeInForce: 'GTC' });
+    if (answer.retCode !== 0) throw new Error(`restOrder refused: ${JSON.stringify(answer)}`);
+    return link;
+  }
+
+  /** The server's clock runs `ms` ahead of ours from now on (negative: behind). */
+  skewClock(ms: number): void {
+    this.skewMs = ms;
+  }
+
   /** A funding settlement of the open position: `fee` USDT paid (negative: received). */
   funding(fee: string): void {
     this.ts += STEP_MICROS;
@@ -187,6 +244,11 @@ export class BybitV5Server {
     this.faults.push({ path, kind: 'status', remaining: count, ms: 0, status });
   }
 
+  /** The next `count` requests to `path` are answered with `retCode` (10002, 10003, …) and not carried out. */
+  retCodeNext(path: string, retCode: number, count = 1): void {
+    this.faults.push({ path, kind: 'retCode', remaining: count, ms: 0, status: retCode });
+  }
+
   /** The next `count` requests to `path` get retCode 10006 (too many visits) and are not carried out. */
   rateLimitNext(path: string, count = 1): void {
     this.faults.push({ path, kind: 'rateLimit', remaining: count, ms: 0, status: 200 });
@@ -209,6 +271,7 @@ export class BybitV5Server {
   }
 
   async close(): Promise<void> {
+    if (this.dcpTimer !== null) clearTimeout(this.dcpTimer);
     this.dropStreams();
     for (const ws of this.wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
@@ -235,6 +298,8 @@ export class BybitV5Server {
       if (o === undefined) return;
       o.cum += r.fill.qty;
       o.status = o.cum >= o.qty ? 'Filled' : 'PartiallyFilled';
+      this.peakLots = Math.max(this.peakLots, Math.abs(this.positionLots()));
+      this.ledger.applyFill(r.fill);
       o.updatedTime = now;
       const exec: Json = {
         category: 'linear', symbol: 'BTCUSDT', execId: `e-${++this.seq}`, orderId: o.orderId, orderLinkId: o.orderLinkId, side: r.fill.side,
@@ -292,9 +357,10 @@ export class BybitV5Server {
 
   private positionJson(): Json {
     const lots = this.positionLots();
+    const avg = this.ledger.avgEntryTicks();
     return {
       category: 'linear', symbol: 'BTCUSDT', positionIdx: 0, side: lots > 0 ? 'Buy' : lots < 0 ? 'Sell' : '', size: lotsToQty(btc, Math.abs(lots) as Lots),
-      avgPrice: '0', positionValue: '0', leverage: '10', markPrice: '0', positionStatus: 'Normal', tradeMode: 0, updatedTime: String(Math.floor(this.ts / 1000)), seq: this.seq,
+      avgPrice: avg === null ? '0' : ticksToPrice(btc, Math.round(avg) as Ticks), positionValue: '0', leverage: '10', markPrice: '0', positionStatus: 'Normal', tradeMode: 0, updatedTime: String(Math.floor(this.ts / 1000)), seq: this.seq,
     };
   }
 
@@ -313,7 +379,7 @@ export class BybitV5Server {
       if (msg.op === 'auth') {
         const [key, expires, sign] = args;
         const want = createHmac('sha256', this.options.apiSecret).update(`GET/realtime${String(expires)}`).digest('hex');
-        authed = key === this.options.apiKey && sign === want && Number(expires) > Date.now();
+        authed = key === this.options.apiKey && sign === want && Number(expires) > this.nowMs();
         ws.send(JSON.stringify({ success: authed, ret_msg: authed ? '' : 'Request not authorized', op: 'auth', conn_id: 'c1' }));
         if (!authed) ws.close();
       } else if (msg.op === 'subscribe') {
@@ -323,7 +389,20 @@ export class BybitV5Server {
         ws.send(JSON.stringify({ success: true, ret_msg: 'pong', op: 'ping', conn_id: 'c1' }));
       }
     });
-    ws.on('close', () => this.clients.delete(ws));
+    ws.on('close', () => {
+      this.clients.delete(ws);
+      this.armDisconnectCancel();
+    });
+  }
+
+  /** Bybit's DCP: once no private connection is left for the window, every open order is canceled. */
+  private armDisconnectCancel(): void {
+    if (this.dcpWindowS === 0 || this.clients.size > 0 || this.dcpTimer !== null) return;
+    this.dcpTimer = setTimeout(() => {
+      this.dcpTimer = null;
+      if (this.clients.size > 0) return;
+      for (const link of this.openOrderIds()) this.applyCancel(link);
+    }, this.dcpWindowS * 1000);
   }
 
   // ---- http
@@ -338,10 +417,14 @@ export class BybitV5Server {
       const fault = this.faults.find((f) => f.path === path && f.remaining > 0);
       if (fault !== undefined) fault.remaining--;
       if (fault?.kind === 'status') {
-        res.writeHead(fault.status, { 'content-type': 'text/plain' }).end('Service Unavailable');
+        res.writeHead(fault.status, { 'content-type': 'text/plain' }).end(fault.status === 401 ? 'Unauthorized' : 'Service Unavailable');
         return;
       }
-      const answer = fault?.kind === 'rateLimit' ? this.envelope(10006, 'Too many visits!', {}) : this.route(req, path, query, body);
+      const answer = fault?.kind === 'rateLimit'
+        ? this.envelope(10006, 'Too many visits!', {})
+        : fault?.kind === 'retCode'
+          ? this.envelope(fault.status, RET_MSGS[fault.status] ?? 'error', {})
+          : this.route(req, path, query, body);
       const send = (): void => {
         if (!res.destroyed) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
       };
@@ -351,13 +434,17 @@ export class BybitV5Server {
   }
 
   private envelope(retCode: number, retMsg: string, result: Json): Json {
-    return { retCode, retMsg, result, retExtInfo: {}, time: Date.now() };
+    return { retCode, retMsg, result, retExtInfo: {}, time: this.nowMs() };
+  }
+
+  private nowMs(): number {
+    return Date.now() + this.skewMs;
   }
 
   private route(req: IncomingMessage, path: string, query: string, body: string): Json {
     const q = new URLSearchParams(query);
     if (path === '/v5/market/instruments-info') return this.envelope(0, 'OK', this.instruments(q));
-    if (path === '/v5/market/time') return this.envelope(0, 'OK', { timeSecond: String(Math.floor(Date.now() / 1000)), timeNano: `${Date.now()}000000` });
+    if (path === '/v5/market/time') return this.envelope(0, 'OK', { timeSecond: String(Math.floor(this.nowMs() / 1000)), timeNano: `${this.nowMs()}000000` });
     const refusal = this.checkSignature(req, req.method === 'GET' ? query : body);
     if (refusal !== null) return refusal;
     const p = req.method === 'POST' ? (JSON.parse(body || '{}') as Json) : Object.fromEntries(q);
@@ -368,6 +455,13 @@ export class BybitV5Server {
         return this.create(p);
       case '/v5/order/cancel':
         return this.cancel(p);
+      case '/v5/order/cancel-all': {
+        const list = this.openOrderIds().map((link) => this.cancel({ orderLinkId: link })).filter((a) => a.retCode === 0).map((a) => a.result);
+        return this.envelope(0, 'OK', { list, success: '1' });
+      }
+      case '/v5/order/disconnected-cancel-all':
+        this.dcpWindowS = Number(p.timeWindow);
+        return this.envelope(0, 'success', {});
       case '/v5/order/realtime': {
         const all = [...this.orders.values()];
         const list = typeof p.orderLinkId === 'string' ? all.filter((o) => o.orderLinkId === p.orderLinkId) : typeof p.orderId === 'string' ? all.filter((o) => o.orderId === p.orderId) : all.filter((o) => o.status === 'New' || o.status === 'PartiallyFilled');
@@ -409,7 +503,7 @@ export class BybitV5Server {
     if (key !== this.options.apiKey) return this.envelope(10003, 'API key is invalid.', {});
     const want = createHmac('sha256', this.options.apiSecret).update(ts + key + recv + payload).digest('hex');
     if (h('x-bapi-sign') !== want) return this.envelope(10004, 'error sign! origin_string[...]', {});
-    if (Math.abs(Date.now() - Number(ts)) > Number(recv)) return this.envelope(10002, 'invalid request, please check your server timestamp or recv_window param', {});
+    if (Math.abs(this.nowMs() - Number(ts)) > Number(recv)) return this.envelope(10002, 'invalid request, please check your server timestamp or recv_window param', {});
     return null;
   }
 

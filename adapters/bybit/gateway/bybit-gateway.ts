@@ -1,12 +1,14 @@
 import type { Clock } from '../../../application/ports/clock.ts';
 import { VENUE_REASONS, type ExecutionReport, type ExecutionVenue, type OrderRequest } from '../../../application/ports/execution-venue.ts';
+import type { AdoptedOrder, LiveVenue, VenueNotice } from '../../../application/ports/live-venue.ts';
 import type { Logger } from '../../../application/ports/logger.ts';
-import { createInstrument, lotsToQty, ticksToPrice, type Instrument } from '../../../domain/values/instrument.ts';
-import type { Lots, Micros } from '../../../domain/values/units.ts';
+import { createInstrument, lotsToQty, priceToTicks, qtyToLots, ticksToPrice, type Instrument } from '../../../domain/values/instrument.ts';
+import type { Lots, Micros, Ticks } from '../../../domain/values/units.ts';
 import { createCcxtBybit, type CcxtBybitSlice } from './ccxt-slice.ts';
+import { ClockSync } from './clock-sync.ts';
 import { meaningOf, retCodeOf } from './error-map.ts';
-import { sendWithRetries } from './retry.ts';
-import { parseExecution, parseOrder, parsePositionLots, textOf } from './order-status.ts';
+import { AuthRefused, OutcomeUnknown, sendWithRetries } from './retry.ts';
+import { parseAvgPriceTicks, parseExecution, parseOrder, parsePositionLots, textOf } from './order-status.ts';
 import { OrderTracker } from './order-tracker.ts';
 import { PRIVATE_WS_URLS, PrivateStream } from './private-stream.ts';
 import { redact } from './redact.ts';
@@ -27,6 +29,20 @@ export interface BybitGatewayOptions {
   readonly maxAttempts?: number;
   /** First wait before a retry, doubling each time; 200 ms when absent. */
   readonly retryBackoffMs?: number;
+  /** Bybit's `recv_window`, ms; 5000 when absent. */
+  readonly recvWindowMs?: number;
+  /** Milliseconds between reconciliations when nothing is in doubt; 10 000 when absent, 0 for none. */
+  readonly reconcileEveryMs?: number;
+  /** Milliseconds between reads of Bybit's time; 60 000 when absent. */
+  readonly clockSyncEveryMs?: number;
+  /** The largest offset to Bybit's clock start-up accepts, ms; 10 000 when absent. */
+  readonly maxClockOffsetMs?: number;
+  /** What becomes of orders open on the exchange at start: canceled (the default) or adopted. */
+  readonly onStartOrders?: 'cancel' | 'adopt';
+  /** Lots the exchange's position may differ from the executions reported before a breaker trips; 0 when absent. */
+  readonly positionToleranceLots?: number;
+  /** Seconds of Bybit's disconnect-cancel-all (`/v5/order/disconnected-cancel-all`); not set when absent. */
+  readonly dcpWindowS?: number;
 }
 
 /** The position as the exchange states it. */
@@ -46,6 +62,11 @@ export interface ReconcileResult {
 
 /** Wait before a reconciliation that failed after a reconnect is tried again. */
 const RESYNC_RETRY_MS = 2_000;
+/**
+ * How long after an order's submit turned UNKNOWN a lookup that does not find it means it never
+ * reached the exchange: past `recv_window`, Bybit refuses a request that arrives late, plus a margin.
+ */
+const NEVER_ARRIVED_MARGIN_MS = 1_000;
 const RECONCILING = 'reconciling with Bybit after a reconnect';
 
 /** ccxt's unified symbol of Bybit's linear BTCUSDT. */
@@ -73,9 +94,37 @@ const EXECUTION_OVERLAP_MS = 60_000;
  * was taken, the stream says what became of it. So `submit` and `cancel` resolve with a report only
  * when REST refused; acceptance, fills and cancels arrive through `onReport`, each exactly once
  * (OrderTracker), from the stream or from the reconciliation that follows every (re)connection.
+ *
+ * The exchange is the truth: at start the position, open orders and recent executions are read before
+ * any order (the run starts from that position; open orders are canceled or adopted). Reconciliation
+ * then runs every `reconcileEveryMs` and at once after any doubt (a timeout, a reset, a 5xx, a cancel
+ * refused, a stream gap): open orders, executions since the newest seen, the position. A position that
+ * still differs from the executions reported after a second read is corrected and told as a notice.
+ * A submit whose every attempt failed in transport is UNKNOWN, not refused: it stays open here and is
+ * looked up by orderLinkId until found, or until it can no longer arrive. Refused credentials halt.
+ *
+ * One piece at ~600 lines: submit, cancel, the stream and reconciliation share the tracker, the
+ * position ledger and the doubt queue, and split apart they would pass the same state around.
  */
-export class BybitGateway implements ExecutionVenue {
+export class BybitGateway implements ExecutionVenue, LiveVenue {
   readonly name: string;
+  readonly live: LiveVenue = this;
+  private readonly notices: ((n: VenueNotice) => void)[] = [];
+  private readonly clockSync: ClockSync;
+  /** Signed lots: the opening position plus every trade execution reported since. */
+  private appliedLots = 0;
+  private opening: { lots: Lots; avgPrice: Ticks | null } = { lots: 0 as Lots, avgPrice: null };
+  private adopted: AdoptedOrder[] = [];
+  /** Orders whose submit outcome is unknown, and since when (our ms). */
+  private readonly unknownSince = new Map<string, number>();
+  /** Set once the credentials are refused: the venue cannot be traded on for the rest of the run. */
+  private authFailure: string | null = null;
+  /** Set when a correction went beyond the tolerance; cleared by a reconciliation that finds agreement. */
+  private divergence: string | null = null;
+  /** The reason of the reconciliation asked for and not started yet; null when none is. */
+  private doubtReason: string | null = null;
+  private doubting = false;
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
   private readonly listeners: ((r: ExecutionReport) => void)[] = [];
   private readonly tracker: OrderTracker;
   private stream: PrivateStream | null = null;
@@ -100,18 +149,32 @@ export class BybitGateway implements ExecutionVenue {
   ) {
     this.name = options.network === 'mainnet' ? 'bybit' : 'bybit-testnet';
     this.tracker = new OrderTracker((r) => this.emit(r));
+    this.clockSync = new ClockSync(
+      async () => Number(await ccxt.fetchTime()),
+      () => this.localMs(),
+      // ccxt stamps each request with its time minus `timeDifference`: ours minus the server's.
+      (offset) => {
+        ccxt.options.timeDifference = -offset;
+      },
+    );
+  }
+
+  /** Bybit's clock minus ours, ms, as last read. */
+  get clockOffsetMs(): number {
+    return this.clockSync.offsetMs;
   }
 
   /** Connects the private stream and reconciles; resolves when both are done. */
   async start(): Promise<void> {
     const o = this.options;
+    await this.checkClock();
     this.stream = new PrivateStream({
       url: o.privateWsUrl ?? PRIVATE_WS_URLS[o.network],
       apiKey: o.apiKey,
       apiSecret: o.apiSecret,
-      topics: ['order', 'execution', 'position'],
+      topics: o.dcpWindowS === undefined ? ['order', 'execution', 'position'] : ['order', 'execution', 'position', 'dcp'],
       logger: o.logger,
-      nowMs: () => Math.floor(o.clock.nowMicros() / 1000),
+      nowMs: () => Math.floor(this.clockSync.nowMs()),
       onData: (topic, items) => this.onStream(topic, items),
       onReady: (reconnect) => {
         if (reconnect) this.resync();
@@ -123,7 +186,133 @@ export class BybitGateway implements ExecutionVenue {
     });
     await this.stream.start();
     await this.reconcile();
+    await this.settleStartOrders();
+    if (o.dcpWindowS !== undefined) await this.setDisconnectCancelAll(o.dcpWindowS);
     this.syncGap = null;
+    const every = o.reconcileEveryMs ?? 10_000;
+    if (every > 0) this.timers.push(setInterval(() => this.doubt('periodic reconciliation'), every));
+    this.timers.push(setInterval(() => {
+      this.clockSync.sync().catch((e: unknown) => o.logger.warn({ venue: 'bybit', error: this.safe(e) }, 'reading Bybit\'s time failed; keeping the last offset'));
+    }, o.clockSyncEveryMs ?? 60_000));
+    for (const t of this.timers) t.unref();
+  }
+
+  /**
+   * Reads Bybit's time; refuses to start when our clock is further from it than `maxClockOffsetMs`
+   * (requests are stamped with the corrected time, but a clock that far off says the host is broken).
+   */
+  private async checkClock(): Promise<void> {
+    const offset = await this.clockSync.sync();
+    const most = this.options.maxClockOffsetMs ?? 10_000;
+    this.options.logger.info({ venue: 'bybit', clockOffsetMs: offset, recvWindowMs: this.options.recvWindowMs ?? 5_000 }, 'clock offset to Bybit measured');
+    if (Math.abs(offset) > most) {
+      throw new Error(`this machine's clock is ${offset} ms from Bybit's (more than ${most} ms): set the clock (NTP) before trading`);
+    }
+  }
+
+  /** Orders open on the exchange before the first order: canceled, or adopted (`onStartOrders`). */
+  private async settleStartOrders(): Promise<void> {
+    const o = this.options;
+    const open = (await this.ccxt.fetchOpenOrders(CCXT_SYMBOL, undefined, undefined, { category: 'linear' })).map((x) => x.info);
+    if (open.length === 0) return;
+    if ((o.onStartOrders ?? 'cancel') === 'cancel') {
+      o.logger.warn({ venue: 'bybit', orders: open.map((x) => textOf(x.orderLinkId) || textOf(x.orderId)) }, 'orders open on the exchange at start: canceling them (--on-start-orders cancel)');
+      await this.cancelAll();
+      return;
+    }
+    for (const raw of open) {
+      const adopted = this.adoptable(raw);
+      if (adopted === null) {
+        o.logger.warn({ venue: 'bybit', order: raw.orderId }, 'open order at start not understood: left as it is');
+        continue;
+      }
+      this.tracker.adopt(adopted.clientOrderId, adopted.venueOrderId, adopted.filledQty);
+      this.adopted.push(adopted);
+    }
+    o.logger.warn({ venue: 'bybit', orders: this.adopted.map((a) => a.clientOrderId) }, 'orders open on the exchange at start adopted (--on-start-orders adopt)');
+  }
+
+  private adoptable(raw: Record<string, unknown>): AdoptedOrder | null {
+    const qty = qtyToLots(this.instrument, textOf(raw.qty));
+    const cum = qtyToLots(this.instrument, textOf(raw.cumExecQty) || '0');
+    const side = raw.side === 'Buy' ? 'Buy' : raw.side === 'Sell' ? 'Sell' : null;
+    const isLimit = raw.orderType === 'Limit';
+    const price = priceToTicks(this.instrument, textOf(raw.price));
+    if (!qty.ok || !cum.ok || side === null || (isLimit && !price.ok)) return null;
+    const venueOrderId = textOf(raw.orderId);
+    return {
+      clientOrderId: textOf(raw.orderLinkId) || `venue-${venueOrderId}`, venueOrderId, side, type: isLimit ? 'limit' : 'market', qty: qty.value, filledQty: cum.value,
+      limitPrice: isLimit && price.ok ? price.value : null, reduceOnly: raw.reduceOnly === true,
+    };
+  }
+
+  /**
+   * Bybit's disconnect-cancel-all: should every private connection stay down `windowS` seconds, the
+   * exchange cancels every order itself. Not every account allows it; a refusal is logged, not fatal.
+   */
+  private async setDisconnectCancelAll(windowS: number): Promise<void> {
+    try {
+      await this.ccxt.privatePostV5OrderDisconnectedCancelAll({ timeWindow: windowS, product: 'DERIVATIVES' });
+      this.options.logger.info({ venue: 'bybit', dcpWindowS: windowS }, 'disconnect-cancel-all set: the exchange cancels every order if the private stream stays down that long');
+    } catch (e) {
+      this.options.logger.warn({ venue: 'bybit', dcpWindowS: windowS, error: this.safe(e) }, 'disconnect-cancel-all could not be set (the account may not allow it)');
+    }
+  }
+
+  // ---- LiveVenue
+
+  openingPosition(): { readonly lots: Lots; readonly avgPrice: Ticks | null } {
+    return this.opening;
+  }
+
+  adoptedOrders(): readonly AdoptedOrder[] {
+    return this.adopted;
+  }
+
+  onNotice(listener: (notice: VenueNotice) => void): void {
+    this.notices.push(listener);
+  }
+
+  async cancelAll(): Promise<void> {
+    const outcome = await this.withRetries('cancel all', '*', () =>
+      this.ccxt.cancelAllOrders(CCXT_SYMBOL, { category: 'linear' }).then(() => null),
+    );
+    if (outcome !== null) this.options.logger.warn({ venue: 'bybit', outcome }, 'cancel-all refused');
+    for (const id of this.tracker.openOrders()) this.tracker.cancelRequested(id);
+    this.doubt('cancel-all sent');
+  }
+
+  async readPosition(): Promise<Lots> {
+    return (await this.fetchPosition()).lots;
+  }
+
+  /**
+   * Asks for a reconciliation as soon as the one under way (if any) ends. Doubts that come while one
+   * waits are folded into it: one more reconciliation covers them all.
+   */
+  doubt(reason: string): void {
+    if (this.closed || !this.baselined) return;
+    this.doubtReason ??= reason;
+    if (this.doubting) return;
+    this.doubting = true;
+    void this.drainDoubts();
+  }
+
+  private async drainDoubts(): Promise<void> {
+    while (this.doubtReason !== null && !this.closed) {
+      const reason = this.doubtReason;
+      this.doubtReason = null;
+      try {
+        await this.reconcile(reason);
+      } catch (e) {
+        if (this.closed) break;
+        this.options.logger.warn({ venue: 'bybit', reason, error: this.safe(e), retryInMs: RESYNC_RETRY_MS }, 'reconciliation failed; trying again');
+        const retry = setTimeout(() => this.doubt(reason), RESYNC_RETRY_MS);
+        retry.unref();
+        break;
+      }
+    }
+    this.doubting = false;
   }
 
   /**
@@ -132,7 +321,7 @@ export class BybitGateway implements ExecutionVenue {
    * every fill and order update up to now has been reported.
    */
   outOfSync(): string | null {
-    return this.syncGap;
+    return this.authFailure ?? this.syncGap ?? this.divergence;
   }
 
   /** After a reconnect: reconcile, and keep trying every RESYNC_RETRY_MS until one succeeds. */
@@ -142,7 +331,7 @@ export class BybitGateway implements ExecutionVenue {
     this.resyncTimer = null;
     const mine = ++this.resyncs;
     this.syncGap = RECONCILING;
-    this.reconcile().then(
+    this.reconcile('the private stream reconnected').then(
       () => {
         // Only the latest resync speaks; a drop since then has left its own gap.
         if (mine === this.resyncs && this.syncGap === RECONCILING) this.syncGap = null;
@@ -179,19 +368,30 @@ export class BybitGateway implements ExecutionVenue {
     if (order.type === 'limit') params.timeInForce = order.timeInForce ?? 'GTC';
     const amount = Number(lotsToQty(this.instrument, order.qty));
     const price = order.limitPrice === null ? undefined : Number(ticksToPrice(this.instrument, order.limitPrice));
-    const outcome = await this.withRetries('create order', id, (attempt) =>
-      this.ccxt.createOrder(CCXT_SYMBOL, order.type, order.side.toLowerCase(), amount, price, params).then(
-        () => null,
-        (e: unknown) => {
-          const code = retCodeOf(e);
-          if (code !== null && attempt > 0 && meaningOf(code.code).kind === 'duplicate') {
-            this.options.logger.warn({ venue: 'bybit', clientOrderId: id, attempt }, 'retried order already placed (110072): looking it up');
-            return this.lookUp(id).then(() => null);
-          }
-          throw e;
-        },
-      ),
-    );
+    if (this.authFailure !== null) return [{ kind: 'rejected', clientOrderId: id, reason: `${VENUE_REASONS.invalid}: not sent, ${this.authFailure}`, ts: order.ts }];
+    let outcome: string | null;
+    try {
+      outcome = await this.withRetries('create order', id, (attempt) =>
+        this.ccxt.createOrder(CCXT_SYMBOL, order.type, order.side.toLowerCase(), amount, price, params).then(
+          () => null,
+          (e: unknown) => {
+            const code = retCodeOf(e);
+            if (code !== null && attempt > 0 && meaningOf(code.code).kind === 'duplicate') {
+              this.options.logger.warn({ venue: 'bybit', clientOrderId: id, attempt }, 'retried order already placed (110072): looking it up');
+              return this.lookUp(id).then(() => null);
+            }
+            throw e;
+          },
+        ),
+      );
+    } catch (e) {
+      if (e instanceof OutcomeUnknown) {
+        this.markUnknown(id, e.message, order.ts);
+        return [];
+      }
+      if (e instanceof AuthRefused) this.haltOnAuth(e.message);
+      outcome = `${VENUE_REASONS.invalid}: ${this.safe(e)}`;
+    }
     if (outcome === null) return [];
     const report = this.tracker.refuse(id, outcome, this.options.clock.nowMicros());
     return report === null ? [] : [report];
@@ -199,13 +399,21 @@ export class BybitGateway implements ExecutionVenue {
 
   async cancel(clientOrderId: string, ts: Micros): Promise<readonly ExecutionReport[]> {
     const venueId = this.tracker.venueOrderId(clientOrderId) ?? undefined;
-    const outcome = await this.withRetries('cancel order', clientOrderId, () =>
-      this.ccxt.cancelOrder(venueId, CCXT_SYMBOL, venueId === undefined ? { orderLinkId: clientOrderId } : {}).then(() => null),
-    );
+    let outcome: string | null;
+    try {
+      outcome = await this.withRetries('cancel order', clientOrderId, () =>
+        this.ccxt.cancelOrder(venueId, CCXT_SYMBOL, venueId === undefined ? { orderLinkId: clientOrderId } : {}).then(() => null),
+      );
+    } catch (e) {
+      if (e instanceof AuthRefused) this.haltOnAuth(e.message);
+      throw e;
+    }
     if (outcome === null) {
       this.tracker.cancelRequested(clientOrderId);
       return [];
     }
+    // Refused as filled, gone or unknown: what became of the order is for a lookup to say.
+    this.doubt(`cancel of ${clientOrderId} refused: ${outcome}`);
     const reason = outcome.startsWith(VENUE_REASONS.unknownOrder) ? outcome : `${VENUE_REASONS.unknownOrder}: ${outcome}`;
     return [{ kind: 'cancelRejected', clientOrderId, reason, ts }];
   }
@@ -217,22 +425,23 @@ export class BybitGateway implements ExecutionVenue {
    * of trades and of funding as history and reports none of them: the position they built comes from
    * the exchange.
    */
-  reconcile(): Promise<ReconcileResult> {
+  reconcile(reason = 'asked'): Promise<ReconcileResult> {
     // One at a time: a reconnect during a reconciliation waits for it, then runs its own.
-    const run = (this.reconciling ?? Promise.resolve(null)).catch(() => null).then(() => this.reconcileOnce());
+    const run = (this.reconciling ?? Promise.resolve(null)).catch(() => null).then(() => this.reconcileOnce(reason));
     this.reconciling = run;
     return run;
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const t of this.timers) clearInterval(t);
     if (this.resyncTimer !== null) clearTimeout(this.resyncTimer);
     this.stream?.close();
     this.stream = null;
     await this.reconciling?.catch(() => null);
   }
 
-  private async reconcileOnce(): Promise<ReconcileResult> {
+  private async reconcileOnce(reason: string): Promise<ReconcileResult> {
     const applied: ExecutionReport[] = [];
     this.restApplied = applied;
     try {
@@ -246,7 +455,6 @@ export class BybitGateway implements ExecutionVenue {
             this.noteExecTime(raw);
           }
         }
-        this.baselined = true;
       }
       const open = await this.ccxt.fetchOpenOrders(CCXT_SYMBOL, undefined, undefined, { category: 'linear' });
       const openIds = new Set<string>();
@@ -254,18 +462,109 @@ export class BybitGateway implements ExecutionVenue {
         openIds.add(textOf(o.info.orderLinkId));
         this.applyOrder(o.info, 'rest');
       }
-      for (const id of this.tracker.openOrders()) if (!openIds.has(id)) await this.lookUp(id);
-      const positions = await this.ccxt.fetchPositions([CCXT_SYMBOL], { category: 'linear' });
-      const mine = positions.map((p) => p.info).find((p) => p.symbol === this.instrument.symbol);
-      if (mine === undefined) this.setPosition(0 as Lots, 0, 'rest');
-      else {
-        const lots = parsePositionLots(this.instrument, mine);
-        if (lots.ok) this.setPosition(lots.value, Number(mine.updatedTime ?? 0) * 1000, 'rest');
+      for (const id of this.tracker.openOrders()) if (!openIds.has(id)) await this.lookUpOrGiveUp(id);
+      let stated = await this.fetchPosition();
+      if (!this.baselined) {
+        this.baselined = true;
+        this.appliedLots = stated.lots;
+        this.opening = { lots: stated.lots, avgPrice: stated.avgPrice };
+        if (stated.lots !== 0) this.options.logger.warn({ venue: 'bybit', lots: stated.lots, avgPrice: stated.avgPrice }, 'the exchange holds a position at start: the run starts from it');
+      } else if (stated.lots !== this.appliedLots) {
+        // An execution may have happened between the reads: read the executions and the position again.
+        for (const raw of await this.executionsSince()) this.applyExecution(raw, 'rest');
+        stated = await this.fetchPosition();
+        if (stated.lots !== this.appliedLots) this.correct(stated, reason);
+        else this.agreed();
+      } else {
+        this.agreed();
       }
     } finally {
       this.restApplied = null;
     }
     return { applied, position: this.pos };
+  }
+
+  /** The exchange's position, after a reconciliation, agrees with the executions reported. */
+  private agreed(): void {
+    if (this.divergence === null) return;
+    this.options.logger.info({ venue: 'bybit', lots: this.appliedLots }, 'the position agrees with the exchange again');
+    this.divergence = null;
+  }
+
+  /**
+   * The exchange's position differs from the executions reported, twice read: the exchange is the
+   * truth. The difference is told as a notice (the application corrects its position and stores
+   * the correction); beyond the tolerance, the venue is out of sync until a later reconciliation agrees.
+   */
+  private correct(stated: { lots: Lots; avgPrice: Ticks | null }, reason: string): void {
+    const before = this.appliedLots as Lots;
+    const diff = stated.lots - before;
+    this.appliedLots = stated.lots;
+    const beyond = Math.abs(diff) > (this.options.positionToleranceLots ?? 0);
+    const why = `reconciliation (${reason}) found the exchange's position ${stated.lots} lots where the executions reported make ${before}`;
+    this.options.logger.error({ venue: 'bybit', before, after: stated.lots, reason, beyondTolerance: beyond }, 'reconciliation corrected the position to the exchange\'s');
+    if (beyond) this.divergence = `${why}; beyond the tolerance of ${this.options.positionToleranceLots ?? 0} lots`;
+    this.notify({ kind: 'correction', beforeLots: before, afterLots: stated.lots, price: stated.avgPrice, reason: why, beyondTolerance: beyond, ts: this.options.clock.nowMicros() });
+  }
+
+  /** The position as REST states it now, with its average entry. */
+  private async fetchPosition(): Promise<{ lots: Lots; avgPrice: Ticks | null }> {
+    const positions = await this.ccxt.fetchPositions([CCXT_SYMBOL], { category: 'linear' });
+    const mine = positions.map((p) => p.info).find((p) => p.symbol === this.instrument.symbol);
+    if (mine === undefined) {
+      this.setPosition(0 as Lots, 0, 'rest');
+      return { lots: 0 as Lots, avgPrice: null };
+    }
+    const lots = parsePositionLots(this.instrument, mine);
+    if (!lots.ok) throw new Error(`Bybit's position is not understood: ${JSON.stringify(lots.error)}`);
+    this.setPosition(lots.value, Number(mine.updatedTime ?? 0) * 1000, 'rest');
+    return { lots: lots.value, avgPrice: lots.value === 0 ? null : parseAvgPriceTicks(this.instrument, mine) };
+  }
+
+  /** A submit that failed in transport every time: the order may exist. It stays open and is looked up. */
+  private markUnknown(clientOrderId: string, why: string, ts: Micros): void {
+    this.unknownSince.set(clientOrderId, this.localMs());
+    this.options.logger.error({ venue: 'bybit', clientOrderId, error: why }, 'order outcome UNKNOWN: counted at full size until a lookup by orderLinkId resolves it');
+    this.notify({ kind: 'unknown', clientOrderId, reason: why, ts });
+    this.doubt(`submit of ${clientOrderId} UNKNOWN`);
+    // If it is not found at once, look again once it can no longer arrive.
+    const again = setTimeout(() => this.doubt(`submit of ${clientOrderId} still UNKNOWN`), (this.options.recvWindowMs ?? 5_000) + NEVER_ARRIVED_MARGIN_MS + 100);
+    again.unref();
+  }
+
+  /**
+   * Looks an order up; an UNKNOWN one the exchange does not know once it can no longer arrive (its
+   * recv_window passed) never reached it, and is reported rejected.
+   */
+  private async lookUpOrGiveUp(clientOrderId: string): Promise<void> {
+    const found = await this.lookUp(clientOrderId);
+    const since = this.unknownSince.get(clientOrderId);
+    if (since === undefined) return;
+    if (found) {
+      this.unknownSince.delete(clientOrderId);
+      this.options.logger.warn({ venue: 'bybit', clientOrderId }, 'UNKNOWN order found on the exchange by orderLinkId');
+      return;
+    }
+    if (this.localMs() - since < (this.options.recvWindowMs ?? 5_000) + NEVER_ARRIVED_MARGIN_MS) return;
+    this.unknownSince.delete(clientOrderId);
+    const report = this.tracker.refuse(clientOrderId, `${VENUE_REASONS.invalid}: not on the exchange (looked up by orderLinkId after its submit's outcome was unknown)`, this.options.clock.nowMicros());
+    if (report !== null) this.emit(report);
+  }
+
+  /** The credentials were refused mid-run: nothing more is sent, and the run halts with the reason. */
+  private haltOnAuth(reason: string): void {
+    if (this.authFailure !== null) return;
+    this.authFailure = reason;
+    this.options.logger.error({ venue: 'bybit', reason }, 'Bybit refused the API credentials: trading halted');
+    this.notify({ kind: 'halt', reason, ts: this.options.clock.nowMicros() });
+  }
+
+  private notify(notice: VenueNotice): void {
+    for (const l of [...this.notices]) l(notice);
+  }
+
+  private localMs(): number {
+    return Math.floor(this.options.clock.nowMicros() / 1000);
   }
 
   /**
@@ -317,9 +616,10 @@ export class BybitGateway implements ExecutionVenue {
   }
 
   /** Looks an order up by orderLinkId (Bybit's realtime endpoint also returns recently closed orders). */
-  private async lookUp(clientOrderId: string): Promise<void> {
+  private async lookUp(clientOrderId: string): Promise<boolean> {
     const found = await this.ccxt.fetchOpenOrders(CCXT_SYMBOL, undefined, undefined, { category: 'linear', orderLinkId: clientOrderId });
     for (const o of found) this.applyOrder(o.info, 'rest');
+    return found.length > 0;
   }
 
   private onStream(topic: string, items: readonly Record<string, unknown>[]): void {
@@ -381,7 +681,14 @@ export class BybitGateway implements ExecutionVenue {
 
   private withRetries(what: string, clientOrderId: string, call: (attempt: number) => Promise<null>): Promise<string | null> {
     const o = this.options;
-    return sendWithRetries(call, { what, clientOrderId, logger: o.logger, maxAttempts: o.maxAttempts ?? 4, backoffMs: o.retryBackoffMs ?? 200, safe: (e) => this.safe(e) });
+    return sendWithRetries(call, {
+      what, clientOrderId, logger: o.logger, maxAttempts: o.maxAttempts ?? 4, backoffMs: o.retryBackoffMs ?? 200, safe: (e) => this.safe(e),
+      resyncClock: async () => {
+        const offset = await this.clockSync.sync();
+        o.logger.warn({ venue: 'bybit', clockOffsetMs: offset }, 'clock re-synced to Bybit\'s');
+      },
+      onDoubt: (reason) => this.doubt(reason),
+    });
   }
 
   private safe(e: unknown): string {
@@ -389,6 +696,7 @@ export class BybitGateway implements ExecutionVenue {
   }
 
   private emit(report: ExecutionReport): void {
+    if (report.kind === 'fill') this.appliedLots += report.fill.side === 'Buy' ? report.fill.qty : -report.fill.qty;
     if (this.restApplied !== null && this.applyingRest) this.restApplied.push(report);
     for (const l of [...this.listeners]) l(report);
   }

@@ -17,6 +17,13 @@ export interface CcxtBybitSlice {
   fetchOpenOrders(symbol: string, since?: number, limit?: number, params?: Record<string, unknown>): Promise<WithInfo[]>;
   fetchMyTrades(symbol: string, since?: number, limit?: number, params?: Record<string, unknown>): Promise<WithInfo[]>;
   fetchPositions(symbols: string[], params?: Record<string, unknown>): Promise<WithInfo[]>;
+  cancelAllOrders(symbol: string, params?: Record<string, unknown>): Promise<unknown>;
+  /** Bybit's server time in ms (the `time` of `/v5/market/time`'s answer). */
+  fetchTime(): Promise<number | undefined>;
+  /** `/v5/order/disconnected-cancel-all`: `{ timeWindow: seconds, product: 'DERIVATIVES' }`. */
+  privatePostV5OrderDisconnectedCancelAll(params: Record<string, unknown>): Promise<unknown>;
+  /** ccxt's settings: `timeDifference` (ours minus the server's, ms) and `recvWindow` sign every request. */
+  readonly options: Record<string, unknown>;
 }
 
 /** The ccxt exception classes the gateway tells apart. */
@@ -35,6 +42,8 @@ export interface CcxtBybitOptions {
   readonly requestTimeoutMs?: number;
   /** Milliseconds between requests; RATE_LIMIT_MS when absent. */
   readonly rateLimitMs?: number;
+  /** Bybit's `recv_window`, ms: how far a request's timestamp may be from the server's time; 5000 when absent. */
+  readonly recvWindowMs?: number;
 }
 
 /**
@@ -64,6 +73,9 @@ export function createCcxtBybit(options: CcxtBybitOptions): CcxtBybitSlice {
       fetchMarkets: { types: ['linear'] },
       enableUnifiedMargin: false,
       enableUnifiedAccount: true,
+      recvWindow: options.recvWindowMs ?? 5_000,
+      // The gateway keeps the offset itself (ClockSync) and writes it to `timeDifference`.
+      adjustForTimeDifference: false,
     },
   });
   if (options.network === 'testnet') exchange.setSandboxMode(true);

@@ -9,7 +9,8 @@ export type RetCodeMeaning =
   | { readonly kind: 'refusal'; readonly reason: string }
   | { readonly kind: 'rateLimited' }
   | { readonly kind: 'duplicate' }
-  | { readonly kind: 'auth' };
+  | { readonly kind: 'auth' }
+  | { readonly kind: 'clock' };
 
 /**
  * Bybit v5 error codes, from https://bybit-exchange.github.io/docs/v5/error (UTA / linear rows):
@@ -24,6 +25,7 @@ export type RetCodeMeaning =
  *   order-status.ts, not here.
  * - 110001 order does not exist or is too late to cancel; 170213 (spot) order does not exist: `unknownOrder`.
  * - 110072 OrderLinkedID is duplicate.
+ * - 10002 request time outside recv_window: the clock is re-synced and the request sent once more.
  * - 10006 too many visits; 10018 IP rate limit exceeded: waited for and retried.
  * - 10003 invalid API key; 10004 signature error; 10005 permission denied; 33004 key expired.
  */
@@ -44,6 +46,7 @@ const TABLE: ReadonlyMap<number, RetCodeMeaning> = new Map<number, RetCodeMeanin
   [110001, { kind: 'refusal', reason: VENUE_REASONS.unknownOrder }],
   [170213, { kind: 'refusal', reason: VENUE_REASONS.unknownOrder }],
   [110072, { kind: 'duplicate' }],
+  [10002, { kind: 'clock' }],
   [10006, { kind: 'rateLimited' }],
   [10018, { kind: 'rateLimited' }],
   [10003, { kind: 'auth' }],

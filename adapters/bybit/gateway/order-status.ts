@@ -159,3 +159,15 @@ export function endReason(u: OrderUpdate): string {
       return `${VENUE_REASONS.invalid}: ${u.phase} by the venue (${u.cancelType || '-'}, ${u.rejectReason || '-'})`;
   }
 }
+
+/**
+ * A position's `avgPrice` in ticks, rounded down to the grid (an average of fills need not be on it):
+ * the cost basis of the position the run starts from or is corrected to. Null when flat or absent.
+ */
+export function parseAvgPriceTicks(instrument: Instrument, p: Record<string, unknown>): Ticks | null {
+  const price = parseScaled(text(p, 'avgPrice') || '0', 8);
+  const tick = parseScaled(instrument.tickSize, 8);
+  if (!price.ok || !tick.ok || price.value <= 0 || tick.value <= 0) return null;
+  const ticks = Math.floor(price.value / tick.value);
+  return ticks > 0 ? (ticks as Ticks) : null;
+}

@@ -34,6 +34,18 @@ export class OrderTracker {
     this.state(clientOrderId);
   }
 
+  /**
+   * Takes over an order that was open on the exchange before this run: accepted, with `cumLots`
+   * already executed (those executions are history, in the opening position).
+   */
+  adopt(clientOrderId: string, venueOrderId: string, cumLots: number): void {
+    const s = this.state(clientOrderId);
+    s.venueOrderId = venueOrderId;
+    s.accepted = true;
+    s.reportedLots = cumLots;
+    s.venueLots = cumLots;
+  }
+
   knows(clientOrderId: string): boolean {
     return this.orders.has(clientOrderId);
   }
@@ -118,9 +130,11 @@ export class OrderTracker {
     // A fill of an order placed elsewhere is still reported: it moves the position.
     const s = this.orders.get(e.clientOrderId);
     if (s !== undefined) this.accept(e.clientOrderId, s, e.venueOrderId, e.ts);
+    // An order placed without an orderLinkId (by hand, on the web) is named by Bybit's own id.
+    const orderId = e.clientOrderId !== '' ? e.clientOrderId : `venue-${e.venueOrderId}`;
     this.emit({
       kind: 'fill',
-      fill: { tradeId: e.execId, orderId: e.clientOrderId, symbol, side: e.side, price: e.price, qty: e.qty, fee: e.fee, liquidity: e.liquidity, ts: e.ts },
+      fill: { tradeId: e.execId, orderId, symbol, side: e.side, price: e.price, qty: e.qty, fee: e.fee, liquidity: e.liquidity, ts: e.ts },
     });
     if (s === undefined) return true;
     s.reportedLots += e.qty;
