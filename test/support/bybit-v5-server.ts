@@ -164,6 +164,11 @@ export class BybitV5Server {
     return this.dcpWindowS;
   }
 
+  /** Every trade execution: its id and its order's orderLinkId, in order. */
+  tradeExecutions(): { execId: string; orderLinkId: string; side: string; qty: string }[] {
+    return this.executions.filter((e) => e.execType === 'Trade').map((e) => ({ execId: String(e.execId), orderLinkId: String(e.orderLinkId), side: String(e.side), qty: String(e.execQty) }));
+  }
+
   /** Execution ids of every trade the engine made, in order. */
   execIds(): string[] {
     return this.executions.filter((e) => e.execType === 'Trade').map((e) => String(e.execId));

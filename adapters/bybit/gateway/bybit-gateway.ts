@@ -386,7 +386,8 @@ export class BybitGateway implements ExecutionVenue, LiveVenue {
       );
     } catch (e) {
       if (e instanceof OutcomeUnknown) {
-        this.markUnknown(id, e.message, order.ts);
+        // The stream may have shown the order meanwhile: then its outcome is known after all.
+        if (!this.tracker.seen(id)) this.markUnknown(id, e.message, order.ts);
         return [];
       }
       if (e instanceof AuthRefused) this.haltOnAuth(e.message);

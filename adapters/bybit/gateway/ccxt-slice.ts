@@ -47,11 +47,13 @@ export interface CcxtBybitOptions {
 }
 
 /**
- * ccxt spaces requests `rateLimit` ms apart. 100 ms is 10 requests a second, the lowest per-UID limit in
- * Bybit's v5 table for linear order create/cancel (https://bybit-exchange.github.io/docs/v5/rate-limit),
- * so no burst of ours can reach the limit, whatever the endpoint mix.
+ * ccxt's throttle unit, ms: each endpoint costs a number of units, calibrated by ccxt to Bybit's v5
+ * per-UID limits at 20 ms (https://bybit-exchange.github.io/docs/v5/rate-limit): `/v5/order/create`
+ * 2.5 units (20 a second), `/v5/position/list` 5 (10 a second), `/v5/order/cancel-all` 50 (1 a
+ * second). A larger unit slows every request in proportion: at 100 ms a position read took 0.5 s and
+ * the request after a cancel-all waited 5 s, which a kill switch cannot afford.
  */
-export const RATE_LIMIT_MS = 100;
+export const RATE_LIMIT_MS = 20;
 
 /** ccxt's request timeout (its own default is 10 s; an order answer slower than this is lost anyway). */
 export const REQUEST_TIMEOUT_MS = 5_000;

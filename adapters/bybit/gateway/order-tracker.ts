@@ -46,6 +46,12 @@ export class OrderTracker {
     s.venueLots = cumLots;
   }
 
+  /** The exchange has shown the order (accepted, filled or ended): its outcome is known. */
+  seen(clientOrderId: string): boolean {
+    const s = this.orders.get(clientOrderId);
+    return s !== undefined && (s.accepted || s.done);
+  }
+
   knows(clientOrderId: string): boolean {
     return this.orders.has(clientOrderId);
   }
