@@ -19,7 +19,8 @@ afterEach(async () => {
 
 describe('live faults against the local Bybit', { timeout: 90_000 }, () => {
   it('an order whose create answers late four times is not rejected: counted at full size until found by orderLinkId, its hidden fill recorded once; the exchange never passes the limit', async () => {
-    rig = await LiveRig.start({ maxPositionLots: LIMIT, gateway: { requestTimeoutMs: 300, maxAttempts: 4 } });
+    // 5% of 100 000 USDT is 55 lots: the first order is the limit's 50.
+    rig = await LiveRig.start({ maxPositionLots: LIMIT, capitalUsdt: 100_000, gateway: { requestTimeoutMs: 300, maxAttempts: 4 } });
     // The first create is carried out at once but every answer comes after the timeout; its fill is
     // not shown on the stream either.
     rig.server.delayNext(CREATE, 1_500, 4);
@@ -38,5 +39,38 @@ describe('live faults against the local Bybit', { timeout: 90_000 }, () => {
     expect(rig.store.orders.get(`rig/${first}`)?.status).toBe('filled');
     expect([...rig.storedFillIds()].sort()).toEqual([...rig.runExecutions()].sort());
     expect(summary.position.qty).toBe((rig.server.positionLots() / 1000).toFixed(3));
+  });
+
+  it('the private stream drops five times with executions hidden from it, someone else trades, the position moves unseen: every execution recorded once, the position the exchange\'s, the correction stored', async () => {
+    let n = 0;
+    // A signal that turns every 40 predictions: an order each turn, buying and selling to the limit.
+    rig = await LiveRig.start({ maxPositionLots: LIMIT, score: () => (Math.floor(n++ / 40) % 2 === 0 ? 1 : -1) });
+    const before = rig.server.tradeExecutions().length;
+    const r0 = rig;
+    await rig.run(async (r) => {
+      for (let drop = 0; drop < 5; drop++) {
+        const executions = r.server.tradeExecutions().length;
+        await eventually(() => r.server.tradeExecutions().length > executions, 30_000);
+        r.server.hideNextFills(2);
+        await eventually(() => r.server.tradeExecutions().length >= executions + 2, 30_000);
+        r.server.dropStreams();
+      }
+      // Someone else trades on the account (seen), then the position moves with nothing to show it.
+      await eventually(() => r.gateway.outOfSync() === null, 30_000);
+      r.server.holdPosition(7);
+      r.server.holdPosition(-3, { silent: true });
+      await eventually(() => r.store.riskEvents.some((e) => e.cause === 'reconciliation'), 30_000);
+      await eventually(() => r.loop.position.qty === r.server.positionLots() && r.gateway.outOfSync() === null, 30_000);
+    });
+    const executions = r0.server.tradeExecutions().slice(before).map((e) => e.execId);
+    expect(executions.length).toBeGreaterThanOrEqual(11);
+    expect([...r0.storedFillIds()].sort()).toEqual([...executions].sort());
+    expect(r0.loop.position.qty).toBe(r0.server.positionLots());
+    const corrections = r0.store.riskEvents.filter((e) => e.cause === 'reconciliation');
+    expect(corrections.map((e) => e.reason)).toContainEqual(expect.stringMatching(/^position corrected from (-?\d+) to (-?\d+) lots: reconciliation/));
+    // Beyond the tolerance (0 lots): the venue breaker tripped with the reason, and cleared once in agreement.
+    const venue = r0.store.riskEvents.filter((e) => e.cause === 'venueSync' && /position/.test(e.reason));
+    expect(venue.map((e) => e.kind)).toContain('trip');
+    expect(r0.logText()).toMatch(/fill for an order this run does not track: adopted/);
   });
 });

@@ -120,6 +120,7 @@ export class BybitV5Server {
   private dcpWindowS = 0;
   private dcpTimer: ReturnType<typeof setTimeout> | null = null;
   private foreign = 0;
+  private silent = false;
 
   private constructor(private readonly options: BybitV5ServerOptions) {
     this.engine = new SimExchange({ instrument: btc, fees: BYBIT_LINEAR_FEES, latency: { feedMicros: 0, orderMicros: 0 }, seed: 7 });
@@ -206,8 +207,18 @@ export class BybitV5Server {
    * Someone else (another session, the web) trades `lots` (signed) at market before the run: the
    * position and its executions are on the exchange when the gateway starts. Needs a book.
    */
-  holdPosition(lots: number): void {
-    const answer = this.create({ symbol: 'BTCUSDT', orderLinkId: `elsewhere-${++this.foreign}`, side: lots > 0 ? 'Buy' : 'Sell', orderType: 'Market', qty: lotsToQty(btc, Math.abs(lots) as Lots) });
+  holdPosition(lots: number, options: { silent?: boolean } = {}): void {
+    // Silent: the position moves and nothing shows it, on the stream or in the execution list (as a
+    // liquidation or an ADL the gateway does not read would look).
+    this.silent = options.silent === true;
+    const kept = this.executions.length;
+    let answer: Json;
+    try {
+      answer = this.create({ symbol: 'BTCUSDT', orderLinkId: `elsewhere-${++this.foreign}`, side: lots > 0 ? 'Buy' : 'Sell', orderType: 'Market', qty: lotsToQty(btc, Math.abs(lots) as Lots) });
+    } finally {
+      if (this.silent) this.executions.splice(kept);
+      this.silent = false;
+    }
     if (answer.retCode !== 0) throw new Error(`holdPosition refused: ${JSON.stringify(answer)}`);
   }
 
@@ -370,6 +381,7 @@ export class BybitV5Server {
   }
 
   private push(topic: string, data: Json[]): void {
+    if (this.silent) return;
     const text = JSON.stringify({ id: `m${++this.seq}`, topic, creationTime: Math.floor(this.ts / 1000), data });
     for (const ws of this.clients) if (ws.readyState === WebSocket.OPEN) ws.send(text);
   }

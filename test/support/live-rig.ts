@@ -28,6 +28,8 @@ export interface RigOptions {
   readonly server?: Partial<BybitV5ServerOptions>;
   /** Called with the started server before the gateway connects (a position held before the run). */
   readonly before?: (server: BybitV5Server) => void;
+  /** Equity at the start, USDT: a baseline order is worth 5% of it; 40 000 (22 lots at the start price) when absent. */
+  readonly capitalUsdt?: number;
 }
 
 /**
@@ -67,7 +69,7 @@ export class LiveRig {
     const score = options.score ?? (() => 1);
     const model = new FunctionModel(INFO, () => ({ score: score(), confidence: 0.9 }));
     const max = options.maxPositionLots as Lots;
-    const chosen = executionSettings({ policy: 'baseline', capitalUsdt: 100_000, maxPositionLots: max, threshold: INFO.threshold });
+    const chosen = executionSettings({ policy: 'baseline', capitalUsdt: options.capitalUsdt ?? 40_000, maxPositionLots: max, threshold: INFO.threshold });
     const settings = { ...chosen, risk: { ...chosen.risk, maxConsecutiveLosses: 1_000_000, drawdownReduceBps: 10_000, drawdownHaltBps: 10_000, dailyLossLimit: chosen.capital } };
     const loop = new TradingLoop(
       { runId: 'rig', instrument: gateway.instrument, limits: { maxPositionLots: max, orderLots: 1 as Lots }, bookDepth: 50, execution: settings, storeVectors: false, stopGraceMs: 2_000 },
