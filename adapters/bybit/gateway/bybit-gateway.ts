@@ -205,9 +205,7 @@ export class BybitGateway implements ExecutionVenue, LiveVenue {
     const offset = await this.clockSync.sync();
     const most = this.options.maxClockOffsetMs ?? 10_000;
     this.options.logger.info({ venue: 'bybit', clockOffsetMs: offset, recvWindowMs: this.options.recvWindowMs ?? 5_000 }, 'clock offset to Bybit measured');
-    if (Math.abs(offset) > most) {
-      throw new Error(`this machine's clock is ${offset} ms from Bybit's (more than ${most} ms): set the clock (NTP) before trading`);
-    }
+    if (Math.abs(offset) > most) throw new Error(`this machine's clock is ${offset} ms from Bybit's (more than ${most} ms): set the clock (NTP) before trading`);
   }
 
   /** Orders open on the exchange before the first order: canceled, or adopted (`onStartOrders`). */
@@ -697,10 +695,30 @@ export class BybitGateway implements ExecutionVenue, LiveVenue {
   }
 
   private emit(report: ExecutionReport): void {
-    if (report.kind === 'fill') this.appliedLots += report.fill.side === 'Buy' ? report.fill.qty : -report.fill.qty;
+    if (report.kind === 'fill') this.appliedLots += report.fill.side === 'Buy' ? report.fill.qty : 0 - report.fill.qty;
     if (this.restApplied !== null && this.applyingRest) this.restApplied.push(report);
     for (const l of [...this.listeners]) l(report);
   }
+}
+
+/**
+ * Reads Bybit's time and hands the offset to ccxt; refuses, naming the offset, when our clock is
+ * further from Bybit's than `maxClockOffsetMs` (10 s when absent): requests are stamped with the
+ * corrected time, but a clock that far off says the host is broken.
+ */
+async function checkClockOffset(ccxt: CcxtBybitSlice, options: BybitGatewayOptions): Promise<number> {
+  const sync = new ClockSync(async () => Number(await ccxt.fetchTime()), () => Math.floor(options.clock.nowMicros() / 1000), (offset) => {
+    ccxt.options.timeDifference = -offset;
+  });
+  let offset: number;
+  try {
+    offset = await sync.sync();
+  } catch (e) {
+    throw new Error(`Bybit's time could not be read: ${redact(e instanceof Error ? e.message : String(e), [options.apiKey, options.apiSecret])}`);
+  }
+  const most = options.maxClockOffsetMs ?? 10_000;
+  if (Math.abs(offset) > most) throw new Error(`this machine's clock is ${offset} ms from Bybit's (more than ${most} ms): set the clock (NTP) before trading`);
+  return offset;
 }
 
 /**
@@ -711,6 +729,8 @@ export class BybitGateway implements ExecutionVenue, LiveVenue {
 export async function createBybitGateway(options: BybitGatewayOptions): Promise<BybitGateway> {
   const ccxt = createCcxtBybit(options);
   const keys = [options.apiKey, options.apiSecret];
+  // Loading markets signs a request: the clock is checked, and corrected, first.
+  await checkClockOffset(ccxt, options);
   try {
     await ccxt.loadMarkets();
   } catch (e) {
