@@ -621,7 +621,8 @@ export class BybitGateway implements ExecutionVenue, LiveVenue {
     return found.length > 0;
   }
 
-  private onStream(topic: string, items: readonly Record<string, unknown>[]): void {
+  /** One message of the private stream: its topic and items (the socket calls it; a test may stand in for the socket). */
+  onStream(topic: string, items: readonly Record<string, unknown>[]): void {
     for (const item of items) {
       if (item.category !== undefined && item.category !== 'linear') continue;
       if (item.symbol !== undefined && item.symbol !== this.instrument.symbol) continue;
