@@ -147,6 +147,17 @@ describe('live faults: credentials, rate limits, requests lost', { timeout: 60_0
     expect(server.openOrderIds()).toEqual([]);
   });
 
+  it('adopts the orders open at start when asked: they stay on the exchange and their fills are reported', async () => {
+    const server = await startServer();
+    const link = server.restOrder('Buy', 4, REF - 1);
+    const { gateway, reports } = await setup({ onStartOrders: 'adopt' }, server);
+    expect(gateway.adoptedOrders()).toEqual([expect.objectContaining({ clientOrderId: link, side: 'Buy', type: 'limit', qty: 4, filledQty: 0, limitPrice: REF - 1 })]);
+    expect(server.openOrderIds()).toEqual([link]);
+    server.trade(REF - 1, 600, 'Sell');
+    await eventually(() => reports.some((r) => r.kind === 'fill' && r.fill.orderId === link));
+    await eventually(() => gateway.position().lots === server.positionLots() && server.positionLots() > 0);
+  });
+
   it('sets Bybit\'s disconnect-cancel-all when asked, and subscribes to its topic', async () => {
     const { server } = await setup({ dcpWindowS: 10 });
     expect(server.dcpWindow).toBe(10);
