@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Container, type ContainerModule } from 'inversify';
 import { describeModelRefusal, type ModelSlot } from '../application/model-switch.ts';
@@ -14,6 +14,7 @@ import { MANIFEST_FILE, MODEL_FILE } from '../adapters/onnx/manifest.ts';
 import { coreModule, feedModule, openCheckedModel, simulatedVenueModule } from './modules.ts';
 import { ConfigError, type PaperConfig } from './config.ts';
 import { onKillSignal } from './kill-command.ts';
+import { writePidFile, type PidFile } from './pid-file.ts';
 import { TOKENS } from './tokens.ts';
 import { codeVersion } from './version.ts';
 import type { ModelInfo } from '../application/ports/signal-model.ts';
@@ -218,12 +219,10 @@ async function startReloads(config: PaperConfig, options: PaperOptions, ctx: Rel
     chain = chain.then(() => reloadModel(config.modelDir, ctx)).catch((error: unknown) => ctx.logger.error({ error: String(error) }, 'model reload failed'));
   };
   const unsubscribe = options.onReload?.(request) ?? null;
+  let pidFile: PidFile | null = null;
   if (config.pidFile !== null) {
     try {
-      // Written aside and renamed, so that a reader never finds the file empty.
-      const aside = `${config.pidFile}.${process.pid}`;
-      await writeFile(aside, `${process.pid}\n`);
-      await rename(aside, config.pidFile);
+      pidFile = await writePidFile(config.pidFile);
     } catch (error) {
       unsubscribe?.();
       throw new ConfigError('--pid-file', `cannot write ${config.pidFile}: ${(error as Error).message}`);
@@ -233,15 +232,9 @@ async function startReloads(config: PaperConfig, options: PaperOptions, ctx: Rel
     end: async () => {
       unsubscribe?.();
       await chain;
-      if (config.pidFile !== null) await removePidFile(config.pidFile);
+      pidFile?.remove();
     },
   };
-}
-
-/** Removes the pid file if it still names this process (a later run may have written its own). */
-async function removePidFile(file: string): Promise<void> {
-  const text = await readFile(file, 'utf8').catch(() => null);
-  if (text?.trim() === String(process.pid)) await rm(file, { force: true });
 }
 
 /**
