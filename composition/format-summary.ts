@@ -19,7 +19,11 @@ export function formatSummary(result: PaperResult): string {
     row('orders', `${o.orders} sent, ${o.fills} fills, ${o.rejected} rejected, ${o.canceled} canceled, ${s.openOrders} open`),
     row('position', `${p.qty} BTC${p.avgEntry === null ? '' : ` @ ${p.avgEntry}`}${p.mark === null ? '' : `, mark ${p.mark}`}`),
     row('PnL USDT', `realized ${p.realizedPnl}, unrealized ${p.unrealizedPnl}, fees ${p.fees}, net ${p.netPnl}`),
-    row('stored', `signals ${stored.signals}, orders ${stored.orders}, fills ${stored.fills}, feature vectors ${stored.featureVectors} (write errors ${s.store.writeErrors}, rows refused ${s.store.rejected})`),
-    row('recorded', `book snapshots ${stored.bookSnapshots}, public trades ${stored.trades}, order events ${stored.orderEvents}, positions ${stored.positionSnapshots}, equity intervals ${stored.equity}`),
+    ...(stored === null
+      ? [row('stored', `database unreachable at the end: ${s.store.spilled} rows kept in the spill file, written back (and the run closed) by the next start (write errors ${s.store.writeErrors})`)]
+      : [
+        row('stored', `signals ${stored.signals}, orders ${stored.orders}, fills ${stored.fills}, feature vectors ${stored.featureVectors} (write errors ${s.store.writeErrors}, rows refused ${s.store.rejected})`),
+        row('recorded', `book snapshots ${stored.bookSnapshots}, public trades ${stored.trades}, order events ${stored.orderEvents}, positions ${stored.positionSnapshots}, equity intervals ${stored.equity}`),
+      ]),
   ].join('\n');
 }

@@ -15,6 +15,7 @@ import { coreModule, feedModule, openCheckedModel, simulatedVenueModule } from '
 import { ConfigError, type PaperConfig } from './config.ts';
 import { onKillSignal } from './kill-command.ts';
 import { writePidFile, type PidFile } from './pid-file.ts';
+import { closeLeftRuns, finishOrKeep, ownerFields } from './run-closing.ts';
 import { TOKENS } from './tokens.ts';
 import { codeVersion } from './version.ts';
 import type { ModelInfo } from '../application/ports/signal-model.ts';
@@ -23,7 +24,8 @@ import type { Micros } from '../domain/values/units.ts';
 export interface PaperResult {
   readonly runId: string;
   readonly summary: LoopSummary;
-  readonly stored: RowCounts;
+  /** Rows the store holds for the run; null when it could not be reached at the end (rows spilled). */
+  readonly stored: RowCounts | null;
   readonly source: string;
   /** The venue's name: `sim-exchange`, or Bybit's for app:live. */
   readonly venue: string;
@@ -109,13 +111,16 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
       // Rows an earlier run could not write (an outage, then a stop) go in first, in order.
       const recovered = await writer.recover();
       if (recovered.found > 0) options.logger.info({ ...recovered }, 'rows spilled by an earlier run written back');
+      if (config.spillPath !== null) await closeLeftRuns(store, config.spillPath, clock.nowMicros(), options.logger);
       const startedAt = clock.nowMicros();
       await store.registerFeatureSchema(loop.featureSchema, startedAt);
       await registerModel(store, config.modelDir, model.info, startedAt, options.logger);
       const venueName = (await container.getAsync(TOKENS.Venue)).name;
       await store.startRun(runRecord(config, runId, feed.description, venueName, model.info, startedAt, options.mode ?? 'paper', options.baselineRunId));
       options.logger.info({ runId, source: feed.description, model: model.info.id, db: config.db.kind }, 'paper run started');
+      let stopped = false;
       const stop = (): void => {
+        stopped = true;
         loop.cancelOnEnd = config.onStop === 'cancel';
         void feed.close();
       };
@@ -146,9 +151,11 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
       }
       const closed = await writer.close();
       if (closed.spilled > 0) options.logger.warn({ spilled: closed.spilled, spill: config.spillPath }, 'rows kept in the spill file for the next start');
-      await store.finishRun(runId, { endedAt: clock.nowMicros(), summary: { ...summary } });
-      const stored = await store.rowCounts(runId);
-      await options.afterRun?.(store, runId);
+      const end = { endedAt: clock.nowMicros(), summary: { ...summary }, endReason: stopped ? 'stopped' : 'completed' } as const;
+      // During an outage the end waits beside the spill file, and the summary says where the rows are.
+      const finished = await finishOrKeep(store, runId, end, config.spillPath, options.logger);
+      const stored = finished ? await store.rowCounts(runId) : null;
+      if (finished) await options.afterRun?.(store, runId);
       const last = loop.models.next;
       return { runId, summary: { ...summary, store: writer.stats }, stored, source: feed.description, venue: venueName, mode: options.mode ?? 'paper', model: { id: last.id, threshold: last.threshold } };
     } finally {
@@ -185,6 +192,7 @@ function runRecord(
       bookDepth: config.bookDepth,
       fees: config.fees,
       ...(baselineRunId === undefined ? {} : { baselineRunId }),
+      ...ownerFields(config.spillPath),
     },
     codeVersion: codeVersion(),
     startedAt,
