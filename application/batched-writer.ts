@@ -2,16 +2,9 @@ import type { Micros } from '../domain/values/units.ts';
 import type { Clock } from './ports/clock.ts';
 import type { Logger } from './ports/logger.ts';
 import { MemorySpillLog, type QueuedRow, type RowRecord, type SpillLog } from './ports/spill-log.ts';
-import type {
-  FeatureVectorRecord,
-  FillRecord,
-  OrderRecord,
-  RiskEventRecord,
-  RowKind,
-  SignalRecord,
-  StoreBatch,
-  TradingStore,
-} from './ports/trading-store.ts';
+import type { FeatureVectorRecord, FillRecord, OrderRecord, RiskEventRecord, RowKind, SignalRecord, TradingStore } from './ports/trading-store.ts';
+import { Fifo, KINDS, LEDGER_KINDS, toBatch, type Entry } from './writer-rows.ts';
+import { SpillStage } from './writer-spill.ts';
 
 /** The part of the store the writer calls. */
 export type BatchStore = Pick<TradingStore, 'write'>;
@@ -29,6 +22,12 @@ export interface WriterOptions {
   readonly flushEveryMs: number;
   /** Rows held in memory; beyond it the oldest go to the spill log. */
   readonly maxQueuedRows: number;
+  /**
+   * Once a store write fails, every row in memory goes to the spill log, and so does every row pushed
+   * until a write succeeds: ledger rows (orders, order events, fills) at once, before `push` returns,
+   * others at least every `flushEveryMs` or `batchRows`. True unless set false.
+   */
+  readonly spillOnFailure: boolean;
   /** Attempts of `flush()` (and so of `close()` and `recover()`) before it gives up. */
   readonly finalAttempts: number;
   /** Longest wait between two attempts while the store keeps failing, in milliseconds. */
@@ -38,7 +37,7 @@ export interface WriterOptions {
 export interface WriterPorts {
   /** Time of each push, for `lagMicros`; without one the lag reads 0. */
   readonly clock?: Clock;
-  /** Where rows beyond `maxQueuedRows` and rows left at `close()` go; in memory when absent. */
+  /** Where rows go during an outage, beyond `maxQueuedRows` and at `close()`; in memory when absent. */
   readonly spill?: SpillLog;
 }
 
@@ -76,55 +75,36 @@ export interface RecoverySummary {
   readonly pending: number;
 }
 
-/** Every row kind; a new `StoreBatch` array needs its line here (the compiler asks for it). */
-const ROW_KINDS: { readonly [K in RowKind]: K } = {
-  signals: 'signals',
-  orders: 'orders',
-  fills: 'fills',
-  featureVectors: 'featureVectors',
-  bookSnapshots: 'bookSnapshots',
-  trades: 'trades',
-  orderEvents: 'orderEvents',
-  positionSnapshots: 'positionSnapshots',
-  equity: 'equity',
-  riskEvents: 'riskEvents',
-};
-const KINDS = Object.values(ROW_KINDS);
-
-const DEFAULTS: WriterOptions = { batchRows: 500, flushEveryMs: 250, maxQueuedRows: 200_000, finalAttempts: 3, maxRetryMs: 5_000 };
+const DEFAULTS: WriterOptions = { batchRows: 500, flushEveryMs: 250, maxQueuedRows: 200_000, spillOnFailure: true, finalAttempts: 3, maxRetryMs: 5_000 };
 const NO_CLOCK: Clock = { nowMicros: () => 0 as Micros };
-
-interface Entry {
-  readonly row: QueuedRow;
-  /** When it was pushed, µs. */
-  readonly at: number;
-}
 
 /**
  * Sits between the trading loop and the store. The loop pushes rows synchronously and never awaits
  * the database; rows wait in one queue in the order they were pushed and are written in that order,
  * at most `maxBatchRows` a write and one write at a time, when `batchRows` are queued or
- * `flushEveryMs` after the first of them. A failed write keeps its rows at the front of the queue
- * and is retried with a growing pause (up to `maxRetryMs`). Beyond `maxQueuedRows` the oldest rows
- * go to the spill log; while the log holds rows, they are written back first, oldest first, and
- * the log is cleared before any newer row is written, so no row is written out of order, and none
- * twice unless a commit acknowledgement is lost (the store skips such repeats). Repeated states of
- * one order inside a batch collapse to the latest (an upsert cannot touch one row twice).
+ * `flushEveryMs` after the first of them. A failed write is retried with a growing pause (up to
+ * `maxRetryMs`). Repeated states of one order inside a batch collapse to the latest (an upsert cannot
+ * touch one row twice).
  *
- * Invariant, oldest first: spill log, the write in flight, rows on their way to the log, the queue.
- * A queue write is only started when the log is empty, and no append starts during one: rows that
- * overflow meanwhile wait in memory until it ends, so a failed write can go back in front of them.
+ * The spill path (writer-spill.ts) keeps rows where a crash does not lose them: once a write fails,
+ * everything in memory goes to the spill log, and every row pushed until the store answers again
+ * follows it (`spillOnFailure`): a ledger row before its `push` returns, the others in groups. Beyond
+ * `maxQueuedRows` the oldest rows go there too. While the log holds rows they are written back first,
+ * oldest first, and the log is cleared before any newer row is written, so no row is written out of
+ * order, and none twice unless a commit acknowledgement is lost (the store skips such repeats).
+ *
+ * Invariant, oldest first: spill log, the write in flight, held rows (on their way to the log), the
+ * queue. A queue write is only started when the log is empty, and no append happens during one: rows
+ * that overflow meanwhile are held in memory until it ends, so a failed write can go back in front.
+ * This file is the batching and the order of rows; the spill log's own state lives in writer-spill.ts.
  */
 export class BatchedWriter {
   readonly #queue = new Fifo<Entry>();
   #inflight: Entry[] = [];
-  #toSpill: Entry[] = [];
-  #appending: Promise<void> | null = null;
-  #spillBroken = false;
-  /** Rows handed to the log since it was last cleared, those written back, the rows read, and push times by append. */
-  #log = { rows: 0, written: 0, cache: null as readonly QueuedRow[] | null, times: [] as { rows: number; at: number }[] };
+  readonly #stage: SpillStage;
   #pump: Promise<unknown> | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #spillTimer: ReturnType<typeof setTimeout> | null = null;
   /** A timer or `flush()` asked for everything queued to be written, not only full batches. */
   #due = false;
   #failing = false;
@@ -132,14 +112,12 @@ export class BatchedWriter {
   #closed = false;
   #written = 0;
   #writeErrors = 0;
-  #spillErrors = 0;
   #rejected = 0;
   #batches = 0;
   readonly #byKind = Object.fromEntries(KINDS.map((k) => [k, { written: 0, rejected: 0 }])) as Record<RowKind, { written: number; rejected: number }>;
   readonly #options: WriterOptions;
   readonly #maxBatchRows: number;
   readonly #clock: Clock;
-  readonly #spill: SpillLog;
   #listeners: readonly RowListener[] = [];
 
   constructor(
@@ -151,7 +129,7 @@ export class BatchedWriter {
     this.#options = { ...DEFAULTS, ...rest };
     this.#maxBatchRows = Math.max(this.#options.batchRows, this.#options.maxBatchRows ?? 10 * this.#options.batchRows);
     this.#clock = clock ?? NO_CLOCK;
-    this.#spill = spill ?? new MemorySpillLog();
+    this.#stage = new SpillStage(spill ?? new MemorySpillLog(), logger);
   }
 
   signal(record: SignalRecord): void {
@@ -189,12 +167,22 @@ export class BatchedWriter {
     };
   }
 
-  /** Queues one row of any kind. Never blocks and never throws, except after `close()` (a bug). */
+  /**
+   * Queues one row of any kind. Never throws, except after `close()` (a bug). Never blocks, except
+   * during an outage, when a ledger row is appended to the spill log (one disk sync) before it returns.
+   */
   push<K extends RowKind>(kind: K, record: RowRecord<K>): void {
     if (this.#closed) throw new Error(`row of kind ${kind} pushed after the writer was closed`);
     const row = { kind, record } as QueuedRow;
     if (this.#listeners.length > 0) for (const listener of this.#listeners) listener(row);
-    this.#queue.push({ row, at: this.#clock.nowMicros() });
+    const entry = { row, at: this.#clock.nowMicros() };
+    if (this.#spillingNew()) {
+      this.#stage.hold([entry]);
+      if (LEDGER_KINDS.has(kind) || this.#stage.heldCount >= this.#options.batchRows) this.#appendHeld();
+      else this.#armSpill();
+      return;
+    }
+    this.#queue.push(entry);
     if (this.#queue.length > this.#options.maxQueuedRows) this.#overflow();
     // The write's outcome is counted and logged by the write itself.
     if (!this.#failing && this.#queue.length >= this.#options.batchRows) void this.#kick();
@@ -205,11 +193,11 @@ export class BatchedWriter {
     const oldest = this.#oldestAt();
     return {
       written: this.#written,
-      queued: this.#queue.length + this.#inflight.length + this.#toSpill.length,
-      spilled: this.#log.rows - this.#log.written,
+      queued: this.#queue.length + this.#inflight.length + this.#stage.heldCount,
+      spilled: this.#stage.pending,
       lagMicros: oldest === null ? 0 : Math.max(0, this.#clock.nowMicros() - oldest),
       writeErrors: this.#writeErrors,
-      spillErrors: this.#spillErrors,
+      spillErrors: this.#stage.errors,
       rejected: this.#rejected,
       batches: this.#batches,
       byKind: Object.fromEntries(KINDS.map((k) => [k, { ...this.#byKind[k] }])) as WriterStats['byKind'],
@@ -240,21 +228,20 @@ export class BatchedWriter {
    */
   async close(): Promise<{ readonly written: number; readonly spilled: number }> {
     this.#closed = true;
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    for (const timer of [this.#timer, this.#spillTimer]) if (timer !== null) clearTimeout(timer);
     this.#timer = null;
+    this.#spillTimer = null;
     await this.flush().catch((error: unknown) => {
       this.logger.warn({ err: String(error), rows: this.#unwritten() }, 'store unavailable at shutdown; spilling what is unwritten');
     });
-    if (this.#queue.length + this.#toSpill.length > 0) {
-      this.#spillBroken = false;
-      this.#toSpill = this.#toSpill.concat(this.#queue.take(this.#queue.length));
-      this.#startAppend();
-      while (this.#appending !== null) await this.#appending;
+    if (this.#queue.length + this.#stage.heldCount > 0) {
+      this.#stage.broken = false;
+      this.#spillAll();
       const lost = this.#queue.length;
-      if (lost > 0) throw new Error(`${lost} rows could be neither written nor spilled to ${this.#spill.description}`);
+      if (lost > 0) throw new Error(`${lost} rows could be neither written nor spilled to ${this.#stage.log.description}`);
     }
-    await this.#spill.close();
-    return { written: this.#written, spilled: this.#log.rows - this.#log.written };
+    await this.#stage.log.close();
+    return { written: this.#written, spilled: this.#stage.pending };
   }
 
   /**
@@ -263,32 +250,36 @@ export class BatchedWriter {
    * written before any new row once it answers.
    */
   async recover(): Promise<RecoverySummary> {
-    if (this.#log.rows > 0 || this.#appending !== null || this.#toSpill.length > 0) {
-      throw new Error('recover() must run before this writer spills rows');
-    }
-    const read = await this.#spill.readAll();
+    if (this.#stage.rows > 0 || this.#stage.heldCount > 0) throw new Error('recover() must run before this writer spills rows');
+    const log = this.#stage.log;
+    const read = await log.readAll();
     if (read.skippedLines > 0) {
-      this.logger.warn({ spill: this.#spill.description, skippedLines: read.skippedLines }, 'spill log lines skipped (cut short by a crash?)');
+      this.logger.warn({ spill: log.description, skippedLines: read.skippedLines }, 'spill log lines skipped (cut short by a crash?)');
     }
     const found = read.rows.length;
     if (found === 0) {
-      if (read.skippedLines > 0) await this.#spill.clear();
+      if (read.skippedLines > 0) log.clear();
       return { found, skippedLines: read.skippedLines, pending: 0 };
     }
-    this.#log = { rows: found, written: 0, cache: read.rows, times: [{ rows: found, at: this.#clock.nowMicros() }] };
-    this.logger.info({ spill: this.#spill.description, rows: found }, 'writing back rows a previous run spilled');
+    this.#stage.load(read.rows, this.#clock.nowMicros());
+    this.logger.info({ spill: log.description, rows: found }, 'writing back rows a previous run spilled');
     await this.flush().catch((error: unknown) => {
       this.logger.warn({ err: String(error) }, 'store unavailable; spilled rows stay in the log');
     });
-    return { found, skippedLines: read.skippedLines, pending: this.#log.rows - this.#log.written };
+    return { found, skippedLines: read.skippedLines, pending: this.#stage.pending };
+  }
+
+  /** A write failed and none has succeeded since: new rows go to the spill log, not to memory. */
+  #spillingNew(): boolean {
+    return this.#failing && this.#options.spillOnFailure && !this.#stage.broken;
   }
 
   #unwritten(): number {
-    return this.#queue.length + this.#inflight.length + this.#toSpill.length + this.#log.rows - this.#log.written;
+    return this.#queue.length + this.#inflight.length + this.#stage.heldCount + this.#stage.pending;
   }
 
   #oldestAt(): number | null {
-    return this.#log.times[0]?.at ?? this.#inflight[0]?.at ?? this.#toSpill[0]?.at ?? this.#queue.peek()?.at ?? null;
+    return this.#stage.oldestLogged() ?? this.#inflight[0]?.at ?? this.#stage.oldestHeld() ?? this.#queue.peek()?.at ?? null;
   }
 
   /** Starts writing unless a write is already running (it looks again before it ends). */
@@ -311,11 +302,21 @@ export class BatchedWriter {
     this.#timer.unref();
   }
 
+  /** Appends rows held during an outage within `flushEveryMs` (ledger rows do not wait for it). */
+  #armSpill(): void {
+    if (this.#spillTimer !== null || this.#closed) return;
+    this.#spillTimer = setTimeout(() => {
+      this.#spillTimer = null;
+      this.#appendHeld();
+    }, this.#options.flushEveryMs);
+    this.#spillTimer.unref();
+  }
+
   /** Writes while there is something due; resolves with null, or with the error of the write that failed. */
   async #drain(): Promise<unknown> {
     for (;;) {
       let error: unknown;
-      if (this.#log.rows > 0 || this.#toSpill.length > 0 || this.#appending !== null) {
+      if (this.#stage.rows > 0 || this.#stage.heldCount > 0) {
         error = await this.#writeBackSpill();
       } else {
         if (this.#queue.length === 0) this.#due = false;
@@ -334,94 +335,55 @@ export class BatchedWriter {
     const error = await this.#write(taken.map((e) => e.row));
     this.#inflight = [];
     if (error !== null) {
-      this.#queue.unshift(taken.concat(this.#toSpill));
-      this.#toSpill = [];
-      if (this.#queue.length > this.#options.maxQueuedRows) this.#overflow();
+      this.#queue.unshift(taken.concat(this.#stage.takeHeld()));
+      if (this.#options.spillOnFailure) this.#spillAll();
+      else if (this.#queue.length > this.#options.maxQueuedRows) this.#overflow();
     } else {
-      this.#startAppend();
+      this.#appendHeld();
     }
     return error;
   }
 
-  /** One step of emptying the spill log: finish appends, write back one batch, or clear it. */
+  /** One step of emptying the spill log: append held rows, write back one batch, or clear it. */
   async #writeBackSpill(): Promise<unknown> {
-    const log = this.#log;
-    if (this.#toSpill.length > 0) this.#startAppend();
-    if (this.#appending !== null) {
-      await this.#appending;
-      return null;
-    }
-    if (log.written < log.rows) {
-      if (log.cache === null || log.written >= log.cache.length) {
-        const expected = log.rows;
-        try {
-          const read = await this.#spill.readAll();
-          log.cache = read.rows;
-        } catch (error) {
-          this.#spillErrors++;
-          this.logger.error({ err: String(error), spill: this.#spill.description }, 'spill log read failed');
-          return error;
-        }
-        if (log.cache.length < expected) {
-          // Only a damaged medium loses lines that were appended and synced.
-          this.logger.error({ spill: this.#spill.description, lost: expected - log.cache.length }, 'spill log lost rows');
-          log.rows -= expected - log.cache.length;
-          return null;
-        }
+    const stage = this.#stage;
+    this.#appendHeld();
+    if (stage.rows === 0) return null;
+    if (stage.pending > 0) {
+      const next = await stage.next(this.#maxBatchRows);
+      if ('error' in next) return next.error;
+      if (next.rows.length === 0) return null;
+      const error = await this.#write(next.rows);
+      if (error !== null) {
+        // The store failed again: what waits in memory joins the log behind the rows just tried.
+        if (this.#options.spillOnFailure) this.#spillAll();
+        return error;
       }
-      const rows = log.cache.slice(log.written, log.written + this.#maxBatchRows);
-      const error = await this.#write(rows);
-      if (error !== null) return error;
-      log.written += rows.length;
-      consumeTimes(log.times, rows.length);
+      stage.markWritten(next.rows.length);
       return null;
     }
     // Everything in the log is written: clear it before any newer row is written.
-    const cleared = log.rows;
-    this.#log = { rows: 0, written: 0, cache: null, times: [] };
-    try {
-      await this.#spill.clear();
-      return null;
-    } catch (error) {
-      this.#spillErrors++;
-      this.#log.rows += cleared;
-      this.#log.written += cleared;
-      this.logger.error({ err: String(error), spill: this.#spill.description }, 'spill log clear failed');
-      return error;
-    }
+    return stage.clear();
   }
 
-  /** Moves the oldest rows beyond the bound toward the spill log. */
+  /** Moves the oldest rows beyond the bound to the spill log. */
   #overflow(): void {
-    if (this.#spillBroken) return;
-    this.#toSpill = this.#toSpill.concat(this.#queue.take(this.#queue.length - this.#options.maxQueuedRows));
-    this.#startAppend();
+    if (this.#stage.broken) return;
+    this.#stage.hold(this.#queue.take(this.#queue.length - this.#options.maxQueuedRows));
+    this.#appendHeld();
   }
 
-  /** Appends the rows waiting for the log, unless an append or a queue write is running. */
-  #startAppend(): void {
-    if (this.#appending !== null || this.#inflight.length > 0 || this.#toSpill.length === 0) return;
-    const entries = this.#toSpill;
-    this.#toSpill = [];
-    this.#log.rows += entries.length;
-    this.#log.times.push({ rows: entries.length, at: entries[0].at });
-    this.#appending = this.#spill
-      .append(entries.map((e) => e.row))
-      .catch((error: unknown) => {
-        // Nothing was appended after these rows: they go back in front of the queue and stay in
-        // memory from now on, beyond the bound, rather than be dropped.
-        this.#spillErrors++;
-        this.#spillBroken = true;
-        this.#log.rows -= entries.length;
-        this.#log.times.pop();
-        this.#queue.unshift(entries.concat(this.#toSpill));
-        this.#toSpill = [];
-        this.logger.error({ err: String(error), spill: this.#spill.description, rows: entries.length }, 'spill append failed; rows kept in memory');
-      })
-      .finally(() => {
-        this.#appending = null;
-        this.#startAppend();
-      });
+  /** Moves every queued row to the spill log (a write failed). */
+  #spillAll(): void {
+    if (this.#stage.broken) return;
+    this.#stage.hold(this.#queue.take(this.#queue.length));
+    this.#appendHeld();
+  }
+
+  /** Appends the held rows unless a queue write is in flight; rows the log refuses go back in front of the queue. */
+  #appendHeld(): void {
+    if (this.#inflight.length > 0 || this.#stage.heldCount === 0) return;
+    this.#queue.unshift(this.#stage.appendHeld());
   }
 
   /** One store write; counts and logs the outcome. Resolves with null or the error. */
@@ -449,67 +411,5 @@ export class BatchedWriter {
       this.logger.error({ err: String(error), rows: rows.length }, 'store write failed; rows kept for retry');
       return error;
     }
-  }
-}
-
-/** Groups rows into a batch, keeping each kind's order; repeated states of an order collapse to the latest. */
-function toBatch(rows: readonly QueuedRow[]): StoreBatch {
-  const lists = Object.fromEntries(KINDS.map((k) => [k, [] as unknown[]])) as Record<RowKind, unknown[]>;
-  for (const row of rows) lists[row.kind].push(row.record);
-  const orders = lists.orders as OrderRecord[];
-  if (orders.length > 1) {
-    const latest = new Map<string, OrderRecord>();
-    for (const o of orders) latest.set(`${o.runId}\u0000${o.order.id}`, o);
-    if (latest.size < orders.length) lists.orders = [...latest.values()];
-  }
-  return lists as unknown as StoreBatch;
-}
-
-function consumeTimes(times: { rows: number; at: number }[], rows: number): void {
-  let left = rows;
-  while (left > 0 && times.length > 0) {
-    const first = times[0];
-    if (first.rows > left) {
-      times[0] = { rows: first.rows - left, at: first.at };
-      return;
-    }
-    left -= first.rows;
-    times.shift();
-  }
-}
-
-/** A queue with O(1) amortised push and take from the front. */
-class Fifo<T> {
-  #items: T[] = [];
-  #head = 0;
-
-  get length(): number {
-    return this.#items.length - this.#head;
-  }
-
-  peek(): T | undefined {
-    return this.#items[this.#head];
-  }
-
-  push(item: T): void {
-    this.#items.push(item);
-  }
-
-  /** Removes and returns the oldest `n` items (fewer when there are fewer). */
-  take(n: number): T[] {
-    const out = this.#items.slice(this.#head, this.#head + Math.max(0, n));
-    this.#head += out.length;
-    if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return out;
-  }
-
-  /** Puts items back in front, oldest first. */
-  unshift(items: readonly T[]): void {
-    if (items.length === 0) return;
-    this.#items = items.concat(this.#items.slice(this.#head));
-    this.#head = 0;
   }
 }

@@ -36,8 +36,11 @@ export interface MarketCounters {
   ignored: number;
   /** Frames or entries that could not be used: not JSON, unknown topic, bad field, bad level. */
   malformed: number;
+  /** Episodes: the error that broke the book, not each later frame that still does not fit. */
   gaps: number;
   crossed: number;
+  /** Resent deltas ignored (the book stays LIVE). */
+  duplicates: number;
   resyncs: number;
   stalePeriods: number;
   disconnects: number;
@@ -75,6 +78,7 @@ export class MarketData {
     malformed: 0,
     gaps: 0,
     crossed: 0,
+    duplicates: 0,
     resyncs: 0,
     stalePeriods: 0,
     disconnects: 0,
@@ -101,6 +105,7 @@ export class MarketData {
       bookUpdates: s.applied,
       gaps: s.gaps,
       crossed: s.crossed,
+      duplicates: s.duplicates,
       resyncs: s.resyncs,
       stalePeriods: s.stalePeriods,
       disconnects: s.disconnects,

@@ -14,12 +14,16 @@ export function formatSummary(result: PaperResult): string {
     `Ladder ${result.mode} run ${runId}`,
     row('source', `${source} → ${result.venue === 'sim-exchange' ? 'simulated exchange' : result.venue}, ${c.frames} frames in ${seconds.toFixed(2)} s (${rate} frames/s)`),
     row('frames', `book ${c.bookFrames} (applied ${c.bookUpdates}), trades ${c.trades}, tickers ${c.tickers}, control ${c.control}, other topics ${c.ignored}, malformed ${c.malformed}`),
-    row('integrity', `sequence gaps ${c.gaps}, crossed books ${c.crossed}`),
+    row('integrity', `sequence gaps ${c.gaps}, crossed books ${c.crossed}, duplicate deltas ignored ${c.duplicates}`),
     row('model', `${modelId}: ${c.predictions} predictions, ${c.signals} signals at confidence >= ${Number(threshold.toFixed(4))}, ${c.invalidPredictions} refused, ${c.coldVectors} vectors in warm-up`),
     row('orders', `${o.orders} sent, ${o.fills} fills, ${o.rejected} rejected, ${o.canceled} canceled, ${s.openOrders} open`),
     row('position', `${p.qty} BTC${p.avgEntry === null ? '' : ` @ ${p.avgEntry}`}${p.mark === null ? '' : `, mark ${p.mark}`}`),
     row('PnL USDT', `realized ${p.realizedPnl}, unrealized ${p.unrealizedPnl}, fees ${p.fees}, net ${p.netPnl}`),
-    row('stored', `signals ${stored.signals}, orders ${stored.orders}, fills ${stored.fills}, feature vectors ${stored.featureVectors} (write errors ${s.store.writeErrors}, rows refused ${s.store.rejected})`),
-    row('recorded', `book snapshots ${stored.bookSnapshots}, public trades ${stored.trades}, order events ${stored.orderEvents}, positions ${stored.positionSnapshots}, equity intervals ${stored.equity}`),
+    ...(stored === null
+      ? [row('stored', `database unreachable at the end: ${s.store.spilled} rows kept in the spill file, written back (and the run closed) by the next start (write errors ${s.store.writeErrors})`)]
+      : [
+        row('stored', `signals ${stored.signals}, orders ${stored.orders}, fills ${stored.fills}, feature vectors ${stored.featureVectors} (write errors ${s.store.writeErrors}, rows refused ${s.store.rejected})`),
+        row('recorded', `book snapshots ${stored.bookSnapshots}, public trades ${stored.trades}, order events ${stored.orderEvents}, positions ${stored.positionSnapshots}, equity intervals ${stored.equity}`),
+      ]),
   ].join('\n');
 }

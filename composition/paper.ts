@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Container, type ContainerModule } from 'inversify';
 import { describeModelRefusal, type ModelSlot } from '../application/model-switch.ts';
@@ -14,6 +14,8 @@ import { MANIFEST_FILE, MODEL_FILE } from '../adapters/onnx/manifest.ts';
 import { coreModule, feedModule, openCheckedModel, simulatedVenueModule } from './modules.ts';
 import { ConfigError, type PaperConfig } from './config.ts';
 import { onKillSignal } from './kill-command.ts';
+import { writePidFile, type PidFile } from './pid-file.ts';
+import { closeLeftRuns, finishOrKeep, ownerFields } from './run-closing.ts';
 import { TOKENS } from './tokens.ts';
 import { codeVersion } from './version.ts';
 import type { ModelInfo } from '../application/ports/signal-model.ts';
@@ -22,7 +24,8 @@ import type { Micros } from '../domain/values/units.ts';
 export interface PaperResult {
   readonly runId: string;
   readonly summary: LoopSummary;
-  readonly stored: RowCounts;
+  /** Rows the store holds for the run; null when it could not be reached at the end (rows spilled). */
+  readonly stored: RowCounts | null;
   readonly source: string;
   /** The venue's name: `sim-exchange`, or Bybit's for app:live. */
   readonly venue: string;
@@ -108,13 +111,16 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
       // Rows an earlier run could not write (an outage, then a stop) go in first, in order.
       const recovered = await writer.recover();
       if (recovered.found > 0) options.logger.info({ ...recovered }, 'rows spilled by an earlier run written back');
+      if (config.spillPath !== null) await closeLeftRuns(store, config.spillPath, clock.nowMicros(), options.logger);
       const startedAt = clock.nowMicros();
       await store.registerFeatureSchema(loop.featureSchema, startedAt);
       await registerModel(store, config.modelDir, model.info, startedAt, options.logger);
       const venueName = (await container.getAsync(TOKENS.Venue)).name;
       await store.startRun(runRecord(config, runId, feed.description, venueName, model.info, startedAt, options.mode ?? 'paper', options.baselineRunId));
       options.logger.info({ runId, source: feed.description, model: model.info.id, db: config.db.kind }, 'paper run started');
+      let stopped = false;
       const stop = (): void => {
+        stopped = true;
         loop.cancelOnEnd = config.onStop === 'cancel';
         void feed.close();
       };
@@ -145,9 +151,11 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
       }
       const closed = await writer.close();
       if (closed.spilled > 0) options.logger.warn({ spilled: closed.spilled, spill: config.spillPath }, 'rows kept in the spill file for the next start');
-      await store.finishRun(runId, { endedAt: clock.nowMicros(), summary: { ...summary } });
-      const stored = await store.rowCounts(runId);
-      await options.afterRun?.(store, runId);
+      const end = { endedAt: clock.nowMicros(), summary: { ...summary }, endReason: stopped ? 'stopped' : 'completed' } as const;
+      // During an outage the end waits beside the spill file, and the summary says where the rows are.
+      const finished = await finishOrKeep(store, runId, end, config.spillPath, options.logger);
+      const stored = finished ? await store.rowCounts(runId) : null;
+      if (finished) await options.afterRun?.(store, runId);
       const last = loop.models.next;
       return { runId, summary: { ...summary, store: writer.stats }, stored, source: feed.description, venue: venueName, mode: options.mode ?? 'paper', model: { id: last.id, threshold: last.threshold } };
     } finally {
@@ -184,6 +192,7 @@ function runRecord(
       bookDepth: config.bookDepth,
       fees: config.fees,
       ...(baselineRunId === undefined ? {} : { baselineRunId }),
+      ...ownerFields(config.spillPath),
     },
     codeVersion: codeVersion(),
     startedAt,
@@ -218,12 +227,10 @@ async function startReloads(config: PaperConfig, options: PaperOptions, ctx: Rel
     chain = chain.then(() => reloadModel(config.modelDir, ctx)).catch((error: unknown) => ctx.logger.error({ error: String(error) }, 'model reload failed'));
   };
   const unsubscribe = options.onReload?.(request) ?? null;
+  let pidFile: PidFile | null = null;
   if (config.pidFile !== null) {
     try {
-      // Written aside and renamed, so that a reader never finds the file empty.
-      const aside = `${config.pidFile}.${process.pid}`;
-      await writeFile(aside, `${process.pid}\n`);
-      await rename(aside, config.pidFile);
+      pidFile = await writePidFile(config.pidFile);
     } catch (error) {
       unsubscribe?.();
       throw new ConfigError('--pid-file', `cannot write ${config.pidFile}: ${(error as Error).message}`);
@@ -233,15 +240,9 @@ async function startReloads(config: PaperConfig, options: PaperOptions, ctx: Rel
     end: async () => {
       unsubscribe?.();
       await chain;
-      if (config.pidFile !== null) await removePidFile(config.pidFile);
+      pidFile?.remove();
     },
   };
-}
-
-/** Removes the pid file if it still names this process (a later run may have written its own). */
-async function removePidFile(file: string): Promise<void> {
-  const text = await readFile(file, 'utf8').catch(() => null);
-  if (text?.trim() === String(process.pid)) await rm(file, { force: true });
 }
 
 /**

@@ -23,6 +23,20 @@ function pidNumber(field: string, text: string, source: string): number {
  */
 export function signalProcess(command: string, pid: number, signal: NodeJS.Signals, windows: string): void {
   if (process.platform === 'win32') throw new ConfigError(command, windows);
+  // Signal 0 only asks whether the process is there. SIGUSR2 and SIGHUP end a process that does not
+  // handle them, so a stale id (a pid file left by kill -9, the id since taken by another program)
+  // must be refused before anything is sent.
+  send(command, pid, 0);
+  const program = commandLine(pid);
+  // A process that has exited but not been reaped yet shows an empty command line.
+  if (program === '') throw new ConfigError(command, `no process ${pid}: the run has ended, or the id is wrong`);
+  if (program !== null && !/node|ladder|tsx/.test(program)) {
+    throw new ConfigError(command, `process ${pid} is not a ladder run (${program.slice(0, 80)}): the run has ended, or the id is wrong; nothing sent`);
+  }
+  send(command, pid, signal);
+}
+
+function send(command: string, pid: number, signal: NodeJS.Signals | 0): void {
   try {
     process.kill(pid, signal);
   } catch (error) {
@@ -30,5 +44,14 @@ export function signalProcess(command: string, pid: number, signal: NodeJS.Signa
     if (code === 'ESRCH') throw new ConfigError(command, `no process ${pid}: the run has ended, or the id is wrong`);
     if (code === 'EPERM') throw new ConfigError(command, `not allowed to signal process ${pid}`);
     throw error;
+  }
+}
+
+/** The process's command line, where the system shows it (Linux's /proc); null elsewhere. */
+function commandLine(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return null;
   }
 }

@@ -173,7 +173,8 @@ export class BybitLiveFeed implements MarketDataFeed {
     const listeners = this.rawListeners;
     for (let i = 0; i < listeners.length; i++) listeners[i](text, recvTime);
     const event = this.decode(text, recvTime);
-    if (this.resyncTimer !== null && event.kind === 'book' && event.frame.type === 'snapshot') {
+    // The JSON decoder gives `book` events, the scanning decoder `gridBook` ones: either snapshot answers.
+    if (this.resyncTimer !== null && (event.kind === 'book' || event.kind === 'gridBook') && event.frame.type === 'snapshot') {
       clearTimeout(this.resyncTimer);
       this.resyncTimer = null;
     }

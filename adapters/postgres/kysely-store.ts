@@ -208,7 +208,7 @@ export class KyselyStore implements TradingStore {
     return this.#run('finishRun', async () => {
       const result = await this.#db
         .updateTable('runs')
-        .set({ ended_at_us: end.endedAt, summary: JSON.stringify(end.summary) })
+        .set({ ended_at_us: end.endedAt, summary: JSON.stringify(end.summary), end_reason: end.endReason ?? null })
         .where('id', '=', runId)
         .executeTakeFirst();
       if (result.numUpdatedRows === 0n) throw new Error(`no run "${runId}"`);
@@ -217,15 +217,26 @@ export class KyselyStore implements TradingStore {
 
   readRun(runId: string): Promise<StoredRun | null> {
     return this.#run('readRun', async () => {
+      // Every column: end_reason is absent from a schema older than 0006, and such a run reads as not ended for a reason.
       const row = await this.#db
         .selectFrom('runs')
-        .select([
-          'id', 'mode', 'instrument', 'source', 'venue', 'model_id', 'schema_id', 'config', 'code_version',
-          'started_at_us', 'ended_at_us', 'summary',
-        ])
+        .selectAll()
         .where('id', '=', runId)
         .executeTakeFirst();
       return row === undefined ? null : runFromRow(row);
+    });
+  }
+
+  readOpenRuns(): Promise<readonly StoredRun[]> {
+    return this.#run('readOpenRuns', async () => {
+      const rows = await this.#db
+        .selectFrom('runs')
+        .selectAll()
+        .where('ended_at_us', 'is', null)
+        .orderBy('started_at_us')
+        .orderBy('id')
+        .execute();
+      return rows.map(runFromRow);
     });
   }
 

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { FillRecord, OrderRecord, RunRecord, SignalRecord, StoredRun } from '../../application/ports/trading-store.ts';
+import type { FillRecord, OrderRecord, RunEndReason, RunRecord, SignalRecord, StoredRun } from '../../application/ports/trading-store.ts';
 import type { Order } from '../../domain/trading/order.ts';
 import type { InstrumentSpec } from '../../domain/values/instrument.ts';
 import type { Cash, Lots, Micros, Ticks } from '../../domain/values/units.ts';
@@ -61,7 +61,7 @@ export type RunRow = Pick<
   Selectable<RunsTable>,
   | 'id' | 'mode' | 'instrument' | 'source' | 'venue' | 'model_id' | 'schema_id' | 'config' | 'code_version'
   | 'started_at_us' | 'ended_at_us' | 'summary'
->;
+> & { readonly end_reason?: string | null };
 
 export function runFromRow(row: RunRow): StoredRun {
   const instrument = jsonObject(row.instrument, 'runs.instrument') as unknown as InstrumentSpec;
@@ -78,6 +78,7 @@ export function runFromRow(row: RunRow): StoredRun {
     startedAt: exactInteger(row.started_at_us, 'runs.started_at_us') as Micros,
     endedAt: nullableInteger(row.ended_at_us, 'runs.ended_at_us') as Micros | null,
     summary: row.summary === null ? null : jsonObject(row.summary, 'runs.summary'),
+    endReason: (row.end_reason ?? null) as RunEndReason | null,
   };
 }
 

@@ -40,6 +40,7 @@ export interface RunsTable {
   started_at_us: Int8;
   ended_at_us: NullableInt8;
   summary: NullableJson;
+  end_reason: ColumnType<string | null, string | null | undefined, string | null>;
   started_at: GeneratedAlways<Date>;
   ended_at: GeneratedAlways<Date | null>;
 }

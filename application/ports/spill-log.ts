@@ -18,28 +18,30 @@ export interface SpillRead {
 
 /**
  * An append-only log of rows the store could not take yet, kept where a crash of the process does
- * not lose them (a local file). Operations take effect in the order they are called, whether or
- * not the caller waited for the one before; each rejects with the cause when the medium fails.
+ * not lose them (a local file). `append` and `clear` are synchronous: when they return, the change
+ * is durable, so a row appended before a kill -9 is read back after it; they throw with the cause
+ * when the medium fails. `readAll` may run while rows are appended: it returns a prefix of the log
+ * (possibly without the rows appended meanwhile), never a row out of order.
  */
 export interface SpillLog {
   /** Where the log lives, for log lines (`file:/var/lib/ladder/spill.jsonl`). */
   readonly description: string;
   /**
-   * Appends rows after every row already there. Resolves once they are durable: after a crash,
+   * Appends rows after every row already there and returns once they are durable: after a crash,
    * `readAll` returns them, values bit for bit (-0 and every double included).
    */
-  append(rows: readonly QueuedRow[]): Promise<void>;
+  append(rows: readonly QueuedRow[]): void;
   /** Every row in the log, oldest first. Reading leaves the log as it was. */
   readAll(): Promise<SpillRead>;
-  /** Empties the log (durably, like `append`). */
-  clear(): Promise<void>;
+  /** Empties the log, durably like `append`. */
+  clear(): void;
   close(): Promise<void>;
 }
 
 /**
  * A spill log in memory: what a run without a spill file uses, so that rows beyond the writer's
  * bound still wait in order (in memory, lost with the process), and the fake of unit tests.
- * `failNextAppends` makes the next appends reject, as a full disk would.
+ * `failNextAppends` makes the next appends throw, as a full disk would.
  */
 export class MemorySpillLog implements SpillLog {
   readonly description = 'memory';
@@ -47,23 +49,21 @@ export class MemorySpillLog implements SpillLog {
   appends = 0;
   #rows: QueuedRow[] = [];
 
-  append(rows: readonly QueuedRow[]): Promise<void> {
+  append(rows: readonly QueuedRow[]): void {
     if (this.failNextAppends > 0) {
       this.failNextAppends--;
-      return Promise.reject(new Error('spill append failed: no space left on device'));
+      throw new Error('spill append failed: no space left on device');
     }
     this.appends++;
     for (const row of rows) this.#rows.push(row);
-    return Promise.resolve();
   }
 
   readAll(): Promise<SpillRead> {
     return Promise.resolve({ rows: [...this.#rows], skippedLines: 0 });
   }
 
-  clear(): Promise<void> {
+  clear(): void {
     this.#rows = [];
-    return Promise.resolve();
   }
 
   close(): Promise<void> {

@@ -24,14 +24,24 @@ export interface RunRecord {
   readonly startedAt: Micros;
 }
 
+/**
+ * How a run ended: its input or duration ran out; stopped by a signal; stopped while the store could
+ * not be reached (closed by the next start); or left open by a process that died (closed by the next start).
+ */
+export type RunEndReason = 'completed' | 'stopped' | 'stopped-during-outage' | 'crashed';
+
 export interface RunEnd {
   readonly endedAt: Micros;
   readonly summary: Readonly<Record<string, unknown>>;
+  /** Absent: not recorded (NULL). */
+  readonly endReason?: RunEndReason;
 }
 
 export interface StoredRun extends RunRecord {
   readonly endedAt: Micros | null;
   readonly summary: Readonly<Record<string, unknown>> | null;
+  /** Null for a run under way, or one stored before end reasons were. */
+  readonly endReason?: RunEndReason | null;
 }
 
 export interface SignalRecord {
@@ -314,6 +324,8 @@ export interface TradingStore {
   write(batch: StoreBatch): Promise<WriteOutcome>;
   finishRun(runId: string, end: RunEnd): Promise<void>;
   readRun(runId: string): Promise<StoredRun | null>;
+  /** Runs not finished (no end time), oldest first: those under way, and those a dead process left open. */
+  readOpenRuns(): Promise<readonly StoredRun[]>;
   readSignals(runId: string): Promise<readonly SignalRecord[]>;
   readOrders(runId: string): Promise<readonly Order[]>;
   readFills(runId: string): Promise<readonly FillRecord[]>;

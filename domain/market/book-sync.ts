@@ -11,7 +11,8 @@ import type { BookError, OrderBook } from './order-book.ts';
  * - RESYNCING: the book broke (a `u` gap, a crossed book, a delta before any snapshot, a bad level);
  *   a fresh snapshot has been asked for.
  * Any snapshot, including Bybit's `u` = 1 after a service restart, resets the book and makes it LIVE.
- * Only a LIVE book may be traded on.
+ * Only a LIVE book may be traded on. A resent delta (`u` not above the book's) is a duplicate: ignored
+ * and counted, the state unchanged.
  */
 export type SyncState = 'SYNCING' | 'LIVE' | 'STALE' | 'RESYNCING';
 
@@ -45,12 +46,18 @@ export interface SyncStep {
   readonly error: BookError | null;
 }
 
+/**
+ * `gaps` and `crossed` count episodes: the error that breaks a usable book, not every later frame that
+ * still does not fit (one lost delta is one gap, however many deltas arrive before the snapshot).
+ */
 export interface SyncCounters {
   bookFrames: number;
   applied: number;
   snapshots: number;
   gaps: number;
   crossed: number;
+  /** Resent deltas ignored. */
+  duplicates: number;
   badFrames: number;
   otherSymbol: number;
   resyncs: number;
@@ -68,6 +75,7 @@ export class BookSync {
     snapshots: 0,
     gaps: 0,
     crossed: 0,
+    duplicates: 0,
     badFrames: 0,
     otherSymbol: 0,
     resyncs: 0,
@@ -133,24 +141,30 @@ export class BookSync {
 
   private onError(error: BookError): SyncStep {
     const c = this.counters;
+    // Frames after the one that broke the book still fail (the book's `u` stays where it broke, a
+    // crossed book stays crossed); they belong to the same episode and are not counted again.
+    const broken = this.current === 'RESYNCING';
     switch (error.kind) {
       case 'SymbolMismatch':
         // Another instrument's frame says nothing about this book.
         c.otherSymbol++;
         return { ...NOTHING, error };
+      case 'Duplicate':
+        c.duplicates++;
+        return { ...NOTHING, error };
       case 'SequenceGap':
       case 'DeltaBeforeSnapshot':
-        c.gaps++;
+        if (!broken) c.gaps++;
         break;
       case 'CrossedBook':
-        c.crossed++;
+        if (!broken) c.crossed++;
         break;
       case 'BadLevel':
         // The frame was refused whole, so the book misses an update: as good as a gap.
         c.badFrames++;
         break;
     }
-    if (this.current === 'RESYNCING') return { ...NOTHING, error };
+    if (broken) return { ...NOTHING, error };
     return { ...this.step(false, 'RESYNCING', { kind: 'BookError', error }, true), error };
   }
 

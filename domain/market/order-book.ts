@@ -45,6 +45,8 @@ export type BookError =
   | { readonly kind: 'SymbolMismatch'; readonly expected: string; readonly got: string }
   | { readonly kind: 'DeltaBeforeSnapshot'; readonly u: number }
   | { readonly kind: 'SequenceGap'; readonly expected: number; readonly got: number }
+  /** A delta whose `u` is not above the book's: already applied (a resend); ignored, the book stays usable. */
+  | { readonly kind: 'Duplicate'; readonly lastU: number; readonly got: number }
   | BadLevel
   | { readonly kind: 'CrossedBook'; readonly bid: Ticks; readonly ask: Ticks };
 
@@ -55,13 +57,15 @@ export type BookError =
  *   after a restart of its service, so a snapshot is accepted whatever its `u`;
  * - a `delta` carries absolute sizes; a size of "0" deletes the level, and deleting a level the book
  *   does not hold is not an error;
- * - `u` rises by one per message, so a delta whose `u` is not the previous one plus one means frames
- *   were lost: it is refused as a `SequenceGap` and the book waits for the next snapshot.
+ * - `u` rises by one per message, so a delta whose `u` is above the previous one plus one means frames
+ *   were lost: it is refused as a `SequenceGap` and the book waits for the next snapshot. A delta
+ *   whose `u` is not above the book's was applied already (a resend): it is refused as a `Duplicate`
+ *   and changes nothing, the book stays usable.
  *
  * Bybit keeps only the best `depth` levels a side and does not always send a delete for a level that
  * leaves that window; with the `depth` option the book drops such levels itself after every frame.
  *
- * Any error leaves `usable` false until the next snapshot. A frame is validated in full before it
+ * Any error but `Duplicate` leaves `usable` false until the next snapshot. A frame is validated in full before it
  * touches the book, so a `BadLevel` leaves the book exactly as it was; a `CrossedBook` is reported
  * after the frame is applied. Prices are ticks and sizes lots of the instrument.
  *
@@ -99,14 +103,14 @@ export class OrderBook {
       this.admit(frame) ??
       convertLevels(this.instrument, frame.bids, 'bid', this.bidInput) ??
       convertLevels(this.instrument, frame.asks, 'ask', this.askInput);
-    if (refused !== null) return this.fail(refused);
+    if (refused !== null) return refused.kind === 'Duplicate' ? err(refused) : this.fail(refused);
     return this.commit(frame, this.bidInput, this.askInput);
   }
 
   /** `apply` for a frame whose levels are already ticks and lots and whose symbol has been checked. */
   applyLevels(frame: GridFrame): Result<BookUpdate, BookError> {
     const refused = this.admit(frame);
-    if (refused !== null) return this.fail(refused);
+    if (refused !== null) return refused.kind === 'Duplicate' ? err(refused) : this.fail(refused);
     return this.commit(frame, frame.bids, frame.asks);
   }
 
@@ -252,7 +256,9 @@ export class OrderBook {
         return null;
       case 'delta':
         if (!this.snapshotSeen) return { kind: 'DeltaBeforeSnapshot', u: frame.u };
-        // Bybit sends u = 1 only on a snapshot, so a delta with u = 1 after u = N is a gap like any other.
+        // Checked before the levels are converted, so a resent delta costs no conversion. Bybit sends
+        // u = 1 only on a snapshot, so a delta with u = 1 after u = N is a resend like any other.
+        if (frame.u <= this.u) return { kind: 'Duplicate', lastU: this.u, got: frame.u };
         if (frame.u !== this.u + 1) return { kind: 'SequenceGap', expected: this.u + 1, got: frame.u };
         return null;
     }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { scanningDecoder } from '../../adapters/bybit/frame-decoder.ts';
 import { BybitLiveFeed, type BybitLiveFeedOptions } from '../../adapters/bybit/live-feed.ts';
 import { SystemClock } from '../../adapters/clock/system-clock.ts';
 import { silentLogger } from '../../application/ports/logger.ts';
@@ -31,11 +32,12 @@ class Consumer {
   private async run(): Promise<void> {
     for await (const event of this.feed.events()) {
       this.events.push(event);
-      if (event.kind !== 'book') continue;
-      const applied = this.book.apply(event.frame);
+      if (event.kind !== 'book' && event.kind !== 'gridBook') continue;
+      const applied = event.kind === 'book' ? this.book.apply(event.frame) : this.book.applyLevels(event.frame);
       if (applied.ok) continue;
       this.bookErrors.push(applied.error);
-      this.feed.resync(applied.error.kind);
+      // A resent delta changes nothing: the book is still whole.
+      if (applied.error.kind !== 'Duplicate') this.feed.resync(applied.error.kind);
     }
   }
 
@@ -44,7 +46,7 @@ class Consumer {
   }
 
   snapshots(): number {
-    return this.events.filter((e) => e.kind === 'book' && e.frame.type === 'snapshot').length;
+    return this.events.filter((e) => (e.kind === 'book' || e.kind === 'gridBook') && e.frame.type === 'snapshot').length;
   }
 
   of<K extends MarketEvent['kind']>(kind: K): Extract<MarketEvent, { kind: K }>[] {
@@ -145,9 +147,37 @@ describe('BybitLiveFeed against a Bybit-protocol server on 127.0.0.1', () => {
     expect(consumer.statuses('subscribed')).toEqual([]);
   });
 
+  it('ignores a duplicated delta without a resync: the book stays whole', async () => {
+    const { server, consumer } = await consume();
+    server.pushNow(10);
+    await eventually(() => consumer.caughtUp(server));
+    server.duplicateNext();
+    server.pushNow(5);
+    await eventually(() => consumer.caughtUp(server));
+    expect(consumer.bookErrors.map((e) => e.kind)).toEqual(['Duplicate']);
+    expect(consumer.statuses('resubscribed')).toEqual([]);
+    expect(consumer.snapshots()).toBe(1);
+    expectSameBook(consumer.book, server.book());
+  });
+
+  it('with the scanning decoder, a resync answered by a snapshot does not reconnect when the watchdog runs out', async () => {
+    const resyncTimeoutMs = 1_500;
+    const { server, consumer, feed } = await consume({ resyncTimeoutMs, decoder: scanningDecoder(btc) });
+    server.pushNow(10);
+    await eventually(() => consumer.caughtUp(server));
+    expect(consumer.of('gridBook').length).toBeGreaterThan(0);
+    server.dropNext(1);
+    server.pushNow(5);
+    await eventually(() => consumer.snapshots() === 2 && consumer.caughtUp(server));
+    expect(consumer.statuses('resubscribed')).toHaveLength(1);
+    // Past the watchdog's deadline: the snapshot that answered the resync has disarmed it.
+    await new Promise((resolve) => setTimeout(resolve, resyncTimeoutMs + 1_000));
+    expect(consumer.statuses('disconnected')).toEqual([]);
+    expect(feed.stats().disconnects).toBe(0);
+  });
+
   it.each([
     ['two lost deltas', (s: BybitTestServer) => s.dropNext(2)],
-    ['a duplicated delta', (s: BybitTestServer) => s.duplicateNext()],
     ['two swapped deltas', (s: BybitTestServer) => s.reorderNext()],
   ])('recovers from %s: the book sees a gap, resync resubscribes, a fresh snapshot restores it', async (_name, fault) => {
     const { server, consumer } = await consume();

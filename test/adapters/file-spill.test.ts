@@ -31,8 +31,8 @@ describe('FileSpillLog', () => {
   it('reads back every row in append order, values bit for bit (-0, 5e-324, 1/3, NaN)', async () => {
     const log = freshLog();
     const rows = [vectorRow(1, AWKWARD), signalRow(1, -0), vectorRow(2, [1 / 3]), signalRow(2, 5e-324)];
-    await log.append(rows.slice(0, 2));
-    await log.append(rows.slice(2));
+    log.append(rows.slice(0, 2));
+    log.append(rows.slice(2));
     const { rows: back, skippedLines } = await log.readAll();
     expect(skippedLines).toBe(0);
     expect(back.map((r) => r.kind)).toEqual(['featureVectors', 'signals', 'featureVectors', 'signals']);
@@ -49,7 +49,7 @@ describe('FileSpillLog', () => {
 
   it('skips and counts a last line cut short by a crash, and the next append starts a fresh line', async () => {
     const log = freshLog();
-    await log.append([signalRow(1, 0.5), signalRow(2, 0.25)]);
+    log.append([signalRow(1, 0.5), signalRow(2, 0.25)]);
     await log.close();
     // A crash in the middle of an append leaves part of a line and no newline.
     const full = await readFile(log.path, 'utf8');
@@ -57,13 +57,13 @@ describe('FileSpillLog', () => {
 
     const after = new FileSpillLog(log.path);
     expect(await after.readAll()).toMatchObject({ skippedLines: 1, rows: [{ record: { seq: 1 } }, { record: { seq: 2 } }] });
-    await after.append([signalRow(3, 1)]);
+    after.append([signalRow(3, 1)]);
     const read = await after.readAll();
     expect(read.skippedLines).toBe(1);
     expect(read.rows.map((r) => (r.record as { seq: number }).seq)).toEqual([1, 2, 3]);
-    await after.clear();
+    after.clear();
     expect(await after.readAll()).toEqual({ rows: [], skippedLines: 0 });
-    await after.append([signalRow(4, 1)]);
+    after.append([signalRow(4, 1)]);
     expect((await after.readAll()).rows).toHaveLength(1);
     await after.close();
   });
@@ -78,12 +78,26 @@ describe('FileSpillLog', () => {
     await log.close();
   });
 
-  it('applies operations in call order without the caller waiting between them', async () => {
+  it('appends and clears synchronously: a row appended is in the file when append returns', async () => {
     const log = freshLog();
-    const pending = [log.append([signalRow(1, 1)]), log.clear(), log.append([signalRow(2, 1)]), log.append([signalRow(3, 1)])];
+    log.append([signalRow(1, 1)]);
+    expect(await readFile(log.path, 'utf8')).toMatch(/"seq":1/);
+    log.clear();
+    log.append([signalRow(2, 1)]);
+    log.append([signalRow(3, 1)]);
+    expect((await log.readAll()).rows.map((r) => (r.record as { seq: number }).seq)).toEqual([2, 3]);
+    await log.close();
+  });
+
+  it('a read under way while rows are appended returns a prefix of the log, in order', async () => {
+    const log = freshLog();
+    log.append(Array.from({ length: 200 }, (_, i) => signalRow(i + 1, 1)));
     const read = log.readAll();
-    await Promise.all(pending);
-    expect((await read).rows.map((r) => (r.record as { seq: number }).seq)).toEqual([2, 3]);
+    for (let seq = 201; seq <= 260; seq++) log.append([signalRow(seq, 1)]);
+    const seqs = (await read).rows.map((r) => (r.record as { seq: number }).seq);
+    expect(seqs.length).toBeGreaterThanOrEqual(200);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    expect((await log.readAll()).rows).toHaveLength(260);
     await log.close();
   });
 
@@ -91,14 +105,14 @@ describe('FileSpillLog', () => {
     const log = freshLog();
     const rows = Array.from({ length: 500 }, (_, i) => vectorRow(i + 1, Array.from({ length: 60 }, (_, j) => Math.sin(i * 60 + j))));
     const one = [vectorRow(0, [1])];
-    await log.append(one);
+    log.append(one);
     const times = { batch: [] as number[], single: [] as number[] };
     for (let i = 0; i < 10; i++) {
       let t = performance.now();
-      await log.append(one);
+      log.append(one);
       times.single.push(performance.now() - t);
       t = performance.now();
-      await log.append(rows);
+      log.append(rows);
       times.batch.push(performance.now() - t);
     }
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];

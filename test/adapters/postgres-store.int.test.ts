@@ -134,11 +134,11 @@ function defineStoreSuite(engine: () => Engine): void {
 
   it('applies every migration once; a second migrate applies nothing', async () => {
     const fresh = await open();
-    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events']);
+    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason']);
     expect(await fresh.migrate()).toEqual([]);
   });
 
-  it('rolls 0005, 0004, 0003, 0002 and then 0001 back through the Migrator and migrates again', async () => {
+  it('rolls 0006, 0005, 0004, 0003, 0002 and then 0001 back through the Migrator and migrates again', async () => {
     const schema = freshSchema();
     const fresh = await open(schema);
     await fresh.migrate();
@@ -151,6 +151,9 @@ function defineStoreSuite(engine: () => Engine): void {
     };
     try {
       const migrator = createMigrator(db, schema);
+      const down6 = await migrator.migrateDown();
+      expect(down6.error).toBeUndefined();
+      expect(down6.results).toEqual([{ migrationName: '0006-run-end-reason', direction: 'Down', status: 'Success' }]);
       const down5 = await migrator.migrateDown();
       expect(down5.error).toBeUndefined();
       expect(down5.results).toEqual([{ migrationName: '0005-risk-events', direction: 'Down', status: 'Success' }]);
@@ -172,7 +175,7 @@ function defineStoreSuite(engine: () => Engine): void {
     } finally {
       await db.destroy();
     }
-    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events']);
+    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason']);
     await fresh.startRun(run('after-redo'));
     await fresh.write(batch({ featureVectors: [vector('after-redo', 1, [0.5])] }));
     expect((await fresh.readFeatureVectors('after-redo')).map(bitsOf)).toEqual([vector('after-redo', 1, [0.5])].map(bitsOf));
@@ -190,7 +193,7 @@ function defineStoreSuite(engine: () => Engine): void {
     } finally {
       await db.destroy();
     }
-    expect(await fresh.migrate()).toEqual(['0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events']);
+    expect(await fresh.migrate()).toEqual(['0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason']);
     await fresh.write(batch({ featureVectors: [vector('before-0002', 1, [1, 2])] }));
     expect(await fresh.rowCounts('before-0002')).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 1, ...NO_LEDGER });
   });
@@ -213,7 +216,7 @@ function defineStoreSuite(engine: () => Engine): void {
     const summary = { trades: 3, pnl: { cash: -12_345, text: '-0.00012345' } };
     await store.finishRun(id, { endedAt: micros(MAX_EXACT), summary });
 
-    expect(await store.readRun(id)).toEqual({ ...run(id), endedAt: MAX_EXACT, summary });
+    expect(await store.readRun(id)).toEqual({ ...run(id), endedAt: MAX_EXACT, summary, endReason: null });
     expect(await store.readSignals(id)).toEqual(signals);
     expect(await store.readOrders(id)).toEqual([aFilled, bCanceled]);
     expect(await store.readFills(id)).toEqual(fills);
@@ -277,7 +280,11 @@ function defineStoreSuite(engine: () => Engine): void {
 
   it('keeps an unfinished run with a null end and summary', async () => {
     await store.startRun(run('run-open'));
-    expect(await store.readRun('run-open')).toEqual({ ...run('run-open'), endedAt: null, summary: null });
+    expect(await store.readRun('run-open')).toEqual({ ...run('run-open'), endedAt: null, summary: null, endReason: null });
+    expect((await store.readOpenRuns()).map((r) => r.id)).toContain('run-open');
+    await store.finishRun('run-open', { endedAt: micros(5), summary: {}, endReason: 'crashed' });
+    expect(await store.readRun('run-open')).toMatchObject({ endedAt: 5, endReason: 'crashed' });
+    expect((await store.readOpenRuns()).map((r) => r.id)).not.toContain('run-open');
   });
 
   it('writes a fill trade id once: a repeat within the batch or of a stored fill is skipped, the rest written', async () => {

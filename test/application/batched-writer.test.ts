@@ -146,7 +146,8 @@ describe('BatchedWriter', () => {
   it('holds at most maxQueuedRows in memory while the store is down, spills the oldest, and writes the spilled rows back first', async () => {
     const store = new FakeStore();
     const spill = new MemorySpillLog();
-    const writer = new BatchedWriter(store, new RecordingLogger(), { batchRows: 8, maxQueuedRows: 20, finalAttempts: 1, spill });
+    // The bound alone: rows are not sent to the log on the first failure.
+    const writer = new BatchedWriter(store, new RecordingLogger(), { batchRows: 8, maxQueuedRows: 20, finalAttempts: 1, spill, spillOnFailure: false });
     store.down = true;
     // Pushed in bursts of 10 with a turn of the event loop between, as the trading loop does: the
     // memory holds the queue's 20 rows plus at most one burst on its way to the log.
@@ -171,7 +172,7 @@ describe('BatchedWriter', () => {
   it('puts a write that fails back in front of rows that overflowed while it was in flight', async () => {
     const store = new FakeStore();
     const spill = new MemorySpillLog();
-    const writer = new BatchedWriter(store, new RecordingLogger(), { batchRows: 5, maxQueuedRows: 5, spill });
+    const writer = new BatchedWriter(store, new RecordingLogger(), { batchRows: 5, maxQueuedRows: 5, spill, spillOnFailure: false });
     store.holdNext = true;
     for (let i = 1; i <= 5; i++) writer.signal(signal(i));
     await eventually(() => store.held);
@@ -185,6 +186,68 @@ describe('BatchedWriter', () => {
     store.down = false;
     await writer.flush();
     expect(store.seqs('signal')).toEqual(upTo(12));
+  });
+
+  it('on the first failed write sends every row in memory to the log, and a ledger row pushed during the outage is in it when push returns', async () => {
+    vi.useFakeTimers();
+    const store = new FakeStore();
+    const spill = new MemorySpillLog();
+    const writer = new BatchedWriter(store, new RecordingLogger(), { batchRows: 5, flushEveryMs: 250, spill });
+    for (let i = 1; i <= 3; i++) writer.signal(signal(i));
+    store.down = true;
+    await vi.advanceTimersByTimeAsync(250);
+    // The write of rows 1-3 failed: far below any bound, they are in the log all the same.
+    expect(writer.stats).toMatchObject({ writeErrors: 1, queued: 0, spilled: 3 });
+    expect(spill.size).toBe(3);
+    writer.signal(signal(4));
+    expect(spill.size).toBe(3);
+    writer.order({ runId: 'r', order: order('a') });
+    // No await between: the order and the signal before it are durable already, in push order.
+    expect(spill.size).toBe(5);
+    expect((await spill.readAll()).rows.map((r) => r.kind)).toEqual(['signals', 'signals', 'signals', 'signals', 'orders']);
+    writer.fill({ runId: 'r', arrivalMidTicks: null, fill: { tradeId: 't1', orderId: 'a', symbol: 'BTCUSDT', side: 'Buy', price: 1 as never, qty: 2 as never, fee: 0 as never, liquidity: 'taker', ts: 5 as Micros } });
+    writer.push('orderEvents', { runId: 'r', orderId: 'a', seq: 1, event: { kind: 'submit', ts: 2 as Micros }, status: 'submitted', filledQty: 0 as Lots });
+    expect(spill.size).toBe(7);
+    // Other rows wait at most flushEveryMs, or until batchRows of them are held.
+    writer.signal(signal(5));
+    expect(spill.size).toBe(7);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(spill.size).toBe(8);
+    for (let i = 6; i <= 10; i++) writer.signal(signal(i));
+    expect(spill.size).toBe(13);
+    expect(writer.stats.queued).toBe(0);
+    // Back up: the log is written back in push order, then new rows go to memory again.
+    store.down = false;
+    await writer.flush();
+    writer.signal(signal(11));
+    expect(spill.size).toBe(0);
+    await writer.flush();
+    expect(store.seqs('signal')).toEqual(upTo(11));
+    expect(store.orders.get('a')?.id).toBe('a');
+    expect(writer.stats).toMatchObject({ queued: 0, spilled: 0, written: 14 });
+  });
+
+  it('a failed write-back sends what waits in memory to the log behind it, keeping push order', async () => {
+    const store = new FakeStore();
+    const spill = new MemorySpillLog();
+    const writer = new BatchedWriter(store, new RecordingLogger(), { batchRows: 4, finalAttempts: 1, spill });
+    store.down = true;
+    for (let i = 1; i <= 4; i++) writer.signal(signal(i));
+    await eventually(() => spill.size === 4);
+    // The store answers: the write-back starts, and rows pushed meanwhile go to memory.
+    store.down = false;
+    store.holdNext = true;
+    const flushing = writer.flush().catch(() => undefined);
+    await eventually(() => store.held);
+    for (let i = 5; i <= 7; i++) writer.signal(signal(i));
+    expect(writer.stats.queued).toBe(3);
+    store.down = true;
+    store.release(true);
+    await flushing;
+    expect(writer.stats).toMatchObject({ queued: 0, spilled: 7 });
+    store.down = false;
+    await writer.flush();
+    expect(store.seqs('signal')).toEqual(upTo(7));
   });
 
   it('close() spills what it cannot write; the next writer recovers it, once and in order', async () => {
@@ -216,7 +279,8 @@ describe('BatchedWriter', () => {
     const writer = new BatchedWriter(store, new RecordingLogger(), { batchRows: 100, finalAttempts: 1, spill });
     store.down = true;
     for (let i = 1; i <= 3; i++) writer.signal(signal(i));
-    spill.failNextAppends = 1;
+    // The append on the first failure, then the one at close.
+    spill.failNextAppends = 2;
     await expect(writer.close()).rejects.toThrow(/^3 rows could be neither written nor spilled to memory/);
   });
 

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../composition/cli.ts';
 import { ConfigError } from '../../composition/config.ts';
@@ -91,6 +92,44 @@ describe('ladder kill', () => {
     await exited;
     expect(refusal(['--pid', String(child.pid)]).message).toBe(`kill: no process ${child.pid}: the run has ended, or the id is wrong`);
   });
+
+  it('refuses a pid file left by a run that was killed: the id names no process, or one that is not a run', async () => {
+    const { child, exited } = await listener();
+    const file = join(dir, 'stale.pid');
+    writeFileSync(file, `${child.pid}\n`);
+    child.kill('SIGKILL');
+    await exited;
+    expect(refusal(['--pid-file', file]).message).toBe(`kill: no process ${child.pid}: the run has ended, or the id is wrong`);
+    // The id taken since by another program: SIGUSR2 would end it, so nothing is sent.
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    children.push(other);
+    await eventually(() => other.pid !== undefined);
+    writeFileSync(file, `${other.pid}\n`);
+    expect(refusal(['--pid-file', file]).message).toMatch(new RegExp(`^kill: process ${other.pid} is not a ladder run \\(sleep 30\\): .*; nothing sent$`));
+    expect(other.exitCode).toBeNull();
+    expect(other.signalCode).toBeNull();
+  });
+
+  it('a run removes its pid file when it exits, even through an uncaught exception', async () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const file = join(dir, 'crash.pid');
+    const script = `
+      import { writePidFile } from '${root}composition/pid-file.ts';
+      import { existsSync } from 'node:fs';
+      await writePidFile(${JSON.stringify(file)});
+      console.log(existsSync(${JSON.stringify(file)}) ? 'written' : 'missing');
+      setTimeout(() => { throw new Error('boom'); }, 10);`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(out).toContain('written');
+    expect(out).toContain('boom');
+    expect(code).not.toBe(0);
+    expect(existsSync(file)).toBe(false);
+  }, 60_000);
 
   it('refuses on Windows, which has no SIGUSR2, and signals nothing', async () => {
     const { child, output } = await listener();

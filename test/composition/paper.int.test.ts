@@ -69,12 +69,13 @@ describe.skipIf(!hasShared || !pgUp)('app:paper over the real Bybit capture, sto
 describe('app:paper in process on PGlite', { timeout: 120_000 }, () => {
   it('runs the sample and reports, on one screen, what it stored', async () => {
     const result = await runPaper(config(sample, 'pglite:memory'), { logger: new RecordingLogger(), env: {} });
-    expect(result.stored.signals).toBe(result.summary.counters.signals);
-    expect(result.stored.fills).toBe(result.summary.orders.fills);
+    const stored = result.stored!;
+    expect(stored.signals).toBe(result.summary.counters.signals);
+    expect(stored.fills).toBe(result.summary.orders.fills);
     const screen = formatSummary(result);
     expect(screen).toContain(`Ladder paper run ${result.runId}`);
     expect(screen).toContain(`book 1500 (applied 1500)`);
-    expect(screen).toContain(`stored    signals ${result.stored.signals}, orders ${result.stored.orders}, fills ${result.stored.fills}, feature vectors ${result.stored.featureVectors}`);
+    expect(screen).toContain(`stored    signals ${stored.signals}, orders ${stored.orders}, fills ${stored.fills}, feature vectors ${stored.featureVectors}`);
     expect(screen.split('\n').length).toBeLessThanOrEqual(12);
   });
 

@@ -29,7 +29,44 @@ describe('BookSync', () => {
     expect(sync.onBookFrame(delta(4))).toMatchObject({ resync: false, transition: null });
     expect(sync.live).toBe(false);
     expect(sync.onBookFrame(snap(9)).transition).toMatchObject({ from: 'RESYNCING', to: 'LIVE' });
-    expect(sync.counters).toMatchObject({ gaps: 2, resyncs: 1, snapshots: 2 });
+    expect(sync.counters).toMatchObject({ gaps: 1, resyncs: 1, snapshots: 2 });
+  });
+
+  it('counts one missing delta as one gap, however many deltas follow it before the snapshot', () => {
+    const sync = new BookSync(new OrderBook(btc), config);
+    sync.onBookFrame(snap(1));
+    for (let u = 3; u <= 208; u++) sync.onBookFrame(delta(u));
+    expect(sync.counters).toMatchObject({ gaps: 1, resyncs: 1, duplicates: 0 });
+    sync.onBookFrame(snap(300));
+    // A second loss after the snapshot is a second episode.
+    sync.onBookFrame(delta(302));
+    sync.onBookFrame(delta(303));
+    expect(sync.counters).toMatchObject({ gaps: 2, resyncs: 2 });
+  });
+
+  it('counts a crossed book once while it stays crossed, and again after a snapshot', () => {
+    const sync = new BookSync(new OrderBook(btc), config);
+    sync.onBookFrame(snap(1));
+    // The bid moves above the ask and stays there for 206 more deltas.
+    expect(sync.onBookFrame(frame('delta', 2, [['90000.2', '1.000']], [])).error).toMatchObject({ kind: 'CrossedBook' });
+    for (let u = 3; u <= 208; u++) expect(sync.onBookFrame(frame('delta', u, [['90000.2', `${u}.000`]], [])).error).toMatchObject({ kind: 'CrossedBook' });
+    expect(sync.counters).toMatchObject({ crossed: 1, resyncs: 1, gaps: 0 });
+    sync.onBookFrame(snap(300));
+    sync.onBookFrame(frame('delta', 301, [['90000.3', '1.000']], []));
+    expect(sync.counters).toMatchObject({ crossed: 2, resyncs: 2 });
+  });
+
+  it('ignores and counts a resent delta: the book stays LIVE, unchanged, and asks for nothing', () => {
+    const sync = new BookSync(new OrderBook(btc), config);
+    sync.onBookFrame(snap(1));
+    sync.onBookFrame(delta(2, '2.000'));
+    const again = sync.onBookFrame(delta(2, '7.000'));
+    expect(again).toMatchObject({ applied: false, transition: null, resync: false, error: { kind: 'Duplicate', lastU: 2, got: 2 } });
+    expect(sync.onBookFrame(delta(1, '8.000')).error).toMatchObject({ kind: 'Duplicate' });
+    expect(sync.live).toBe(true);
+    expect(sync.book.bestBidQty()).toBe(2000);
+    expect(sync.onBookFrame(delta(3)).applied).toBe(true);
+    expect(sync.counters).toMatchObject({ duplicates: 2, gaps: 0, resyncs: 0 });
   });
 
   it('resets on u = 1, as after a Bybit service restart', () => {

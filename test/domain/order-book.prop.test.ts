@@ -164,7 +164,7 @@ describe('OrderBook sequence and validation', () => {
   const step = fc.record({ frame: frameArb([1, 30], [31, 60]), gap: fc.option(offset, { nil: undefined }) });
 
   test.prop([fc.array(step, { minLength: 1, maxLength: 40 }), depthArb])(
-    'every u gap is a SequenceGap that leaves the book unchanged, and only a snapshot restores it',
+    'every u gap is a SequenceGap and every resend a Duplicate, both leaving the book unchanged; only a snapshot restores a gap',
     (steps, depth) => {
       const book = new OrderBook(btc, { depth });
       const reference = new ReferenceBook(depth);
@@ -175,8 +175,13 @@ describe('OrderBook sequence and validation', () => {
         const expected = book.lastU + 1;
         if (gap !== undefined && g.type === 'delta') {
           const result = book.apply(toFrame(g, expected + gap));
-          expect(result).toEqual({ ok: false, error: { kind: 'SequenceGap', expected, got: expected + gap } });
-          usable = false;
+          // Behind the book: a resend, ignored. Ahead of it: deltas were lost.
+          if (gap < 0) {
+            expect(result).toEqual({ ok: false, error: { kind: 'Duplicate', lastU: expected - 1, got: expected + gap } });
+          } else {
+            expect(result).toEqual({ ok: false, error: { kind: 'SequenceGap', expected, got: expected + gap } });
+            usable = false;
+          }
         } else {
           // A snapshot is taken whatever its u; a delta without a gap carries the expected one.
           const result = book.apply(toFrame(g, expected + (gap ?? 0)));

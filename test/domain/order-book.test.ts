@@ -132,10 +132,23 @@ describe('OrderBook errors', () => {
   });
 
   it.each([
-    ['a skipped u', 12],
     ['a repeated u', 10],
     ['an older u', 3],
     ['u = 1 on a delta', 1],
+  ])('reports %s as a Duplicate: the book is unchanged and stays usable', (_name, u) => {
+    const book = bookWithSnapshot(10);
+    const before = levels(book);
+    expect(errorOf(book.apply(frame('delta', u, [['100.10', '1.000']], [['100.40', '0']])))).toEqual({ kind: 'Duplicate', lastU: 10, got: u });
+    expect(levels(book)).toEqual(before);
+    expect(book.lastU).toBe(10);
+    expect(book.usable).toBe(true);
+    unwrap(book.apply(frame('delta', 11, [['100.10', '1.000']], [])));
+    expect(book.usable).toBe(true);
+  });
+
+  it.each([
+    ['a skipped u', 12],
+    ['a u far ahead', 500],
   ])('reports %s as a SequenceGap and leaves the book unchanged until a snapshot', (_name, u) => {
     const book = bookWithSnapshot(10);
     const before = levels(book);

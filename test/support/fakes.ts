@@ -85,6 +85,9 @@ export class MemoryStore implements TradingStore {
   readRun(runId: string): Promise<StoredRun | null> {
     return Promise.resolve(this.runs.get(runId) ?? null);
   }
+  readOpenRuns(): Promise<readonly StoredRun[]> {
+    return Promise.resolve([...this.runs.values()].filter((r) => r.endedAt === null));
+  }
   readSignals(runId: string): Promise<readonly SignalRecord[]> {
     return Promise.resolve(this.signals.filter((s) => s.runId === runId));
   }
