@@ -27,7 +27,7 @@ export interface PaperResult {
   /** The venue's name: `sim-exchange`, or Bybit's for app:live. */
   readonly venue: string;
   readonly mode: RunMode;
-  readonly model: { readonly id: string; readonly threshold: number };
+  readonly model: { readonly id: string; readonly threshold: number; readonly abstain?: string };
 }
 
 export interface PaperOptions {
@@ -149,7 +149,7 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
       const stored = await store.rowCounts(runId);
       await options.afterRun?.(store, runId);
       const last = loop.models.next;
-      return { runId, summary: { ...summary, store: writer.stats }, stored, source: feed.description, venue: venueName, mode: options.mode ?? 'paper', model: { id: last.id, threshold: last.threshold } };
+      return { runId, summary: { ...summary, store: writer.stats }, stored, source: feed.description, venue: venueName, mode: options.mode ?? 'paper', model: { id: last.id, threshold: last.threshold, ...(last.abstain === undefined ? {} : { abstain: last.abstain }) } };
     } finally {
       // Once the loop holds the model, it closes every model of the run, those reloaded too.
       await (models === null ? model.close() : models.close());

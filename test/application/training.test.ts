@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import type { TrainingTable } from '../../application/ports/training-table.ts';
+import { trainEnsemble, TrainingError, type TrainingOptions } from '../../application/training.ts';
+import { DEFAULT_GBDT_PARAMS } from '../../domain/model/gbdt/params.ts';
+import { mulberry32 } from '../../domain/model/gbdt/rng.ts';
+
+/*
+ * The trainer on tables built in memory: rows 100 ms apart, three features, and a 1 s forward move
+ * that is `edge` × feature 0 plus noise (bps). Feature 0 is named depth_imbalance_1 so that the
+ * order-book-imbalance baseline reads it too.
+ */
+
+const FEATURES = ['depth_imbalance_1', 'ofi_1s', 'trade_rate_5s'];
+const STEP_US = 100_000;
+const START_US = 1_700_000_000_000_000;
+
+function normal(rng: { next(): number }): number {
+  return Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+}
+
+function table(rows: number, edge: number, seed: number, horizonsMicros: readonly number[] = [1_000_000]): TrainingTable {
+  const rng = mulberry32(seed);
+  const values = new Float64Array(rows * FEATURES.length);
+  const ts = Float64Array.from({ length: rows }, (_, i) => START_US + i * STEP_US);
+  for (let i = 0; i < values.length; i++) values[i] = normal(rng);
+  const labels = horizonsMicros.map((h) => Float64Array.from({ length: rows }, (_, i) =>
+    (ts[i] + h > ts[rows - 1] ? NaN : edge * values[i * FEATURES.length] + 3 * normal(rng))));
+  return {
+    sources: [{ file: 'memory', source: 'test', rows }], schemaId: 'fs-test', featureNames: FEATURES, featureVersions: FEATURES.map(() => 1),
+    rows, ts, values, horizonsMicros, labels, skippedRows: 0,
+  };
+}
+
+const OPTIONS: TrainingOptions = {
+  horizons: [0], primary: 'best', weights: 'ic', folds: 3,
+  gbdt: { ...DEFAULT_GBDT_PARAMS, rounds: 40, numLeaves: 7, minDataInLeaf: 40, learningRate: 0.1 },
+  calibration: 'isotonic', costBps: 1, targetFalseSignalRate: 0.35, minSignals: 30, earlyStoppingShare: 0.15,
+  features: FEATURES, holdoutShare: 0.2, calibrationShare: 0.25, minWindows: 10,
+};
+
+describe('trainEnsemble', () => {
+  it('never lets the holdout touch fitting, calibration or threshold: noise in its labels changes only its figures', () => {
+    const a = table(6000, 4, 1);
+    const first = trainEnsemble(a, OPTIONS);
+    const holdoutStart = a.rows - first.report.split.holdoutRows;
+    const rng = mulberry32(99);
+    const noisy: TrainingTable = {
+      ...a,
+      labels: a.labels.map((l) => l.map((v, i) => (i >= holdoutStart && Number.isFinite(v) ? 20 * normal(rng) : v))),
+    };
+    const second = trainEnsemble(noisy, OPTIONS);
+    expect(JSON.stringify(second.members)).toBe(JSON.stringify(first.members));
+    expect(second.ensemble).toEqual(first.ensemble);
+    expect(second.threshold).toBe(first.threshold);
+    expect(second.abstain).toBe(first.abstain);
+    // The holdout's figures did change: the check could fail.
+    expect(second.report.holdout.ic).not.toBe(first.report.holdout.ic);
+    expect(Math.abs(second.report.holdout.ic)).toBeLessThan(0.1);
+  });
+
+  it('trades on a table with an edge, and its holdout figures show it against the no-skill line', () => {
+    const t = trainEnsemble(table(6000, 4, 2), OPTIONS);
+    expect(t.abstain).toBeNull();
+    const h = t.report.holdout;
+    expect(h.abstain).toBe(false);
+    // Move = 4 × N(0,1) + 3 × N(0,1): the rank correlation of the best predictor is about 0.8; a fitted model gets well above 0.5.
+    expect(h.ic).toBeGreaterThan(0.5);
+    expect(h.auc).toBeGreaterThan(0.75);
+    expect(h.signals).toBeGreaterThan(0);
+    expect(h.edgeBps).toBeGreaterThan(0);
+    expect(t.threshold).toBeLessThan(1);
+    // The imbalance baseline is the edge itself here: its AUC is high too, on the same rows.
+    expect(t.report.baselines.obi_sign!.auc).toBeGreaterThan(0.75);
+    expect(t.report.baselines.no_trade).toMatchObject({ signals: 0, edgeBps: 0 });
+    // Every fold was fitted on rows before it and scored with its own threshold.
+    expect(t.report.folds.length).toBe(3);
+    for (const f of t.report.folds) expect(f.figures.ic).toBeGreaterThan(0.3);
+    // Permutation importance names the feature that carries the edge.
+    expect(t.report.importance[0].feature).toBe('depth_imbalance_1');
+    expect(t.report.importance[0].permutation).toBeGreaterThan(0.3);
+    expect(t.report.falseSignals.basis).toBe('signals');
+    expect(t.report.falseSignals.breakdowns.find((b) => b.by === 'confidence')!.buckets.reduce((n, b) => n + b.count, 0)).toBe(h.signals);
+  });
+
+  it('abstains on a table without an edge: threshold 1, no signal on the holdout', () => {
+    const t = trainEnsemble(table(6000, 0, 3), OPTIONS);
+    expect(t.abstain).not.toBeNull();
+    expect(t.threshold).toBe(1);
+    expect(t.report.holdout).toMatchObject({ abstain: true, signals: 0 });
+    expect(t.report.holdout.edgeBps).toBeNaN();
+    expect(t.report.falseSignals.basis).toBe('every row');
+  });
+
+  it('drops a horizon the holdout cannot judge, saying how many windows it held', () => {
+    // 6,000 rows of 100 ms: a 120 s holdout holds 120 windows of 1 s but 4 of 30 s.
+    const t = trainEnsemble(table(6000, 4, 4, [1_000_000, 30_000_000]), { ...OPTIONS, horizons: [0, 1] });
+    expect(t.report.dropped).toEqual([{ horizonMs: 30_000, windows: 3, minWindows: 10 }]);
+    expect(t.ensemble.horizonsMs).toEqual([1000]);
+  });
+
+  it('refuses data too short for any horizon, naming the length it needs', () => {
+    expect(() => trainEnsemble(table(400, 4, 5, [5_000_000]), OPTIONS)).toThrow(TrainingError);
+    expect(() => trainEnsemble(table(400, 4, 5, [5_000_000]), OPTIONS)).toThrow(/too short for any horizon: the shortest, 5 s, needs 10 windows .* at least 250 s of data/);
+  });
+
+  it('uses fewer folds when the development rows cannot hold the ones asked for', () => {
+    const t = trainEnsemble(table(2500, 4, 6), { ...OPTIONS, folds: 8 });
+    expect(t.report.folds.length).toBeLessThan(8);
+    expect(t.report.folds.length).toBeGreaterThanOrEqual(1);
+  });
+});
