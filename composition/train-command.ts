@@ -117,8 +117,9 @@ export async function trainCommand(args: string[], out: (text: string) => void):
     out(TRAIN_HELP);
     return 0;
   }
-  const files = [...(values.data ?? []), ...positionals];
-  const inputs = values.input ?? [];
+  // Trailing file names belong to whichever of --input and --data was given (a shell glob expands so).
+  const inputs = values.input === undefined ? [] : [...values.input, ...positionals];
+  const files = [...(values.data ?? []), ...(values.input === undefined ? positionals : [])];
   if (files.length === 0 && inputs.length === 0) throw new ConfigError('--input', 'required: recorded market data (or --data: exports of "ladder features --labels")');
   if (files.length > 0 && inputs.length > 0) throw new ConfigError('--input', 'give --input or --data, not both');
   if (values.out === undefined) throw new ConfigError('--out', 'required: the model directory to write');
@@ -167,13 +168,19 @@ export async function trainCommand(args: string[], out: (text: string) => void):
   if (!(agreement.maxAbsDiff <= AGREEMENT_TOLERANCE)) {
     throw new Error(`onnxruntime and the trainer differ by ${agreement.maxAbsDiff} at row ${agreement.worstRow}, output ${agreement.worstColumn}; the model was not written`);
   }
-  const manifest = manifestOf(id, table, options, trained);
+  const manifest = manifestOf(id, table, options, trained, { inputs, command: ['ladder', 'train', ...args].join(' ') });
   await writeModel(dir, bytes, manifest, trainingReportJson(table, options, trained, agreement));
   out(formatTrainingSummary(dir, table, options, trained, agreement));
   return 0;
 }
 
-function manifestOf(id: string, table: TrainingTable, o: TrainingOptions, trained: TrainedEnsemble): Manifest {
+/** Where a model came from: the captures it was computed from (none for --data) and the command line. */
+interface Provenance {
+  readonly inputs: readonly string[];
+  readonly command: string;
+}
+
+function manifestOf(id: string, table: TrainingTable, o: TrainingOptions, trained: TrainedEnsemble, from: Provenance): Manifest {
   const versions = o.features.map((name) => table.featureVersions[table.featureNames.indexOf(name)]);
   const schema = createSchema(o.features, versions);
   const exported = createSchema(table.featureNames, table.featureVersions);
@@ -196,7 +203,9 @@ function manifestOf(id: string, table: TrainingTable, o: TrainingOptions, traine
     scoreMeaning: `weighted mean of the predicted mid moves beyond the ${o.costBps} bps round trip over ${horizons.join(', ')}, bps`,
     threshold: trained.threshold,
     trainedOn: {
-      source: table.sources.map((s) => `${basename(s.file)} (${s.source})`).join('; '),
+      source: from.inputs.length > 0
+        ? `${from.inputs.map((f) => basename(f)).join(' + ')} (features and labels computed by ladder train)`
+        : table.sources.map((s) => `${basename(s.file)} (${s.source})`).join('; '),
       from: new Date(table.ts[0] / 1000).toISOString(),
       to: new Date(table.ts[table.rows - 1] / 1000).toISOString(),
       rows: table.rows,
@@ -205,6 +214,7 @@ function manifestOf(id: string, table: TrainingTable, o: TrainingOptions, traine
     training: {
       ...o.gbdt, folds: folds.length, calibration: o.calibration, earlyStoppingShare: o.earlyStoppingShare, minSignals: o.minSignals,
       holdoutShare: o.holdoutShare, calibrationShare: o.calibrationShare, target: 'net move beyond cost, de-meaned per training window',
+      command: from.command,
     },
     validation: {
       costBps: o.costBps,
