@@ -132,7 +132,7 @@ export interface Scored {
   readonly confidence: Float64Array;
 }
 
-export function scoreRows(f: FittedEnsemble, x: Float64Array, features: number, start: number, end: number): Scored {
+export function scoreRows(f: Pick<FittedEnsemble, 'members' | 'ensemble'>, x: Float64Array, features: number, start: number, end: number): Scored {
   const n = end - start;
   const members = f.members.map(() => new Float64Array(n));
   const score = new Float64Array(n);

@@ -42,7 +42,7 @@ Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration 
 
 The backtest is app:paper with the data's own clock and no pacing: the same core, the same frames, the
 same orders and fills. A signal counts as a hit when the mid has moved its way at its horizon, and as false
-when the move is the wrong way or does not cover a taker round trip.`;
+when the move is the wrong way or does not cover a maker round trip at the run's fees.`;
 
 const OPTIONS = {
   input: { type: 'string', multiple: true },
