@@ -66,10 +66,7 @@ export class FitError extends Error {}
  * reaches the rows it will score.
  */
 export function fitEnsemble(d: FitData, start: number, end: number, o: FitOptions, onProgress?: MemberProgress): FittedEnsemble {
-  const longest = Math.max(...d.horizonsUs);
-  const cut = start + Math.floor((end - start) * (1 - o.calibrationShare));
-  let fitEnd = cut;
-  while (fitEnd > start && d.ts[fitEnd - 1] + longest >= d.ts[cut]) fitEnd--;
+  const { cut, fitEnd } = fitSplit(d, start, end, o.calibrationShare);
   const labelMeans: number[] = [];
   const members = d.horizonsUs.map((_, m) => {
     const rows = finiteRange(d.returns[m], start, fitEnd);
@@ -123,6 +120,18 @@ export function fitEnsemble(d: FitData, start: number, end: number, o: FitOption
       (best !== undefined && Number.isFinite(best) ? ` (the best reached ${best.toFixed(3)})` : '');
   }
   return { members, ensemble, threshold, abstain, primary, labelMeans, fitRows: fitEnd - start, calibrationRows: calibrationRows.length, memberIc };
+}
+
+/**
+ * Where a fit on rows [start, end) cuts: members fit on [start, fitEnd), the validation rows are
+ * [cut, end), and the rows between are purged (their label window of the longest horizon reaches `cut`).
+ */
+export function fitSplit(d: Pick<FitData, 'ts' | 'horizonsUs'>, start: number, end: number, calibrationShare: number): { cut: number; fitEnd: number } {
+  const longest = Math.max(...d.horizonsUs);
+  const cut = start + Math.floor((end - start) * (1 - calibrationShare));
+  let fitEnd = cut;
+  while (fitEnd > start && d.ts[fitEnd - 1] + longest >= d.ts[cut]) fitEnd--;
+  return { cut, fitEnd };
 }
 
 /** Each member's raw prediction and the ensemble's score and confidence on rows [start, end). */

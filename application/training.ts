@@ -10,7 +10,7 @@ import { falseSignalBreakdown, type FalseSignalBreakdown } from './training-brea
 import {
   knownRows, movedHitRate, NO_TRADE, pick, reliabilityOf, signalFigures, signBaseline, type BaselineFigures, type SignalFigures,
 } from './training-figures.ts';
-import { FitError, fitEnsemble, scoreRows, type FitData, type FittedEnsemble, type Scored } from './training-fit.ts';
+import { FitError, fitEnsemble, fitSplit, scoreRows, type FitData, type FittedEnsemble, type Scored } from './training-fit.ts';
 import { permutationImportance } from './training-importance.ts';
 import type { TrainingTable } from './ports/training-table.ts';
 
@@ -265,11 +265,26 @@ function walkForward(
 ): FoldReport[] {
   const longest = Math.max(...data.horizonsUs);
   const minTrainRows = Math.max(Math.ceil((4 * o.gbdt.minDataInLeaf) / (1 - o.calibrationShare)), 4 * o.minSignals, 200);
+  // Each fold's own fit purges the longest horizon again between its members' rows and its validation
+  // rows: a split whose first fold would leave too few rows to fit on takes fewer folds too.
+  // So does the purge before each member's early-stopping rows.
+  const minFitRows = 2 * o.gbdt.minDataInLeaf;
+  const memberRows = (trainEnd: number): number => {
+    const { fitEnd } = fitSplit(data, 0, trainEnd, o.calibrationShare);
+    const stop = o.gbdt.earlyStoppingRounds > 0 ? fitEnd - Math.floor(fitEnd * o.earlyStoppingShare) : fitEnd;
+    let kept = stop;
+    while (stop < fitEnd && kept > 0 && data.ts[kept - 1] + longest >= data.ts[stop]) kept--;
+    return kept;
+  };
   let folds: readonly Fold[] | null = null;
   for (let k = o.folds; k >= 1 && folds === null; k--) {
     const split = walkForwardFolds(data.ts.subarray(0, devEnd), { folds: k, horizonUs: longest, purgeUs: longest, embargoUs: longest, minTrainRows });
-    if (split.ok) folds = split.value;
-    else if (k === 1) throw new TrainingError(`too few development rows for one walk-forward fold: ${describeFoldError(split.error)}`);
+    const fits = split.ok && split.value.every((f) => memberRows(f.train[0][1]) >= minFitRows);
+    if (split.ok && fits) folds = split.value;
+    else if (k === 1) {
+      throw new TrainingError(`too few development rows for one walk-forward fold: ${split.ok
+        ? `its fit keeps fewer than ${minFitRows} rows once the ${longest / 1e6} s horizon is purged` : describeFoldError(split.error)}`);
+    }
   }
   const reports = folds!.map((fold) => {
     const trainEnd = fold.train[0][1];

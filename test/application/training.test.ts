@@ -130,4 +130,13 @@ describe('trainEnsemble', () => {
     expect(t.report.folds.length).toBeLessThan(8);
     expect(t.report.folds.length).toBeGreaterThanOrEqual(1);
   });
+
+  it("takes fewer folds when a long horizon's purge inside each fold's fit would leave it too few rows", () => {
+    // A 25 s horizon purges 250 rows of 100 ms before each validation block (twice: its label windows
+    // and the purge), before each fit's validation rows and before its early-stopping rows: with 3 folds
+    // the first fold's members would keep none of its 637 rows, with 2 folds 186 of 1,016.
+    const t = trainEnsemble(table(6000, 4, 8, [25_000_000]), { ...OPTIONS, minWindows: 4 });
+    expect(t.report.folds.length).toBe(2);
+    expect(t.report.folds[0].fitRows).toBeGreaterThan(0);
+  });
 });
