@@ -54,7 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'record':
         return await (await import('./record-command.ts')).recordCommand(rest);
       case 'synth':
-        return (await import('./commands.ts')).synthCommand(rest);
+        return await (await import('./commands.ts')).synthCommand(rest);
       case 'features':
         return await (await import('./features-command.ts')).featuresCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'backtest':

@@ -3,10 +3,6 @@ import { openDatabase } from '../adapters/postgres/connect.ts';
 import {
   createMigrator, migrateToLatest, migrationStates, rollBack, type MigrationOutcome, type MigrationState,
 } from '../adapters/postgres/migrate.ts';
-import { writeFileSync } from 'node:fs';
-import { generateSyntheticFrames } from '../adapters/replay/synthetic-frames.ts';
-import { BTCUSDT_SPEC, createInstrument } from '../domain/values/instrument.ts';
-import { unwrap } from '../domain/result.ts';
 import type { Ticks } from '../domain/values/units.ts';
 import { ConfigError, DEFAULT_DB, dbTarget, intFlag } from './config.ts';
 
@@ -82,36 +78,10 @@ function report(what: string, outcome: MigrationOutcome, verb: string, none: str
   return 0;
 }
 
-/** The sample the quick start replays: 1,500 book frames (150 s) of the synthetic market, seed 7. */
+/**
+ * The sample the quick start replays: 1,500 book frames (150 s) of the earlier, simpler synthetic
+ * generator (adapters/replay/synthetic-frames.ts), seed 7.
+ */
 export const SAMPLE = { seed: 7, bookFrames: 1500, startMs: 1_767_225_600_000, startPrice: 900_000 as Ticks, depth: 50 };
 
-/** `ladder synth --out FILE [--frames N] [--seed S]`: writes a synthetic market as Bybit v5 frames. */
-export function synthCommand(args: string[]): number {
-  const { values } = parseArgs({
-    args,
-    options: { out: { type: 'string' }, frames: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help === true) {
-    console.log(`ladder synth --out FILE [--frames N] [--seed S]
-
-Writes a synthetic BTCUSDT market (the order-flow generator of --source synthetic) as recorded Bybit v5
-frames, one a line: orderbook.50 snapshots and deltas every 100 ms, public trades and tickers. The
-quick start's sample, test/fixtures/btcusdt-sample.jsonl, is "ladder synth" with the defaults.
-
-  --out FILE   the file to write (required)
-  --frames N   book frames to write (default ${SAMPLE.bookFrames}, 100 ms apart)
-  --seed S     the generator's seed (default ${SAMPLE.seed}); the same seed writes the same file`);
-    return 0;
-  }
-  if (values.out === undefined) throw new ConfigError('--out', 'required: the file to write');
-  const instrument = unwrap(createInstrument(BTCUSDT_SPEC));
-  const lines = generateSyntheticFrames({
-    ...SAMPLE,
-    instrument,
-    seed: values.seed === undefined ? SAMPLE.seed : intFlag('--seed', values.seed, 0, 2 ** 32 - 1),
-    bookFrames: values.frames === undefined ? SAMPLE.bookFrames : intFlag('--frames', values.frames, 1, 10_000_000),
-  });
-  writeFileSync(values.out, `${lines.join('\n')}\n`);
-  console.log(`wrote ${lines.length} frames to ${values.out}`);
-  return 0;
-}
+export { synthCommand } from './synth-command.ts';

@@ -89,17 +89,20 @@ function expandGlob(pattern: string): string[] {
   return matches;
 }
 
-/** Flags that set fees; absent ones take the venue's. */
-interface FeeFlags {
+/** Flags that set fees and depth; absent ones take the venue's fees and the depth the data names. */
+interface InputFlags {
   readonly 'taker-fee-ppm'?: string;
   readonly 'maker-fee-ppm'?: string;
+  readonly depth?: string;
 }
 
 /**
  * A run's configuration over `inputs`: the files as one stream, the instrument of the data's venue
- * (sizes carried over exactly from the configured grid), and the venue's fees unless flags set them.
+ * (sizes carried over exactly from the configured grid), the venue's fees unless flags set them, and
+ * the depth of a Bybit topic (`orderbook.50.…`: 50 levels, pushed every 20 ms, as the live stream and
+ * the synthetic source are read) unless --depth sets it.
  */
-export function configForInputs<C extends PaperConfig>(config: C, inputs: { readonly paths: readonly string[]; readonly format: InputFormat }, flags: FeeFlags): C {
+export function configForInputs<C extends PaperConfig>(config: C, inputs: { readonly paths: readonly string[]; readonly format: InputFormat }, flags: InputFlags): C {
   const instrument = inputInstrument(inputs.format, config.instrument);
   const venue = inputFees(inputs.format);
   const relot = (lots: Lots, field: string): Lots => {
@@ -116,6 +119,7 @@ export function configForInputs<C extends PaperConfig>(config: C, inputs: { read
     instrument,
     maxPositionLots: relot(config.maxPositionLots, '--max-position'),
     orderLots: relot(config.orderLots, '--order-size'),
+    bookDepth: flags.depth === undefined && inputs.format.venue === 'bybit' && inputs.format.depth !== null ? inputs.format.depth : config.bookDepth,
     fees: {
       takerPpm: flags['taker-fee-ppm'] === undefined ? venue.takerPpm : config.fees.takerPpm,
       makerPpm: flags['maker-fee-ppm'] === undefined ? venue.makerPpm : config.fees.makerPpm,

@@ -1,11 +1,10 @@
 import type { Clock } from '../../application/ports/clock.ts';
 import type { MarketDataFeed } from '../../application/ports/market-data-feed.ts';
 import type { MarketEvent } from '../../domain/market/market-event.ts';
-import type { Micros } from '../../domain/values/units.ts';
 import { parseBybitFrame } from '../bybit/parse.ts';
 import type { FrameDecoder } from '../bybit/frame-decoder.ts';
-import { Rng } from './rng.ts';
-import { createSyntheticMarket, type SyntheticMarketOptions } from './synthetic-market.ts';
+import type { SyntheticMarketOptions } from './synthetic-market.ts';
+import { SyntheticStream } from './synthetic-stream.ts';
 
 export interface SyntheticFeedOptions {
   readonly market: SyntheticMarketOptions;
@@ -22,18 +21,15 @@ export interface SyntheticFeedOptions {
   readonly decoder?: FrameDecoder;
 }
 
-/** Network latency added to the venue time of a frame to make its receive time: a base plus jitter, µs. */
-const LATENCY_BASE_MICROS = 2_000;
-const LATENCY_JITTER_MICROS = 3_000;
 /** In 'max' mode, steps between returns to the event loop, so timers and I/O of the consumer still run. */
 const STEPS_PER_YIELD = 500;
 
 /**
- * The synthetic market as a market-data feed: the frame texts of `createSyntheticMarket`, parsed by the
- * Bybit parser like frames off the socket, each stamped with a receive time of its venue time plus a
- * small latency (2 to 5 ms, drawn from the seed, never going backwards), so that the same seed gives
- * the same events whatever the speed. Every call of `events()` replays the market from its start,
- * until `close()`, after which it yields nothing.
+ * The synthetic market as a market-data feed: the frames of `SyntheticStream` (the market's texts,
+ * each with a receive time of its venue time plus a small latency drawn from the seed), parsed by the
+ * Bybit parser like frames off the socket, so that the same seed gives the same events whatever the
+ * speed, and the same as `ladder synth`'s file of that seed. Every call of `events()` replays the
+ * market from its start, until `close()`, after which it yields nothing.
  */
 export class SyntheticFeed implements MarketDataFeed {
   readonly description: string;
@@ -51,30 +47,22 @@ export class SyntheticFeed implements MarketDataFeed {
   }
 
   async *events(): AsyncGenerator<MarketEvent> {
-    const market = createSyntheticMarket(this.options.market);
-    const latency = new Rng(this.options.market.seed, 3);
-    const maxFrames = this.options.frames ?? Infinity;
-    const endMs = market.nextTsMs + (this.options.durationMs ?? Infinity);
+    const stream = new SyntheticStream(this.options);
     const speed = this.options.speed ?? 'max';
     const decode = this.options.decoder ?? parseBybitFrame;
-    const venueStartMs = market.nextTsMs;
+    const venueStartMs = stream.nextTsMs;
     const wallStart = this.clock.nowMicros();
-    let books = 0;
-    let lastRecv = 0;
-    for (let step = 0; !this.closed && books < maxFrames && market.nextTsMs <= endMs; step++) {
+    for (let step = 0; !this.closed && !stream.done; step++) {
       if (speed === 'max') {
         if (step % STEPS_PER_YIELD === STEPS_PER_YIELD - 1) await new Promise<void>((resolve) => setImmediate(resolve));
       } else {
-        const due = wallStart + ((market.nextTsMs - venueStartMs) * 1000) / speed;
+        const due = wallStart + ((stream.nextTsMs - venueStartMs) * 1000) / speed;
         const waitMs = (due - this.clock.nowMicros()) / 1000;
         if (waitMs > 0) await this.pause(waitMs);
       }
-      for (const frame of market.next()) {
+      for (const frame of stream.step()) {
         if (this.closed) return;
-        const recv = Math.max(lastRecv, frame.tsMs * 1000 + LATENCY_BASE_MICROS + latency.below(LATENCY_JITTER_MICROS));
-        lastRecv = recv;
-        yield decode(frame.text, recv as Micros);
-        if (frame.kind === 'book' && ++books >= maxFrames) return;
+        yield decode(frame.text, frame.recvTime);
       }
     }
   }

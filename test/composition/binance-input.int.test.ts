@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { backtestCommand } from '../../composition/backtest-command.ts';
 import { ConfigError } from '../../composition/config.ts';
 import { replayCommand } from '../../composition/replay-command.ts';
+import { trainCommand } from '../../composition/train-command.ts';
 
 /* ladder replay and ladder backtest over the real Binance captures: the format is told from the data. */
 
@@ -53,5 +54,15 @@ describe.skipIf(!present)('Binance captures through the commands', () => {
     expect(r.hours).toBeGreaterThan(0.12);
     expect(r.hours).toBeLessThan(0.2);
     expect(out.join('\n')).toMatch(/Ladder backtest/);
+  });
+
+  it('ladder train --input exports the capture features and trains on them', { timeout: 300_000 }, async () => {
+    const dir = join(tmp, 'model');
+    const out: string[] = [];
+    const code = await trainCommand(['--input', ...USDM_480, '--out', dir, '--folds', '2', '--min-signals', '5', '--rounds', '20', '--quiet'], (text) => out.push(text));
+    expect(code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { featureNames: unknown[] };
+    expect(manifest.featureNames.length).toBeGreaterThan(0);
+    expect(out.join('\n')).toMatch(/rows × \d+ features from 1 file/);
   });
 });
