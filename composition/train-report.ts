@@ -70,7 +70,7 @@ export function formatTrainingSummary(dir: string, table: TrainingTable, o: Trai
   const horizons = t.ensemble.horizonsMs.map((ms) => `${ms / 1000} s`);
   const lines = [
     `Ladder model → ${dir}`,
-    `  data       ${table.rows.toLocaleString('en-US')} rows × ${o.features.length} of ${table.featureNames.length} features from ${table.sources.length} file(s)` +
+    `  data       ${table.rows.toLocaleString('en-US')} rows × ${o.features.length} features from ${table.sources.length} file(s) (of ${table.featureNames.length} exported)` +
       (table.skippedRows > 0 ? `, ${table.skippedRows} rows left out (a feature not finite)` : '') + `; warm-up of the selection ${formatSpan(modelWarmupMicros(o.features))}`,
     ...r.dropped.map((d) => `  dropped    horizon ${d.horizonMs / 1000} s: ${d.windows} windows in the holdout, fewer than ${d.minWindows}`),
     `  split      ${r.split.developmentRows} development rows, ${r.split.purgedRows} purged, ${r.split.holdoutRows} holdout rows (untouched until the final score)`,
