@@ -14,12 +14,13 @@ function cell(text: string): string {
 
 /**
  * The feature table of docs/features.md (and `ladder features --list`): one row per feature, in the
- * order given, with its name, group, unit, window, warm-up and one-line definition.
+ * order given, with its name, group, unit, window, warm-up, whether it is stationary (see
+ * `FeatureDefinition.stationary`) and one-line definition.
  */
 export function renderFeatureTable(definitions: readonly FeatureDefinition[]): string {
-  const lines = ['| name | group | unit | window | warm-up | definition |', '|---|---|---|---|---|---|'];
+  const lines = ['| name | group | unit | window | warm-up | stationary | definition |', '|---|---|---|---|---|---|---|'];
   for (const d of definitions) {
-    lines.push(`| \`${d.name}\` | ${d.group} | ${cell(d.unit)} | ${formatSpan(d.windowMicros)} | ${formatSpan(d.warmupMicros)} | ${cell(d.definition)} |`);
+    lines.push(`| \`${d.name}\` | ${d.group} | ${cell(d.unit)} | ${formatSpan(d.windowMicros)} | ${formatSpan(d.warmupMicros)} | ${d.stationary ? 'yes' : 'no (price level)'} | ${cell(d.definition)} |`);
   }
   return lines.join('\n');
 }

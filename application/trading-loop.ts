@@ -37,7 +37,8 @@ export interface TradingLoopConfig {
   readonly recording?: RecordingConfig;
   /**
    * Round trip, bps, an acted signal's move must exceed to count as right in the run's signal
-   * outcomes; 11 (Bybit's taker fee both ways) when absent.
+   * outcomes; the composition passes the run's fee settings' maker round trip. 11 (Bybit's taker fee
+   * both ways) when absent.
    */
   readonly outcomeCostBps?: number;
   /** Store every feature vector (the default); a backtest that needs only its ledger leaves them out. */
@@ -342,7 +343,8 @@ export class TradingLoop {
       this.deps.logger.error({ error: signal.error, model: model.id }, 'model output refused');
       return { model, vector, signal: null };
     }
-    return { model, vector, signal: signal.value.confidence < model.threshold ? null : signal.value };
+    // A model that abstains (its trainer found no edge on validation data) never signals, at any confidence.
+    return { model, vector, signal: model.abstain !== undefined || signal.value.confidence < model.threshold ? null : signal.value };
   }
 
   /** A signal that cleared the threshold: to the execution engine, or the position limit's market order. */

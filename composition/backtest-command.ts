@@ -42,7 +42,7 @@ Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration 
 
 The backtest is app:paper with the data's own clock and no pacing: the same core, the same frames, the
 same orders and fills. A signal counts as a hit when the mid has moved its way at its horizon, and as false
-when the move is the wrong way or does not cover a taker round trip.`;
+when the move is the wrong way or does not cover a maker round trip at the run's fees.`;
 
 const OPTIONS = {
   input: { type: 'string', multiple: true },
@@ -109,6 +109,8 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
 type FullReport = BacktestReport & {
   readonly run: string; readonly source: string; readonly model: string; readonly policy: string; readonly seed: number;
   readonly against_baseline?: Comparison;
+  /** Why the model sent no order: it abstains (see docs/research.md). */
+  readonly abstain?: string;
 };
 
 interface Comparison {
@@ -164,7 +166,10 @@ async function runBacktest(config: PaperConfig, quiet: boolean, logger: Logger, 
   });
   bar.done({ frames: result.summary.counters.frames, rows: result.summary.counters.bookFrames, fraction: 1 });
   if (report === null) throw new Error('the backtest finished without a report');
-  return { run: result.runId, source: result.source, model: result.model.id, policy: config.policy, seed: config.seed, ...(report as BacktestReport) };
+  return {
+    run: result.runId, source: result.source, model: result.model.id, policy: config.policy, seed: config.seed, ...(report as BacktestReport),
+    ...(result.model.abstain === undefined ? {} : { abstain: result.model.abstain }),
+  };
 }
 
 async function reportOf(store: TradingStore, runId: string, config: PaperConfig): Promise<BacktestReport> {
@@ -191,6 +196,7 @@ function formatReport(r: FullReport): string {
   return [
     `Ladder backtest ${r.run}`,
     `  data      ${r.source}, ${r.hours.toFixed(2)} h of market time; model ${r.model}, policy ${r.policy}`,
+    ...(r.abstain === undefined ? [] : [`  abstains  the model never signals, so no order was sent: ${r.abstain}`]),
     `  PnL       ${n(r.pnl, 4)} USDT on ${r.capital} (fees ${n(r.fees, 4)}), Sharpe ${n(r.sharpe)}, Sortino ${n(r.sortino)}, max drawdown ${pct(r.max_drawdown)}`,
     `  trading   ${r.parents} decisions, ${r.orders} orders, ${r.trades} fills; fill rate ${pct(r.fill_rate)} (${r.escalations} escalated), maker ${pct(r.maker_share)}, time to fill ${n(r.time_to_fill_ms_mean, 0)} ms; turnover ${n(r.turnover)}×, exposure ${pct(r.exposure)}`,
     `  slippage  per lot against the arrival mid: mean ${n(r.slippage_bps_mean, 4)} bps, p95 ${n(r.slippage_bps_p95, 4)} bps`,

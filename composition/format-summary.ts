@@ -16,6 +16,7 @@ export function formatSummary(result: PaperResult): string {
     row('frames', `book ${c.bookFrames} (applied ${c.bookUpdates}), trades ${c.trades}, tickers ${c.tickers}, control ${c.control}, other topics ${c.ignored}, malformed ${c.malformed}`),
     row('integrity', `sequence gaps ${c.gaps}, crossed books ${c.crossed}, duplicate deltas ignored ${c.duplicates}`),
     row('model', `${modelId}: ${c.predictions} predictions, ${c.signals} signals at confidence >= ${Number(threshold.toFixed(4))}, ${c.invalidPredictions} refused, ${c.coldVectors} vectors in warm-up`),
+    ...(result.model.abstain === undefined ? [] : [row('abstains', `no signal and no order from this model: ${result.model.abstain}`)]),
     row('orders', `${o.orders} sent, ${o.fills} fills, ${o.rejected} rejected, ${o.canceled} canceled, ${s.openOrders} open`),
     row('position', `${p.qty} BTC${p.avgEntry === null ? '' : ` @ ${p.avgEntry}`}${p.mark === null ? '' : `, mark ${p.mark}`}`),
     row('PnL USDT', `realized ${p.realizedPnl}, unrealized ${p.unrealizedPnl}, fees ${p.fees}, net ${p.netPnl}`),

@@ -12,6 +12,7 @@ import { bybitSyncConfig } from '../application/market-data.ts';
 import { DEFAULT_RECORDING } from '../application/run-recorder.ts';
 import { describeSelectionError, schemaForNames } from '../domain/features/registry.ts';
 import { err, ok, type Result } from '../domain/result.ts';
+import { roundTripBps } from '../domain/model/targets.ts';
 import { SystemClock } from '../adapters/clock/system-clock.ts';
 import { FileSpillLog } from '../adapters/spill/file-spill.ts';
 import { loadOnnxModel, type OnnxSignalModel } from '../adapters/onnx/onnx-model.ts';
@@ -70,6 +71,8 @@ export const coreModule = new ContainerModule(({ bind }) => {
             bookDepth: config.bookDepth,
             sync: bybitSyncConfig(config.bookDepth, config.staleAfter),
             storeVectors: config.storeMarketData,
+            // A signal counts as right when its move covers a maker round trip at the run's fees.
+            outcomeCostBps: roundTripBps(config.fees.makerPpm),
             traceSampleRate: config.traceSampleRate,
             // A real venue confirms cancels by itself; the simulator only with market data, which has ended.
             stopGraceMs: venue.observeBook === undefined ? 5_000 : 0,

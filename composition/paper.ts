@@ -30,7 +30,7 @@ export interface PaperResult {
   /** The venue's name: `sim-exchange`, or Bybit's for app:live. */
   readonly venue: string;
   readonly mode: RunMode;
-  readonly model: { readonly id: string; readonly threshold: number };
+  readonly model: { readonly id: string; readonly threshold: number; readonly abstain?: string };
 }
 
 export interface PaperOptions {
@@ -157,7 +157,7 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
       const stored = finished ? await store.rowCounts(runId) : null;
       if (finished) await options.afterRun?.(store, runId);
       const last = loop.models.next;
-      return { runId, summary: { ...summary, store: writer.stats }, stored, source: feed.description, venue: venueName, mode: options.mode ?? 'paper', model: { id: last.id, threshold: last.threshold } };
+      return { runId, summary: { ...summary, store: writer.stats }, stored, source: feed.description, venue: venueName, mode: options.mode ?? 'paper', model: { id: last.id, threshold: last.threshold, ...(last.abstain === undefined ? {} : { abstain: last.abstain }) } };
     } finally {
       // Once the loop holds the model, it closes every model of the run, those reloaded too.
       await (models === null ? model.close() : models.close());

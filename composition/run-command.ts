@@ -4,6 +4,7 @@ import { DEFAULT_DASHBOARD_PORT, DEFAULT_DB, DEFAULT_MODEL_DIR, paperConfig, typ
 import { layerConfig, validateLayered, type OptionTable } from './config-sources.ts';
 import { liveConfig, type LiveConfig, type LiveFlags } from './live-config.ts';
 import type { PaperOptions, PaperResult } from './paper.ts';
+import { ALLOW_UNVALIDATED, refuseUnvalidatedModel } from './model-validation.ts';
 
 /** Flags every trading run takes, app:paper and app:live alike. */
 const SHARED_HELP = `  --config FILE          settings from a JSON file, keys named as the flags ({"max-position": "0.01"});
@@ -92,6 +93,7 @@ Flags:
   --mainnet              trade on Bybit's mainnet (real money); needs --confirm-mainnet too
   --confirm-mainnet      confirms --mainnet (or LADDER_CONFIRM_MAINNET=yes)
   --testnet              the default; accepted for clarity
+  --allow-unvalidated    run a model that abstains or whose holdout edge is not positive (refused otherwise)
   --url URL              another v5 public linear stream URL
   --rest-url URL         another Bybit v5 REST base URL (a local test server)
   --private-url URL      another Bybit v5 private stream URL (a local test server)
@@ -195,11 +197,12 @@ export async function paperCommand(args: string[], out: (text: string) => void):
 
 /** `ladder live`. */
 export async function liveCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const config = liveSettings(args, process.env);
+  const config = liveSettings(args.filter((a) => a !== ALLOW_UNVALIDATED), process.env);
   if (config === 'help') {
     out(LIVE_HELP);
     return 0;
   }
+  if (!args.includes(ALLOW_UNVALIDATED)) refuseUnvalidatedModel(config.modelDir);
   const { runLive } = await import('./live.ts');
   return runFromCommandLine(config, out, (options) => runLive(config, options));
 }

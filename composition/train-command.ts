@@ -1,11 +1,15 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { TrainingTable } from '../application/ports/training-table.ts';
-import { trainEnsemble, TrainingError, type TrainedEnsemble, type TrainingOptions } from '../application/training.ts';
+import { projectFeatures, trainEnsemble, TrainingError, type TrainedEnsemble, type TrainingOptions } from '../application/training.ts';
 import { horizonLabel } from '../application/feature-export.ts';
+import { FEATURES } from '../domain/features/definitions.ts';
 import { createSchema } from '../domain/features/feature-vector.ts';
+import { trainingSelection } from '../domain/features/registry.ts';
+import { roundTripBps } from '../domain/model/targets.ts';
 import { predictRow } from '../domain/model/gbdt/model.ts';
 import { checkGbdtParams, DEFAULT_GBDT_PARAMS, type GbdtParams } from '../domain/model/gbdt/params.ts';
 import { readTrainingTable, TrainingDataError } from '../adapters/export/training-reader.ts';
@@ -13,37 +17,50 @@ import { measureAgreement } from '../adapters/onnx/agreement.ts';
 import { formatManifest, MANIFEST_FILE, MODEL_FILE, type Manifest } from '../adapters/onnx/manifest.ts';
 import { encodeTreeEnsemble } from '../adapters/onnx/tree-ensemble-export.ts';
 import { ConfigError, durationFlag, intFlag } from './config.ts';
+import { featuresCommand } from './features-command.ts';
 import { formatTrainingSummary, trainingReportJson } from './train-report.ts';
 import { TrainingProgressLine } from './train-progress.ts';
-import { featuresOfCaptures } from './capture-features.ts';
 
-/** Bybit's non-VIP linear taker fee is 0.055% a side: a round trip costs 11 bps. */
-const TAKER_ROUND_TRIP_BPS = 11;
+/** Bybit's non-VIP linear maker fee, ppm a side: the default cost is its round trip (4 bps). */
+const MAKER_PPM = 200;
+/** The label horizons computed from captures: 5 s, 30 s, 2 min, 5 min. */
+const INPUT_HORIZONS = '5s,30s,2m,5m';
+/** Features trained on from captures by default: stationary, warm within this much venue time. */
+const DEFAULT_MAX_WARMUP = '30s';
 /** onnxruntime and the trainer must agree this closely on every row. */
 const AGREEMENT_TOLERANCE = 1e-5;
 export const REPORT_FILE = 'report.json';
 const INPUT = 'features';
 const OUTPUT = 'scores';
 
-export const TRAIN_HELP = `ladder train — train a gradient-boosted multi-horizon model on exported features
+export const TRAIN_HELP = `ladder train — train a gradient-boosted multi-horizon model, judged on an untouched holdout
 
-Usage: ladder train (--data FILE [FILE…] | --input FILE [FILE…]) --out DIR [flags]
+Usage: ladder train (--input CAPTURE… | --data FILE…) --out DIR [flags]
 
+  --input CAPTURE…       recorded market data (the files "ladder features --input" reads); features and
+                         labels are computed first (at --horizons, default ${INPUT_HORIZONS})
   --data FILE…           exports of "ladder features --labels" (CSV or Parquet, each with its
                          .schema.json); several files are read in time order and must not overlap
-  --input FILE…          recorded frames instead (any format ladder replay reads; several files or a glob
-                         are one stream): exported first as "ladder features --labels" would
   --out DIR              the model directory to write: model.onnx, manifest.json, report.json
   --force                replace an existing model directory
   --id NAME              the model id (default: the directory's name)
   --horizons LIST        label horizons to model, one regressor each (default: every horizon of the data)
   --primary H            the signal's horizon, on which the threshold is chosen (default: the horizon
-                         whose model has the highest out-of-fold information coefficient)
-  --weights LIST|ic      one weight per horizon in the ensemble's score and confidence, or ic (the
-                         default): each model's out-of-fold information coefficient where positive, else 0
-  --folds N              walk-forward folds (default 4); purge and embargo are the longest horizon
-  --cost-bps X           round-trip cost a signal's move must cover (default ${TAKER_ROUND_TRIP_BPS}: a taker round trip)
-  --target-fsr X         false-signal rate the threshold must meet on validation data (default 0.2)
+                         whose model has the highest information coefficient on validation rows)
+  --weights LIST|ic      one weight per horizon, or ic (the default): each model's information
+                         coefficient on validation rows where positive, else 0 (the member is dropped)
+  --features LIST        the features to train on (default: the stationary ones of the data; with
+                         --input, those warm within --max-warmup)
+  --all-features         keep price levels (mid_price, spread_bps, …) in the default selection
+  --max-warmup D         --input: leave out features whose warm-up is longer (default ${DEFAULT_MAX_WARMUP})
+  --holdout X            share of the rows, at the end, kept untouched for the final score (default 0.2)
+  --min-windows N        a horizon needs N non-overlapping windows in the holdout, else it is dropped (default 10)
+  --folds N              walk-forward folds (default 4; fewer when the data is short); purge and embargo
+                         are the longest horizon
+  --maker-fee-ppm N      fee a side the default cost is the round trip of (default ${MAKER_PPM}: ${roundTripBps(MAKER_PPM)} bps)
+  --cost-bps X           round-trip cost a signal's move must cover (default: the maker round trip)
+  --target-fsr X         false-signal rate the threshold must meet on validation data (default 0.2);
+                         when none does, the model abstains: it never signals
   --min-signals N        the least signals a threshold may leave on validation data (default 50)
   --calibration KIND     isotonic (default) or platt
   --rounds N --learning-rate X --leaves N --min-data-in-leaf N --lambda-l2 X
@@ -51,14 +68,21 @@ Usage: ladder train (--data FILE [FILE…] | --input FILE [FILE…]) --out DIR [
                          gradient boosting (defaults ${JSON.stringify(DEFAULT_GBDT_PARAMS)})
   --quiet                no progress on standard error
 
-The model is exported as an ONNX TreeEnsembleRegressor (ai.onnx.ml 3) with one output column per horizon,
-checked against the trainer's own predictions on every row (within ${AGREEMENT_TOLERANCE}). report.json
-holds every fold's figures, the out-of-fold information coefficient, hit rate, false-signal rate at the
-chosen threshold, the reliability table and feature importance.`;
+Each member learns the move beyond the cost (its training window's mean taken out). The model is
+exported as an ONNX TreeEnsembleRegressor (ai.onnx.ml 3) with one output column per horizon, checked
+against the trainer's own predictions on every row (within ${AGREEMENT_TOLERANCE}). report.json holds the
+holdout's figures (the headline), the baselines on the same rows, every fold's figures, per-horizon
+figures, permutation importance beside gain and where false signals happen. See docs/research.md.`;
 
 const OPTIONS = {
   data: { type: 'string', multiple: true },
   input: { type: 'string', multiple: true },
+  features: { type: 'string' },
+  'all-features': { type: 'boolean' },
+  'max-warmup': { type: 'string' },
+  holdout: { type: 'string' },
+  'min-windows': { type: 'string' },
+  'maker-fee-ppm': { type: 'string' },
   out: { type: 'string' },
   force: { type: 'boolean' },
   id: { type: 'string' },
@@ -93,33 +117,38 @@ export async function trainCommand(args: string[], out: (text: string) => void):
     out(TRAIN_HELP);
     return 0;
   }
-  if (values.input !== undefined && values.data !== undefined) throw new ConfigError('--input', 'goes instead of --data, not with it');
-  const files = values.input === undefined ? [...(values.data ?? []), ...positionals] : [];
-  if (files.length === 0 && values.input === undefined) throw new ConfigError('--data', 'required: one or more exports of "ladder features --labels"');
+  // Trailing file names belong to whichever of --input and --data was given (a shell glob expands so).
+  const inputs = values.input === undefined ? [] : [...values.input, ...positionals];
+  const files = [...(values.data ?? []), ...(values.input === undefined ? positionals : [])];
+  if (files.length === 0 && inputs.length === 0) throw new ConfigError('--input', 'required: recorded market data (or --data: exports of "ladder features --labels")');
+  if (files.length > 0 && inputs.length > 0) throw new ConfigError('--input', 'give --input or --data, not both');
   if (values.out === undefined) throw new ConfigError('--out', 'required: the model directory to write');
   const dir = values.out;
   if (existsSync(dir) && values.force !== true) throw new ConfigError('--out', `${dir} already exists; pass --force to replace it`);
   const gbdt = gbdtFlags(values);
-  const captures = values.input === undefined ? null : await featuresOfCaptures([...values.input, ...positionals], values.quiet === true);
-  if (captures !== null) files.push(captures.file);
 
   let table: TrainingTable;
+  let scratch: string | null = null;
   try {
+    if (inputs.length > 0) {
+      scratch = await mkdtemp(join(tmpdir(), 'ladder-train-'));
+      files.push(await exportInputs(inputs, values, scratch));
+    }
     table = await readTrainingTable(files);
   } catch (error) {
     if (error instanceof TrainingDataError) throw new ConfigError('--data', error.message);
     throw error;
   } finally {
-    await captures?.cleanup();
+    if (scratch !== null) await rm(scratch, { recursive: true, force: true });
   }
-  const options = trainingFlags(values, table, gbdt);
+  const options = trainingFlags(values, table, gbdt, inputs.length > 0);
   const progress = new TrainingProgressLine(process.stderr, options.folds, options.horizons.length, values.quiet === true);
   let trained: TrainedEnsemble;
   try {
     trained = trainEnsemble(table, options, (stage, p) => progress.update(stage, p));
   } catch (error) {
     progress.done();
-    if (error instanceof TrainingError) throw new ConfigError('--data', error.message);
+    if (error instanceof TrainingError) throw new ConfigError(inputs.length > 0 ? '--input' : '--data', error.message);
     throw error;
   }
   progress.done();
@@ -128,62 +157,112 @@ export async function trainCommand(args: string[], out: (text: string) => void):
   const bytes = encodeTreeEnsemble(trained.members, {
     graphName: id, inputName: INPUT, outputName: OUTPUT, docString: `ladder train: ${trained.members.length} gradient-boosted regressors`,
   });
+  const x = projectFeatures(table, options.features);
+  const width = options.features.length;
   const expected = trained.members.map((m) => {
     const column = new Float64Array(table.rows);
-    for (let i = 0; i < table.rows; i++) column[i] = predictRow(m, table.values, i * table.featureNames.length);
+    for (let i = 0; i < table.rows; i++) column[i] = predictRow(m, x, i * width);
     return column;
   });
-  const agreement = await measureAgreement(bytes, INPUT, OUTPUT, table.values, table.featureNames.length, expected);
+  const agreement = await measureAgreement(bytes, INPUT, OUTPUT, x, width, expected);
   if (!(agreement.maxAbsDiff <= AGREEMENT_TOLERANCE)) {
     throw new Error(`onnxruntime and the trainer differ by ${agreement.maxAbsDiff} at row ${agreement.worstRow}, output ${agreement.worstColumn}; the model was not written`);
   }
-  const manifest = manifestOf(id, table, options, trained);
+  const manifest = manifestOf(id, table, options, trained, { inputs, command: ['ladder', 'train', ...args].join(' ') });
   await writeModel(dir, bytes, manifest, trainingReportJson(table, options, trained, agreement));
   out(formatTrainingSummary(dir, table, options, trained, agreement));
   return 0;
 }
 
-function manifestOf(id: string, table: TrainingTable, o: TrainingOptions, trained: TrainedEnsemble): Manifest {
-  const schema = createSchema(table.featureNames, table.featureVersions);
-  if (schema.id !== table.schemaId) {
-    throw new ConfigError('--data', `the export's schema id ${table.schemaId} is not that of its features (${schema.id}); re-export it`);
+/** Where a model came from: the captures it was computed from (none for --data) and the command line. */
+interface Provenance {
+  readonly inputs: readonly string[];
+  readonly command: string;
+}
+
+function manifestOf(id: string, table: TrainingTable, o: TrainingOptions, trained: TrainedEnsemble, from: Provenance): Manifest {
+  const versions = o.features.map((name) => table.featureVersions[table.featureNames.indexOf(name)]);
+  const schema = createSchema(o.features, versions);
+  const exported = createSchema(table.featureNames, table.featureVersions);
+  if (exported.id !== table.schemaId) {
+    throw new ConfigError('--data', `the export's schema id ${table.schemaId} is not that of its features (${exported.id}); re-export it`);
   }
   const horizons = trained.ensemble.horizonsMs.map((ms) => horizonLabel(ms * 1000));
   const synthetic = table.sources.every((s) => s.source.startsWith('synthetic'));
-  const { overall } = trained.report;
+  const { validation, holdout, perHorizon, folds } = trained.report;
   const nullable = (x: number): number | null => (Number.isFinite(x) ? x : null);
   return {
     id,
-    description: `Gradient-boosted trees, one regressor per horizon (${horizons.join(', ')}), trained by ladder train on ${synthetic ? 'the synthetic market' : 'recorded data'}`,
-    featureNames: table.featureNames,
-    featureVersions: table.featureVersions,
-    schemaId: table.schemaId,
+    description: `Gradient-boosted trees, one regressor per horizon (${horizons.join(', ')}) of the move beyond a ${o.costBps} bps round trip, ` +
+      `trained by ladder train on ${synthetic ? 'the synthetic market' : 'recorded data'}`,
+    featureNames: o.features,
+    featureVersions: versions,
+    schemaId: schema.id,
     horizonMs: trained.ensemble.horizonsMs[trained.report.primary],
     output: { kind: 'horizons', tensor: OUTPUT, ensemble: trained.ensemble },
-    scoreMeaning: `weighted mean of the predicted mid moves over ${horizons.join(', ')}, bps`,
+    scoreMeaning: `weighted mean of the predicted mid moves beyond the ${o.costBps} bps round trip over ${horizons.join(', ')}, bps`,
     threshold: trained.threshold,
     trainedOn: {
-      source: table.sources.map((s) => `${basename(s.file)} (${s.source})`).join('; '),
+      source: from.inputs.length > 0
+        ? `${from.inputs.map((f) => basename(f)).join(' + ')} (features and labels computed by ladder train)`
+        : table.sources.map((s) => `${basename(s.file)} (${s.source})`).join('; '),
       from: new Date(table.ts[0] / 1000).toISOString(),
       to: new Date(table.ts[table.rows - 1] / 1000).toISOString(),
       rows: table.rows,
     },
     synthetic,
-    training: { ...o.gbdt, folds: o.folds, calibration: o.calibration, earlyStoppingShare: o.earlyStoppingShare, minSignals: o.minSignals },
+    training: {
+      ...o.gbdt, folds: folds.length, calibration: o.calibration, earlyStoppingShare: o.earlyStoppingShare, minSignals: o.minSignals,
+      holdoutShare: o.holdoutShare, calibrationShare: o.calibrationShare, target: 'net move beyond cost, de-meaned per training window',
+      command: from.command,
+    },
     validation: {
       costBps: o.costBps,
       targetFalseSignalRate: o.targetFalseSignalRate,
-      folds: o.folds,
-      rows: trained.report.folds.reduce((n, f) => n + f.validRows, 0),
-      ic: nullable(overall.ic),
-      hitRate: nullable(overall.threshold.hitRate),
-      falseSignalRate: nullable(overall.threshold.falseSignalRate),
-      signals: overall.threshold.signals,
-      thresholdMet: overall.threshold.met,
-      perHorizon: overall.members.map((m) => ({ horizonMs: m.horizonMs, ic: nullable(m.ic), hitRate: nullable(m.hitRate) })),
+      folds: folds.length,
+      rows: validation.rows,
+      hitRate: nullable(validation.threshold.hitRate),
+      falseSignalRate: nullable(validation.threshold.falseSignalRate),
+      signals: validation.threshold.signals,
+      thresholdMet: validation.threshold.met,
+      perHorizon: perHorizon.map((h) => ({ horizonMs: h.horizonMs, ic: nullable(h.validationIc), hitRate: nullable(h.holdout.hitRate) })),
+      holdoutRows: holdout.rows,
+      holdoutAuc: nullable(holdout.auc),
+      holdoutIc: nullable(holdout.ic),
+      holdoutHitRate: nullable(holdout.hitRate),
+      holdoutFalseSignalRate: nullable(holdout.falseSignalRate),
+      holdoutSignals: holdout.signals,
+      holdoutEdgeBps: nullable(holdout.edgeBps),
     },
+    ...(trained.abstain === null ? {} : { abstain: trained.abstain }),
   };
 }
+
+/**
+ * Computes features and labels from recorded market data into a scratch export, as
+ * `ladder features --input … --labels` would, and returns its path.
+ */
+async function exportInputs(inputs: readonly string[], v: Flags, scratch: string): Promise<string> {
+  const target = join(scratch, 'features.csv');
+  const maxWarmup = durationFlag('--max-warmup', v['max-warmup'] ?? DEFAULT_MAX_WARMUP) * 1000;
+  const selected = v.features !== undefined
+    ? listFlag(v.features)
+    : (v['all-features'] === true ? FEATURES : trainingSelection(FEATURES).kept).filter((d) => d.warmupMicros <= maxWarmup).map((d) => d.name);
+  const args = [
+    ...inputs.flatMap((f) => ['--input', f]), '--out', target, '--labels', '--horizons', v.horizons ?? INPUT_HORIZONS, '--features', selected.join(','),
+    ...(v.quiet === true ? ['--quiet'] : []),
+  ];
+  try {
+    await featuresCommand(args, () => undefined);
+  } catch (error) {
+    // The export names its own flags; the user gave them to train as --input, --horizons, --features.
+    if (error instanceof ConfigError) throw new ConfigError(error.field === '--out' ? '--input' : error.field, error.reason);
+    throw error;
+  }
+  return target;
+}
+
+const listFlag = (text: string): string[] => text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
 /** Writes the directory beside its final place and renames it in, so a model directory is always whole. */
 async function writeModel(dir: string, bytes: Uint8Array, manifest: Manifest, report: unknown): Promise<void> {
@@ -219,14 +298,15 @@ function gbdtFlags(v: Flags): GbdtParams {
   return params;
 }
 
-function trainingFlags(v: Flags, table: TrainingTable, gbdt: GbdtParams): TrainingOptions {
+function trainingFlags(v: Flags, table: TrainingTable, gbdt: GbdtParams, fromInput: boolean): TrainingOptions {
   const available = table.horizonsMicros.map(horizonLabel);
   const horizonOf = (flag: string, text: string): number => {
     const i = table.horizonsMicros.indexOf(durationFlag(flag, text) * 1000);
     if (i < 0) throw new ConfigError(flag, `"${text}" is not a horizon of the data (${available.join(', ')})`);
     return i;
   };
-  const horizons = v.horizons === undefined ? table.horizonsMicros.map((_, i) => i) : v.horizons.split(',').map((h) => horizonOf('--horizons', h.trim()));
+  // With --input the horizons went to the export: train every one of them.
+  const horizons = v.horizons === undefined || fromInput ? table.horizonsMicros.map((_, i) => i) : listFlag(v.horizons).map((h) => horizonOf('--horizons', h));
   if (new Set(horizons).size !== horizons.length) throw new ConfigError('--horizons', 'names a horizon twice');
   const primary = v.primary === undefined ? 'best' : horizons.indexOf(horizonOf('--primary', v.primary));
   if (primary === -1) throw new ConfigError('--primary', `"${v.primary}" is not one of --horizons`);
@@ -239,14 +319,40 @@ function trainingFlags(v: Flags, table: TrainingTable, gbdt: GbdtParams): Traini
   if (calibration !== 'isotonic' && calibration !== 'platt') throw new ConfigError('--calibration', `"${calibration}" is not isotonic or platt`);
   const target = numberFlag(v, 'target-fsr', 0.2);
   if (!(target >= 0 && target <= 1)) throw new ConfigError('--target-fsr', `${target} is not in [0, 1]`);
-  const costBps = numberFlag(v, 'cost-bps', TAKER_ROUND_TRIP_BPS);
+  const makerPpm = v['maker-fee-ppm'] === undefined ? MAKER_PPM : intFlag('--maker-fee-ppm', v['maker-fee-ppm'], -10_000, 10_000);
+  const costBps = numberFlag(v, 'cost-bps', Math.max(0, roundTripBps(makerPpm)));
   if (!(costBps >= 0)) throw new ConfigError('--cost-bps', `${costBps} is negative`);
+  const holdoutShare = numberFlag(v, 'holdout', 0.2);
+  if (!(holdoutShare > 0 && holdoutShare < 0.9)) throw new ConfigError('--holdout', `${holdoutShare} is not in (0, 0.9)`);
   return {
     horizons, primary, weights, gbdt, calibration, costBps, targetFalseSignalRate: target,
     folds: v.folds === undefined ? 4 : intFlag('--folds', v.folds, 1, 50),
     minSignals: v['min-signals'] === undefined ? 50 : intFlag('--min-signals', v['min-signals'], 1, 10_000_000),
     earlyStoppingShare: 0.15,
+    features: modelFeatures(v, table, fromInput),
+    holdoutShare,
+    calibrationShare: 0.25,
+    minWindows: v['min-windows'] === undefined ? 10 : intFlag('--min-windows', v['min-windows'], 1, 1_000_000),
   };
+}
+
+/**
+ * The features the model reads: --features (each must be in the data), else the data's stationary
+ * features (all of them with --all-features). With --input, --features already chose the export.
+ */
+function modelFeatures(v: Flags, table: TrainingTable, fromInput: boolean): string[] {
+  if (v.features !== undefined && !fromInput) {
+    const names = listFlag(v.features);
+    for (const name of names) if (!table.featureNames.includes(name)) throw new ConfigError('--features', `"${name}" is not a feature of the data`);
+    if (new Set(names).size !== names.length) throw new ConfigError('--features', 'names a feature twice');
+    return names;
+  }
+  const known = new Map(FEATURES.map((d) => [d.name, d]));
+  const wanted = v.features !== undefined ? new Set(listFlag(v.features)) : null;
+  const names = table.featureNames.filter((name) =>
+    (wanted === null || wanted.has(name)) && (v['all-features'] === true || wanted !== null || known.get(name)?.stationary !== false));
+  if (names.length === 0) throw new ConfigError('--features', 'no feature of the data is left to train on');
+  return names;
 }
 
 function numberFlag(v: Flags, flag: keyof Flags, fallback: number): number {

@@ -83,10 +83,13 @@ export function canonicalOutput(o: ManifestOutput): object {
       tensor: o.tensor,
       horizonsMs: o.ensemble.horizonsMs,
       weights: o.ensemble.weights,
-      calibration: o.ensemble.calibration.map((c) => (c.kind === 'platt' ? { kind: c.kind, a: c.a, b: c.b } : { kind: c.kind, x: c.x, y: c.y })),
+      calibration: o.ensemble.calibration.map(canonicalCalibration),
+      combined: o.ensemble.combined === undefined ? undefined : canonicalCalibration(o.ensemble.combined),
     };
   }
 }
+
+const canonicalCalibration = (c: Calibration): object => (c.kind === 'platt' ? { kind: c.kind, a: c.a, b: c.b } : { kind: c.kind, x: c.x, y: c.y });
 
 function readConfidence(v: unknown): Result<ConfidenceSource, ManifestError> {
   if (v === undefined) return missing('output', 'confidence');
@@ -118,7 +121,7 @@ function readClasses(v: unknown): Result<ClassLabel[], ManifestError> {
 
 /** The JSON shapes are read here; the domain's checks (ordering, counts, ranges) then run on the values. */
 function readHorizons(v: Readonly<Record<string, unknown>>): Result<ManifestOutput, ManifestError> {
-  const unknown = rejectUnknownKeys(v, ['kind', 'tensor', 'horizonsMs', 'weights', 'calibration'], 'output');
+  const unknown = rejectUnknownKeys(v, ['kind', 'tensor', 'horizonsMs', 'weights', 'calibration', 'combined'], 'output');
   if (!unknown.ok) return unknown;
   const tensor = readString(v, 'tensor', 'output', { nonEmpty: true });
   if (!tensor.ok) return tensor;
@@ -134,7 +137,11 @@ function readHorizons(v: Readonly<Record<string, unknown>>): Result<ManifestOutp
     if (!c.ok) return c;
     calibration.push(c.value);
   }
-  const ensemble: HorizonEnsemble = { horizonsMs: horizonsMs.value, weights: weights.value, calibration };
+  const combined = v.combined === undefined ? ok(undefined) : readCalibration(v.combined, 'output.combined');
+  if (!combined.ok) return combined;
+  const ensemble: HorizonEnsemble = {
+    horizonsMs: horizonsMs.value, weights: weights.value, calibration, ...(combined.value === undefined ? {} : { combined: combined.value }),
+  };
   const problem = checkEnsemble(ensemble);
   if (problem !== null) return domainProblem('output', problem);
   return ok({ kind: 'horizons', tensor: tensor.value, ensemble });

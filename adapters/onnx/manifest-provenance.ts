@@ -51,6 +51,18 @@ export interface Validation {
   /** Whether a threshold meeting the target false-signal rate was found. */
   readonly thresholdMet?: boolean;
   readonly perHorizon?: readonly HorizonValidation[];
+  /**
+   * The final model, calibration and threshold scored once on the untouched holdout (the last rows,
+   * never used to fit anything): rows with a known move, AUC, IC, hit rate on rows that moved, signals,
+   * their false-signal rate and their mean move net of `costBps`. Absent in manifests older than the holdout.
+   */
+  readonly holdoutRows?: number;
+  readonly holdoutAuc?: number | null;
+  readonly holdoutIc?: number | null;
+  readonly holdoutHitRate?: number | null;
+  readonly holdoutFalseSignalRate?: number | null;
+  readonly holdoutSignals?: number;
+  readonly holdoutEdgeBps?: number | null;
 }
 
 /** Keys in the order `formatManifest` writes them. */
@@ -60,10 +72,16 @@ const RATE_FIELDS = {
   ic: { min: -1, max: 1 },
   hitRate: { min: 0, max: 1 },
   falseSignalRate: { min: 0, max: 1 },
+  holdoutAuc: { min: 0, max: 1 },
+  holdoutIc: { min: -1, max: 1 },
+  holdoutHitRate: { min: 0, max: 1 },
+  holdoutFalseSignalRate: { min: 0, max: 1 },
+  holdoutEdgeBps: {},
 } as const;
-const COUNT_FIELDS = { folds: 1, rows: 0, signals: 0 } as const;
+const COUNT_FIELDS = { folds: 1, rows: 0, signals: 0, holdoutRows: 0, holdoutSignals: 0 } as const;
 const VALIDATION_KEYS = [
   'costBps', 'targetFalseSignalRate', 'folds', 'rows', 'ic', 'hitRate', 'falseSignalRate', 'signals', 'thresholdMet', 'perHorizon',
+  'holdoutRows', 'holdoutAuc', 'holdoutIc', 'holdoutHitRate', 'holdoutFalseSignalRate', 'holdoutSignals', 'holdoutEdgeBps',
 ] as const;
 
 export function readTrainedOn(v: unknown): Result<TrainedOn, ManifestError> {

@@ -58,12 +58,32 @@ export interface Manifest {
   readonly synthetic?: boolean;
   readonly training?: Training;
   readonly validation?: Validation;
+  /**
+   * Why the model must never signal (no threshold met its false-signal target on validation data, or
+   * no member predicted its horizon); absent for a model that may trade.
+   */
+  readonly abstain?: string;
 }
 
 const MANIFEST_KEYS = [
   'id', 'description', 'featureNames', 'featureVersions', 'schemaId', 'horizonMs', 'output', 'scoreMeaning', 'threshold',
-  'baseline', 'trainedOn', 'synthetic', 'training', 'validation',
+  'baseline', 'trainedOn', 'synthetic', 'training', 'validation', 'abstain',
 ] as const;
+
+/**
+ * What a trading run should say about a model's validation before it trades: that it abstains (and
+ * never signals), or that its holdout edge is not positive. Empty for a model with a positive holdout
+ * edge and for one without holdout figures (trained before the holdout existed, or hand-set).
+ */
+export function validationProblems(m: Manifest): string[] {
+  const problems: string[] = [];
+  if (m.abstain !== undefined) problems.push(`model ${m.id} abstains and will never signal: ${m.abstain}`);
+  const edge = m.validation?.holdoutEdgeBps;
+  if (m.abstain === undefined && m.validation?.holdoutRows !== undefined && !(typeof edge === 'number' && edge > 0)) {
+    problems.push(`model ${m.id} has no positive edge on its holdout (${typeof edge === 'number' ? `${edge.toFixed(2)} bps a signal net of cost` : 'no signal'})`);
+  }
+  return problems;
+}
 
 /** Parses and validates a manifest; every error names the offending field. */
 export function readManifest(text: string): Result<Manifest, ManifestError> {
@@ -108,6 +128,8 @@ export function readManifest(text: string): Result<Manifest, ManifestError> {
   if (!training.ok) return training;
   const validation = json.validation === undefined ? ok(undefined) : readValidation(json.validation);
   if (!validation.ok) return validation;
+  const abstain = json.abstain === undefined ? ok(undefined) : readString(json, 'abstain', '', { nonEmpty: true });
+  if (!abstain.ok) return abstain;
   return ok({
     id: id.value,
     description: description.value,
@@ -123,6 +145,7 @@ export function readManifest(text: string): Result<Manifest, ManifestError> {
     ...(typeof json.synthetic === 'boolean' ? { synthetic: json.synthetic } : {}),
     ...(training.value === undefined ? {} : { training: training.value }),
     ...(validation.value === undefined ? {} : { validation: validation.value }),
+    ...(abstain.value === undefined ? {} : { abstain: abstain.value }),
   });
 }
 
@@ -143,6 +166,7 @@ export function formatManifest(m: Manifest): string {
     synthetic: m.synthetic,
     training: m.training === undefined ? undefined : canonicalTraining(m.training),
     validation: m.validation === undefined ? undefined : canonicalValidation(m.validation),
+    abstain: m.abstain,
   };
   return `${JSON.stringify(canonical, null, 2)}\n`;
 }

@@ -3,7 +3,7 @@ import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import type { ModelInfo, Prediction, SignalModel } from '../../application/ports/signal-model.ts';
 import type { FeatureVector } from '../../domain/features/feature-vector.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
-import { MANIFEST_FILE, MODEL_FILE, readManifest, type Manifest } from './manifest.ts';
+import { MANIFEST_FILE, MODEL_FILE, readManifest, validationProblems, type Manifest } from './manifest.ts';
 import { checkFeatureRegistry, checkModelContract, type ModelContract, type ModelInput } from './model-contract.ts';
 import { ModelLoadError, type ModelLoadProblem } from './model-load-problem.ts';
 import { inspectOnnx } from './onnx-inspect.ts';
@@ -101,7 +101,7 @@ class OrtSignalModel implements OnnxSignalModel {
     const { input, readout } = contract;
     this.session = session;
     this.manifest = manifest;
-    this.warnings = contract.warnings;
+    this.warnings = [...contract.warnings, ...validationProblems(manifest)];
     this.input = input;
     this.readout = readout;
     this.fetches = readoutFetches(readout);
@@ -112,6 +112,7 @@ class OrtSignalModel implements OnnxSignalModel {
       scoreMeaning: manifest.scoreMeaning,
       horizonMs: manifest.horizonMs,
       threshold: manifest.threshold,
+      ...(manifest.abstain === undefined ? {} : { abstain: manifest.abstain }),
     };
     this.row = new Float32Array(input.features);
     this.feeds = { [input.name]: new Tensor('float32', this.row, [1, input.features]) };

@@ -11,6 +11,8 @@ export interface ModelInfo {
   readonly horizonMs: number;
   /** A signal trades only when its confidence is at least this, in [0, 1]. */
   readonly threshold: number;
+  /** Why the model never signals (its trainer found no edge on validation data); absent when it may. */
+  readonly abstain?: string;
 }
 
 export interface Prediction {

@@ -32,6 +32,13 @@ export interface FeatureDefinition {
   readonly calculator: CalculatorId;
   /** One line, for the docs and the export's schema file. */
   readonly definition: string;
+  /**
+   * Whether the value's distribution holds as the price level moves. A price level (the mid) or a
+   * quantity that at a thick book is one tick over the price (the spread in bps) is not: a model
+   * trained near one price reads it as something else at another. Training selections leave such
+   * features out by default; they are still computed and exported.
+   */
+  readonly stationary: boolean;
 }
 
 const ODD: Symmetry = { kind: 'odd' };
@@ -39,10 +46,19 @@ const EVEN: Symmetry = { kind: 'even' };
 const NONE: Symmetry = { kind: 'none' };
 const pair = (other: string): Symmetry => ({ kind: 'pair', with: other });
 
-type Spec = Omit<FeatureDefinition, 'version' | 'warmupMicros'> & { readonly version?: number; readonly warmupMicros?: number };
+type Spec = Omit<FeatureDefinition, 'version' | 'warmupMicros' | 'stationary'> & {
+  readonly version?: number;
+  readonly warmupMicros?: number;
+  readonly stationary?: boolean;
+};
+
+/** Price levels: see `FeatureDefinition.stationary`. */
+const PRICE_LEVELS: ReadonlySet<string> = new Set([
+  'mid_price', 'spread_bps', 'liq_cost_buy_0p5_bps', 'liq_cost_sell_0p5_bps', 'liq_cost_buy_2_bps', 'liq_cost_sell_2_bps',
+]);
 
 function feature(spec: Spec): FeatureDefinition {
-  return { version: 1, warmupMicros: spec.windowMicros, ...spec };
+  return { version: 1, warmupMicros: spec.windowMicros, stationary: !PRICE_LEVELS.has(spec.name), ...spec };
 }
 
 /** Window lengths as they appear in names. */

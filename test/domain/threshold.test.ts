@@ -40,19 +40,21 @@ describe('chooseThreshold', () => {
     expect([s.signals, s.falseSignalRate, s.hitRate]).toEqual([c.signals, c.falseSignalRate, c.hitRate]);
   });
 
-  it('when minSignals rules out every threshold within the target, takes the lowest rate, ties to more signals', () => {
-    // Within 0.2 only t = 0.9 with 1 signal; with minSignals 2 the lowest rate left is 1/3, at 0.8 (3
-    // signals) and at 0.5 (6 signals): 0.5.
-    expect(choose(0.2, 2)).toEqual({ threshold: 0.5, signals: 6, falseSignalRate: 1 / 3, hitRate: 5 / 6, met: false });
-    // minSignals 7 leaves only t = 0.4, which misses the target.
-    expect(choose(0.2, 7)).toMatchObject({ threshold: 0.4, signals: 7, falseSignalRate: 3 / 7, met: false });
+  it('abstains (threshold 1, no signal) when no threshold meets the target, saying how close the best came', () => {
+    // Within 0.2 only t = 0.9 with 1 signal; with minSignals 2 the lowest rate left is 1/3: no fallback to it.
+    const c = choose(0.2, 2);
+    expect(c).toMatchObject({ threshold: 1, signals: 0, met: false, bestFalseSignalRate: 1 / 3 });
+    expect(c.falseSignalRate).toBeNaN();
+    // minSignals 7 leaves only t = 0.4 (3 of 7 false), which misses the target.
+    expect(choose(0.2, 7)).toMatchObject({ threshold: 1, signals: 0, met: false, bestFalseSignalRate: 3 / 7 });
   });
 
-  it('falls back to threshold 1 with no signal when no threshold has minSignals', () => {
+  it('abstains when no threshold has minSignals', () => {
     const c = choose(0.2, 8);
     expect(c).toMatchObject({ threshold: 1, signals: 0, met: false });
     expect(c.falseSignalRate).toBeNaN();
     expect(c.hitRate).toBeNaN();
+    expect(c.bestFalseSignalRate).toBeNaN();
     expect(chooseThreshold([], [], [], { targetFalseSignalRate: 0.2, costBps: 0, minSignals: 1 })).toMatchObject({ threshold: 1, signals: 0 });
   });
 

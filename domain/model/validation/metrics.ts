@@ -140,3 +140,42 @@ export function signalStats(
     hitRate: signals === 0 ? NaN : hits / signals,
   };
 }
+
+/**
+ * The area under the ROC curve of `score` as a predictor of an up move, over the rows that moved
+ * (realized ≠ 0): the chance that a randomly drawn up row scores above a randomly drawn down row, ties
+ * counting half (Mann–Whitney U from average ranks). 0.5 is no skill; NaN when either class is empty.
+ */
+export function auc(score: ArrayLike<number>, realized: ArrayLike<number>): number {
+  checkPair(score, realized, ['score', 'realized']);
+  const moved: number[] = [];
+  for (let i = 0; i < score.length; i++) if (realized[i] !== 0) moved.push(i);
+  const ranks = averageRanks(moved.map((i) => score[i]));
+  let ups = 0;
+  let rankSum = 0;
+  for (let k = 0; k < moved.length; k++) {
+    if (realized[moved[k]] > 0) {
+      ups++;
+      rankSum += ranks[k];
+    }
+  }
+  const downs = moved.length - ups;
+  if (ups === 0 || downs === 0) return NaN;
+  return (rankSum - (ups * (ups + 1)) / 2) / (ups * downs);
+}
+
+/**
+ * The mean move in the signal's direction net of the round-trip cost, bps, over the rows with a nonzero
+ * score and (when given) mask true: Σ sign(score)·realized / n − cost. NaN when no row counts.
+ */
+export function edgeBps(score: ArrayLike<number>, realized: ArrayLike<number>, costBps: number, mask?: ArrayLike<boolean>): number {
+  checkPair(score, realized, ['score', 'realized']);
+  let rows = 0;
+  let sum = 0;
+  for (let i = 0; i < score.length; i++) {
+    if (score[i] === 0 || (mask && !mask[i])) continue;
+    rows++;
+    sum += Math.sign(score[i]) * realized[i];
+  }
+  return rows === 0 ? NaN : sum / rows - costBps;
+}

@@ -10,6 +10,11 @@ export interface ThresholdChoice {
   readonly hitRate: number;
   /** Whether the false-signal rate is within the target with at least minSignals signals. */
   readonly met: boolean;
+  /**
+   * Unmet only: the lowest false-signal rate of any threshold with minSignals signals (NaN when none
+   * has that many), to say how far the target was missed.
+   */
+  readonly bestFalseSignalRate?: number;
 }
 
 export interface ThresholdOptions {
@@ -76,9 +81,9 @@ const choice = (c: Candidate, met: boolean): ThresholdChoice => ({
 /**
  * The confidence threshold, chosen on validation rows, that leaves the most signals while keeping the
  * false-signal rate at or under the target with at least minSignals signals (met). When no threshold
- * meets the target, the one with the lowest false-signal rate among those with minSignals signals
- * (ties to the one with more signals), unmet; when none has minSignals signals, threshold 1 with no
- * signal. O(n log n).
+ * meets the target there is no fallback: the choice is threshold 1 with no signal on these rows, unmet,
+ * and `bestFalseSignalRate` says how close the best candidate with minSignals signals came (a model
+ * that cannot meet its target abstains; it does not trade on its least bad threshold). O(n log n).
  */
 export function chooseThreshold(
   score: ArrayLike<number>,
@@ -92,7 +97,7 @@ export function chooseThreshold(
   // Candidates come with strictly growing signal counts, so the last that meets the target has the most.
   for (const c of candidates) if (c.falseSignals / c.signals <= o.targetFalseSignalRate) best = c;
   if (best) return choice(best, true);
-  for (const c of candidates) if (!best || c.falseSignals / c.signals <= best.falseSignals / best.signals) best = c;
-  if (best) return choice(best, false);
-  return { threshold: 1, signals: 0, falseSignalRate: NaN, hitRate: NaN, met: false };
+  let lowest = NaN;
+  for (const c of candidates) if (!(c.falseSignals / c.signals >= lowest)) lowest = c.falseSignals / c.signals;
+  return { threshold: 1, signals: 0, falseSignalRate: NaN, hitRate: NaN, met: false, bestFalseSignalRate: lowest };
 }
