@@ -1,6 +1,5 @@
 import { LevelBuffer, OrderBook } from '../../domain/market/order-book.ts';
 import type { Instrument } from '../../domain/values/instrument.ts';
-import type { Micros } from '../../domain/values/units.ts';
 
 /**
  * A copy of `book` as it stands, levels and all: the book an order arriving before the next market
@@ -22,7 +21,7 @@ export function copyBook(instrument: Instrument, book: OrderBook): OrderBook {
   };
   const ts = book.lastTs;
   const applied = copy.applyLevels({
-    type: 'snapshot', u: book.lastU, seq: book.lastSeq, ts, cts: ts, recvTime: ts as Micros, bids: side('bid'), asks: side('ask'),
+    type: 'snapshot', u: book.lastU, seq: book.lastSeq, ts, cts: ts, recvTime: ts, bids: side('bid'), asks: side('ask'),
   });
   if (!applied.ok) throw new Error(`a usable book did not copy: ${applied.error.kind}`);
   return copy;
