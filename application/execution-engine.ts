@@ -1,6 +1,7 @@
 import type { OrderBook } from '../domain/market/order-book.ts';
 import type { ExecutionAction } from '../domain/execution/action.ts';
 import { stepPassive } from '../domain/execution/passive.ts';
+import { ExecutionQuality } from './execution-quality.ts';
 import { sizeDecision } from './order-sizing.ts';
 import { markOf } from './run-recorder.ts';
 import type { RiskRecord } from '../domain/risk/circuit-breaker.ts';
@@ -58,6 +59,8 @@ export class ExecutionEngine {
     parentsDone: 0, parentsFilled: 0, fillMicros: 0, fillTimesMs: [],
   };
   readonly risk: RiskManager;
+  /** Markouts, implementation shortfall and time to fill of the decisions (execution-quality.ts). */
+  readonly quality: ExecutionQuality;
   private parent: Parent | null = null;
   private nextParent = 1;
   private readonly parentOf = new Map<string, Parent>();
@@ -77,6 +80,7 @@ export class ExecutionEngine {
     private readonly holdMicros: number,
   ) {
     this.risk = new RiskManager({ ...settings.risk, instrument });
+    this.quality = new ExecutionQuality(instrument);
     orders.listeners.fill.push((fill) => this.onFill(fill));
     orders.listeners.closed.push((order) => this.onClosed(order));
   }
@@ -85,6 +89,7 @@ export class ExecutionEngine {
   async onBook(book: OrderBook, ts: Micros): Promise<void> {
     this.risk.onDataIntegrity(true, ts);
     this.risk.onVenueSync(this.orders.venueOutOfSync, ts);
+    this.quality.book(ts, book.midTimesTwo());
     const mark = markOf(book);
     if (mark !== null) this.risk.onEquity(this.equity(mark), ts);
     this.flushRisk();
@@ -143,7 +148,11 @@ export class ExecutionEngine {
       if (!this.allow(this.orders.nextOrderId(), side, lots.qty, null, mid2 / 2, ts)) return false;
       this.counters.parents++;
       this.counters.targetLots += lots.qty;
+      const decision = this.nextParent++;
+      this.quality.decide(decision, side, lots.qty, mid2, ts, true);
+      this.quality.order(decision, this.orders.nextOrderId(), true);
       await this.orders.submitMarket({ side, qty: lots.qty }, ts, mid, `baseline: ${lots.explanation}`);
+      this.quality.end(decision);
       return true;
     }
     const parent: Parent = {
@@ -154,8 +163,10 @@ export class ExecutionEngine {
     this.counters.parents++;
     this.counters.targetLots += lots.qty;
     this.logger.debug({ parent: parent.id, side, lots: lots.qty, sizing: lots.explanation }, 'parent order started');
+    this.quality.decide(parent.id, side, lots.qty, mid2, ts, false);
     await this.onBook(book, ts);
-    return true;
+    // A decision whose first order risk refused is no decision: it is not judged as an acted signal.
+    return this.parent === parent || parent.orders.size > 0;
   }
 
   /**
@@ -226,12 +237,13 @@ export class ExecutionEngine {
             this.counters.parents--;
             this.counters.targetLots -= parent.target;
             this.counters.refusedDecisions++;
+            this.quality.drop(parent.id);
           }
           this.finish(parent, 'risk refused the child order');
           return;
         }
         const id = this.orders.nextOrderId();
-        this.track(parent, id);
+        this.track(parent, id, false);
         parent.child = { id, price: action.price, placedAt: ts };
         this.counters.placed++;
         // The first order of a parent says how its size was decided; the later ones why they were sent.
@@ -280,7 +292,7 @@ export class ExecutionEngine {
     const qty = (parent.target - parent.filled) as Lots;
     if (qty > 0 && this.allow(this.orders.nextOrderId(), parent.side, qty, null, (book.midTimesTwo() ?? 0) / 2, ts)) {
       this.counters.escalations++;
-      this.track(parent, this.orders.nextOrderId());
+      this.track(parent, this.orders.nextOrderId(), true);
       await this.orders.submitMarket({ side: parent.side, qty }, ts, parent.arrivalMid, `passive ${parent.id} escalated: ${reason}`);
     }
     this.finish(parent, `escalated: ${reason}`);
@@ -321,13 +333,15 @@ export class ExecutionEngine {
     this.logger.info({ rule, reason, ts }, 'order refused by risk');
   }
 
-  private track(parent: Parent, id: string): void {
+  private track(parent: Parent, id: string, market: boolean): void {
+    this.quality.order(parent.id, id, market);
     parent.orders.add(id);
     this.parentOf.set(id, parent);
   }
 
   private onFill(fill: Fill): void {
     this.risk.onFill(fill.orderId, fill.side, fill.qty);
+    this.quality.fill(fill);
     // A round trip closed (flat, or flipped through zero): its PnL net of fees feeds the losing-streak rule.
     const position = this.orders.position;
     if (position.tradeCount > this.closedTrades) {
@@ -355,6 +369,7 @@ export class ExecutionEngine {
 
   private finish(parent: Parent, reason: string): void {
     if (this.parent === parent) this.parent = null;
+    this.quality.end(parent.id);
     this.counters.parentsDone++;
     if (parent.lastFillAt !== null) {
       this.counters.parentsFilled++;

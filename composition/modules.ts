@@ -67,6 +67,8 @@ export const coreModule = new ContainerModule(({ bind }) => {
             instrument: config.instrument,
             limits: { maxPositionLots: config.maxPositionLots, orderLots: config.orderLots },
             bookDepth: config.bookDepth,
+            // A signal is judged against a taker round trip at the run's own fees (ppm / 100 = bps).
+            outcomeCostBps: (2 * config.fees.takerPpm) / 100,
             sync: bybitSyncConfig(config.bookDepth, config.staleAfter),
             storeVectors: config.storeMarketData,
             traceSampleRate: config.traceSampleRate,
