@@ -2,6 +2,8 @@ import type { OrderBook } from '../domain/market/order-book.ts';
 import type { ExecutionAction } from '../domain/execution/action.ts';
 import { stepPassive } from '../domain/execution/passive.ts';
 import { ExecutionQuality } from './execution-quality.ts';
+import { OrderChooser } from './order-chooser.ts';
+import type { Trade } from '../domain/market/trade.ts';
 import { sizeDecision } from './order-sizing.ts';
 import { markOf } from './run-recorder.ts';
 import type { RiskRecord } from '../domain/risk/circuit-breaker.ts';
@@ -27,11 +29,15 @@ interface Parent {
   readonly arrivalMid: Ticks | null;
   lastSignalAt: Micros;
   confidence: number;
+  /** The signal's expected move its way, bps (its score's size). */
+  edgeBps: number;
   /** How its size was decided, for the record of its first order. */
   readonly sizing: string;
   opposed: boolean;
   filled: number;
   lastFillAt: Micros | null;
+  /** The chooser's latest choice with its numbers, for the record of the orders it places. */
+  choice: string | null;
   /** The child working for it: its id, price and when that price was set. */
   child: { id: string; price: Ticks; placedAt: Micros } | null;
   /** Ids of every order it sent. */
@@ -61,6 +67,8 @@ export class ExecutionEngine {
   readonly risk: RiskManager;
   /** Markouts, implementation shortfall and time to fill of the decisions (execution-quality.ts). */
   readonly quality: ExecutionQuality;
+  /** The order-type chooser of the smart policy; null without one. */
+  readonly chooser: OrderChooser | null;
   private parent: Parent | null = null;
   private nextParent = 1;
   private readonly parentOf = new Map<string, Parent>();
@@ -81,6 +89,7 @@ export class ExecutionEngine {
   ) {
     this.risk = new RiskManager({ ...settings.risk, instrument });
     this.quality = new ExecutionQuality(instrument);
+    this.chooser = settings.chooser === undefined || settings.policy !== 'smart' ? null : new OrderChooser(settings.chooser, settings.passive.escalateAfterMicros, holdMicros);
     orders.listeners.fill.push((fill) => this.onFill(fill));
     orders.listeners.closed.push((order) => this.onClosed(order));
   }
@@ -106,15 +115,28 @@ export class ExecutionEngine {
     const bid = book.bestBid();
     const ask = book.bestAsk();
     if (bid === null || ask === null || ask <= bid) return;
+    const choice = this.chooser?.choose(parent.side, book, parent.target - parent.filled, parent.edgeBps, this.quality.makerMarkout5sBps(), ts) ?? null;
+    if (choice !== null && choice.kind === 'take' && this.holds(parent, ts)) {
+      // Resting is expected to cost more than taking now: take the rest (after the child's cancel).
+      await this.act(parent, { kind: 'market', qty: (parent.target - parent.filled) as Lots, reason: choice.reason }, book, ts);
+      return;
+    }
+    parent.choice = choice?.reason ?? null;
+    const passive = choice === null ? this.settings.passive : { ...this.settings.passive, placement: choice.kind === 'improve' ? 'improve' as const : 'join' as const };
     const actions = stepPassive(
       {
         now: ts, side: parent.side, bestBid: bid, bestAsk: ask, signalHolds: this.holds(parent, ts), confidence: parent.confidence,
         working: parent.child === null ? null : { price: parent.child.price, remaining: this.childRemaining(parent.child.id), placedAt: parent.child.placedAt },
         filled: parent.filled as Lots, target: parent.target, startedAt: parent.startedAt,
       },
-      this.settings.passive,
+      passive,
     );
     for (const action of actions) await this.act(parent, action, book, ts);
+  }
+
+  /** A public trade: the chooser's rate of trading at the touch. */
+  onTrade(trade: Trade): void {
+    this.chooser?.onTrade(trade);
   }
 
   /** The book left LIVE: no new entries until it is back. */
@@ -131,6 +153,7 @@ export class ExecutionEngine {
       if (active.side === side) {
         active.lastSignalAt = ts;
         active.confidence = signal.confidence;
+        active.edgeBps = Math.abs(signal.score);
       } else {
         active.opposed = true;
       }
@@ -156,7 +179,7 @@ export class ExecutionEngine {
       return true;
     }
     const parent: Parent = {
-      id: this.nextParent++, side, target: lots.qty, startedAt: ts, arrivalMid: mid, lastSignalAt: ts, confidence: signal.confidence, sizing: lots.explanation, opposed: false,
+      id: this.nextParent++, side, target: lots.qty, startedAt: ts, arrivalMid: mid, lastSignalAt: ts, confidence: signal.confidence, edgeBps: Math.abs(signal.score), choice: null, sizing: lots.explanation, opposed: false,
       filled: 0, lastFillAt: null, child: null, orders: new Set(), cancelling: null, escalating: false,
     };
     this.parent = parent;
@@ -247,7 +270,8 @@ export class ExecutionEngine {
         parent.child = { id, price: action.price, placedAt: ts };
         this.counters.placed++;
         // The first order of a parent says how its size was decided; the later ones why they were sent.
-        const why = parent.orders.size === 1 ? `${action.reason}; size: ${parent.sizing}` : action.reason;
+        const chosen = parent.choice === null ? action.reason : `${action.reason}; ${parent.choice}`;
+        const why = parent.orders.size === 1 ? `${chosen}; size: ${parent.sizing}` : chosen;
         await this.orders.submitLimit({ side: parent.side, qty }, action.price, true, ts, parent.arrivalMid, `passive ${parent.id}: ${why}`);
         return;
       }

@@ -171,6 +171,12 @@ export class ExecutionQuality {
     this.slippage.push({ bps: (sign * (fill.price - mid) / mid) * 10_000, lots: fill.qty });
   }
 
+  /** Mean 5 s markout of the maker fills marked out so far, bps; 0 before any. */
+  makerMarkout5sBps(): number {
+    const five = this.sums[1];
+    return five.makerLots === 0 ? 0 : five.maker / five.makerLots;
+  }
+
   summary(): ExecutionQualitySummary {
     const cashPerTickLot = this.instrument.cashPerTickLot;
     const byClass = { maker: [] as number[], escalated: [] as number[], market: [] as number[] };

@@ -21,6 +21,11 @@ export interface ExecutionSettings {
   readonly baselineFraction: number;
   readonly passive: PassiveParams;
   readonly risk: Omit<RiskConfig, 'instrument'>;
+  /**
+   * The smart policy chooses each child's placement (join, improve, take) by expected cost
+   * (domain/execution/order-choice.ts) at the fees given here; absent: placement as `passive` says.
+   */
+  readonly chooser?: { readonly makerPpm: number; readonly takerPpm: number };
 }
 
 export interface ExecutionCounters {

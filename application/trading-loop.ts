@@ -275,6 +275,7 @@ export class TradingLoop {
     }
     for (const trade of step.trades) {
       this.deps.venue.observeTrade?.(trade, trade.ts);
+      this.execution?.onTrade(trade);
       this.features.onTrade(trade);
       this.recorder.trade(trade);
     }

@@ -33,6 +33,8 @@ Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration 
   --db TARGET           where the run is stored (default pglite:memory: nothing kept)
   --store-market        store the run's market data too: every feature vector, public trade and book
                         snapshot (left out by default: the input holds the market, the report does not read them)
+  --informed-share X    with --source synthetic: the share of market orders that know the next move (0 to 1;
+                        docs/synthetic-market.md)
   --max-position QTY, --order-size QTY, --taker-fee-ppm N, --maker-fee-ppm N, --depth N
                         as for ladder paper
   --log-level LEVEL     logs on standard error (default warn)
@@ -56,6 +58,7 @@ const OPTIONS = {
   model: { type: 'string' },
   db: { type: 'string' },
   'store-market': { type: 'boolean' },
+  'informed-share': { type: 'string' },
   'max-position': { type: 'string' },
   'order-size': { type: 'string' },
   'taker-fee-ppm': { type: 'string' },
@@ -78,12 +81,17 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
   if (source === undefined) throw new ConfigError('--input', 'required: recorded frames, or --source synthetic with --duration');
   if (source === 'bybit') throw new ConfigError('--source', 'a backtest runs over recorded (--input) or synthetic data, not the live stream');
   if (source === 'synthetic' && values.duration === undefined) throw new ConfigError('--duration', 'required with --source synthetic');
+  const { 'informed-share': informedText, ...paperValues } = values;
+  const informed = informedText === undefined ? undefined : Number(informedText);
+  if (informed !== undefined && !(informedText?.trim() !== '' && informed >= 0 && informed <= 1)) throw new ConfigError('--informed-share', `must be a number from 0 to 1, not "${informedText}"`);
+  if (informed !== undefined && source !== 'synthetic') throw new ConfigError('--informed-share', 'applies to --source synthetic only');
   const config = {
     ...paperConfig(
-      { ...values, source, speed: 'max', db: values.db ?? 'pglite:memory', 'log-level': values['log-level'] ?? 'warn' },
+      { ...paperValues, source, speed: 'max', db: values.db ?? 'pglite:memory', 'log-level': values['log-level'] ?? 'warn' },
       { ...process.env, DATABASE_URL: undefined },
     ),
     storeMarketData: values['store-market'] === true,
+    ...(informed === undefined ? {} : { informedShare: informed }),
   };
   const logger = (await import('../adapters/log/pino-logger.ts')).createPinoLogger({ level: config.logLevel });
   const against = values['against-baseline'] === true;

@@ -77,6 +77,7 @@ export const coreModule = new ContainerModule(({ bind }) => {
             recording: config.storeMarketData ? DEFAULT_RECORDING : { ...DEFAULT_RECORDING, snapshotEveryMicros: null, trades: false },
             execution: executionSettings({
               policy: config.policy, capitalUsdt: config.capitalUsdt, maxPositionLots: config.maxPositionLots, threshold: model.info.threshold,
+              fees: config.fees,
             }),
           },
           { feed, venue, model, writer, clock, logger, traceIds },
@@ -165,7 +166,10 @@ export const syntheticFeedModule = new ContainerModule(({ bind }) => {
       (config: PaperConfig, clock: Clock) =>
         new SyntheticFeed(
           {
-            market: { seed: config.seed, symbol: config.instrument.symbol, depth: config.bookDepth ?? 50 },
+            market: {
+              seed: config.seed, symbol: config.instrument.symbol, depth: config.bookDepth ?? 50,
+              ...(config.informedShare === undefined ? {} : { params: { informedShare: config.informedShare } }),
+            },
             speed: config.speed,
             decoder: scanningDecoder(config.instrument),
             ...(config.durationMs === null ? {} : { durationMs: config.durationMs }),
