@@ -22,7 +22,7 @@ import { SyntheticFeed } from '../adapters/synthetic/synthetic-feed.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
 import { SimExchange } from '../adapters/sim/sim-exchange.ts';
 import { DEFAULT_QUEUE_MODEL } from '../adapters/sim/queue-model.ts';
-import { executionSettings } from './execution-settings.ts';
+import { executionSettings, roundTripCostBps } from './execution-settings.ts';
 import { ConfigError, type PaperConfig, type Source } from './config.ts';
 import { TOKENS } from './tokens.ts';
 
@@ -68,7 +68,7 @@ export const coreModule = new ContainerModule(({ bind }) => {
             limits: { maxPositionLots: config.maxPositionLots, orderLots: config.orderLots },
             bookDepth: config.bookDepth,
             // A signal is judged against a taker round trip at the run's own fees (ppm / 100 = bps).
-            outcomeCostBps: (2 * config.fees.takerPpm) / 100,
+            outcomeCostBps: roundTripCostBps(config.fees),
             sync: bybitSyncConfig(config.bookDepth, config.staleAfter),
             storeVectors: config.storeMarketData,
             traceSampleRate: config.traceSampleRate,
