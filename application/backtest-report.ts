@@ -102,10 +102,10 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
   const capital = r.capitalUsdt;
   const pnlSeries = r.equity.map((e) => e.equity / CASH_PER_USDT);
   const pnl = pnlSeries.at(-1) ?? 0;
-  const ratios = dailyRatios(r.equity, capital);
   // From the first LIVE book to the last where the summary says; else the equity intervals' span.
   const span = r.facts?.span ?? null;
   const covered = span === null ? r.to - r.from : span.to - span.from;
+  const ratios = dailyRatios(r.equity, capital, covered);
   const q = r.facts?.quality ?? null;
   // Weighted by quantity: a lot filled is a lot paid for, however the venue split the fills.
   const slippage = r.fills.flatMap((f) => (f.arrivalMidTicks === null ? [] : [{ bps: slippageBps(f), lots: f.fill.qty }])).sort((a, b) => a.bps - b.bps);
@@ -120,7 +120,7 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
     pnl,
     sharpe: ratios.sharpe,
     sortino: ratios.sortino,
-    sharpe_basis: ratios.sharpe === null ? `none: ${ratios.days} day(s) of returns, see per_trade` : `daily returns over ${ratios.days} days`,
+    sharpe_basis: ratios.sharpe === null ? `none: ${formatSpan(covered)} of market time, under two days of returns; see per_trade` : `daily returns over ${ratios.days} days`,
     per_trade: perTrade(r.positions),
     max_drawdown: maxDrawdown(pnlSeries, capital),
     trades: r.fills.length,

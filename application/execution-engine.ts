@@ -115,7 +115,7 @@ export class ExecutionEngine {
     const bid = book.bestBid();
     const ask = book.bestAsk();
     if (bid === null || ask === null || ask <= bid) return;
-    const choice = this.chooser?.choose(parent.side, book, parent.target - parent.filled, parent.edgeBps, this.quality.makerMarkout5sBps(), ts) ?? null;
+    const choice = this.chooser?.choose(parent.side, book, parent.target - parent.filled, parent.edgeBps, { makerMarkoutBps: this.quality.makerMarkout5sBps(), escalationSlippageBps: this.quality.escalationSlippageBps() }, ts) ?? null;
     if (choice !== null && choice.kind === 'take' && this.holds(parent, ts)) {
       // Resting is expected to cost more than taking now: take the rest (after the child's cancel).
       await this.act(parent, { kind: 'market', qty: (parent.target - parent.filled) as Lots, reason: choice.reason }, book, ts);

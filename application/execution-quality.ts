@@ -95,6 +95,9 @@ export class ExecutionQuality {
   private mid2: number | null = null;
   /** Lots of the decisions' fills that made liquidity. */
   private makerLots = 0;
+  /** Σ bps × lots and Σ lots of escalations' market fills against their decision's mid. */
+  private escalatedBps = 0;
+  private escalatedLots = 0;
 
   constructor(private readonly instrument: Instrument) {}
 
@@ -168,6 +171,10 @@ export class ExecutionQuality {
     d.fees += fill.fee;
     d.lastFillAt = fill.ts;
     if (fill.liquidity === 'maker') this.makerLots += fill.qty;
+    else if (d.escalated) {
+      this.escalatedBps += ((sign * (fill.price - mid)) / mid) * 10_000 * fill.qty;
+      this.escalatedLots += fill.qty;
+    }
     this.slippage.push({ bps: (sign * (fill.price - mid) / mid) * 10_000, lots: fill.qty });
   }
 
@@ -175,6 +182,14 @@ export class ExecutionQuality {
   makerMarkout5sBps(): number {
     const five = this.sums[1];
     return five.makerLots === 0 ? 0 : five.maker / five.makerLots;
+  }
+
+  /**
+   * What the run's escalations paid a lot against their decision's mid, bps, or null before one: the
+   * price of waiting and then taking, the move away that left the order unfilled included.
+   */
+  escalationSlippageBps(): number | null {
+    return this.escalatedLots === 0 ? null : this.escalatedBps / this.escalatedLots;
   }
 
   summary(): ExecutionQualitySummary {

@@ -33,7 +33,7 @@ export class OrderChooser {
   }
 
   /** The cheapest placement for `lots` more on `side`, with its numbers as a sentence; null without a two-sided book. */
-  choose(side: Side, book: OrderBook, lots: number, edgeBps: number, makerMarkoutBps: number, ts: Micros): { kind: ChoiceKind; reason: string } | null {
+  choose(side: Side, book: OrderBook, lots: number, edgeBps: number, run: { readonly makerMarkoutBps: number; readonly escalationSlippageBps: number | null }, ts: Micros): { kind: ChoiceKind; reason: string } | null {
     const bid = book.bestBid();
     const ask = book.bestAsk();
     if (bid === null || ask === null || ask <= bid || lots <= 0) return null;
@@ -48,7 +48,8 @@ export class OrderChooser {
       restMs: this.restMicros / 1000,
       makerFeeBps: this.fees.makerPpm / 100,
       takerFeeBps: this.fees.takerPpm / 100,
-      makerMarkoutBps,
+      makerMarkoutBps: run.makerMarkoutBps,
+      escalationSlippageBps: run.escalationSlippageBps,
       edgeBps,
       horizonMs: this.horizonMicros / 1000,
     });

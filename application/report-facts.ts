@@ -80,15 +80,15 @@ export function formatSpan(micros: number): string {
 
 /**
  * Sharpe and Sortino from daily returns on the starting capital (UTC days by the equity intervals'
- * ends), annualised by √365; null for a run with fewer than two days of returns, where a ratio
- * annualised from minutes says nothing.
+ * ends), annualised by √365; null for a run with fewer than two days of returns or shorter than two
+ * days of market time (ten minutes across midnight are not two days), where a ratio says nothing.
  */
-export function dailyRatios(equity: readonly EquityRecord[], capital: number): { sharpe: number | null; sortino: number | null; days: number } {
+export function dailyRatios(equity: readonly EquityRecord[], capital: number, coveredMicros: number): { sharpe: number | null; sortino: number | null; days: number } {
   const byDay = new Map<number, number>();
   for (const e of equity) byDay.set(Math.floor((e.intervalStart + e.interval - 1) / DAY_MICROS), e.equity / CASH_PER_USDT);
   const ends = [...byDay.entries()].sort((a, b) => a[0] - b[0]).map(([, pnl]) => pnl);
   const returns = ends.map((x, i) => (x - (i === 0 ? 0 : ends[i - 1])) / capital);
-  if (returns.length < 2) return { sharpe: null, sortino: null, days: returns.length };
+  if (returns.length < 2 || coveredMicros < 2 * DAY_MICROS) return { sharpe: null, sortino: null, days: returns.length };
   const m = returns.reduce((a, x) => a + x, 0) / returns.length;
   const sd = Math.sqrt(returns.reduce((a, x) => a + (x - m) ** 2, 0) / (returns.length - 1));
   const down = Math.sqrt(returns.reduce((a, x) => a + Math.min(0, x) ** 2, 0) / returns.length);

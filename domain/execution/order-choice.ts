@@ -10,7 +10,9 @@ import type { Side } from '../trading/side.ts';
  * recent traded lots a second hitting our side at the touch, Q the lots ahead, q ours. Filled, it earns
  * the distance from its price to the mid less the maker fee, and pays the adverse selection the run's
  * own maker fills have shown (their 5 s markout, negative when adverse). Unfilled, it takes at the end:
- * the taker cost, plus the part of the signal's expected edge that the wait gave away (edge × T / H).
+ * the taker fee and what the run's own escalations paid against their decision's mid (at least half
+ * the spread: an order is left unfilled when the price moves away from it, so this is more than the
+ * spread where that happens), plus the part of the signal's expected edge the wait gave away (edge × T / H).
  */
 export interface ChoiceInput {
   readonly side: Side;
@@ -29,6 +31,8 @@ export interface ChoiceInput {
   readonly takerFeeBps: number;
   /** Mean 5 s markout of maker fills so far, bps (negative: adverse); 0 before any. */
   readonly makerMarkoutBps: number;
+  /** What the run's escalations paid a lot against their decision's mid, bps; null before one. */
+  readonly escalationSlippageBps: number | null;
   /** The signal's expected move its way over its horizon, bps (≥ 0), and that horizon, ms. */
   readonly edgeBps: number;
   readonly horizonMs: number;
@@ -51,7 +55,7 @@ export function chooseOrder(c: ChoiceInput): OrderChoice {
   const halfSpread = bps((c.bestAsk - c.bestBid) / 2);
   const take = halfSpread + c.takerFeeBps;
   const waited = c.edgeBps * Math.min(1, c.restMs / Math.max(1, c.horizonMs));
-  const unfilled = take + waited;
+  const unfilled = c.takerFeeBps + Math.max(halfSpread, c.escalationSlippageBps ?? halfSpread) + waited;
   const adverse = Math.max(0, -c.makerMarkoutBps);
   const volume = c.touchTradeLotsPerSec * (c.restMs / 1000);
   const resting = (ahead: number, earnedBps: number): { cost: number; p: number } => {

@@ -6,11 +6,11 @@ import { Rng } from '../../adapters/synthetic/rng.ts';
 /*
  * Maker markouts of public trades, the fills a resting order at the touch would have had: the mid's
  * move from the trade price after 1 s, signed for the maker (negative: adverse), per lot. On the real
- * Binance USD-M captures (docs/synthetic-market.md, "Informed flow") they are −0.176 bps (2024-08-08)
- * and −0.250 bps (2024-07-18/19). The bounds stated there: negative, and no more adverse than twice the
- * worse of the two.
+ * Binance captures (docs/synthetic-market.md, "Informed flow") they are −0.176 bps (USD-M 2024-08-08),
+ * −0.250 bps (USD-M 2024-07-18/19) and −1.015 bps (spot 2024-08-08/09). The bounds stated there:
+ * negative, and no more adverse than the most adverse capture.
  */
-const BOUNDS_BPS = [-0.5, 0] as const;
+const BOUNDS_BPS = [-1.015, 0] as const;
 const INFORMED = { informedShare: 0.2, informedImpact: 0.3 };
 const STEP_MS = 20;
 

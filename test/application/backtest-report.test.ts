@@ -51,7 +51,7 @@ describe('backtestReport', () => {
     // Four minutes hold no daily return: no Sharpe annualised from minutes, the round trips instead.
     expect(report.sharpe).toBeNull();
     expect(report.sortino).toBeNull();
-    expect(report.sharpe_basis).toMatch(/^none: 1 day/);
+    expect(report.sharpe_basis).toMatch(/^none: 4m 0s of market time/);
     expect(report.per_trade).toEqual({ trades: 1, mean_usdt: 0, stdev_usdt: null, ratio: null });
     expect(report.market_time).toBe('4m 0s');
     // Peak 1,010 then 1,005: (1010 − 1005) / 1010.
@@ -85,6 +85,15 @@ describe('backtestReport', () => {
     expect(report.sortino).toBeCloseTo((mean / down) * Math.sqrt(365), 9);
     expect(report.sharpe_basis).toBe('daily returns over 3 days');
     expect(report.market_time).toBe('3d 0h');
+  });
+
+  it('gives no Sharpe for minutes that cross midnight', () => {
+    const report = backtestReport({
+      instrument, capitalUsdt: 1000, equity: [equity(1439, 5), equity(1440, 8), equity(1441, 3)], fills: [], orders: [], positions: [],
+      signals: { resolved: 0, hits: 0, falseSignals: 0, unresolved: 0 }, execution: null, from: 1439 * MIN, to: 1442 * MIN,
+    });
+    expect(report.sharpe).toBeNull();
+    expect(report.sharpe_basis).toMatch(/^none: 3m 0s/);
   });
 
   it('weighs slippage by the lots filled', () => {

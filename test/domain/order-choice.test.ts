@@ -4,7 +4,7 @@ import { chooseOrder, describeChoice, type ChoiceInput } from '../../domain/exec
 const P = 900_000;
 const base: ChoiceInput = {
   side: 'Buy', bestBid: P, bestAsk: P + 1, queueLots: 20, lots: 10, touchTradeLotsPerSec: 100, restMs: 300,
-  makerFeeBps: 2, takerFeeBps: 5.5, makerMarkoutBps: 0, edgeBps: 1, horizonMs: 1000,
+  makerFeeBps: 2, takerFeeBps: 5.5, makerMarkoutBps: 0, escalationSlippageBps: null, edgeBps: 1, horizonMs: 1000,
 };
 
 describe('chooseOrder', () => {
@@ -25,6 +25,14 @@ describe('chooseOrder', () => {
     const slow = chooseOrder({ ...base, touchTradeLotsPerSec: 1, queueLots: 500, edgeBps: 3 });
     expect(slow.kind).toBe('take');
     expect(slow.costBps.join).toBeGreaterThan(slow.costBps.take);
+  });
+
+  it('counts what the run\'s escalations paid: an order left unfilled is one the price moved away from', () => {
+    // About one fill in nine, and each escalation so far paid 0.3 bps over the decision mid: take at once.
+    const c = chooseOrder({ ...base, touchTradeLotsPerSec: 20, queueLots: 40, edgeBps: 0, makerMarkoutBps: -2, escalationSlippageBps: 0.3 });
+    expect(c.fillProbability.join).toBeLessThan(0.2);
+    expect(c.kind).toBe('take');
+    expect(chooseOrder({ ...base, touchTradeLotsPerSec: 20, queueLots: 40, edgeBps: 0, makerMarkoutBps: -2 }).kind).toBe('join');
   });
 
   it('improves inside a wide spread when being first in the queue pays for the tick', () => {
