@@ -117,7 +117,9 @@ export class ExecutionEngine {
     if (bid === null || ask === null || ask <= bid) return;
     const choice = this.chooser?.choose(parent.side, book, parent.target - parent.filled, parent.edgeBps, { makerMarkoutBps: this.quality.makerMarkout5sBps(), escalationSlippageBps: this.quality.escalationSlippageBps() }, ts) ?? null;
     if (choice !== null && choice.kind === 'take' && this.holds(parent, ts)) {
-      // Resting is expected to cost more than taking now: take the rest (after the child's cancel).
+      // Resting is expected to cost more than taking now: cancel the child, then take the rest once the
+      // cancel lands (the child may fill meanwhile).
+      if (parent.child !== null) await this.act(parent, { kind: 'cancel', reason: choice.reason }, book, ts);
       await this.act(parent, { kind: 'market', qty: (parent.target - parent.filled) as Lots, reason: choice.reason }, book, ts);
       return;
     }
