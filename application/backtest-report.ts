@@ -4,10 +4,11 @@ import type { Order } from '../domain/trading/order.ts';
 import { sideSign } from '../domain/trading/side.ts';
 import { notional, type Instrument } from '../domain/values/instrument.ts';
 import type { EquityRecord, FillRecord, PositionSnapshotRecord } from './ports/trading-store.ts';
+import type { ClassFigures, ExecutionClass, ExecutionQualitySummary } from './execution-quality.ts';
+import { dailyRatios, formatSpan, perTrade, type FeedIntegrity, type OpenPosition, type PerTrade, type SummaryFacts } from './report-facts.ts';
 
 /** 1 USDT in the store's cash unit (1e-8 USDT). */
 const CASH_PER_USDT = 1e8;
-const MINUTES_PER_YEAR = 365 * 24 * 60;
 
 export interface BacktestRecords {
   readonly instrument: Instrument;
@@ -24,18 +25,24 @@ export interface BacktestRecords {
   /** Venue time the run covered, µs. */
   readonly from: number;
   readonly to: number;
+  /** What the run's stored summary says: feed integrity, the open position, execution quality; null without one. */
+  readonly facts?: SummaryFacts | null;
 }
 
 /**
  * A backtest's figures under the keys the issue names. Money in USDT, rates in [0, 1], slippage in bps
- * (positive: paid against the arrival mid), Sharpe and Sortino annualised from the per-interval
- * returns on the starting capital. A figure that cannot be measured (no fills, no resolved signal) is
- * null.
+ * (positive: paid against the exact mid when the decision was taken, half ticks kept), Sharpe and
+ * Sortino from daily returns on the starting capital, annualised (null under two days: see
+ * `per_trade`). A figure that cannot be measured (no fills, no resolved signal) is null.
  */
 export interface BacktestReport {
   readonly pnl: number;
   readonly sharpe: number | null;
   readonly sortino: number | null;
+  /** What Sharpe and Sortino are measured on: daily returns, or none for a run under two days. */
+  readonly sharpe_basis: string;
+  /** Round trips' PnL net of fees: for a run too short for daily returns, labelled as such. */
+  readonly per_trade: PerTrade;
   /** Largest fall from a peak of capital + PnL, as a share of that peak. */
   readonly max_drawdown: number;
   /** Fills. */
@@ -70,15 +77,36 @@ export interface BacktestReport {
   readonly exposure: number;
   readonly capital: number;
   readonly hours: number;
+  /** The market time covered, as a person reads it ("10m 48s"). */
+  readonly market_time: string;
+  /** Per fill, the mid's move after 1 s, 5 s and 30 s from the fill price, bps (negative: adverse). */
+  readonly markout_bps: ExecutionQualitySummary['markout_bps'] | null;
+  /** Mean implementation shortfall per decision, fees and the unfilled part's cost included, bps. */
+  readonly shortfall_bps_mean: number | null;
+  /** Decisions that worked passively and then took the rest at market, over decisions. */
+  readonly escalation_rate: number | null;
+  /** From decision to last fill, escalations included, ms. */
+  readonly time_to_fill_ms: { readonly p50: number | null; readonly p95: number | null };
+  /** Decisions and their shortfall by class: passive maker, escalated, market. */
+  readonly execution_classes: Readonly<Record<ExecutionClass, ClassFigures>> | null;
+  /** Fees + shortfall without fees − 5 s markout, per lot decided, bps. */
+  readonly cost_per_lot_bps: ExecutionQualitySummary['cost_per_lot_bps'] | null;
+  /** Decisions risk refused before they sent anything: not decisions, not judged as signals. */
+  readonly refused_decisions: number;
+  readonly feed: FeedIntegrity | null;
+  /** The position left open at the end, at its mark; null when flat. */
+  readonly open_position: OpenPosition | null;
 }
 
 export function backtestReport(r: BacktestRecords): BacktestReport {
   const capital = r.capitalUsdt;
   const pnlSeries = r.equity.map((e) => e.equity / CASH_PER_USDT);
   const pnl = pnlSeries.at(-1) ?? 0;
-  const returns = pnlSeries.map((x, i) => (x - (i === 0 ? 0 : pnlSeries[i - 1])) / capital);
-  const intervalMinutes = r.equity.length === 0 ? 1 : r.equity[0].interval / 60_000_000;
-  const perYear = Math.sqrt(MINUTES_PER_YEAR / intervalMinutes);
+  // From the first LIVE book to the last where the summary says; else the equity intervals' span.
+  const span = r.facts?.span ?? null;
+  const covered = span === null ? r.to - r.from : span.to - span.from;
+  const ratios = dailyRatios(r.equity, capital, covered);
+  const q = r.facts?.quality ?? null;
   // Weighted by quantity: a lot filled is a lot paid for, however the venue split the fills.
   const slippage = r.fills.flatMap((f) => (f.arrivalMidTicks === null ? [] : [{ bps: slippageBps(f), lots: f.fill.qty }])).sort((a, b) => a.bps - b.bps);
   const slippageLots = slippage.reduce((n, x) => n + x.lots, 0);
@@ -90,28 +118,40 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
   const { resolved, hits, falseSignals } = r.signals;
   return {
     pnl,
-    sharpe: ratio(mean(returns), stdev(returns), perYear),
-    sortino: ratio(mean(returns), downside(returns), perYear),
+    sharpe: ratios.sharpe,
+    sortino: ratios.sortino,
+    sharpe_basis: ratios.sharpe === null ? `none: ${formatSpan(covered)} of market time, under two days of returns; see per_trade` : `daily returns over ${ratios.days} days`,
+    per_trade: perTrade(r.positions),
     max_drawdown: maxDrawdown(pnlSeries, capital),
     trades: r.fills.length,
     orders: r.orders.length,
     hit_rate: resolved === 0 ? null : hits / resolved,
     false_signal_rate: resolved === 0 ? null : falseSignals / resolved,
     signals_resolved: resolved,
-    slippage_bps_mean: slippageLots === 0 ? null : slippage.reduce((n, x) => n + x.bps * x.lots, 0) / slippageLots,
-    slippage_bps_p95: slippageLots === 0 ? null : weightedQuantile(slippage, slippageLots, 0.95),
+    slippage_bps_mean: q !== null ? q.slippage_bps_mean : slippageLots === 0 ? null : slippage.reduce((n, x) => n + x.bps * x.lots, 0) / slippageLots,
+    slippage_bps_p95: q !== null ? q.slippage_bps_p95 : slippageLots === 0 ? null : weightedQuantile(slippage, slippageLots, 0.95),
     fill_rate: r.execution !== null ? (r.execution.targetLots === 0 ? null : r.execution.filledLots / r.execution.targetLots) : ordered === 0 ? null : filled / ordered,
     parents: r.execution?.parents ?? r.orders.length,
     escalations: r.execution?.escalations ?? 0,
-    time_to_fill_ms_mean: r.execution === null || r.execution.parentsFilled === 0 ? null : r.execution.fillMicros / r.execution.parentsFilled / 1000,
-    time_to_fill_ms_p50: quantile(r.execution?.fillTimesMs ?? [], 0.5),
-    time_to_fill_ms_p95: quantile(r.execution?.fillTimesMs ?? [], 0.95),
+    time_to_fill_ms_mean: q !== null ? q.time_to_fill_ms.mean : r.execution === null || r.execution.parentsFilled === 0 ? null : r.execution.fillMicros / r.execution.parentsFilled / 1000,
+    time_to_fill_ms_p50: q !== null ? q.time_to_fill_ms.p50 : quantile(r.execution?.fillTimesMs ?? [], 0.5),
+    time_to_fill_ms_p95: q !== null ? q.time_to_fill_ms.p95 : quantile(r.execution?.fillTimesMs ?? [], 0.95),
     maker_share: filled === 0 ? null : maker / filled,
     fees,
     turnover: traded / capital,
     exposure: exposure(r) / capital,
     capital,
-    hours: (r.to - r.from) / 3_600_000_000,
+    hours: covered / 3_600_000_000,
+    market_time: formatSpan(covered),
+    markout_bps: q?.markout_bps ?? null,
+    shortfall_bps_mean: q?.shortfall_bps_mean ?? null,
+    escalation_rate: q?.escalation_rate ?? null,
+    time_to_fill_ms: q === null ? { p50: quantile(r.execution?.fillTimesMs ?? [], 0.5), p95: quantile(r.execution?.fillTimesMs ?? [], 0.95) } : { p50: q.time_to_fill_ms.p50, p95: q.time_to_fill_ms.p95 },
+    execution_classes: q?.by_class ?? null,
+    cost_per_lot_bps: q?.cost_per_lot_bps ?? null,
+    refused_decisions: r.facts?.refusedDecisions ?? 0,
+    feed: r.facts?.feed ?? null,
+    open_position: r.facts?.openPosition ?? null,
   };
 }
 
@@ -163,21 +203,3 @@ function maxDrawdown(pnl: readonly number[], capital: number): number {
   return worst;
 }
 
-const mean = (a: readonly number[]): number => (a.length === 0 ? NaN : a.reduce((s, x) => s + x, 0) / a.length);
-
-function stdev(a: readonly number[]): number {
-  if (a.length < 2) return NaN;
-  const m = mean(a);
-  return Math.sqrt(a.reduce((s, x) => s + (x - m) ** 2, 0) / (a.length - 1));
-}
-
-/** Root mean square of the negative returns (the target is 0), over every return. */
-function downside(a: readonly number[]): number {
-  if (a.length < 2) return NaN;
-  return Math.sqrt(a.reduce((s, x) => s + Math.min(0, x) ** 2, 0) / a.length);
-}
-
-function ratio(m: number, s: number, scale: number): number | null {
-  const v = (m / s) * scale;
-  return Number.isFinite(v) ? v : null;
-}

@@ -1,6 +1,9 @@
 import type { OrderBook } from '../domain/market/order-book.ts';
 import type { ExecutionAction } from '../domain/execution/action.ts';
 import { stepPassive } from '../domain/execution/passive.ts';
+import { ExecutionQuality } from './execution-quality.ts';
+import { OrderChooser } from './order-chooser.ts';
+import type { Trade } from '../domain/market/trade.ts';
 import { sizeDecision } from './order-sizing.ts';
 import { markOf } from './run-recorder.ts';
 import type { RiskRecord } from '../domain/risk/circuit-breaker.ts';
@@ -28,11 +31,15 @@ interface Parent {
   readonly arrivalMid: Ticks | null;
   lastSignalAt: Micros;
   confidence: number;
+  /** The signal's expected move its way, bps (its score's size). */
+  edgeBps: number;
   /** How its size was decided, for the record of its first order. */
   readonly sizing: string;
   opposed: boolean;
   filled: number;
   lastFillAt: Micros | null;
+  /** The chooser's latest choice with its numbers, for the record of the orders it places. */
+  choice: string | null;
   /** The child working for it: its id, price and when that price was set. */
   child: { id: string; price: Ticks; placedAt: Micros } | null;
   /** Ids of every order it sent. */
@@ -60,6 +67,10 @@ export class ExecutionEngine {
     parentsDone: 0, parentsFilled: 0, fillMicros: 0, fillTimesMs: [],
   };
   readonly risk: RiskManager;
+  /** Markouts, implementation shortfall and time to fill of the decisions (execution-quality.ts). */
+  readonly quality: ExecutionQuality;
+  /** The order-type chooser of the smart policy; null without one. */
+  readonly chooser: OrderChooser | null;
   private parent: Parent | null = null;
   private nextParent = 1;
   private readonly parentOf = new Map<string, Parent>();
@@ -81,6 +92,8 @@ export class ExecutionEngine {
     private readonly now: () => Micros = () => 0 as Micros,
   ) {
     this.risk = new RiskManager({ ...settings.risk, instrument });
+    this.quality = new ExecutionQuality(instrument);
+    this.chooser = settings.chooser === undefined || settings.policy !== 'smart' ? null : new OrderChooser(settings.chooser, settings.passive.escalateAfterMicros, holdMicros);
     orders.listeners.fill.push((fill) => this.onFill(fill));
     orders.listeners.closed.push((order) => this.onClosed(order));
     this.startFromExchange();
@@ -184,6 +197,7 @@ export class ExecutionEngine {
     this.started = true;
     this.risk.onDataIntegrity(true, ts);
     this.risk.onVenueSync(this.orders.venueOutOfSync, ts);
+    this.quality.book(ts, book.midTimesTwo());
     const mark = markOf(book);
     if (mark !== null) this.risk.onEquity(this.equity(mark), ts);
     this.flushRisk();
@@ -200,15 +214,30 @@ export class ExecutionEngine {
     const bid = book.bestBid();
     const ask = book.bestAsk();
     if (bid === null || ask === null || ask <= bid) return;
+    const choice = this.chooser?.choose(parent.side, book, parent.target - parent.filled, parent.edgeBps, { makerMarkoutBps: this.quality.makerMarkout5sBps(), escalationSlippageBps: this.quality.escalationSlippageBps() }, ts) ?? null;
+    if (choice !== null && choice.kind === 'take' && this.holds(parent, ts)) {
+      // Resting is expected to cost more than taking now: cancel the child, then take the rest once the
+      // cancel lands (the child may fill meanwhile).
+      if (parent.child !== null) await this.act(parent, { kind: 'cancel', reason: choice.reason }, book, ts);
+      await this.act(parent, { kind: 'market', qty: (parent.target - parent.filled) as Lots, reason: choice.reason }, book, ts);
+      return;
+    }
+    parent.choice = choice?.reason ?? null;
+    const passive = choice === null ? this.settings.passive : { ...this.settings.passive, placement: choice.kind === 'improve' ? 'improve' as const : 'join' as const };
     const actions = stepPassive(
       {
         now: ts, side: parent.side, bestBid: bid, bestAsk: ask, signalHolds: this.holds(parent, ts), confidence: parent.confidence,
         working: parent.child === null ? null : { price: parent.child.price, remaining: this.childRemaining(parent.child.id), placedAt: parent.child.placedAt },
         filled: parent.filled as Lots, target: parent.target, startedAt: parent.startedAt,
       },
-      this.settings.passive,
+      passive,
     );
     for (const action of actions) await this.act(parent, action, book, ts);
+  }
+
+  /** A public trade: the chooser's rate of trading at the touch. */
+  onTrade(trade: Trade): void {
+    this.chooser?.onTrade(trade);
   }
 
   /** The book left LIVE: no new entries until it is back. */
@@ -226,6 +255,7 @@ export class ExecutionEngine {
       if (active.side === side) {
         active.lastSignalAt = ts;
         active.confidence = signal.confidence;
+        active.edgeBps = Math.abs(signal.score);
       } else {
         active.opposed = true;
       }
@@ -243,19 +273,25 @@ export class ExecutionEngine {
       if (!this.allow(this.orders.nextOrderId(), side, lots.qty, null, mid2 / 2, ts)) return false;
       this.counters.parents++;
       this.counters.targetLots += lots.qty;
+      const decision = this.nextParent++;
+      this.quality.decide(decision, side, lots.qty, mid2, ts, true);
+      this.quality.order(decision, this.orders.nextOrderId(), true);
       await this.orders.submitMarket({ side, qty: lots.qty }, ts, mid, `baseline: ${lots.explanation}`);
+      this.quality.end(decision);
       return true;
     }
     const parent: Parent = {
-      id: this.nextParent++, side, target: lots.qty, startedAt: ts, arrivalMid: mid, lastSignalAt: ts, confidence: signal.confidence, sizing: lots.explanation, opposed: false,
+      id: this.nextParent++, side, target: lots.qty, startedAt: ts, arrivalMid: mid, lastSignalAt: ts, confidence: signal.confidence, edgeBps: Math.abs(signal.score), choice: null, sizing: lots.explanation, opposed: false,
       filled: 0, lastFillAt: null, child: null, orders: new Set(), cancelling: null, escalating: false,
     };
     this.parent = parent;
     this.counters.parents++;
     this.counters.targetLots += lots.qty;
     this.logger.debug({ parent: parent.id, side, lots: lots.qty, sizing: lots.explanation }, 'parent order started');
+    this.quality.decide(parent.id, side, lots.qty, mid2, ts, false);
     await this.onBook(book, ts);
-    return true;
+    // A decision whose first order risk refused is no decision: it is not judged as an acted signal.
+    return this.parent === parent || parent.orders.size > 0;
   }
 
   /**
@@ -326,16 +362,18 @@ export class ExecutionEngine {
             this.counters.parents--;
             this.counters.targetLots -= parent.target;
             this.counters.refusedDecisions++;
+            this.quality.drop(parent.id);
           }
           this.finish(parent, 'risk refused the child order');
           return;
         }
         const id = this.orders.nextOrderId();
-        this.track(parent, id);
+        this.track(parent, id, false);
         parent.child = { id, price: action.price, placedAt: ts };
         this.counters.placed++;
         // The first order of a parent says how its size was decided; the later ones why they were sent.
-        const why = parent.orders.size === 1 ? `${action.reason}; size: ${parent.sizing}` : action.reason;
+        const chosen = parent.choice === null ? action.reason : `${action.reason}; ${parent.choice}`;
+        const why = parent.orders.size === 1 ? `${chosen}; size: ${parent.sizing}` : chosen;
         await this.orders.submitLimit({ side: parent.side, qty }, action.price, true, ts, parent.arrivalMid, `passive ${parent.id}: ${why}`);
         return;
       }
@@ -380,7 +418,7 @@ export class ExecutionEngine {
     const qty = (parent.target - parent.filled) as Lots;
     if (qty > 0 && this.allow(this.orders.nextOrderId(), parent.side, qty, null, (book.midTimesTwo() ?? 0) / 2, ts)) {
       this.counters.escalations++;
-      this.track(parent, this.orders.nextOrderId());
+      this.track(parent, this.orders.nextOrderId(), true);
       await this.orders.submitMarket({ side: parent.side, qty }, ts, parent.arrivalMid, `passive ${parent.id} escalated: ${reason}`);
     }
     this.finish(parent, `escalated: ${reason}`);
@@ -421,13 +459,15 @@ export class ExecutionEngine {
     this.logger.info({ rule, reason, ts }, 'order refused by risk');
   }
 
-  private track(parent: Parent, id: string): void {
+  private track(parent: Parent, id: string, market: boolean): void {
+    this.quality.order(parent.id, id, market);
     parent.orders.add(id);
     this.parentOf.set(id, parent);
   }
 
   private onFill(fill: Fill): void {
     this.risk.onFill(fill.orderId, fill.side, fill.qty);
+    this.quality.fill(fill);
     // A round trip closed (flat, or flipped through zero): its PnL net of fees feeds the losing-streak rule.
     const position = this.orders.position;
     if (position.tradeCount > this.closedTrades) {
@@ -455,6 +495,7 @@ export class ExecutionEngine {
 
   private finish(parent: Parent, reason: string): void {
     if (this.parent === parent) this.parent = null;
+    this.quality.end(parent.id);
     this.counters.parentsDone++;
     if (parent.lastFillAt !== null) {
       this.counters.parentsFilled++;

@@ -23,6 +23,11 @@ export interface ExecutionSettings {
   readonly risk: Omit<RiskConfig, 'instrument'>;
   /** Cancel working orders when the book leaves LIVE or risk goes HALTED; true when absent. */
   readonly cancelWhenBlind?: boolean;
+  /**
+   * The smart policy chooses each child's placement (join, improve, take) by expected cost
+   * (domain/execution/order-choice.ts) at the fees given here; absent: placement as `passive` says.
+   */
+  readonly chooser?: { readonly makerPpm: number; readonly takerPpm: number };
 }
 
 export interface ExecutionCounters {

@@ -16,6 +16,7 @@ import { LoopMetrics } from './loop-metrics.ts';
 import { bybitSyncConfig, MarketData } from './market-data.ts';
 import { ModelSlot, type ModelSwitchCounters } from './model-switch.ts';
 import { ExecutionEngine, type ExecutionCounters, type ExecutionSettings } from './execution-engine.ts';
+import type { ExecutionQualitySummary } from './execution-quality.ts';
 import { OrderFlow } from './order-flow.ts';
 import { DEFAULT_RECORDING, RunRecorder, type RecordingConfig } from './run-recorder.ts';
 import type { Clock } from './ports/clock.ts';
@@ -86,8 +87,12 @@ const PROGRESS_EVERY = 4096;
 export type LoopSummary = RunSummary & {
   readonly counters: RunSummary['counters'] & ModelSwitchCounters;
   readonly signalOutcomes: SignalOutcomeCounts;
+  /** Venue time the book spent out of LIVE (from the last LIVE book before a break to the first after it), µs. */
+  readonly notLiveMicros: number;
+  /** Venue time of the first and the last LIVE book, µs; null before one. */
+  readonly venueSpan: { readonly from: number; readonly to: number } | null;
   /** The execution engine's counters and the risk state at the end; null without an engine. */
-  readonly execution: (ExecutionCounters & { readonly riskState: string }) | null;
+  readonly execution: (ExecutionCounters & { readonly riskState: string; readonly quality: ExecutionQualitySummary }) | null;
 };
 
 /** A tick that reached inference: the model that answered and the signal, null when none clears the threshold. */
@@ -238,8 +243,10 @@ export class TradingLoop {
 
   summary(started = this.deps.clock.nowMicros()): LoopSummary {
     const s = summarize(this.config.instrument, this.market, this.counters, this.orders, this.deps.writer.stats, this.deps.clock.nowMicros() - started);
-    const execution = this.execution === null ? null : { ...this.execution.counters, riskState: this.execution.state };
-    return { ...s, counters: { ...s.counters, ...this.models.counters }, signalOutcomes: this.outcomes.final(), execution };
+    const execution = this.execution === null ? null : { ...this.execution.counters, riskState: this.execution.state, quality: this.execution.quality.summary() };
+    const notLive = this.notLiveMicros + (this.notLiveSince === null ? 0 : Math.max(0, this.lastEventMicros - this.notLiveSince));
+    const venueSpan = this.firstLiveMicros === null ? null : { from: this.firstLiveMicros, to: this.venueMicros };
+    return { ...s, counters: { ...s.counters, ...this.models.counters }, signalOutcomes: this.outcomes.final(), notLiveMicros: notLive, venueSpan, execution };
   }
 
   /** Processes one market event (one tick of the decision trace); exposed for tests and replays that drive the loop themselves. */
@@ -261,6 +268,7 @@ export class TradingLoop {
     const step = this.market.process(event);
     if (isBook) this.trace.end(STAGE.book);
     if (step.transition !== null && step.transition.to !== 'LIVE') this.execution?.onBookLost(this.venueMicros as Micros);
+    this.timeLive(step, event);
     // Order flow measured across a broken or silent book says nothing: start the windows afresh.
     if (step.transition !== null) this.features.reset();
     // The funding rate the simulated exchange settles the position at, every 8 hours of venue time.
@@ -270,6 +278,7 @@ export class TradingLoop {
     }
     for (const trade of step.trades) {
       this.deps.venue.observeTrade?.(trade, trade.ts);
+      this.execution?.onTrade(trade);
       this.features.onTrade(trade);
       this.recorder.trade(trade);
     }
@@ -279,6 +288,24 @@ export class TradingLoop {
       this.recorder.position(this.orders.position, this.orders.counters.filledLots, step.book.ts, this.book);
     }
   }
+
+  /** Counts the venue time the book spends out of LIVE, from the last LIVE book to the next. */
+  private timeLive(step: { readonly transition: { readonly to: string } | null; readonly book: FrameHeader | null }, event: MarketEvent): void {
+    if (event.kind === 'book' || event.kind === 'gridBook') this.lastEventMicros = Math.max(this.lastEventMicros, event.frame.ts);
+    if (step.book !== null && this.firstLiveMicros === null) this.firstLiveMicros = step.book.ts;
+    if (step.transition === null) return;
+    if (step.transition.to !== 'LIVE') {
+      if (this.notLiveSince === null && this.firstLiveMicros !== null) this.notLiveSince = this.venueMicros;
+    } else if (this.notLiveSince !== null && step.book !== null) {
+      this.notLiveMicros += Math.max(0, step.book.ts - this.notLiveSince);
+      this.notLiveSince = null;
+    }
+  }
+
+  private notLiveMicros = 0;
+  private notLiveSince: number | null = null;
+  private firstLiveMicros: number | null = null;
+  private lastEventMicros = 0;
 
   /** The schema of the vectors this loop computes and stores. */
   get featureSchema(): FeatureEngine['schema'] {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { backtestReport, type BacktestReport } from '../application/backtest-report.ts';
+import { formatSpan, slippageChange, summaryFacts } from '../application/report-facts.ts';
 import type { TradingStore } from '../application/ports/trading-store.ts';
 import type { LoopProgress } from '../application/trading-loop.ts';
 import type { ExecutionCounters } from '../application/execution-engine.ts';
@@ -35,6 +36,8 @@ Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration 
   --db TARGET           where the run is stored (default pglite:memory: nothing kept)
   --store-market        store the run's market data too: every feature vector, public trade and book
                         snapshot (left out by default: the input holds the market, the report does not read them)
+  --informed-share X    with --source synthetic: the share of market orders that know the next move (0 to 1;
+                        docs/synthetic-market.md)
   --max-position QTY, --order-size QTY, --taker-fee-ppm N, --maker-fee-ppm N, --depth N
                         as for ladder paper
   --log-level LEVEL     logs on standard error (default warn)
@@ -58,6 +61,7 @@ const OPTIONS = {
   model: { type: 'string' },
   db: { type: 'string' },
   'store-market': { type: 'boolean' },
+  'informed-share': { type: 'string' },
   'max-position': { type: 'string' },
   'order-size': { type: 'string' },
   'taker-fee-ppm': { type: 'string' },
@@ -82,12 +86,17 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
   if (source === undefined) throw new ConfigError('--input', 'required: recorded frames, or --source synthetic with --duration');
   if (source === 'bybit') throw new ConfigError('--source', 'a backtest runs over recorded (--input) or synthetic data, not the live stream');
   if (source === 'synthetic' && values.duration === undefined) throw new ConfigError('--duration', 'required with --source synthetic');
+  const { 'informed-share': informedText, ...paperValues } = values;
+  const informed = informedText === undefined ? undefined : Number(informedText);
+  if (informed !== undefined && !(informedText?.trim() !== '' && informed >= 0 && informed <= 1)) throw new ConfigError('--informed-share', `must be a number from 0 to 1, not "${informedText}"`);
+  if (informed !== undefined && source !== 'synthetic') throw new ConfigError('--informed-share', 'applies to --source synthetic only');
   const given = {
     ...paperConfig(
-      { ...values, input: inputs?.paths[0], source, speed: 'max', db: values.db ?? 'pglite:memory', 'log-level': values['log-level'] ?? 'warn' },
+      { ...paperValues, input: inputs?.paths[0], source, speed: 'max', db: values.db ?? 'pglite:memory', 'log-level': values['log-level'] ?? 'warn' },
       { ...process.env, DATABASE_URL: undefined },
     ),
     storeMarketData: values['store-market'] === true,
+    ...(informed === undefined ? {} : { informedShare: informed }),
   };
   const config = inputs === null ? given : configForInputs(given, inputs, values);
   const logger = (await import('../adapters/log/pino-logger.ts')).createPinoLogger({ level: config.logLevel });
@@ -124,6 +133,11 @@ interface Comparison {
   readonly slippage_reduction: number | null;
   /** Smart's Sharpe minus the baseline's. */
   readonly sharpe_change: number | null;
+  readonly markout_bps: BacktestReport['markout_bps'];
+  readonly shortfall_bps_mean: number | null;
+  readonly cost_per_lot_bps: BacktestReport['cost_per_lot_bps'];
+  /** Smart's total cost per lot minus the baseline's, bps: negative when smart costs less. */
+  readonly cost_per_lot_change_bps: number | null;
 }
 
 function comparison(smart: FullReport, baseline: FullReport): Comparison {
@@ -138,6 +152,10 @@ function comparison(smart: FullReport, baseline: FullReport): Comparison {
     fees: baseline.fees,
     slippage_reduction: s === null || b === null || b === 0 ? null : 1 - s / b,
     sharpe_change: smart.sharpe === null || baseline.sharpe === null ? null : smart.sharpe - baseline.sharpe,
+    markout_bps: baseline.markout_bps,
+    shortfall_bps_mean: baseline.shortfall_bps_mean,
+    cost_per_lot_bps: baseline.cost_per_lot_bps,
+    cost_per_lot_change_bps: smart.cost_per_lot_bps?.total == null || baseline.cost_per_lot_bps?.total == null ? null : smart.cost_per_lot_bps.total - baseline.cost_per_lot_bps.total,
   };
 }
 
@@ -187,24 +205,46 @@ async function reportOf(store: TradingStore, runId: string, config: PaperConfig)
     execution: summary?.execution ?? null,
     from: equity[0]?.intervalStart ?? 0,
     to: equity.length === 0 ? 0 : equity[equity.length - 1].intervalStart + equity[equity.length - 1].interval,
+    facts: summaryFacts(run?.summary),
   });
 }
 
 function formatReport(r: FullReport): string {
   const n = (x: number | null, digits = 2): string => (x === null ? 'n/a' : x.toFixed(digits));
   const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+  const b = r.against_baseline;
+  const sharpe = r.sharpe === null
+    ? `Sharpe n/a (${r.sharpe_basis}); per round trip ${r.per_trade.trades} trades, mean ${n(r.per_trade.mean_usdt, 4)} USDT, mean/sd ${n(r.per_trade.ratio, 3)}`
+    : `Sharpe ${n(r.sharpe)}, Sortino ${n(r.sortino)} (${r.sharpe_basis})`;
   return [
     `Ladder backtest ${r.run}`,
-    `  data      ${r.source}, ${r.hours.toFixed(2)} h of market time; model ${r.model}, policy ${r.policy}`,
+    `  data      ${r.source}, ${r.market_time} of market time; model ${r.model}, policy ${r.policy}`,
     ...(r.abstain === undefined ? [] : [`  abstains  the model never signals, so no order was sent: ${r.abstain}`]),
-    `  PnL       ${n(r.pnl, 4)} USDT on ${r.capital} (fees ${n(r.fees, 4)}), Sharpe ${n(r.sharpe)}, Sortino ${n(r.sortino)}, max drawdown ${pct(r.max_drawdown)}`,
-    `  trading   ${r.parents} decisions, ${r.orders} orders, ${r.trades} fills; fill rate ${pct(r.fill_rate)} (${r.escalations} escalated), maker ${pct(r.maker_share)}, time to fill ${n(r.time_to_fill_ms_mean, 0)} ms; turnover ${n(r.turnover)}×, exposure ${pct(r.exposure)}`,
-    `  slippage  per lot against the arrival mid: mean ${n(r.slippage_bps_mean, 4)} bps, p95 ${n(r.slippage_bps_p95, 4)} bps`,
-    `  signals   ${r.signals_resolved} judged at their horizon: hit rate ${pct(r.hit_rate)}, false-signal rate ${pct(r.false_signal_rate)}`,
-    `  fills     time from decision to last fill: p50 ${n(r.time_to_fill_ms_p50, 0)} ms, p95 ${n(r.time_to_fill_ms_p95, 0)} ms`,
-    ...(r.against_baseline === undefined ? [] : [
-      `  baseline  slippage ${n(r.against_baseline.slippage_bps_mean, 4)} bps, Sharpe ${n(r.against_baseline.sharpe)}, fill rate ${pct(r.against_baseline.fill_rate)}, PnL ${n(r.against_baseline.pnl, 4)}`,
-      `  vs base   slippage reduced by ${pct(r.against_baseline.slippage_reduction)}, Sharpe change ${n(r.against_baseline.sharpe_change)}`,
+    ...(r.feed === null ? [] : [
+      `  feed      sequence gaps ${r.feed.gaps}, resyncs ${r.feed.resyncs}, malformed ${r.feed.malformed}, crossed ${r.feed.crossed}, not LIVE ${formatSpan(r.feed.not_live_seconds * 1e6)}, book ${r.feed.state_at_end} at the end`,
+    ]),
+    `  PnL       ${n(r.pnl, 4)} USDT on ${r.capital} (fees ${n(r.fees, 4)}), max drawdown ${pct(r.max_drawdown)}; ${sharpe}`,
+    `  position  ${r.open_position === null ? 'flat at the end' : `${r.open_position.qty} BTC open at the end${r.open_position.avg_entry === null ? '' : ` @ ${r.open_position.avg_entry}`}, mark ${r.open_position.mark ?? 'n/a'}, unrealized ${r.open_position.unrealized_usdt} USDT`}`,
+    `  trading   ${r.parents} decisions (${r.refused_decisions} more refused by risk), ${r.orders} orders, ${r.trades} fills; fill rate ${pct(r.fill_rate)}, escalated ${pct(r.escalation_rate)} (${r.escalations}), maker share ${pct(r.maker_share)}; turnover ${n(r.turnover)}×, exposure ${pct(r.exposure)}`,
+    `  execution ${executionLine(r)}`,
+    `  slippage  per lot against the decision's mid: mean ${n(r.slippage_bps_mean, 4)} bps, p95 ${n(r.slippage_bps_p95, 4)} bps`,
+    `  signals   ${r.signals_resolved} acted signals judged at their horizon: hit rate ${pct(r.hit_rate)}, false-signal rate ${pct(r.false_signal_rate)}`,
+    `  fills     time from decision to last fill, escalations included: p50 ${n(r.time_to_fill_ms.p50, 0)} ms, p95 ${n(r.time_to_fill_ms.p95, 0)} ms`,
+    ...(b === undefined ? [] : [
+      `  baseline  slippage ${n(b.slippage_bps_mean, 4)} bps, fill rate ${pct(b.fill_rate)}, PnL ${n(b.pnl, 4)}, fees ${n(b.fees, 4)}`,
+      `  baseline  ${executionLine(b)}`,
+      `  vs base   slippage ${slippageChange(b.slippage_reduction)}, total cost a lot ${b.cost_per_lot_change_bps === null ? 'n/a' : `${b.cost_per_lot_change_bps <= 0 ? 'lower' : 'higher'} by ${Math.abs(b.cost_per_lot_change_bps).toFixed(3)} bps`}, Sharpe change ${n(b.sharpe_change)}`,
     ]),
   ].join('\n');
+}
+
+
+/** Markouts, shortfall and total cost a lot, in one line. */
+function executionLine(r: Pick<BacktestReport, 'markout_bps' | 'shortfall_bps_mean' | 'cost_per_lot_bps'>): string {
+  const n = (x: number | null | undefined, digits = 3): string => (x === null || x === undefined ? 'n/a' : x.toFixed(digits));
+  const m = r.markout_bps;
+  const c = r.cost_per_lot_bps;
+  const mark = m === null ? 'markouts n/a' : `markouts bps 1s/5s/30s maker ${n(m.maker['1s'])}/${n(m.maker['5s'])}/${n(m.maker['30s'])}, taker ${n(m.taker['1s'])}/${n(m.taker['5s'])}/${n(m.taker['30s'])}`;
+  const cost = c === null ? '' : `; cost a lot ${n(c.total)} bps (fees ${n(c.fees)}, shortfall ${n(c.shortfall_ex_fees)}, 5 s markout ${n(c.markout_5s)})`;
+  return `${mark}; shortfall ${n(r.shortfall_bps_mean)} bps${cost}`;
 }

@@ -74,6 +74,8 @@ export interface PaperConfig {
    * `ladder backtest` leaves them out unless asked: its input already holds the market.
    */
   readonly storeMarketData: boolean;
+  /** The synthetic market's informed flow (docs/synthetic-market.md); the market's defaults when absent. */
+  readonly informedShare?: number;
   /** Share of ticks that cause no order traced anyway (0..1); order-causing ticks are always traced. */
   readonly traceSampleRate: number;
   /** On SIGINT/SIGTERM: cancel the run's open orders before exiting (the default), or leave them working. */

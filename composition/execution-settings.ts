@@ -11,6 +11,8 @@ export interface ExecutionChoices {
   readonly maxPositionLots: Lots;
   /** The model's confidence threshold: sizing scales from it to full size at confidence 1. */
   readonly threshold: number;
+  /** The venue's fees: with them the smart policy chooses each child's placement by expected cost. */
+  readonly fees?: { readonly makerPpm: number; readonly takerPpm: number };
 }
 
 /**
@@ -66,5 +68,12 @@ export function executionSettings(c: ExecutionChoices): ExecutionSettings {
       lossCooldownMicros: 300_000_000 as Micros,
       staleAfterMicros: 5_000_000 as Micros,
     },
+    ...(c.fees === undefined ? {} : { chooser: { makerPpm: c.fees.makerPpm, takerPpm: c.fees.takerPpm } }),
   };
 }
+
+/**
+ * The cost a signal's move must cover to count as right: a taker round trip at the run's own fees
+ * (ppm / 100 = bps, twice), not a fixed figure.
+ */
+export const roundTripCostBps = (fees: { readonly takerPpm: number }): number => (2 * fees.takerPpm) / 100;

@@ -24,7 +24,7 @@ import { SyntheticFeed } from '../adapters/synthetic/synthetic-feed.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
 import { SimExchange } from '../adapters/sim/sim-exchange.ts';
 import { DEFAULT_QUEUE_MODEL } from '../adapters/sim/queue-model.ts';
-import { executionSettings } from './execution-settings.ts';
+import { executionSettings, roundTripCostBps } from './execution-settings.ts';
 import { ConfigError, type PaperConfig, type Source } from './config.ts';
 import { TOKENS } from './tokens.ts';
 
@@ -69,6 +69,8 @@ export const coreModule = new ContainerModule(({ bind }) => {
             instrument: config.instrument,
             limits: { maxPositionLots: config.maxPositionLots, orderLots: config.orderLots },
             bookDepth: config.bookDepth,
+            // A signal is judged against a taker round trip at the run's own fees (ppm / 100 = bps).
+            outcomeCostBps: roundTripCostBps(config.fees),
             sync: bybitSyncConfig(config.bookDepth, config.staleAfter),
             storeVectors: config.storeMarketData,
             // A signal counts as right when its move covers a maker round trip at the run's fees.
@@ -79,6 +81,7 @@ export const coreModule = new ContainerModule(({ bind }) => {
             recording: config.storeMarketData ? DEFAULT_RECORDING : { ...DEFAULT_RECORDING, snapshotEveryMicros: null, trades: false },
             execution: executionSettings({
               policy: config.policy, capitalUsdt: config.capitalUsdt, maxPositionLots: config.maxPositionLots, threshold: model.info.threshold,
+              fees: config.fees,
             }),
           },
           { feed, venue, model, writer, clock, logger, traceIds },
@@ -178,7 +181,10 @@ export const syntheticFeedModule = new ContainerModule(({ bind }) => {
       (config: PaperConfig, clock: Clock) =>
         new SyntheticFeed(
           {
-            market: { seed: config.seed, symbol: config.instrument.symbol, depth: config.bookDepth ?? 50 },
+            market: {
+              seed: config.seed, symbol: config.instrument.symbol, depth: config.bookDepth ?? 50,
+              ...(config.informedShare === undefined ? {} : { params: { informedShare: config.informedShare } }),
+            },
             speed: config.speed,
             decoder: scanningDecoder(config.instrument),
             ...(config.durationMs === null ? {} : { durationMs: config.durationMs }),

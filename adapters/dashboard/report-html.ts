@@ -80,24 +80,38 @@ function baselineSection(p: ReportPage): string {
   const sharpe = p.figures.sharpe === null || b.figures.sharpe === null ? null : p.figures.sharpe - b.figures.sharpe;
   return `<section id="baseline"><h2>Smart against baseline <small class="meta">baseline run <code>${esc(b.runId)}</code></small></h2>
 ${figuresTable([['this run', p.figures], ['baseline', b.figures]])}
-<p>Slippage reduced by <b class="${reduction !== null && reduction > 0 ? 'good' : 'bad'}">${pct(reduction)}</b>; Sharpe change <b>${num(sharpe, 2)}</b>.</p>
+<p>Slippage ${reduction !== null && reduction < 0 ? 'increased' : 'reduced'} by <b class="${reduction !== null && reduction > 0 ? 'good' : 'bad'}">${pct(reduction === null ? null : Math.abs(reduction))}</b>; Sharpe change <b>${num(sharpe, 2)}</b>.</p>
 ${b.slippageBps.length === 0 ? '' : `<p class="note">Baseline slippage, bps per fill:</p>${histogram(b.slippageBps, { color: '#8a96a6', label: 'bps' })}`}</section>`;
+}
+
+function markouts(r: BacktestReport, side: 'maker' | 'taker'): string {
+  const m = r.markout_bps?.[side];
+  return m === undefined ? 'n/a' : `${num(m['1s'], 3)} · ${num(m['5s'], 3)} · ${num(m['30s'], 3)}`;
 }
 
 function figuresTable(runs: readonly (readonly [string, BacktestReport])[]): string {
   const rows: [string, (r: BacktestReport) => string][] = [
     ['PnL, USDT', (r) => num(r.pnl, 4)],
     ['fees, USDT', (r) => num(r.fees, 4)],
-    ['Sharpe (annualised)', (r) => num(r.sharpe, 2)],
-    ['Sortino', (r) => num(r.sortino, 2)],
+    ['Sharpe · Sortino (daily, annualised)', (r) => `${num(r.sharpe, 2)} · ${num(r.sortino, 2)}`],
+    ['round trips · mean net, USDT', (r) => `${r.per_trade.trades} · ${num(r.per_trade.mean_usdt, 4)}`],
     ['max drawdown', (r) => pct(r.max_drawdown)],
     ['orders · fills', (r) => `${r.orders} · ${r.trades}`],
+    ['decisions · refused by risk', (r) => `${r.parents} · ${r.refused_decisions}`],
     ['fill rate', (r) => pct(r.fill_rate)],
-    ['maker share', (r) => pct(r.maker_share)],
+    ['maker share · escalation rate', (r) => `${pct(r.maker_share)} · ${pct(r.escalation_rate)}`],
+    ['maker markout 1s · 5s · 30s, bps', (r) => markouts(r, 'maker')],
+    ['taker markout 1s · 5s · 30s, bps', (r) => markouts(r, 'taker')],
+    ['shortfall a decision, bps', (r) => num(r.shortfall_bps_mean, 3)],
+    ['… maker · escalated · market', (r) => r.execution_classes === null ? 'n/a' : (['maker', 'escalated', 'market'] as const).map((k) => `${r.execution_classes?.[k].decisions ?? 0}: ${num(r.execution_classes?.[k].shortfall_bps_mean ?? null, 3)}`).join(' · ')],
+    ['cost a lot (fees + shortfall − 5 s markout), bps', (r) => num(r.cost_per_lot_bps?.total ?? null, 3)],
+    ['time to fill p50 · p95, ms', (r) => `${num(r.time_to_fill_ms.p50, 0)} · ${num(r.time_to_fill_ms.p95, 0)}`],
     ['slippage mean · p95, bps', (r) => `${num(r.slippage_bps_mean, 3)} · ${num(r.slippage_bps_p95, 3)}`],
     ['hit rate · false signals', (r) => `${pct(r.hit_rate)} · ${pct(r.false_signal_rate)}`],
     ['turnover · exposure', (r) => `${num(r.turnover, 2)}× · ${pct(r.exposure)}`],
-    ['market time, h', (r) => num(r.hours, 3)],
+    ['market time', (r) => r.market_time],
+    ['feed: gaps · resyncs · malformed · not LIVE', (r) => r.feed === null ? 'n/a' : `${r.feed.gaps} · ${r.feed.resyncs} · ${r.feed.malformed} · ${num(r.feed.not_live_seconds, 1)} s`],
+    ['open at the end', (r) => r.open_position === null ? 'flat' : `${r.open_position.qty} BTC, mark ${r.open_position.mark ?? 'n/a'}, unrealized ${r.open_position.unrealized_usdt} USDT`],
   ];
   return `<table><thead><tr><th></th>${runs.map(([name]) => `<th>${esc(name)}</th>`).join('')}</tr></thead><tbody>
 ${rows.map(([label, get]) => `<tr><td>${esc(label)}</td>${runs.map(([, r]) => `<td>${esc(get(r))}</td>`).join('')}</tr>`).join('\n')}

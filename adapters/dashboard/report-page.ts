@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { summaryFacts } from '../../application/report-facts.ts';
 import { backtestReport, slippageBps, type BacktestReport } from '../../application/backtest-report.ts';
 import type { ExecutionCounters } from '../../application/execution-engine.ts';
 import type { FillRecord, SignalRecord, TradingStore } from '../../application/ports/trading-store.ts';
@@ -92,6 +93,7 @@ async function runFigures(store: TradingStore, runId: string, capital: number): 
     execution: summary?.execution ?? null,
     from: equity[0]?.intervalStart ?? 0,
     to: equity.length === 0 ? 0 : equity[equity.length - 1].intervalStart + equity[equity.length - 1].interval,
+    facts: summaryFacts(report.run.summary),
   });
   return {
     report,

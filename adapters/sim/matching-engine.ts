@@ -84,6 +84,7 @@ export class MatchingEngine {
       request,
       venueOrderId: `sx-o${this.nextOrder++}`,
       tif: effectiveTif(request),
+      arrivedAt: this.now,
       qty,
       filled: 0,
       done: false,
@@ -142,6 +143,8 @@ export class MatchingEngine {
     const price = o.request.limitPrice as number;
     // A resting buy is hit by sellers: a Sell taker at its price or below; a resting sell, the mirror.
     if (trade.takerSide === side) return 0;
+    // The trade printed before the order reached the book (its frame came after a later book event).
+    if (trade.ts < o.arrivedAt) return 0;
     const through = side === 'Buy' ? trade.price < price : trade.price > price;
     if (trade.price !== price && !through) return 0;
     let leftover: number = trade.size;

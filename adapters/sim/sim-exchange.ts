@@ -5,6 +5,7 @@ import { mulberry32 } from '../../domain/model/gbdt/rng.ts';
 import type { FeeSchedule } from '../../domain/trading/fees.ts';
 import type { Instrument } from '../../domain/values/instrument.ts';
 import type { Micros, Ticks } from '../../domain/values/units.ts';
+import { copyBook } from './book-copy.ts';
 import { LatencyModel, type LatencySpec } from './latency-model.ts';
 import { MatchingEngine } from './matching-engine.ts';
 import { checkQueueModel, DEFAULT_QUEUE_MODEL, type QueueModelSpec } from './queue-model.ts';
@@ -39,9 +40,12 @@ type Action = { readonly due: number } & (
  * A simulated exchange driven by the market data the strategy sees, with latency and queues.
  *
  * Time is data time: it moves only with `observeBook`, `observeTrade` and `observeFunding`. A request
- * stamped `ts` reaches the engine at ts + feed + order latency and takes effect at the first market
- * event at or after that time, before the event's own effect on resting orders, against the book as
- * that event left it. `submit` and `cancel` always resolve with no reports: every report travels
+ * stamped `ts` reaches the engine at ts + feed + order latency. One that arrives before a market event's
+ * time takes effect at its own arrival time, against the book as the events before it left it (the
+ * later event has not happened yet at the venue); one that arrives exactly at an event's time takes
+ * effect after that event's change of the book, before its effect on resting orders. A public trade
+ * stamped before an order's arrival never fills it (trades can reach the feed after later book
+ * events). `submit` and `cancel` always resolve with no reports: every report travels
  * through the `onReport` listeners, after the response latency, at the first market event at or after
  * its delivery time, in the order the engine produced them. Reports are stamped with the engine time.
  *
@@ -71,6 +75,12 @@ export class SimExchange implements ExecutionVenue {
   private readonly engine: MatchingEngine;
   private readonly actions: Action[] = [];
   private book: OrderBook | null = null;
+  /**
+   * The book as the last observed market event left it, copied while an order is on its way: the
+   * caller changes its book in place before calling `observeBook`, and an order that arrives before
+   * that event must meet the book without it. Null when no order is on its way.
+   */
+  private before: OrderBook | null = null;
   private now = 0;
   private started = false;
   private fundingRate: number | null = null;
@@ -91,6 +101,7 @@ export class SimExchange implements ExecutionVenue {
 
   submit(order: OrderRequest): Promise<readonly ExecutionReport[]> {
     this.schedule({ kind: 'arrive', order, due: this.arrivalTime(order.ts) });
+    if (this.before === null && this.book !== null) this.before = copyBook(this.instrument, this.book);
     return Promise.resolve([]);
   }
 
@@ -104,16 +115,19 @@ export class SimExchange implements ExecutionVenue {
   }
 
   observeBook(book: OrderBook, ts: Micros): void {
+    this.runBefore(ts);
     this.advance(ts);
     this.book = book;
     this.engine.setBook(book);
     this.runDue();
     this.engine.onBook(book);
     this.endStep();
+    this.before = this.actions.some((a) => a.kind === 'arrive') ? copyBook(this.instrument, book) : null;
   }
 
   observeTrade(trade: Trade, ts: Micros): void {
     if (trade.symbol !== this.instrument.symbol) return;
+    this.runBefore(ts);
     this.advance(ts);
     this.runDue();
     this.engine.onTrade(trade);
@@ -122,6 +136,7 @@ export class SimExchange implements ExecutionVenue {
 
   observeFunding(rate: number, ts: Micros): void {
     if (!Number.isFinite(rate)) throw new RangeError(`funding rate ${rate} is not a finite number`);
+    this.runBefore(ts);
     this.advance(ts);
     this.fundingRate = rate;
     this.runDue();
@@ -170,6 +185,22 @@ export class SimExchange implements ExecutionVenue {
     if (this.fundingRate === null || mid2 === null) return;
     const cash = this.account.settleFunding(Math.floor(mid2 / 2) as Ticks, this.fundingRate);
     if (cash !== 0) this.outbox.add({ kind: 'funding', cash, ts: at as Micros });
+  }
+
+  /**
+   * Runs every action due before `ts` at its own arrival time, against the book the events before
+   * `ts` left: the event at `ts` has not reached the venue yet when they arrive.
+   */
+  private runBefore(ts: Micros): void {
+    if (!this.started || this.actions.length === 0 || this.actions[0].due >= ts) return;
+    if (this.before !== null) this.engine.setBook(this.before);
+    while (this.actions.length > 0 && this.actions[0].due < ts) {
+      const action = this.actions[0];
+      this.advance(Math.max(action.due, this.now) as Micros);
+      this.runDue();
+      this.outbox.deliver(this.now);
+    }
+    if (this.book !== null) this.engine.setBook(this.book);
   }
 
   private runDue(): void {

@@ -9,6 +9,8 @@ export interface SimOrder {
   readonly request: OrderRequest;
   readonly venueOrderId: string;
   readonly tif: TimeInForce;
+  /** Engine time it arrived at, µs: a public trade stamped earlier never fills it. */
+  readonly arrivedAt: number;
   /** Lots the engine will fill: the request's, or fewer for a reduce-only order clipped at arrival. */
   readonly qty: number;
   filled: number;

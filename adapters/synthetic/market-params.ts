@@ -48,6 +48,20 @@ export interface MarketParams {
   readonly refillChance: number;
   /** How far from its best price each side of the latent book is kept, ticks. */
   readonly reachTicks: number;
+  /**
+   * Share of market orders that are informed, in [0, 1]: their side is the sign of the latent
+   * imbalance `informedLeadMs` ahead, so they buy before the flow turns to buying and the mid rises.
+   * Resting orders they fill are the ones the market then moves against (adverse selection). 0 (the
+   * default): every market order follows only the present lean.
+   */
+  readonly informedShare: number;
+  /** How far ahead informed market orders see the latent imbalance, ms. */
+  readonly informedLeadMs: number;
+  /**
+   * How far each informed order moves the latent imbalance its way, now and in the steps ahead: what it
+   * knew comes true, as a permanent price impact (Kyle 1985), so the mid follows informed trades.
+   */
+  readonly informedImpact: number;
 }
 
 export const DEFAULT_MARKET_PARAMS: MarketParams = {
@@ -69,19 +83,22 @@ export const DEFAULT_MARKET_PARAMS: MarketParams = {
   fullCancelShare: 0.2,
   refillChance: 0.6,
   reachTicks: 300,
+  informedShare: 0,
+  informedLeadMs: 1000,
+  informedImpact: 0.3,
 };
 
 /** Checks every parameter's range; a bad value is a configuration bug and throws, naming the field. */
 export function checkMarketParams(params: MarketParams): MarketParams {
   const positive: Array<keyof MarketParams> = [
     'imbalanceHalfLifeMs', 'activityHalfLifeMs', 'marketMinLots', 'marketSizeTail', 'marketMaxLots',
-    'limitDistanceTicks', 'limitLotsAtTouch', 'reachTicks',
+    'limitDistanceTicks', 'limitLotsAtTouch', 'reachTicks', 'informedLeadMs',
   ];
   const nonNegative: Array<keyof MarketParams> = [
-    'activityVol', 'marketOrdersPerSec', 'limitOrdersPerSec', 'limitSizeGrowth', 'limitSizeSigma',
+    'activityVol', 'informedImpact', 'marketOrdersPerSec', 'limitOrdersPerSec', 'limitSizeGrowth', 'limitSizeSigma',
     'cancelsPerLevelPerSec',
   ];
-  const unit: Array<keyof MarketParams> = ['ofiLink', 'touchShare', 'fullCancelShare', 'refillChance'];
+  const unit: Array<keyof MarketParams> = ['ofiLink', 'touchShare', 'fullCancelShare', 'refillChance', 'informedShare'];
   const bad = (field: keyof MarketParams, range: string): never => {
     throw new RangeError(`synthetic market parameter ${field} must be ${range}, got ${params[field]}`);
   };

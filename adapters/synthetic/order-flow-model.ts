@@ -54,6 +54,12 @@ export class OrderFlowModel {
   events = 0;
   private logActivity = 0;
   private latentImbalance = 0;
+  /**
+   * The latent processes' states of the steps ahead, (log activity, imbalance) pairs, oldest first:
+   * what informed market orders see. Drawn in the same order as without them, so that the paths do
+   * not depend on the lead.
+   */
+  private readonly ahead: number[] = [];
   private readonly activityKeep: number;
   private readonly activityShock: number;
   private readonly imbalanceKeep: number;
@@ -77,6 +83,14 @@ export class OrderFlowModel {
     this.activityShock = params.activityVol * Math.sqrt(1 - this.activityKeep * this.activityKeep);
     this.imbalanceKeep = Math.pow(0.5, stepMs / params.imbalanceHalfLifeMs);
     this.imbalanceShock = Math.sqrt(1 - this.imbalanceKeep * this.imbalanceKeep);
+    const lead = params.informedShare > 0 ? Math.max(1, Math.round(params.informedLeadMs / stepMs)) : 0;
+    let a = 0;
+    let x = 0;
+    for (let k = 0; k < lead; k++) {
+      a = this.activityKeep * a + this.activityShock * environment.normal();
+      x = this.imbalanceKeep * x + this.imbalanceShock * environment.normal();
+      this.ahead.push(a, x);
+    }
     this.bids = new LatentSide(-1, params.reachTicks, startBid);
     this.asks = new LatentSide(1, params.reachTicks, startBid + 1);
     this.seed(startBid);
@@ -98,8 +112,17 @@ export class OrderFlowModel {
     this.orders.count = 0;
     this.events = 0;
     const env = this.environment;
-    this.logActivity = this.activityKeep * this.logActivity + this.activityShock * env.normal();
-    this.latentImbalance = this.imbalanceKeep * this.latentImbalance + this.imbalanceShock * env.normal();
+    if (this.ahead.length === 0) {
+      this.logActivity = this.activityKeep * this.logActivity + this.activityShock * env.normal();
+      this.latentImbalance = this.imbalanceKeep * this.latentImbalance + this.imbalanceShock * env.normal();
+    } else {
+      const n = this.ahead.length;
+      const a = this.activityKeep * this.ahead[n - 2] + this.activityShock * env.normal();
+      const x = this.imbalanceKeep * this.ahead[n - 1] + this.imbalanceShock * env.normal();
+      this.ahead.push(a, x);
+      this.logActivity = this.ahead.shift() as number;
+      this.latentImbalance = this.ahead.shift() as number;
+    }
     const activity = this.activity;
     const bias = this.bias;
     this.cancel(this.bids, activity, 1 + bias);
@@ -169,8 +192,15 @@ export class OrderFlowModel {
     const rng = this.rng;
     const { marketOrdersPerSec, marketMinLots, marketSizeTail, marketMaxLots } = this.params;
     const n = rng.poisson(marketOrdersPerSec * this.dt * activity);
+    const informed = this.params.informedShare;
+    // Informed orders trade the way the flow of the steps ahead will lean, which moves the mid.
+    let coming = 0;
+    if (informed > 0 && n > 0) for (let k = 1; k < this.ahead.length; k += 2) coming += Math.tanh(this.ahead[k]);
     for (let k = 0; k < n; k++) {
-      const buy = rng.uniform() < (1 + bias) / 2;
+      const knows = informed > 0 && rng.uniform() < informed;
+      const buy = knows ? coming > 0 : rng.uniform() < (1 + bias) / 2;
+      // What it knew comes true: the imbalance, now and ahead, leans further its way (permanent impact).
+      if (knows) this.shiftImbalance(buy ? this.params.informedImpact : -this.params.informedImpact);
       const lots = Math.min(marketMaxLots, Math.floor(rng.pareto(marketMinLots, marketSizeTail)));
       const taken = buy ? this.asks : this.bids;
       const before = this.fills.count;
@@ -179,6 +209,11 @@ export class OrderFlowModel {
       this.orders.push(buy, this.fills.count);
       if (taken.empty) this.reseed(taken);
     }
+  }
+
+  private shiftImbalance(by: number): void {
+    this.latentImbalance += by;
+    for (let k = 1; k < this.ahead.length; k += 2) this.ahead[k] += by;
   }
 
   /** Closes a spread wider than one tick, a tick at a time, by orders improving either side. */

@@ -197,6 +197,44 @@ describe('SimExchange orders', () => {
     expect(h.fills().map((f) => [f.price, f.qty])).toEqual([[P + 5, 2]]);
   });
 
+  it('meets the book as it was before the event that comes after its arrival', () => {
+    const h = harness();
+    h.show(0);
+    // Arrives at 1000; the next market event is at 2000, when the asks fall to P: a post-only buy at
+    // P arrives before that, rests behind the 5 lots at P, and is then filled by the asks reaching it.
+    h.submit({ timeInForce: 'PostOnly', limitPrice: P as Ticks, qty: 3 as Lots });
+    h.show(2000, [[P - 1, 5]], [[P, 4], [P + 1, 4]]);
+    h.settle(3000);
+    expect(h.kinds()).toEqual(['accepted', 'fill']);
+    expect(h.fills().map((f) => [f.price, f.qty, f.liquidity, f.ts])).toEqual([[P, 3, 'maker', 2000]]);
+    const accepted = h.reports.find((r) => r.kind === 'accepted');
+    expect(accepted?.ts).toBe(1000);
+  });
+
+  it('still meets the book of an event at the very time it arrives', () => {
+    const h = harness();
+    h.show(0);
+    h.submit({ timeInForce: 'PostOnly', limitPrice: P as Ticks, qty: 3 as Lots });
+    h.show(1000, [[P - 1, 5]], [[P, 4], [P + 1, 4]]); // at its arrival time: the asks are at P already
+    h.settle(3000);
+    expect(h.kinds()).toEqual(['rejected']);
+  });
+
+  it('is never filled by a trade stamped before it arrived, even when the trade reaches the feed later', () => {
+    const h = harness();
+    h.show(0);
+    h.submit({ qty: 3 as Lots }); // arrives at 1000, behind 5 lots at P
+    h.show(1200, [[P - 1, 10]], ASKS); // the 5 lots at P canceled: nothing ahead
+    h.show(1300, [[P, 1], [P - 1, 10]], ASKS);
+    expect(h.venue.queueOf('o1')).toEqual({ ahead: 0, remaining: 3 });
+    h.trade(900, P, 5, 'Sell'); // printed at 900, before the arrival: its frame came late
+    h.settle(2000);
+    expect(h.fills()).toEqual([]);
+    h.trade(1400, P, 2, 'Sell'); // printed after: fills it
+    h.settle(3000);
+    expect(h.fills().map((f) => [f.qty, f.liquidity])).toEqual([[2, 'maker']]);
+  });
+
   it('reports a fill that happens before the cancel arrives, then cancels the rest', () => {
     const h = harness();
     h.show(0);

@@ -47,14 +47,13 @@ describe('backtestReport', () => {
       from: 0,
       to: 4 * MIN,
     });
-    const r = [0, 0.01, -0.005, 0.01];
-    const mean = 0.00375;
-    const sd = Math.sqrt(r.reduce((s, x) => s + (x - mean) ** 2, 0) / 3);
-    const down = Math.sqrt(0.005 ** 2 / 4);
-    const perYear = Math.sqrt(365 * 24 * 60);
     expect(report.pnl).toBe(15);
-    expect(report.sharpe).toBeCloseTo((mean / sd) * perYear, 9);
-    expect(report.sortino).toBeCloseTo((mean / down) * perYear, 9);
+    // Four minutes hold no daily return: no Sharpe annualised from minutes, the round trips instead.
+    expect(report.sharpe).toBeNull();
+    expect(report.sortino).toBeNull();
+    expect(report.sharpe_basis).toMatch(/^none: 4m 0s of market time/);
+    expect(report.per_trade).toEqual({ trades: 1, mean_usdt: 0, stdev_usdt: null, ratio: null });
+    expect(report.market_time).toBe('4m 0s');
     // Peak 1,010 then 1,005: (1010 − 1005) / 1010.
     expect(report.max_drawdown).toBeCloseTo(5 / 1010, 12);
     expect(report).toMatchObject({ trades: 3, orders: 3, hit_rate: 0.75, false_signal_rate: 0.5, signals_resolved: 4, capital: 1000, hours: 4 / 60 });
@@ -68,6 +67,33 @@ describe('backtestReport', () => {
     expect(report.turnover).toBeCloseTo(450.0002 / 1000, 12);
     // 180 USDT held half the time: 90 USDT on average, over 1,000.
     expect(report.exposure).toBeCloseTo(0.09, 12);
+  });
+
+  it('takes Sharpe and Sortino from daily returns, annualised by the square root of 365', () => {
+    const DAY = 1440 * MIN;
+    // PnL at each day's end 10, 5, 15 on 1,000 USDT: returns 0.01, −0.005, 0.01.
+    const daily = [10, 5, 15].map((usdt, d) => ({ ...equity(0, usdt), intervalStart: (d * DAY + DAY - MIN) as Micros }));
+    const report = backtestReport({
+      instrument, capitalUsdt: 1000, equity: daily, fills: [], orders: [], positions: [],
+      signals: { resolved: 0, hits: 0, falseSignals: 0, unresolved: 0 }, execution: null, from: 0, to: 3 * DAY,
+    });
+    const r = [0.01, -0.005, 0.01];
+    const mean = 0.015 / 3;
+    const sd = Math.sqrt(r.reduce((s, x) => s + (x - mean) ** 2, 0) / 2);
+    const down = Math.sqrt(0.005 ** 2 / 3);
+    expect(report.sharpe).toBeCloseTo((mean / sd) * Math.sqrt(365), 9);
+    expect(report.sortino).toBeCloseTo((mean / down) * Math.sqrt(365), 9);
+    expect(report.sharpe_basis).toBe('daily returns over 3 days');
+    expect(report.market_time).toBe('3d 0h');
+  });
+
+  it('gives no Sharpe for minutes that cross midnight', () => {
+    const report = backtestReport({
+      instrument, capitalUsdt: 1000, equity: [equity(1439, 5), equity(1440, 8), equity(1441, 3)], fills: [], orders: [], positions: [],
+      signals: { resolved: 0, hits: 0, falseSignals: 0, unresolved: 0 }, execution: null, from: 1439 * MIN, to: 1442 * MIN,
+    });
+    expect(report.sharpe).toBeNull();
+    expect(report.sharpe_basis).toMatch(/^none: 3m 0s/);
   });
 
   it('weighs slippage by the lots filled', () => {

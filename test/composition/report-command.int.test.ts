@@ -42,7 +42,13 @@ describe('ladder report', { timeout: 120_000 }, () => {
     for (const section of ['summary', 'equity', 'drawdown', 'slippage', 'reliability', 'baseline']) expect(html).toContain(`<section id="${section}">`);
     expect(html).toContain(smart);
     expect(html).toContain(baseline);
-    expect(html).toMatch(/Slippage reduced by <b class="(good|bad)">(-?\d+\.\d%|n\/a)<\/b>/);
+    expect(html).toMatch(/Slippage (reduced|increased) by <b class="(good|bad)">(\d+\.\d%|n\/a)<\/b>/);
+    // Execution quality of both runs: markouts, shortfall, cost a lot, feed integrity, the end position.
+    const summary = html.slice(html.indexOf('<section id="baseline">'));
+    expect(summary).toMatch(/<td>taker markout 1s · 5s · 30s, bps<\/td><td>(-?\d+\.\d{3}|n\/a) · [^<]+<\/td><td>-?\d+\.\d{3} · /);
+    expect(summary).toMatch(/<td>shortfall a decision, bps<\/td><td>-?\d+\.\d{3}<\/td><td>-?\d+\.\d{3}<\/td>/);
+    expect(summary).toMatch(/<td>feed: gaps · resyncs · malformed · not LIVE<\/td><td>0 · 0 · 0 · 0\.0 s<\/td>/);
+    expect(html).toContain('<td>market time</td><td>2m 0s</td>');
     // Charts drawn inline: the equity curve, the drawdown, both slippage histograms.
     expect(html.match(/<svg /g)?.length).toBe(4);
     expect(html).toMatch(/<polyline points="[\d., ]+"/);
