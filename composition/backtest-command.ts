@@ -8,13 +8,16 @@ import type { ExecutionCounters } from '../application/execution-engine.ts';
 import type { SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts';
 import type { Logger } from '../application/ports/logger.ts';
 import { ConfigError, paperConfig, type PaperConfig } from './config.ts';
+import { configForInputs, replayInputs } from './inputs.ts';
 
 export const BACKTEST_HELP = `ladder backtest — run recorded or synthetic market data through the trading path and report
 
 Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration D) [--policy smart|baseline]
                        [--report out.json] [flags]
 
-  --input FILE          recorded frames (any format ladder replay reads)
+  --input FILE…         recorded frames (any format ladder replay reads: Bybit v5, Binance USD-M or spot
+                        captures), several files or a glob read in order as one stream; the format and,
+                        for Binance, the instrument and the venue's fees are told from the data
   --source synthetic    the synthetic order-flow market instead, --seed N (default 1) for --duration D
   --duration D          how much market time to generate (e.g. 90s, 15m, 6h)
   --against-baseline    run the baseline policy over the same data too, and report the slippage reduction
@@ -42,7 +45,7 @@ same orders and fills. A signal counts as a hit when the mid has moved its way a
 when the move is the wrong way or does not cover a taker round trip.`;
 
 const OPTIONS = {
-  input: { type: 'string' },
+  input: { type: 'string', multiple: true },
   source: { type: 'string' },
   seed: { type: 'string' },
   duration: { type: 'string' },
@@ -68,22 +71,25 @@ const OPTIONS = {
 
 /** `ladder backtest …`: see BACKTEST_HELP. */
 export async function backtestCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
   if (values.help === true) {
     out(BACKTEST_HELP);
     return 0;
   }
-  const source = values.source ?? (values.input === undefined ? undefined : 'replay');
+  if (positionals.length > 0 && values.input === undefined) throw new ConfigError('--input', `"${positionals[0]}" given without --input`);
+  const inputs = values.input === undefined ? null : replayInputs([...values.input, ...positionals]);
+  const source = values.source ?? (inputs === null ? undefined : 'replay');
   if (source === undefined) throw new ConfigError('--input', 'required: recorded frames, or --source synthetic with --duration');
   if (source === 'bybit') throw new ConfigError('--source', 'a backtest runs over recorded (--input) or synthetic data, not the live stream');
   if (source === 'synthetic' && values.duration === undefined) throw new ConfigError('--duration', 'required with --source synthetic');
-  const config = {
+  const given = {
     ...paperConfig(
-      { ...values, source, speed: 'max', db: values.db ?? 'pglite:memory', 'log-level': values['log-level'] ?? 'warn' },
+      { ...values, input: inputs?.paths[0], source, speed: 'max', db: values.db ?? 'pglite:memory', 'log-level': values['log-level'] ?? 'warn' },
       { ...process.env, DATABASE_URL: undefined },
     ),
     storeMarketData: values['store-market'] === true,
   };
+  const config = inputs === null ? given : configForInputs(given, inputs, values);
   const logger = (await import('../adapters/log/pino-logger.ts')).createPinoLogger({ level: config.logLevel });
   const against = values['against-baseline'] === true;
   if (against && config.policy === 'baseline') throw new ConfigError('--against-baseline', 'compares --policy smart with the baseline; this run is the baseline');

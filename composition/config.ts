@@ -5,6 +5,7 @@ import type { Lots } from '../domain/values/units.ts';
 import type { FeeSchedule } from '../domain/trading/fees.ts';
 import { parseDbTarget, type DbTarget } from '../adapters/postgres/db-target.ts';
 import { DEFAULT_STALE_INTERVALS } from '../application/market-data.ts';
+import type { InputFormat } from '../adapters/replay/input-format.ts';
 
 /** A configuration mistake, naming the flag (or environment variable) that holds it. */
 export class ConfigError extends Error {
@@ -28,6 +29,10 @@ export interface PaperConfig {
   readonly source: Source;
   /** The frame file, for `--source replay`; empty otherwise. */
   readonly input: string;
+  /** Several frame files read in order as one stream (composition/inputs.ts); absent: `input` alone. */
+  readonly inputs?: readonly string[];
+  /** What the files hold; absent: told from the first lines of `input`. */
+  readonly inputFormat?: InputFormat;
   /** Pace of a replay or synthetic market: N x real time, or 'max'. */
   readonly speed: number | 'max';
   /** Bybit's public WebSocket, for `--source bybit`. */

@@ -21,6 +21,7 @@ import { createPinoLogger } from '../adapters/log/pino-logger.ts';
 import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
 import { SyntheticFeed } from '../adapters/synthetic/synthetic-feed.ts';
 import { ConfigError, durationFlag, intFlag, type LogLevel } from './config.ts';
+import { inputInstrument, replayInputs, type ReplayInputs } from './inputs.ts';
 
 /** Bybit's non-VIP linear taker fee, ppm: the default dead zone covers its round trip (11 bps). */
 const TAKER_PPM = 550;
@@ -31,7 +32,8 @@ Usage: ladder features (--input FILE | --source synthetic [--seed N] (--frames N
                        --out FILE.csv|FILE.parquet [--labels] [flags]
 
 Flags:
-  --input FILE          recorded frames: recorder lines, bare frame lines or a Bybit dump (gzip, zip)
+  --input FILE…         recorded frames: recorder lines, bare frame lines, a Bybit dump (gzip, zip) or a
+                        Binance USD-M or spot capture; several files or a glob in order are one stream
   --source S            replay (with --input, the default) or synthetic (the offline market)
   --seed N              synthetic market seed (default 1)
   --frames N            synthetic: stop after N order-book frames
@@ -59,7 +61,7 @@ applied while the book is LIVE. ${REQUIRED_FEATURES.join(', ')} are always expor
 value. See docs/features.md.`;
 
 const OPTIONS = {
-  input: { type: 'string' },
+  input: { type: 'string', multiple: true },
   source: { type: 'string' },
   seed: { type: 'string' },
   frames: { type: 'string' },
@@ -80,7 +82,7 @@ const OPTIONS = {
 
 /** The flags as parsed; absent ones are undefined. */
 interface Flags {
-  readonly input?: string;
+  readonly input?: string[];
   readonly source?: string;
   readonly seed?: string;
   readonly frames?: string;
@@ -100,7 +102,9 @@ interface Flags {
 
 /** `ladder features …`: see FEATURES_HELP. Writes results to `out`, progress to standard error. */
 export async function featuresCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+  const { values: parsed, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+  if (positionals.length > 0 && parsed.input === undefined) throw new ConfigError('--input', `"${positionals[0]}" given without --input`);
+  const values = { ...parsed, input: parsed.input === undefined ? undefined : [...parsed.input, ...positionals] };
   if (values.help === true) {
     out(FEATURES_HELP);
     return 0;
@@ -112,8 +116,10 @@ export async function featuresCommand(args: string[], out: (text: string) => voi
   }
   const labels = labelFlags(values);
   const target = outFlag(values);
-  const instrument = unwrap(createInstrument(BTCUSDT_SPEC));
-  const source = sourceFlags(values, instrument);
+  const inputs = values.input === undefined ? null : replayInputs(values.input);
+  const linear = unwrap(createInstrument(BTCUSDT_SPEC));
+  const instrument = inputs === null ? linear : inputInstrument(inputs.format, linear);
+  const source = sourceFlags(values, instrument, inputs);
   const logLevel = values['log-level'];
   if (logLevel !== undefined && !['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     throw new ConfigError('--log-level', `"${logLevel}" is not one of debug, info, warn, error`);
@@ -191,7 +197,7 @@ interface SourceChoice {
   readonly fraction: (position: ExportPosition) => number | null;
 }
 
-function sourceFlags(values: Flags, instrument: Instrument): SourceChoice {
+function sourceFlags(values: Flags, instrument: Instrument, inputs: ReplayInputs | null): SourceChoice {
   const source = values.source ?? (values.input === undefined ? undefined : 'replay');
   const clock = new SystemClock();
   const decoder = scanningDecoder(instrument);
@@ -200,12 +206,10 @@ function sourceFlags(values: Flags, instrument: Instrument): SourceChoice {
     for (const flag of ['seed', 'frames', 'duration'] as const) {
       if (values[flag] !== undefined) throw new ConfigError(`--${flag}`, 'only goes with --source synthetic');
     }
-    const input = values.input;
-    if (input === undefined) throw new ConfigError('--input', 'required with --source replay: a file of recorded Bybit frames');
-    if (!existsSync(input)) throw new ConfigError('--input', `file not found: ${input}`);
-    if (!statSync(input).isFile()) throw new ConfigError('--input', `not a file: ${input}`);
-    const estimate = new LineEstimate(input);
-    return { feed: new FileReplayFeed(input, clock, { decoder }), depth: depthFlag ?? null, fraction: (p) => estimate.fraction(p.frames) };
+    if (inputs === null) throw new ConfigError('--input', 'required with --source replay: a file of recorded frames');
+    const estimate = new LineEstimate(inputs.paths[0]);
+    const feed = new FileReplayFeed(inputs.paths, clock, { decoder, format: inputs.format });
+    return { feed, depth: depthFlag ?? null, fraction: (p) => (inputs.paths.length > 1 ? null : estimate.fraction(p.frames)) };
   }
   if (source === 'synthetic') {
     if (values.input !== undefined) throw new ConfigError('--input', 'only goes with --source replay, not --source synthetic');

@@ -17,6 +17,7 @@ import { FileSpillLog } from '../adapters/spill/file-spill.ts';
 import { loadOnnxModel, type OnnxSignalModel } from '../adapters/onnx/onnx-model.ts';
 import { createStore } from '../adapters/postgres/connect.ts';
 import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
+import { detectInputFormat, type InputFormat } from '../adapters/replay/input-format.ts';
 import { BybitLiveFeed } from '../adapters/bybit/live-feed.ts';
 import { SyntheticFeed } from '../adapters/synthetic/synthetic-feed.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
@@ -131,9 +132,20 @@ export const simulatedVenueModule = new ContainerModule(({ bind }) => {
 /** Market data from a file of recorded frames. */
 export const replayFeedModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Feed)
-    .toResolvedValue((config: PaperConfig, clock: Clock) => new FileReplayFeed(config.input, clock, { speed: config.speed, decoder: scanningDecoder(config.instrument) }), [TOKENS.Config, TOKENS.Clock])
+    .toResolvedValue((config: PaperConfig, clock: Clock) => {
+      const format = config.inputFormat ?? inputFormatOf(config.input);
+      return new FileReplayFeed(config.inputs ?? [config.input], clock, { speed: config.speed, decoder: scanningDecoder(config.instrument), format });
+    }, [TOKENS.Config, TOKENS.Clock])
     .inSingletonScope();
 });
+
+function inputFormatOf(path: string): InputFormat {
+  try {
+    return detectInputFormat(path);
+  } catch (error) {
+    throw new ConfigError('--input', (error as Error).message);
+  }
+}
 
 /** Market data from Bybit's public WebSocket. */
 export const bybitFeedModule = new ContainerModule(({ bind }) => {

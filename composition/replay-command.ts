@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MarketData, bybitSyncConfig } from '../application/market-data.ts';
 import { replayBook, type TopOfBook } from '../application/replay-book.ts';
@@ -11,17 +10,20 @@ import { readFrameLines } from '../adapters/replay/frame-reader.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
 import { ConfigError, intFlag, speedFlag, staleAfterFlag } from './config.ts';
 import { resolveInstrument } from './instruments.ts';
+import { replayInputs } from './inputs.ts';
 
 export const REPLAY_HELP = `ladder replay — run recorded frames through the parser, the book and its integrity checks
 
 Flags:
-  --input FILE        recorder lines ("<µs> <frame>"), bare frame lines, or a Bybit dump (.data; gzip or zip)
+  --input FILE…       recorder lines ("<µs> <frame>"), bare frame lines, a Bybit dump (.data; gzip or zip),
+                      or a Binance USD-M or spot capture ("<ns> <combined-stream frame>"); several files
+                      or a glob are read in order as one stream. The format is told from the first lines
   --emit top|none     one JSON line per book frame applied with the touch and the book state (default top)
   --speed N|max       pace at N x the recorded speed, or as fast as possible (default max)
   --stale-after N     the book is stale after N push intervals without a book frame (default 10)
   --depth N           keep the best N levels a side; default: the depth in the topic name
   --symbol S          the instrument; default: the symbol of the first book frame
-  --category C        linear (default) or spot, for the instrument's grid
+  --category C        linear (default) or spot, for the instrument's grid (a Binance capture: its own)
   --tick-size X       price step, for a symbol without a known grid
   --lot-size X        quantity step, likewise
   --log-level L       logs on standard error (default warn)
@@ -30,10 +32,11 @@ The last line is {"summary":{…}} with frames, book frames, trades, gaps, resyn
 
 /** `ladder replay --input FILE [--emit top|none] …` */
 export async function replayCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args,
+    allowPositionals: true,
     options: {
-      input: { type: 'string' },
+      input: { type: 'string', multiple: true },
       emit: { type: 'string' },
       speed: { type: 'string' },
       depth: { type: 'string' },
@@ -50,9 +53,10 @@ export async function replayCommand(args: string[], out: (text: string) => void)
     out(REPLAY_HELP);
     return 0;
   }
-  const input = values.input;
-  if (input === undefined) throw new ConfigError('--input', 'required: a file of recorded frames');
-  if (!existsSync(input)) throw new ConfigError('--input', `file not found: ${input}`);
+  if (values.input === undefined) throw new ConfigError('--input', 'required: a file of recorded frames');
+  const inputs = replayInputs([...values.input, ...positionals]);
+  const input = inputs.paths[0];
+  const format = inputs.format;
   const emit = values.emit ?? 'top';
   if (emit !== 'top' && emit !== 'none') throw new ConfigError('--emit', `"${emit}" is not top or none`);
   const category = values.category ?? 'linear';
@@ -60,15 +64,17 @@ export async function replayCommand(args: string[], out: (text: string) => void)
   const speed = speedFlag(values.speed ?? 'max');
   const clock = new SystemClock();
 
-  const first = await firstBookTopic(input);
-  const symbol = values.symbol ?? first?.symbol;
+  // Binance's grid follows from its market (USD-M: linear, spot: spot); Bybit's from --category.
+  const first = format.venue === 'binance' ? { symbol: format.symbol ?? undefined, depth: null } : format.symbol !== null ? format : await firstBookTopic(input);
+  const symbol = values.symbol ?? first?.symbol ?? undefined;
   if (symbol === undefined) throw new ConfigError('--symbol', `${input} holds no order-book frame to take the symbol from; pass --symbol`);
-  const instrument = resolveInstrument({ symbol, category: category, tickSize: values['tick-size'], lotSize: values['lot-size'] });
+  const grid = format.venue === 'binance' && values.category === undefined ? (format.market === 'usdm' ? 'linear' : 'spot') : category;
+  const instrument = resolveInstrument({ symbol, category: grid, tickSize: values['tick-size'], lotSize: values['lot-size'] });
   const depth = values.depth === undefined ? (first?.depth ?? null) : intFlag('--depth', values.depth, 1, 10_000);
 
   const logLevel = values['log-level'] ?? 'warn';
   const logger = logLevel === 'silent' ? silentLogger : createPinoLogger({ level: logLevel as 'warn' });
-  const feed = new FileReplayFeed(input, clock, { speed, decoder: scanningDecoder(instrument) });
+  const feed = new FileReplayFeed(inputs.paths, clock, { speed, decoder: scanningDecoder(instrument), format: format.venue === 'binance' ? { ...format, symbol } : format });
   const market = new MarketData({ instrument, bookDepth: depth, sync: bybitSyncConfig(depth, staleAfterFlag(values['stale-after'])) }, feed, logger);
   const lines = new LineBuffer(out);
   const counters = await replayBook(feed, market, emit === 'top' ? (top) => lines.push(formatTop(instrument, top)) : null);

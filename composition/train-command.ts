@@ -15,6 +15,7 @@ import { encodeTreeEnsemble } from '../adapters/onnx/tree-ensemble-export.ts';
 import { ConfigError, durationFlag, intFlag } from './config.ts';
 import { formatTrainingSummary, trainingReportJson } from './train-report.ts';
 import { TrainingProgressLine } from './train-progress.ts';
+import { featuresOfCaptures } from './capture-features.ts';
 
 /** Bybit's non-VIP linear taker fee is 0.055% a side: a round trip costs 11 bps. */
 const TAKER_ROUND_TRIP_BPS = 11;
@@ -26,10 +27,12 @@ const OUTPUT = 'scores';
 
 export const TRAIN_HELP = `ladder train — train a gradient-boosted multi-horizon model on exported features
 
-Usage: ladder train --data FILE [FILE…] --out DIR [flags]
+Usage: ladder train (--data FILE [FILE…] | --input FILE [FILE…]) --out DIR [flags]
 
   --data FILE…           exports of "ladder features --labels" (CSV or Parquet, each with its
                          .schema.json); several files are read in time order and must not overlap
+  --input FILE…          recorded frames instead (any format ladder replay reads; several files or a glob
+                         are one stream): exported first as "ladder features --labels" would
   --out DIR              the model directory to write: model.onnx, manifest.json, report.json
   --force                replace an existing model directory
   --id NAME              the model id (default: the directory's name)
@@ -55,6 +58,7 @@ chosen threshold, the reliability table and feature importance.`;
 
 const OPTIONS = {
   data: { type: 'string', multiple: true },
+  input: { type: 'string', multiple: true },
   out: { type: 'string' },
   force: { type: 'boolean' },
   id: { type: 'string' },
@@ -89,12 +93,15 @@ export async function trainCommand(args: string[], out: (text: string) => void):
     out(TRAIN_HELP);
     return 0;
   }
-  const files = [...(values.data ?? []), ...positionals];
-  if (files.length === 0) throw new ConfigError('--data', 'required: one or more exports of "ladder features --labels"');
+  if (values.input !== undefined && values.data !== undefined) throw new ConfigError('--input', 'goes instead of --data, not with it');
+  const files = values.input === undefined ? [...(values.data ?? []), ...positionals] : [];
+  if (files.length === 0 && values.input === undefined) throw new ConfigError('--data', 'required: one or more exports of "ladder features --labels"');
   if (values.out === undefined) throw new ConfigError('--out', 'required: the model directory to write');
   const dir = values.out;
   if (existsSync(dir) && values.force !== true) throw new ConfigError('--out', `${dir} already exists; pass --force to replace it`);
   const gbdt = gbdtFlags(values);
+  const captures = values.input === undefined ? null : await featuresOfCaptures([...values.input, ...positionals], values.quiet === true);
+  if (captures !== null) files.push(captures.file);
 
   let table: TrainingTable;
   try {
@@ -102,6 +109,8 @@ export async function trainCommand(args: string[], out: (text: string) => void):
   } catch (error) {
     if (error instanceof TrainingDataError) throw new ConfigError('--data', error.message);
     throw error;
+  } finally {
+    await captures?.cleanup();
   }
   const options = trainingFlags(values, table, gbdt);
   const progress = new TrainingProgressLine(process.stderr, options.folds, options.horizons.length, values.quiet === true);

@@ -4,7 +4,10 @@ import type { MarketDataFeed } from '../../application/ports/market-data-feed.ts
 import type { MarketEvent } from '../../domain/market/market-event.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import { jsonDecoder, type FrameDecoder } from '../bybit/frame-decoder.ts';
-import { readFrameLines, type FrameLine } from './frame-reader.ts';
+import { BinanceLineDecoder } from '../binance/line-decoder.ts';
+import type { FrameLine } from './frame-reader.ts';
+import type { InputFormat } from './input-format.ts';
+import { readInputLines } from './input-lines.ts';
 import { pace, receiveTime, timerSleep, type Sleep, type Speed } from './pacing.ts';
 
 export interface ReplayOptions {
@@ -13,31 +16,42 @@ export interface ReplayOptions {
   /** N × the recorded speed, or 'max' (the default): as fast as the consumer takes the events. */
   readonly speed?: Speed;
   readonly sleep?: Sleep;
+  /** What the files hold (`detectInputFormat`); Bybit frames when absent. Binance's go through its depth sync. */
+  readonly format?: InputFormat;
 }
 
 /**
- * Replays recorded frames from a file through the Bybit parser: the recorder's lines
- * (`<receive µs> <frame>`), bare frame lines (captures without receive times) and Bybit's historical
- * dumps (`.data`, plain, gzip or zip; see `readFrameLines`). A bare line is stamped with its own venue
- * time (`ts`) as its receive time, never with the wall clock, so that a replay gives the same staleness
- * judgements and the same results however fast the machine runs it.
+ * Replays recorded frames from a file, or from several files read in order as one stream, through the
+ * Bybit parser: the recorder's lines (`<receive µs> <frame>`), bare frame lines (captures without
+ * receive times) and Bybit's historical dumps (`.data`, plain, gzip or zip; see `readFrameLines`); or,
+ * with a Binance `format`, Binance captures through `BinanceLineDecoder`. A bare line is stamped with
+ * its own venue time (`ts`, Binance's `E`) as its receive time, never with the wall clock, so that a
+ * replay gives the same staleness judgements and the same results however fast the machine runs it.
+ * The files are streamed: memory does not grow with their length.
  */
 export class FileReplayFeed implements MarketDataFeed {
   readonly description: string;
   private closed = false;
   private readonly decode: FrameDecoder;
 
+  private readonly paths: readonly string[];
+
   constructor(
-    private readonly path: string,
+    path: string | readonly string[],
     private readonly clock: Clock,
     private readonly options: ReplayOptions = {},
   ) {
-    this.description = `replay:${basename(path)}`;
+    this.paths = typeof path === 'string' ? [path] : path;
+    if (this.paths.length === 0) throw new RangeError('a replay needs at least one file');
+    const more = this.paths.length - 1;
+    this.description = `replay:${basename(this.paths[0])}${more > 0 ? ` and ${more} more` : ''}`;
     this.decode = options.decoder ?? jsonDecoder;
   }
 
   async *events(): AsyncGenerator<MarketEvent> {
-    const parsed = this.parse(readFrameLines(this.path));
+    const lines = readInputLines(this.paths);
+    const format = this.options.format;
+    const parsed = format?.venue === 'binance' ? this.parseBinance(lines, new BinanceLineDecoder(format.market, format.symbol ?? '')) : this.parse(lines);
     const paced = pace(parsed, { speed: this.options.speed ?? 'max', clock: this.clock, sleep: this.options.sleep ?? timerSleep, timeOf: receiveTime });
     for await (const event of paced) {
       if (this.closed) return;
@@ -52,6 +66,17 @@ export class FileReplayFeed implements MarketDataFeed {
       if (line.text.length === 0) continue;
       lastTime = receiveTimeOf(line.text, line.recvTime, lastTime);
       yield this.decode(line.text, lastTime);
+    }
+  }
+
+  private async *parseBinance(lines: AsyncIterable<FrameLine>, decoder: BinanceLineDecoder): AsyncGenerator<MarketEvent> {
+    const out: MarketEvent[] = [];
+    for await (const line of lines) {
+      if (this.closed) return;
+      if (line.text.length === 0) continue;
+      decoder.decode(line.text, line.recvTime, out);
+      for (const event of out) yield event;
+      out.length = 0;
     }
   }
 
@@ -97,8 +122,9 @@ export function receiveTimeOf(text: string, recorded: Micros | null, previous: M
  */
 export function parseLine(line: string, decode: FrameDecoder = jsonDecoder, previous = 0 as Micros): MarketEvent {
   const space = line.indexOf(' ');
-  if (space > 0 && /^\d+$/.test(line.slice(0, space))) {
-    const recorded = Number(line.slice(0, space));
+  if (space > 0 && space <= 19 && /^\d+$/.test(line.slice(0, space))) {
+    // 17 to 19 digits are a ns stamp, read as the µs it falls in (see readFrameLines).
+    const recorded = Number(line.slice(0, space > 16 ? space - 3 : space));
     if (Number.isSafeInteger(recorded)) return decode(line.slice(space + 1), recorded as Micros);
   }
   return decode(line, receiveTimeOf(line, null, previous));

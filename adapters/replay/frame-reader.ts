@@ -30,17 +30,20 @@ const CARRIAGE_RETURN = 13;
 const SPACE = 32;
 const ZERO = 48;
 const NINE = 57;
+/** A receive time of up to 16 digits is µs; of 17 to 19 digits, ns (µs since the epoch reach 17 digits in the year 5138). */
 const MAX_DIGITS = 16;
+const MAX_NANO_DIGITS = 19;
 const READ_CHUNK = 256 * 1024;
 
 /**
  * Reads a file of frames, one a line, as any of:
- * - the recorder's lines, `<local receive time, µs> <frame text>`;
+ * - the recorder's lines, `<local receive time, µs> <frame text>`, and captures that stamp their lines
+ *   in ns (`1721347020984480942 {...}`, Binance captures): 17 to 19 digits are ns, cut to whole µs;
  * - bare frame lines (captures without receive times), recvTime null;
  * - Bybit's historical dumps (`*.data`: bare JSON lines with `\r\n` endings), plain, gzip or zip.
  * The container is told by its magic bytes, not its name: gzip `1f 8b` (one or more members),
  * zip `50 4b 03 04` (exactly one entry, stored or deflate), anything else plain text. A line that
- * starts with up to 16 digits and one space is a recorder line; the text is everything after that one
+ * starts with up to 19 digits and one space is a recorder line; the text is everything after that one
  * space. So a bare frame that itself starts with digits and a space is misread; frames are JSON, which
  * never does. A `\r` before the `\n` is dropped; any other bytes, garbage and a last line without
  * its `\n` included, pass through as text for the parser to count.
@@ -88,15 +91,18 @@ function frameLine(buf: Buffer, start: number, end: number, lineNo: number): Fra
   if (end > start && buf[end - 1] === CARRIAGE_RETURN) end--;
   if (end === start) return null;
   let i = start;
-  let value = 0;
-  while (i < end && i - start <= MAX_DIGITS) {
+  while (i < end && i - start <= MAX_NANO_DIGITS) {
     const c = buf[i];
     if (c < ZERO || c > NINE) break;
-    value = value * 10 + (c - ZERO);
     i++;
   }
-  if (i > start && i - start <= MAX_DIGITS && i < end && buf[i] === SPACE && Number.isSafeInteger(value)) {
-    return { text: buf.toString('utf8', i + 1, end), recvTime: value as Micros, lineNo };
+  const digits = i - start;
+  if (digits > 0 && digits <= MAX_NANO_DIGITS && i < end && buf[i] === SPACE) {
+    // ns stamps lose their last three digits (truncated to the µs they fall in), so every stamp is exact.
+    const last = digits > MAX_DIGITS ? i - 3 : i;
+    let value = 0;
+    for (let k = start; k < last; k++) value = value * 10 + (buf[k] - ZERO);
+    if (Number.isSafeInteger(value)) return { text: buf.toString('utf8', i + 1, end), recvTime: value as Micros, lineNo };
   }
   return { text: buf.toString('utf8', start, end), recvTime: null, lineNo };
 }

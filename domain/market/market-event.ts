@@ -15,6 +15,11 @@ export interface BookFrame {
   readonly symbol: string;
   /** Update id: +1 per message; 1 means a fresh snapshot after a service restart. */
   readonly u: number;
+  /**
+   * The `u` of the frame a delta follows, for venues that chain frames by it (Binance USD-M's `pu`,
+   * spot's `U` − 1); absent, `u` − 1: Bybit's `u` rises by one a message.
+   */
+  readonly prevU?: number;
   /** Cross sequence, increasing; tickers' `cs` refers to it. */
   readonly seq: number;
   /** Service time of the frame. */

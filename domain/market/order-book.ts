@@ -16,7 +16,7 @@ export interface LevelsView {
 }
 
 /** The fields of a frame besides its symbol and levels. */
-export type FrameHeader = Pick<BookFrame, 'type' | 'u' | 'seq' | 'ts' | 'cts' | 'recvTime'>;
+export type FrameHeader = Pick<BookFrame, 'type' | 'u' | 'prevU' | 'seq' | 'ts' | 'cts' | 'recvTime'>;
 
 /**
  * A book frame already put on the instrument's grid by a reader that has also checked its symbol:
@@ -56,7 +56,8 @@ export type BookError =
  * - a `delta` carries absolute sizes; a size of "0" deletes the level, and deleting a level the book
  *   does not hold is not an error;
  * - `u` rises by one per message, so a delta whose `u` is not the previous one plus one means frames
- *   were lost: it is refused as a `SequenceGap` and the book waits for the next snapshot.
+ *   were lost: it is refused as a `SequenceGap` and the book waits for the next snapshot. A frame that
+ *   names the `u` it follows (`prevU`, Binance's `pu`) must name the book's last `u` instead.
  *
  * Bybit keeps only the best `depth` levels a side and does not always send a delete for a level that
  * leaves that window; with the `depth` option the book drops such levels itself after every frame.
@@ -253,8 +254,9 @@ export class OrderBook {
       case 'delta':
         if (!this.snapshotSeen) return { kind: 'DeltaBeforeSnapshot', u: frame.u };
         // Bybit sends u = 1 only on a snapshot, so a delta with u = 1 after u = N is a gap like any other.
-        if (frame.u !== this.u + 1) return { kind: 'SequenceGap', expected: this.u + 1, got: frame.u };
-        return null;
+        if (frame.prevU === undefined) return frame.u === this.u + 1 ? null : { kind: 'SequenceGap', expected: this.u + 1, got: frame.u };
+        // A chained frame (Binance) names the id it follows: expected is the book's id, got the frame's.
+        return frame.prevU === this.u ? null : { kind: 'SequenceGap', expected: this.u, got: frame.prevU };
     }
   }
 

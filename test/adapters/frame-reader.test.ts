@@ -128,18 +128,20 @@ const dump = Buffer.from(dumpLines.map((l) => `${l}\r\n`).join(''));
 
 describe('readFrameLines', () => {
   it('splits recorder lines into receive time and the text after one space, and takes other lines whole', async () => {
-    const lines = ['1733011200691000 {"a":1}', '{"b":2}', '7  two spaces', '12abc {"c":3}', '99999999999999999 {"too":"long"}', '5 ', '0 x', ' 1 lead'];
+    const lines = ['1733011200691000 {"a":1}', '{"b":2}', '7  two spaces', '12abc {"c":3}', '99999999999999999999 {"too":"long"}', '5 ', '0 x', ' 1 lead', '1721347020984480942 {"ns":1}'];
     const got = await readAll(put('mixed.jsonl', `${lines.join('\n')}\n`));
     expect(got).toEqual([
       { text: '{"a":1}', recvTime: 1733011200691000, lineNo: 1 },
       { text: '{"b":2}', recvTime: null, lineNo: 2 },
       { text: ' two spaces', recvTime: 7, lineNo: 3 },
       { text: '12abc {"c":3}', recvTime: null, lineNo: 4 },
-      // More digits than a safe integer holds: not a receive time.
-      { text: '99999999999999999 {"too":"long"}', recvTime: null, lineNo: 5 },
+      // More digits than a ns stamp has: not a receive time.
+      { text: '99999999999999999999 {"too":"long"}', recvTime: null, lineNo: 5 },
       { text: '', recvTime: 5, lineNo: 6 },
       { text: 'x', recvTime: 0, lineNo: 7 },
       { text: ' 1 lead', recvTime: null, lineNo: 8 },
+      // 17 to 19 digits are ns (Binance captures), cut to the µs they fall in.
+      { text: '{"ns":1}', recvTime: 1721347020984480, lineNo: 9 },
     ]);
   });
 

@@ -1,0 +1,53 @@
+import type { MarketEvent } from '../../domain/market/market-event.ts';
+import type { Micros } from '../../domain/values/units.ts';
+import { BinanceDepthSync, type BinanceMarket } from './depth-sync.ts';
+import { parseBinanceLine } from './parse.ts';
+
+/**
+ * One Binance capture line (its frame text and recorded receive time) into market events: trades and
+ * book tickers as they come, depth diffs and REST snapshots through `BinanceDepthSync`, which may turn
+ * one line into none (a diff buffered before the snapshot) or many (a snapshot and the diffs it bridges).
+ * A line without a receive time is stamped with its event time `E`, else the previous line's time.
+ */
+export class BinanceLineDecoder {
+  readonly sync: BinanceDepthSync;
+  private lastTime = 0 as Micros;
+
+  constructor(market: BinanceMarket, symbol: string) {
+    this.sync = new BinanceDepthSync(market, symbol);
+  }
+
+  decode(text: string, recorded: Micros | null, out: MarketEvent[]): void {
+    const recvTime = recorded ?? eventMicros(text) ?? this.lastTime;
+    this.lastTime = recvTime;
+    const message = parseBinanceLine(text, recvTime);
+    switch (message.kind) {
+      case 'diff':
+        this.sync.onDiff(message.diff, out);
+        return;
+      case 'snapshot':
+        this.sync.onSnapshot(message.snapshot, out);
+        return;
+      case 'event':
+        out.push(message.event);
+        return;
+    }
+  }
+}
+
+const E_KEY = '"E":';
+
+/** The first `"E":<digits>` of a frame text (Binance's event time, ms) in µs, or null. */
+export function eventMicros(text: string): Micros | null {
+  const at = text.indexOf(E_KEY);
+  if (at < 0) return null;
+  let ms = 0;
+  let i = at + E_KEY.length;
+  const start = i;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    ms = ms * 10 + (c - 48);
+  }
+  return i === start || !Number.isSafeInteger(ms * 1000) ? null : ((ms * 1000) as Micros);
+}
