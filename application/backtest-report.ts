@@ -1,6 +1,7 @@
 import type { SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts';
 import type { ExecutionCounters } from './execution-engine.ts';
 import type { Order } from '../domain/trading/order.ts';
+import { valueQuantile, type ValueCounts } from '../domain/stats/value-histogram.ts';
 import { sideSign } from '../domain/trading/side.ts';
 import { notional, type Instrument } from '../domain/values/instrument.ts';
 import type { EquityRecord, FillRecord, PositionSnapshotRecord } from './ports/trading-store.ts';
@@ -21,7 +22,12 @@ export interface BacktestRecords {
   readonly positions: readonly PositionSnapshotRecord[];
   readonly signals: SignalOutcomeCounts;
   /** The execution engine's counters; null for a run without one (fill rate is then by order). */
-  readonly execution: Pick<ExecutionCounters, 'parents' | 'targetLots' | 'filledLots' | 'escalations' | 'parentsFilled' | 'fillMicros' | 'fillTimesMs'> | null;
+  readonly execution:
+    | (Pick<ExecutionCounters, 'parents' | 'targetLots' | 'filledLots' | 'escalations' | 'parentsFilled' | 'fillMicros'> & {
+      /** A histogram (value → count); a list of every value in runs stored before it. */
+      readonly fillTimesMs: ValueCounts | readonly number[];
+    })
+    | null;
   /** Venue time the run covered, µs. */
   readonly from: number;
   readonly to: number;
@@ -134,8 +140,8 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
     parents: r.execution?.parents ?? r.orders.length,
     escalations: r.execution?.escalations ?? 0,
     time_to_fill_ms_mean: q !== null ? q.time_to_fill_ms.mean : r.execution === null || r.execution.parentsFilled === 0 ? null : r.execution.fillMicros / r.execution.parentsFilled / 1000,
-    time_to_fill_ms_p50: q !== null ? q.time_to_fill_ms.p50 : quantile(r.execution?.fillTimesMs ?? [], 0.5),
-    time_to_fill_ms_p95: q !== null ? q.time_to_fill_ms.p95 : quantile(r.execution?.fillTimesMs ?? [], 0.95),
+    time_to_fill_ms_p50: q !== null ? q.time_to_fill_ms.p50 : valueQuantile(r.execution?.fillTimesMs ?? [], 0.5),
+    time_to_fill_ms_p95: q !== null ? q.time_to_fill_ms.p95 : valueQuantile(r.execution?.fillTimesMs ?? [], 0.95),
     maker_share: filled === 0 ? null : maker / filled,
     fees,
     turnover: traded / capital,
@@ -146,7 +152,7 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
     markout_bps: q?.markout_bps ?? null,
     shortfall_bps_mean: q?.shortfall_bps_mean ?? null,
     escalation_rate: q?.escalation_rate ?? null,
-    time_to_fill_ms: q === null ? { p50: quantile(r.execution?.fillTimesMs ?? [], 0.5), p95: quantile(r.execution?.fillTimesMs ?? [], 0.95) } : { p50: q.time_to_fill_ms.p50, p95: q.time_to_fill_ms.p95 },
+    time_to_fill_ms: q === null ? { p50: valueQuantile(r.execution?.fillTimesMs ?? [], 0.5), p95: valueQuantile(r.execution?.fillTimesMs ?? [], 0.95) } : { p50: q.time_to_fill_ms.p50, p95: q.time_to_fill_ms.p95 },
     execution_classes: q?.by_class ?? null,
     cost_per_lot_bps: q?.cost_per_lot_bps ?? null,
     refused_decisions: r.facts?.refusedDecisions ?? 0,
@@ -173,13 +179,6 @@ function exposure(r: BacktestRecords): number {
     weighted += value * Math.max(0, until - p.ts);
   }
   return weighted / (r.to - r.from);
-}
-
-/** The smallest value with at least `q` of the values at or below it; null for none. */
-function quantile(values: readonly number[], q: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 }
 
 /** The smallest value with at least `q` of the lots at or below it. */

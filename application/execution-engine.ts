@@ -8,6 +8,7 @@ import { sizeDecision } from './order-sizing.ts';
 import { markOf } from './run-recorder.ts';
 import type { RiskRecord } from '../domain/risk/circuit-breaker.ts';
 import { RiskManager } from '../domain/risk/risk-manager.ts';
+import { recordValue } from '../domain/stats/value-histogram.ts';
 import type { Fill } from '../domain/trading/fill.ts';
 import type { Order } from '../domain/trading/order.ts';
 import type { Side } from '../domain/trading/side.ts';
@@ -64,7 +65,7 @@ export class ExecutionEngine {
   readonly counters: ExecutionCounters = {
     parents: 0, targetLots: 0, filledLots: 0, escalations: 0, placed: 0, replaced: 0, sizedToZero: 0, refusedDecisions: 0, riskRefusals: 0,
     riskStateChanges: 0,
-    parentsDone: 0, parentsFilled: 0, fillMicros: 0, fillTimesMs: [],
+    parentsDone: 0, parentsFilled: 0, fillMicros: 0, fillTimesMs: {},
   };
   readonly risk: RiskManager;
   /** Markouts, implementation shortfall and time to fill of the decisions (execution-quality.ts). */
@@ -96,6 +97,7 @@ export class ExecutionEngine {
     this.chooser = settings.chooser === undefined || settings.policy !== 'smart' ? null : new OrderChooser(settings.chooser, settings.passive.escalateAfterMicros, holdMicros);
     orders.listeners.fill.push((fill) => this.onFill(fill));
     orders.listeners.closed.push((order) => this.onClosed(order));
+    orders.listeners.forgotten.push((id) => this.onForgotten(id));
     this.startFromExchange();
   }
 
@@ -493,6 +495,18 @@ export class ExecutionEngine {
     if (parent.cancelling === order.id) parent.cancelling = null;
   }
 
+  /** The order flow will apply no report to the order again: what is kept about it goes. */
+  private onForgotten(id: string): void {
+    this.parentOf.delete(id);
+    this.flattening.delete(id);
+    this.canceling.delete(id);
+  }
+
+  /** How many orders the engine holds something about (they are dropped once the order flow forgets them). */
+  get trackedOrders(): { readonly parentOf: number; readonly flattening: number; readonly canceling: number } {
+    return { parentOf: this.parentOf.size, flattening: this.flattening.size, canceling: this.canceling.size };
+  }
+
   private finish(parent: Parent, reason: string): void {
     if (this.parent === parent) this.parent = null;
     this.quality.end(parent.id);
@@ -500,7 +514,7 @@ export class ExecutionEngine {
     if (parent.lastFillAt !== null) {
       this.counters.parentsFilled++;
       this.counters.fillMicros += parent.lastFillAt - parent.startedAt;
-      this.counters.fillTimesMs.push((parent.lastFillAt - parent.startedAt) / 1000);
+      recordValue(this.counters.fillTimesMs, (parent.lastFillAt - parent.startedAt) / 1000);
     }
     this.logger.debug({ parent: parent.id, filled: parent.filled, target: parent.target, reason }, 'parent order done');
   }

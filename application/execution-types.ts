@@ -1,6 +1,7 @@
 import type { PassiveParams } from '../domain/execution/passive.ts';
 import type { SizingParams } from '../domain/execution/sizing.ts';
 import type { RiskConfig } from '../domain/risk/risk-config.ts';
+import type { ValueCounts } from '../domain/stats/value-histogram.ts';
 import type { Cash } from '../domain/values/units.ts';
 
 /**
@@ -51,6 +52,9 @@ export interface ExecutionCounters {
   parentsDone: number;
   parentsFilled: number;
   fillMicros: number;
-  /** Time from decision to last fill of each filled parent, ms, in order (for the report's percentiles). */
-  fillTimesMs: number[];
+  /**
+   * Time from decision to last fill of the filled parents, ms, as a histogram (value to 3 significant
+   * digits → count; domain/stats/value-histogram.ts) for the report's percentiles: bounded however long the run.
+   */
+  fillTimesMs: ValueCounts;
 }

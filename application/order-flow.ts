@@ -46,6 +46,14 @@ interface Working {
 }
 
 /**
+ * How long a canceled order is kept after its cancel, venue time, µs: a venue may still report a fill
+ * it matched before the cancel (Bybit's order and execution topics are not ordered; a fill the stream
+ * dropped comes back in the reconciliation after a reconnect). After that, the order is forgotten, and
+ * a fill for it still moves the position (see `applyFill`).
+ */
+export const CANCELED_KEPT_MICROS = 3_600_000_000;
+
+/**
  * Owns the orders of one run and the position they build: creates orders from decisions, sends them,
  * and applies every execution report — returned by `submit` or pushed later by the venue — to the
  * order's state machine and to the position, handing each new state and fill to the writer.
@@ -55,9 +63,20 @@ export class OrderFlow {
   readonly counters: OrderFlowCounters = {
     orders: 0, fills: 0, filledLots: 0, accepted: 0, rejected: 0, canceled: 0, cancelRejected: 0, fundings: 0, unknownReports: 0, illegalTransitions: 0,
   };
+  /** Orders not yet final. */
   private readonly working = new Map<string, Working>();
-  /** Called with every fill applied to the position, and with every order that reached a final state. */
-  readonly listeners: { fill: ((fill: Fill) => void)[]; closed: ((order: Order) => void)[] } = { fill: [], closed: [] };
+  /** Canceled orders, kept for CANCELED_KEPT_MICROS after their cancel for the fills a venue may still report. */
+  private readonly canceled = new Map<string, Working>();
+  /** The newest venue time among the orders' updates, µs: canceled orders are forgotten against it. */
+  private newestMicros = 0;
+  /**
+   * Called with every fill applied to the position, with every order that reached a final state, and
+   * with the id of every order forgotten for good (filled or rejected, or canceled long enough ago):
+   * no report about it will be applied to an order again, so what is kept per order can go.
+   */
+  readonly listeners: { fill: ((fill: Fill) => void)[]; closed: ((order: Order) => void)[]; forgotten: ((orderId: string) => void)[] } = {
+    fill: [], closed: [], forgotten: [],
+  };
   /** Told of every submit and report when set (the loop sets its decision trace); null: nobody is. */
   observer: OrderObserver | null = null;
   /** Events recorded per order, for their seq. */
@@ -111,9 +130,12 @@ export class OrderFlow {
 
   /** Orders still working: not filled, rejected or canceled. */
   get openOrders(): number {
-    let n = 0;
-    for (const { order } of this.working.values()) if (order.status !== 'canceled') n++;
-    return n;
+    return this.working.size;
+  }
+
+  /** How many orders are held in memory: working, and canceled within the late-fill window. */
+  get trackedOrders(): { readonly working: number; readonly canceled: number; readonly eventSeqs: number } {
+    return { working: this.working.size, canceled: this.canceled.size, eventSeqs: this.eventSeq.size };
   }
 
   /**
@@ -124,7 +146,6 @@ export class OrderFlow {
   get exposureLots(): Lots {
     let lots = this.position.qty as number;
     for (const { order } of this.working.values()) {
-      if (order.status === 'canceled') continue;
       const rest = order.qty - order.filledQty;
       lots += order.side === 'Buy' ? rest : -rest;
     }
@@ -161,14 +182,18 @@ export class OrderFlow {
     for (const report of reports) this.apply(report);
   }
 
-  /** The latest state of an order this run sent and still tracks; undefined once it has left (filled, rejected). */
+  /** The latest state of an order this run sent and still tracks; undefined once it has left (filled, rejected, forgotten). */
   order(id: string): Order | undefined {
-    return this.working.get(id)?.order;
+    return this.tracked(id)?.order;
   }
 
   /** Ids of the orders still working (not filled, rejected or canceled). */
   liveOrderIds(): string[] {
-    return [...this.working.values()].filter((w) => w.order.status !== 'canceled').map((w) => w.order.id);
+    return [...this.working.keys()];
+  }
+
+  private tracked(id: string): Working | undefined {
+    return this.working.get(id) ?? this.canceled.get(id);
   }
 
   private async submit(
@@ -263,7 +288,11 @@ export class OrderFlow {
 
   private applyFill(report: Extract<ExecutionReport, { kind: 'fill' }>): void {
     let fill = report.fill;
-    let working = this.working.get(fill.orderId);
+    let working = this.tracked(fill.orderId);
+    if (working === undefined && this.sentAndForgotten(fill.orderId)) {
+      this.applyLateFill(fill);
+      return;
+    }
     if (working === undefined) {
       // The venue's fill moves the position whoever sent the order: adopted, never dropped.
       this.counters.unknownReports++;
@@ -298,8 +327,34 @@ export class OrderFlow {
     return this.working.get(order.id) as Working;
   }
 
+  /** Whether `orderId` is one this run sent (its prefix, and a number already given) but no longer tracks. */
+  private sentAndForgotten(orderId: string): boolean {
+    const prefix = `${this.idPrefix}-`;
+    if (!orderId.startsWith(prefix)) return false;
+    const n = Number(orderId.slice(prefix.length));
+    return Number.isSafeInteger(n) && n >= 1 && n < this.nextId;
+  }
+
+  /**
+   * A fill for an order of this run forgotten already (filled, rejected, or canceled over an hour
+   * ago): the venue's fill is the truth about the position, so it moves it (once: the trade id is
+   * checked) and is stored; the order's own state is no longer held, so it is not updated.
+   */
+  private applyLateFill(fill: Fill): void {
+    const applied = this.position.applyFill(fill);
+    if (!applied.ok) {
+      this.logger.warn({ orderId: fill.orderId, error: applied.error }, 'fill not applied to the position');
+      return;
+    }
+    this.logger.warn({ orderId: fill.orderId, tradeId: fill.tradeId }, 'fill for an order no longer tracked applied to the position');
+    this.counters.fills++;
+    this.counters.filledLots += fill.qty;
+    this.writer.fill({ runId: this.runId, fill, arrivalMidTicks: null });
+    for (const listener of this.listeners.fill) listener(fill);
+  }
+
   private transition(orderId: string, event: OrderEvent): void {
-    const working = this.working.get(orderId);
+    const working = this.tracked(orderId);
     if (working === undefined) {
       this.counters.unknownReports++;
       this.logger.warn({ orderId, event: event.kind }, 'report for an unknown order ignored');
@@ -327,13 +382,32 @@ export class OrderFlow {
   private track(working: Working): void {
     const { order } = working;
     this.writer.order({ runId: this.runId, order });
+    if (order.updatedAt > this.newestMicros) this.newestMicros = order.updatedAt;
     // Terminal orders leave the working set; a late fill for a canceled order is still possible on
-    // real venues, so canceled orders stay until filled or the run ends.
-    if (order.status === 'filled' || order.status === 'rejected') this.working.delete(order.id);
+    // real venues, so canceled orders are kept for CANCELED_KEPT_MICROS, and then forgotten.
+    const final = order.status === 'filled' || order.status === 'rejected';
+    if (final || order.status === 'canceled') this.working.delete(order.id);
     else this.working.set(order.id, working);
-    if (order.status === 'filled' || order.status === 'rejected' || order.status === 'canceled') {
+    if (order.status === 'canceled') this.canceled.set(order.id, working);
+    if (final || order.status === 'canceled') {
       for (const listener of this.listeners.closed) listener(order);
       this.observer?.closed(order.id);
     }
+    if (final) this.forget(order.id);
+    this.forgetCanceledBefore(this.newestMicros - CANCELED_KEPT_MICROS);
+  }
+
+  /** Canceled orders in the order they were canceled: those canceled before `micros` are forgotten. */
+  private forgetCanceledBefore(micros: number): void {
+    for (const [id, { order }] of this.canceled) {
+      if (order.updatedAt >= micros) return;
+      this.forget(id);
+    }
+  }
+
+  private forget(id: string): void {
+    this.canceled.delete(id);
+    this.eventSeq.delete(id);
+    for (const listener of this.listeners.forgotten) listener(id);
   }
 }

@@ -71,9 +71,3 @@ export function executionSettings(c: ExecutionChoices): ExecutionSettings {
     ...(c.fees === undefined ? {} : { chooser: { makerPpm: c.fees.makerPpm, takerPpm: c.fees.takerPpm } }),
   };
 }
-
-/**
- * The cost a signal's move must cover to count as right: a taker round trip at the run's own fees
- * (ppm / 100 = bps, twice), not a fixed figure.
- */
-export const roundTripCostBps = (fees: { readonly takerPpm: number }): number => (2 * fees.takerPpm) / 100;

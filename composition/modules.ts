@@ -24,7 +24,7 @@ import { SyntheticFeed } from '../adapters/synthetic/synthetic-feed.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
 import { SimExchange } from '../adapters/sim/sim-exchange.ts';
 import { DEFAULT_QUEUE_MODEL } from '../adapters/sim/queue-model.ts';
-import { executionSettings, roundTripCostBps } from './execution-settings.ts';
+import { executionSettings } from './execution-settings.ts';
 import { ConfigError, type PaperConfig, type Source } from './config.ts';
 import { TOKENS } from './tokens.ts';
 
@@ -69,8 +69,6 @@ export const coreModule = new ContainerModule(({ bind }) => {
             instrument: config.instrument,
             limits: { maxPositionLots: config.maxPositionLots, orderLots: config.orderLots },
             bookDepth: config.bookDepth,
-            // A signal is judged against a taker round trip at the run's own fees (ppm / 100 = bps).
-            outcomeCostBps: roundTripCostBps(config.fees),
             sync: bybitSyncConfig(config.bookDepth, config.staleAfter),
             storeVectors: config.storeMarketData,
             // A signal counts as right when its move covers a maker round trip at the run's fees.

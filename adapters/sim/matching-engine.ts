@@ -5,12 +5,15 @@ import type { Rng } from '../../domain/model/gbdt/rng.ts';
 import { feeForFill, type FeeSchedule } from '../../domain/trading/fees.ts';
 import type { Liquidity } from '../../domain/trading/fill.ts';
 import type { Instrument } from '../../domain/values/instrument.ts';
+import { RecentIds } from '../../domain/trading/recent-ids.ts';
 import type { Lots, Micros, Ticks } from '../../domain/values/units.ts';
 import { LiquidityMemory, restingSide, takeLiquidity, takingSide, visibleQtyAt } from './book-liquidity.ts';
 import { advanceOnDepth, advanceOnTrade, type QueueModelSpec } from './queue-model.ts';
 import type { ReportOutbox } from './report-outbox.ts';
 import type { SimAccount } from './sim-account.ts';
 import { bookRefusal, effectiveTif, invalidity, remainingOf, type SimOrder } from './sim-order.ts';
+
+const SEEN_IDS_MICROS = 3_600_000_000;
 
 /**
  * The matching engine of the simulated exchange: what happens to orders when they arrive, when a
@@ -20,7 +23,12 @@ import { bookRefusal, effectiveTif, invalidity, remainingOf, type SimOrder } fro
 export class MatchingEngine {
   /** Resting orders in arrival order: the order in which they share a trade. */
   private readonly resting = new Map<string, SimOrder>();
-  private readonly seenIds = new Set<string>();
+  /**
+   * Client ids of the orders that arrived in the last hour of engine time: a repeated id is refused as
+   * Bybit refuses a repeated orderLinkId. The order flow numbers its ids, so a repeat is a bug that
+   * shows within seconds; an hour bounds the set by the orders of one hour.
+   */
+  private readonly seenIds = new RecentIds(SEEN_IDS_MICROS);
   private readonly memory = new LiquidityMemory();
   private book: OrderBook | null = null;
   private now = 0;
@@ -61,6 +69,11 @@ export class MatchingEngine {
     }
   }
 
+  /** Orders resting, and client ids remembered to refuse a repeat: both bounded (see `seenIds`). */
+  get held(): { readonly resting: number; readonly seenIds: number } {
+    return { resting: this.resting.size, seenIds: this.seenIds.size };
+  }
+
   queueOf(clientOrderId: string): { readonly ahead: number; readonly remaining: number } | null {
     const o = this.resting.get(clientOrderId);
     return o === undefined ? null : { ahead: o.queue.front, remaining: remainingOf(o) };
@@ -71,7 +84,7 @@ export class MatchingEngine {
     const id = request.clientOrderId;
     const reject = (reason: string): void => this.outbox.add({ kind: 'rejected', clientOrderId: id, reason, ts });
     if (this.seenIds.has(id)) return reject(`${VENUE_REASONS.duplicate}: ${id} was used before`);
-    this.seenIds.add(id);
+    this.seenIds.add(id, ts);
     const refusal = invalidity(this.instrument, request) ?? bookRefusal(this.book, request);
     if (refusal !== null) return reject(refusal);
     let qty: number = request.qty;

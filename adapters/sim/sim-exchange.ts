@@ -148,6 +148,11 @@ export class SimExchange implements ExecutionVenue {
     return this.account.snapshot();
   }
 
+  /** What the engine holds per order: resting orders and the client ids remembered (both bounded). */
+  get held(): { readonly resting: number; readonly seenIds: number } {
+    return this.engine.held;
+  }
+
   /** A resting order's estimated lots ahead and lots still to fill; null when it does not rest. */
   queueOf(clientOrderId: string): { readonly ahead: number; readonly remaining: number } | null {
     return this.engine.queueOf(clientOrderId);

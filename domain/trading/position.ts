@@ -2,6 +2,7 @@ import { err, ok, type Result } from '../result.ts';
 import { notional, type Instrument } from '../values/instrument.ts';
 import type { Cash, Lots, Micros, Ticks } from '../values/units.ts';
 import type { Fill } from './fill.ts';
+import { DUPLICATE_FILL_WINDOW_MICROS, RecentIds } from './recent-ids.ts';
 import { sideSign } from './side.ts';
 
 /** What one fill did to the position. */
@@ -34,11 +35,12 @@ export type PositionError =
  * depend on their order; the split between realizedPnl and costBasis does (average cost), except
  * when the position ends flat (costBasis 0) or every fill is on one side (nothing realized).
  *
- * Trade ids are remembered in a Set so a fill reported twice is refused; it grows by one id a fill.
- * Bounding it (e.g. forgetting ids older than the venue's redelivery window) is left for later.
+ * Trade ids are remembered so a fill reported twice is refused: those of the fills within
+ * `duplicateWindowMicros` of venue time of the newest (an hour; see DUPLICATE_FILL_WINDOW_MICROS for
+ * why every repeat a venue sends falls inside it), so the memory is bounded by the fills of a window.
  */
 export class Position {
-  private readonly seen = new Set<string>();
+  private readonly seen: RecentIds;
   private qtyLots = 0;
   private basis = 0;
   private realized = 0;
@@ -49,7 +51,17 @@ export class Position {
   private roundTrips = 0;
   private adjustments = 0;
 
-  constructor(readonly instrument: Instrument) {}
+  constructor(
+    readonly instrument: Instrument,
+    duplicateWindowMicros: number = DUPLICATE_FILL_WINDOW_MICROS,
+  ) {
+    this.seen = new RecentIds(duplicateWindowMicros);
+  }
+
+  /** Trade ids remembered to refuse a repeat: the fills of the last window. */
+  get rememberedTradeIds(): number {
+    return this.seen.size;
+  }
 
   /**
    * Applies one fill. A fill for another symbol or with a trade id seen before is refused and changes
@@ -64,7 +76,7 @@ export class Position {
     checkFill(fill);
     const sign = sideSign(fill.side);
     const value = notional(this.instrument, fill.price, fill.qty);
-    this.seen.add(fill.tradeId);
+    this.seen.add(fill.tradeId, fill.ts);
     this.fills++;
     this.feeTotal += fill.fee;
     this.cashFlow -= sign * value + fill.fee;

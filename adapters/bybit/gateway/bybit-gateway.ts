@@ -450,7 +450,7 @@ export class BybitGateway implements ExecutionVenue, LiveVenue {
         // The first look: what executed before this run, trades and funding, is history, not news.
         for (const execType of EXEC_TYPES) {
           for (const raw of (await this.executionPage(execType, undefined, null)).rows) {
-            this.tracker.baseline(textOf(raw.execId));
+            this.tracker.baseline(textOf(raw.execId), Number(raw.execTime) * 1000);
             this.noteExecTime(raw);
           }
         }

@@ -1,5 +1,6 @@
 import { VENUE_REASONS, type ExecutionReport } from '../../../application/ports/execution-venue.ts';
 import type { Micros } from '../../../domain/values/units.ts';
+import { DUPLICATE_FILL_WINDOW_MICROS, RecentIds } from '../../../domain/trading/recent-ids.ts';
 import { endReason, type ExecutionUpdate, type OrderUpdate } from './order-status.ts';
 
 interface OrderState {
@@ -22,10 +23,15 @@ interface OrderState {
  * final report (canceled, rejected after acceptance, cancelRejected) waits until the fills the venue
  * counts in `cumExecQty` have been reported, since the `order` and `execution` topics are not ordered
  * with respect to each other.
+ *
+ * Bounded: an order's state is dropped once it has ended (a later fill of it is still reported, as a
+ * fill of an order placed elsewhere is: nothing else about an ended order changes), and execIds are
+ * kept for an hour of execution time (DUPLICATE_FILL_WINDOW_MICROS: reconciliation reads again from
+ * 60 s before the newest execution seen, so every repeat it can bring is in the window).
  */
 export class OrderTracker {
   private readonly orders = new Map<string, OrderState>();
-  private readonly execIds = new Set<string>();
+  private readonly execIds = new RecentIds(DUPLICATE_FILL_WINDOW_MICROS);
 
   constructor(private readonly emit: (report: ExecutionReport) => void) {}
 
@@ -52,6 +58,11 @@ export class OrderTracker {
     return s !== undefined && (s.accepted || s.done);
   }
 
+  /** Orders and execIds held: both bounded (see the class comment). */
+  get held(): { readonly orders: number; readonly execIds: number } {
+    return { orders: this.orders.size, execIds: this.execIds.size };
+  }
+
   knows(clientOrderId: string): boolean {
     return this.orders.has(clientOrderId);
   }
@@ -75,15 +86,16 @@ export class OrderTracker {
     const s = this.state(clientOrderId);
     if (s.done) return null;
     s.done = true;
+    this.orders.delete(clientOrderId);
     return { kind: 'rejected', clientOrderId, reason, ts };
   }
 
   /**
    * Marks executions that happened before this run as seen, without reporting them: the position they
-   * built is taken from the exchange, not replayed.
+   * built is taken from the exchange, not replayed. `ts`: the execution's time, µs.
    */
-  baseline(execId: string): void {
-    this.execIds.add(execId);
+  baseline(execId: string, ts: number): void {
+    this.execIds.add(execId, ts);
   }
 
   /**
@@ -95,7 +107,7 @@ export class OrderTracker {
     if (s === undefined) return false;
     s.venueLots = Math.max(s.venueLots, u.cumLots);
     if (s.done) return false;
-    if (s.pendingEnd !== null || s.endsSilently) return this.flush(s);
+    if (s.pendingEnd !== null || s.endsSilently) return this.flush(u.clientOrderId, s);
     const id = u.clientOrderId;
     switch (u.phase) {
       case 'live':
@@ -107,7 +119,7 @@ export class OrderTracker {
         } else {
           s.endsSilently = true;
         }
-        this.flush(s);
+        this.flush(id, s);
         return true;
       case 'cancelled':
         if (!s.accepted && u.cumLots === 0 && u.rejectReason === 'EC_PostOnlyWillTakeLiquidity') {
@@ -116,11 +128,11 @@ export class OrderTracker {
           this.accept(id, s, u.venueOrderId, u.ts);
           s.pendingEnd = { kind: 'canceled', clientOrderId: id, reason: endReason(u), ts: u.ts };
         }
-        this.flush(s);
+        this.flush(id, s);
         return true;
       case 'rejected':
         s.pendingEnd = { kind: 'rejected', clientOrderId: id, reason: endReason(u), ts: u.ts };
-        this.flush(s);
+        this.flush(id, s);
         return true;
     }
   }
@@ -128,7 +140,7 @@ export class OrderTracker {
   /** Applies an execution; returns true when it was new. */
   onExecution(e: ExecutionUpdate, symbol: string): boolean {
     if (this.execIds.has(e.execId)) return false;
-    this.execIds.add(e.execId);
+    this.execIds.add(e.execId, e.ts);
     if (e.kind === 'funding') {
       this.emit({ kind: 'funding', cash: e.cash, ts: e.ts });
       return true;
@@ -145,7 +157,7 @@ export class OrderTracker {
     if (s === undefined) return true;
     s.reportedLots += e.qty;
     s.venueLots = Math.max(s.venueLots, s.reportedLots);
-    this.flush(s);
+    this.flush(e.clientOrderId, s);
     return true;
   }
 
@@ -157,17 +169,21 @@ export class OrderTracker {
     return true;
   }
 
-  /** Emits the held final report once every fill the venue counted has been reported. */
-  private flush(s: OrderState): boolean {
+  /** Emits the held final report once every fill the venue counted has been reported; an ended order is dropped. */
+  private flush(id: string, s: OrderState): boolean {
     if (s.reportedLots < s.venueLots) return false;
     if (s.pendingEnd !== null) {
       const report = s.pendingEnd;
       s.pendingEnd = null;
       s.done = true;
+      this.orders.delete(id);
       this.emit(report);
       return true;
     }
-    if (s.endsSilently) s.done = true;
+    if (s.endsSilently) {
+      s.done = true;
+      this.orders.delete(id);
+    }
     return false;
   }
 

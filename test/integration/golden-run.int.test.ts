@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { GOLDEN_FILE, goldenLines } from '../support/golden-run.ts';
+
+/*
+ * The golden run (test/support/golden-run.ts) recorded the decisions, orders and fills of a short
+ * synthetic backtest before any speed or memory work. The code must still make exactly those: the
+ * same signals with the same scores, the same orders with the same events, the same fills.
+ */
+describe('the golden run', () => {
+  it('makes the same decisions, orders and fills as the recorded ones', { timeout: 180_000 }, async () => {
+    const expected = readFileSync(GOLDEN_FILE, 'utf8').trimEnd().split('\n');
+    const actual = await goldenLines();
+    expect(actual.filter((l) => l.startsWith('{"fill"')).length).toBeGreaterThan(50);
+    // Line by line, so that a difference names the first row that moved rather than a 400 kB diff.
+    for (let i = 0; i < Math.max(expected.length, actual.length); i++) {
+      if (actual[i] !== expected[i]) expect({ line: i + 1, row: actual[i] }).toEqual({ line: i + 1, row: expected[i] });
+    }
+  });
+});
