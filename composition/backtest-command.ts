@@ -8,15 +8,20 @@ import type { ExecutionCounters } from '../application/execution-engine.ts';
 import type { SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts';
 import type { Logger } from '../application/ports/logger.ts';
 import { ConfigError, paperConfig, type PaperConfig } from './config.ts';
+import { withDefaultRange } from '../adapters/nats/nats-address.ts';
 
 export const BACKTEST_HELP = `ladder backtest — run recorded or synthetic market data through the trading path and report
 
-Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration D) [--policy smart|baseline]
+Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration D | --source nats://HOST:PORT/STREAM)
+                       [--policy smart|baseline]
                        [--report out.json] [flags]
 
   --input FILE          recorded frames (any format ladder replay reads)
   --source synthetic    the synthetic order-flow market instead, --seed N (default 1) for --duration D
   --duration D          how much market time to generate (e.g. 90s, 15m, 6h)
+  --source nats://HOST:PORT/STREAM[?start=…&end=…]
+                        the frames a JetStream stream holds (ladder record --publish), from its first to
+                        the last stored when the backtest starts unless start= or end= say otherwise
   --against-baseline    run the baseline policy over the same data too, and report the slippage reduction
                         and the Sharpe change against it (under against_baseline); with --db, the run
                         records its baseline's id, and "ladder report RUN_ID" shows the comparison
@@ -73,9 +78,10 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
     out(BACKTEST_HELP);
     return 0;
   }
-  const source = values.source ?? (values.input === undefined ? undefined : 'replay');
+  // A backtest over a JetStream stream reads what it holds, from the first frame to the last.
+  const source = values.source?.startsWith('nats://') === true ? withDefaultRange(values.source, 'first', 'last') : (values.source ?? (values.input === undefined ? undefined : 'replay'));
   if (source === undefined) throw new ConfigError('--input', 'required: recorded frames, or --source synthetic with --duration');
-  if (source === 'bybit') throw new ConfigError('--source', 'a backtest runs over recorded (--input) or synthetic data, not the live stream');
+  if (source === 'bybit') throw new ConfigError('--source', 'a backtest runs over recorded (--input), stored (nats://) or synthetic data, not the live stream');
   if (source === 'synthetic' && values.duration === undefined) throw new ConfigError('--duration', 'required with --source synthetic');
   const config = {
     ...paperConfig(

@@ -13,7 +13,8 @@ Trading:
   doctor              check settings, database, model, clock and exchange, and say what to fix
 
 Data and models:
-  record              record Bybit's public frames to a file, exactly as received
+  record              record Bybit's public frames to a file, exactly as received (and/or to NATS: --publish)
+  publish             put a recording on the market-data bus (a NATS JetStream stream)
   replay              run recorded frames through the book and its integrity checks; prints the touch
   synth               write a synthetic market as recorded Bybit v5 frames
   features            export feature vectors (and training labels); --list prints the feature table
@@ -53,6 +54,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./replay-command.ts')).replayCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'record':
         return await (await import('./record-command.ts')).recordCommand(rest);
+      case 'publish':
+        return await (await import('./publish-command.ts')).publishCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'synth':
         return (await import('./commands.ts')).synthCommand(rest);
       case 'features':
