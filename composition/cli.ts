@@ -9,6 +9,8 @@ Trading:
   paper               app:paper: live (or replayed, or synthetic) market data, the simulated exchange
   live                app:live: the same core with orders on Bybit through ccxt (testnet by default)
   backtest            run recorded or synthetic data through the trading path; PnL, Sharpe, slippage…
+  sweep               a parameter sweep of backtests as jobs on a NATS work queue; --status: progress, best first
+  worker              take sweep jobs from the queue, backtest them, store the results (any number, any machine)
   kill                pull the kill switch of a running paper or live process (SIGUSR2)
   doctor              check settings, database, model, clock and exchange, and say what to fix
 
@@ -64,6 +66,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./backtest-command.ts')).backtestCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'train':
         return await (await import('./train-command.ts')).trainCommand(rest, (text) => process.stdout.write(`${text}\n`));
+      case 'sweep':
+        return await (await import('./sweep-command.ts')).sweepCommand(rest, (text) => process.stdout.write(`${text}\n`));
+      case 'worker':
+        return await (await import('./worker-command.ts')).workerCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'kill':
         return (await import('./kill-command.ts')).killCommand(rest, (text) => process.stdout.write(`${text}\n`));
       default:

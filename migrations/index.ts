@@ -4,6 +4,7 @@ import * as featureVectors from './0002-feature-vectors.ts';
 import * as marketAndLedger from './0003-market-and-ledger.ts';
 import * as vectorsWithoutKeys from './0004-vectors-without-foreign-keys.ts';
 import * as riskEvents from './0005-risk-events.ts';
+import * as sweepResults from './0006-sweep-results.ts';
 
 /** Every migration, by name; kysely applies them in name order, so names start with a sequence number. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003-market-and-ledger': marketAndLedger,
   '0004-vectors-without-foreign-keys': vectorsWithoutKeys,
   '0005-risk-events': riskEvents,
+  '0006-sweep-results': sweepResults,
 };
