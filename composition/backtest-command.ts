@@ -10,10 +10,12 @@ import type { SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts'
 import type { Logger } from '../application/ports/logger.ts';
 import { ConfigError, paperConfig, type PaperConfig } from './config.ts';
 import { configForInputs, replayInputs } from './inputs.ts';
+import { withDefaultRange } from '../adapters/nats/nats-address.ts';
 
 export const BACKTEST_HELP = `ladder backtest — run recorded or synthetic market data through the trading path and report
 
-Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration D) [--policy smart|baseline]
+Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration D | --source nats://HOST:PORT/STREAM)
+                       [--policy smart|baseline]
                        [--report out.json] [flags]
 
   --input FILE…         recorded frames (any format ladder replay reads: Bybit v5, Binance USD-M or spot
@@ -21,6 +23,9 @@ Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration 
                         for Binance, the instrument and the venue's fees are told from the data
   --source synthetic    the synthetic order-flow market instead, --seed N (default 1) for --duration D
   --duration D          how much market time to generate (e.g. 90s, 15m, 6h)
+  --source nats://HOST:PORT/STREAM[?start=…&end=…]
+                        the frames a JetStream stream holds (ladder record --publish), from its first to
+                        the last stored when the backtest starts unless start= or end= say otherwise
   --against-baseline    run the baseline policy over the same data too, and report the slippage reduction
                         and the Sharpe change against it (under against_baseline); with --db, the run
                         records its baseline's id, and "ladder report RUN_ID" shows the comparison
@@ -82,9 +87,10 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
   }
   if (positionals.length > 0 && values.input === undefined) throw new ConfigError('--input', `"${positionals[0]}" given without --input`);
   const inputs = values.input === undefined ? null : replayInputs([...values.input, ...positionals]);
-  const source = values.source ?? (inputs === null ? undefined : 'replay');
+  // A backtest over a JetStream stream reads what it holds, from the first frame to the last.
+  const source = values.source?.startsWith('nats://') === true ? withDefaultRange(values.source, 'first', 'last') : (values.source ?? (inputs === null ? undefined : 'replay'));
   if (source === undefined) throw new ConfigError('--input', 'required: recorded frames, or --source synthetic with --duration');
-  if (source === 'bybit') throw new ConfigError('--source', 'a backtest runs over recorded (--input) or synthetic data, not the live stream');
+  if (source === 'bybit') throw new ConfigError('--source', 'a backtest runs over recorded (--input), stored (nats://) or synthetic data, not the live stream');
   if (source === 'synthetic' && values.duration === undefined) throw new ConfigError('--duration', 'required with --source synthetic');
   const { 'informed-share': informedText, ...paperValues } = values;
   const informed = informedText === undefined ? undefined : Number(informedText);

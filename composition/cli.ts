@@ -9,11 +9,14 @@ Trading:
   paper               app:paper: live (or replayed, or synthetic) market data, the simulated exchange
   live                app:live: the same core with orders on Bybit through ccxt (testnet by default)
   backtest            run recorded or synthetic data through the trading path; PnL, Sharpe, slippage…
+  sweep               a parameter sweep of backtests as jobs on a NATS work queue; --status: progress, best first
+  worker              take sweep jobs from the queue, backtest them, store the results (any number, any machine)
   kill                pull the kill switch of a running paper or live process (SIGUSR2)
   doctor              check settings, database, model, clock and exchange, and say what to fix
 
 Data and models:
-  record              record Bybit's public frames to a file, exactly as received
+  record              record Bybit's public frames to a file, exactly as received (and/or to NATS: --publish)
+  publish             put a recording on the market-data bus (a NATS JetStream stream)
   replay              run recorded frames through the book and its integrity checks; prints the touch
   synth               write a synthetic market as recorded Bybit v5 frames
   features            export feature vectors (and training labels); --list prints the feature table
@@ -53,6 +56,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./replay-command.ts')).replayCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'record':
         return await (await import('./record-command.ts')).recordCommand(rest);
+      case 'publish':
+        return await (await import('./publish-command.ts')).publishCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'synth':
         return await (await import('./commands.ts')).synthCommand(rest);
       case 'features':
@@ -61,6 +66,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./backtest-command.ts')).backtestCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'train':
         return await (await import('./train-command.ts')).trainCommand(rest, (text) => process.stdout.write(`${text}\n`));
+      case 'sweep':
+        return await (await import('./sweep-command.ts')).sweepCommand(rest, (text) => process.stdout.write(`${text}\n`));
+      case 'worker':
+        return await (await import('./worker-command.ts')).workerCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'kill':
         return (await import('./kill-command.ts')).killCommand(rest, (text) => process.stdout.write(`${text}\n`));
       default:

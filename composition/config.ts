@@ -4,6 +4,7 @@ import { createInstrument, qtyToLots, BTCUSDT_SPEC, type Instrument } from '../d
 import type { Lots } from '../domain/values/units.ts';
 import type { FeeSchedule } from '../domain/trading/fees.ts';
 import { parseDbTarget, type DbTarget } from '../adapters/postgres/db-target.ts';
+import { parseNatsAddress } from '../adapters/nats/nats-address.ts';
 import { DEFAULT_STALE_INTERVALS } from '../application/market-data.ts';
 import type { InputFormat } from '../adapters/replay/input-format.ts';
 
@@ -22,7 +23,8 @@ export class ConfigError extends Error {
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
-export type Source = 'replay' | 'bybit' | 'synthetic';
+/** `nats`: a JetStream stream, given as `--source nats://HOST:PORT/STREAM` (the address is kept in `url`). */
+export type Source = 'replay' | 'bybit' | 'synthetic' | 'nats';
 const SOURCES: readonly Source[] = ['replay', 'bybit', 'synthetic'];
 
 export interface PaperConfig {
@@ -35,7 +37,7 @@ export interface PaperConfig {
   readonly inputFormat?: InputFormat;
   /** Pace of a replay or synthetic market: N x real time, or 'max'. */
   readonly speed: number | 'max';
-  /** Bybit's public WebSocket, for `--source bybit`. */
+  /** Bybit's public WebSocket, for `--source bybit`; the nats:// address, for a JetStream source. */
   readonly url: string;
   /** Seed of the synthetic market. */
   readonly seed: number;
@@ -137,8 +139,13 @@ export interface PaperFlags {
 /** Validates flags and environment at start-up; the first mistake stops it with the field named. */
 export function paperConfig(flags: PaperFlags, env: NodeJS.ProcessEnv): PaperConfig {
   // Live public market data unless a file is given: `npm run app:paper` needs nothing else.
-  const source = (flags.source ?? (flags.input === undefined ? 'bybit' : 'replay')) as Source;
-  if (!SOURCES.includes(source)) throw new ConfigError('--source', `"${String(flags.source)}" is not one of ${SOURCES.join(', ')}`);
+  const nats = flags.source?.startsWith('nats://') === true ? flags.source : null;
+  const source = (nats === null ? (flags.source ?? (flags.input === undefined ? 'bybit' : 'replay')) : 'nats') as Source;
+  if (!SOURCES.includes(source) && nats === null) throw new ConfigError('--source', `"${String(flags.source)}" is not one of ${SOURCES.join(', ')} or a nats:// address`);
+  if (nats !== null) {
+    const address = parseNatsAddress(nats);
+    if (!address.ok) throw new ConfigError('--source', address.error);
+  }
   const input = flags.input ?? '';
   if (source === 'replay') {
     if (input === '') throw new ConfigError('--input', 'required with --source replay: a file of recorded Bybit frames');
@@ -148,7 +155,7 @@ export function paperConfig(flags: PaperFlags, env: NodeJS.ProcessEnv): PaperCon
     throw new ConfigError('--input', `only goes with --source replay, not --source ${source}`);
   }
   const speed = speedFlag(flags.speed ?? 'max');
-  const url = streamUrl(flags.url, flags.testnet);
+  const url = nats ?? streamUrl(flags.url, flags.testnet);
   const seed = intFlag('--seed', flags.seed ?? '1', 0, 2 ** 32 - 1);
   const durationMs = flags.duration === undefined ? null : durationFlag('--duration', flags.duration);
 
@@ -166,7 +173,7 @@ export function paperConfig(flags: PaperFlags, env: NodeJS.ProcessEnv): PaperCon
   const orderLots = lotsFlag(instrument.value, '--order-size', flags['order-size'] ?? '0.002');
   if (orderLots > maxPositionLots) throw new ConfigError('--order-size', 'must not exceed --max-position');
 
-  const bookDepth = flags.depth === undefined ? (source === 'replay' ? null : 50) : intFlag('--depth', flags.depth, 1, 1000);
+  const bookDepth = flags.depth === undefined ? (source === 'replay' || source === 'nats' ? null : 50) : intFlag('--depth', flags.depth, 1, 1000);
   if (source === 'bybit' && ![1, 50, 200, 1000].includes(bookDepth ?? 0)) {
     throw new ConfigError('--depth', `Bybit's linear order book comes at depth 1, 50, 200 or 1000, not ${bookDepth}`);
   }

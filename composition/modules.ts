@@ -25,6 +25,7 @@ import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
 import { SimExchange } from '../adapters/sim/sim-exchange.ts';
 import { DEFAULT_QUEUE_MODEL } from '../adapters/sim/queue-model.ts';
 import { executionSettings } from './execution-settings.ts';
+import { natsFeedModule } from './nats-feed-module.ts';
 import { ConfigError, type PaperConfig, type Source } from './config.ts';
 import { TOKENS } from './tokens.ts';
 
@@ -203,5 +204,7 @@ export function feedModule(source: Source): ContainerModule {
       return bybitFeedModule;
     case 'synthetic':
       return syntheticFeedModule;
+    case 'nats':
+      return natsFeedModule;
   }
 }

@@ -7,11 +7,15 @@ import { FrameRecorder } from '../adapters/recorder/frame-recorder.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
 import { ConfigError, durationFlag, intFlag, staleAfterFlag, streamUrl } from './config.ts';
 import { resolveInstrument } from './instruments.ts';
+import { openPublisher, PUBLISH_FLAGS_HELP } from './nats-publish.ts';
+import type { NatsFramePublisher } from '../adapters/nats/frame-publisher.ts';
 
 export const RECORD_HELP = `ladder record — record Bybit's public order book and trades, every frame exactly as received
 
 Flags:
   --out FILE          where to write; FILE.gz writes gzip. Lines are "<receive µs> <frame text>"
+${PUBLISH_FLAGS_HELP}
+                      (--out, --publish or both; consumers read it with --source nats://HOST:PORT/STREAM)
   --symbol S          linear perpetual to record (default BTCUSDT)
   --stale-after N     the book is stale after N push intervals without a book frame (default 10)
   --depth N           order-book depth: 1, 50, 200 or 1000 (default 50)
@@ -38,6 +42,9 @@ export async function recordCommand(args: string[]): Promise<number> {
       testnet: { type: 'boolean' },
       url: { type: 'string' },
       progress: { type: 'string' },
+      publish: { type: 'string' },
+      'retain-age': { type: 'string' },
+      'retain-mb': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -46,7 +53,7 @@ export async function recordCommand(args: string[]): Promise<number> {
     console.log(RECORD_HELP);
     return 0;
   }
-  if (values.out === undefined) throw new ConfigError('--out', 'required: the file to record to');
+  if (values.out === undefined && values.publish === undefined) throw new ConfigError('--out', 'required: the file to record to (or --publish nats://…)');
   const symbol = values.symbol ?? 'BTCUSDT';
   const instrument = resolveInstrument({ symbol, category: 'linear' });
   const depth = intFlag('--depth', values.depth ?? '50', 1, 1000);
@@ -59,27 +66,34 @@ export async function recordCommand(args: string[]): Promise<number> {
   const logger = createPinoLogger({ level: (values['log-level'] ?? 'warn') as 'warn' });
   const feed = BybitLiveFeed.create({ url, symbol, depth, clock, logger, decoder: scanningDecoder(instrument) });
   if (!feed.ok) throw new ConfigError(`--${feed.error.field}`, feed.error.reason);
-  let recorder: FrameRecorder;
-  try {
-    recorder = await FrameRecorder.open({
-      path: values.out,
-      clock,
-      ...(rotateMb === null && values['rotate-hourly'] !== true
-        ? {}
-        : { rotate: { ...(rotateMb === null ? {} : { maxBytes: rotateMb * 1_000_000 }), everyHour: values['rotate-hourly'] === true } }),
-    });
-  } catch (error) {
+  const out = values.out;
+  const recorder = out === undefined ? null : await FrameRecorder.open({
+    path: out,
+    clock,
+    ...(rotateMb === null && values['rotate-hourly'] !== true
+      ? {}
+      : { rotate: { ...(rotateMb === null ? {} : { maxBytes: rotateMb * 1_000_000 }), everyHour: values['rotate-hourly'] === true } }),
+  }).catch((error: unknown) => {
     throw new ConfigError('--out', (error as Error).message);
-  }
+  });
+  const publisher: NatsFramePublisher | null = values.publish === undefined ? null : await openPublisher(values, '--publish', logger).catch(async (error: unknown) => {
+    await recorder?.close();
+    throw error;
+  });
+  // Consumers of the stream whose book broke ask for a fresh one: the snapshot a resubscription brings reaches them all.
+  publisher?.onResyncRequest((reason) => feed.value.resync(`a consumer asked: ${reason}`));
   // Every text the socket delivers is written before it is parsed: what was received is what is kept.
-  feed.value.onRawFrame((text, recvTime) => recorder.write(text, recvTime));
+  feed.value.onRawFrame((text, recvTime) => {
+    recorder?.write(text, recvTime);
+    publisher?.publish(text, recvTime);
+  });
   const market = new MarketData({ instrument, bookDepth: depth, sync: bybitSyncConfig(depth, staleAfterFlag(values['stale-after'])) }, feed.value, logger);
 
   const stop = (): void => void feed.value.close();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const timer = durationMs === null ? null : setTimeout(stop, durationMs);
-  const progress = setInterval(() => console.error(progressLine(recorder, market)), progressSeconds * 1000);
+  const progress = setInterval(() => console.error(progressLine(recorder, publisher, market)), progressSeconds * 1000);
   try {
     for await (const event of feed.value.events()) market.process(event);
   } catch (error) {
@@ -89,15 +103,25 @@ export async function recordCommand(args: string[]): Promise<number> {
     clearInterval(progress);
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
-    await recorder.close();
+    await recorder?.close();
+    await publisher?.close();
   }
-  console.error(progressLine(recorder, market));
-  console.log(JSON.stringify({ recorded: { ...recorder.stats, paths: recorder.paths, gaps: market.counters.gaps, resyncs: market.counters.resyncs } }));
+  console.error(progressLine(recorder, publisher, market));
+  console.log(JSON.stringify({
+    recorded: {
+      ...(recorder === null ? {} : { ...recorder.stats, paths: recorder.paths }),
+      ...(publisher === null ? {} : { bus: { ...publisher.stats, stream: publisher.description } }),
+      gaps: market.counters.gaps,
+      resyncs: market.counters.resyncs,
+    },
+  }));
   return 0;
 }
 
-function progressLine(recorder: FrameRecorder, market: MarketData): string {
-  const s = recorder.stats;
+function progressLine(recorder: FrameRecorder | null, publisher: NatsFramePublisher | null, market: MarketData): string {
   const c = market.counters;
-  return `recording: ${s.frames} frames, ${(s.bytes / 1e6).toFixed(1)} MB, ${c.gaps} gaps, ${c.resyncs} resyncs, book ${market.state}`;
+  const file = recorder === null ? '' : `${recorder.stats.frames} frames, ${(recorder.stats.bytes / 1e6).toFixed(1)} MB, `;
+  const p = publisher?.stats;
+  const bus = p === undefined ? '' : `${p.published} published (${p.unconfirmed} unconfirmed, ${p.dropped} dropped), `;
+  return `recording: ${file}${bus}${c.gaps} gaps, ${c.resyncs} resyncs, book ${market.state}`;
 }

@@ -1,0 +1,148 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Logger } from '../application/ports/logger.ts';
+import { createPinoLogger } from '../adapters/log/pino-logger.ts';
+import type { QueuedJob } from '../adapters/nats/work-queue.ts';
+import { ConfigError, dbTarget, DEFAULT_DB, durationFlag, intFlag } from './config.ts';
+import { backtestArgs, parseJob, type SweepJob } from './sweep-grid.ts';
+import { openQueue, openStore } from './sweep-command.ts';
+
+export const WORKER_HELP = `ladder worker — take sweep jobs from the work queue, backtest them, store the results
+
+Usage: ladder worker --nats URL [--db TARGET] [--idle-exit D] [--max-jobs N] [--name NAME]
+
+  --nats URL          nats://HOST:PORT[/STREAM]: the work-queue stream "ladder sweep" publishes to
+  --db TARGET         the shared database: each job's run and its result (default DATABASE_URL, else ${DEFAULT_DB});
+                      several workers need a Postgres server (postgres://…), not PGlite
+  --idle-exit D       stop after D without a job (default: wait for jobs until stopped)
+  --max-jobs N        stop after N jobs
+  --name NAME         how results name this worker (default HOST-PID)
+  --log-level LEVEL   logs on standard error (default warn)
+
+Each job is acknowledged once its result is stored; a worker that dies holding a job has it given to
+another after the sweep's ack deadline, and a job finished twice keeps one result. SIGINT or SIGTERM
+stops the worker after the job in hand. One line per job on standard output.`;
+
+const OPTIONS = {
+  nats: { type: 'string' },
+  db: { type: 'string' },
+  'idle-exit': { type: 'string' },
+  'max-jobs': { type: 'string' },
+  name: { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `ladder worker …`: see WORKER_HELP. */
+export async function workerCommand(args: string[], out: (text: string) => void): Promise<number> {
+  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+  if (values.help === true) {
+    out(WORKER_HELP);
+    return 0;
+  }
+  if (values.nats === undefined) throw new ConfigError('--nats', 'required: nats://HOST:PORT[/STREAM], where the jobs are');
+  const idleMs = values['idle-exit'] === undefined ? null : durationFlag('--idle-exit', values['idle-exit']);
+  const maxJobs = values['max-jobs'] === undefined ? Infinity : intFlag('--max-jobs', values['max-jobs'], 1, 1_000_000_000);
+  const name = values.name ?? `${hostname()}-${process.pid}`;
+  const logLevel = values['log-level'] ?? 'warn';
+  const logger = createPinoLogger({ level: logLevel as 'warn' });
+  const { text: db } = dbTarget(values.db, process.env);
+  // The database must answer (and be migrated) before a job is taken.
+  await (await openStore(db)).close();
+  const queue = await openQueue(values.nats, null, logger, `ladder worker ${name}`);
+  let stopped: NodeJS.Signals | null = null;
+  const stop = (signal: NodeJS.Signals): void => {
+    stopped = signal;
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let done = 0;
+  let idleSince = Date.now();
+  try {
+    while (stopped === null && done < maxJobs) {
+      const job = await queue.next(2_000);
+      if (job === null) {
+        if (idleMs !== null && Date.now() - idleSince >= idleMs) break;
+        continue;
+      }
+      await work(job, { name, db, logLevel, logger, out });
+      done++;
+      idleSince = Date.now();
+    }
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    await queue.close();
+  }
+  out(`worker ${name}: ${done} jobs done`);
+  return stopped === null ? 0 : stopped === 'SIGINT' ? 130 : 143;
+}
+
+interface WorkContext {
+  readonly name: string;
+  readonly db: string;
+  readonly logLevel: string;
+  readonly logger: Logger;
+  readonly out: (text: string) => void;
+}
+
+/**
+ * Runs one job and stores its result, holding the job with heartbeats meanwhile; acknowledges once
+ * stored. A job that cannot run (a refused setting: a file absent on this machine, a bad value) is
+ * stored as failed and acknowledged; any other failure (the database down) gives the job back.
+ */
+async function work(queued: QueuedJob, ctx: WorkContext): Promise<void> {
+  const job = parseJob(queued.text);
+  if (job === null) {
+    ctx.logger.error({ text: queued.text.slice(0, 200) }, 'a message in the work queue is not a sweep job; dropped');
+    await queued.ack();
+    return;
+  }
+  ctx.out(`job ${job.sweep}/${job.id} started (delivery ${queued.delivery})`);
+  const release = queued.keepAlive();
+  try {
+    const outcome = await runJob(job, ctx);
+    const store = await openStore(ctx.db);
+    try {
+      const stored = await store.storeResult(job.sweep, {
+        jobId: job.id,
+        job,
+        report: outcome.ok ? outcome.report : null,
+        error: outcome.ok ? null : outcome.error,
+        runId: outcome.ok ? String(outcome.report.run) : null,
+        worker: ctx.name,
+        delivery: queued.delivery,
+        finishedAtMicros: Date.now() * 1000,
+      });
+      ctx.out(`job ${job.sweep}/${job.id} ${outcome.ok ? 'done' : `failed: ${outcome.error}`}${stored ? '' : ' (a result was stored already; kept)'}`);
+    } finally {
+      await store.close();
+    }
+    await queued.ack();
+  } catch (error) {
+    ctx.logger.error({ job: `${job.sweep}/${job.id}`, error: String(error) }, 'job not finished; given back to the queue');
+    queued.retryLater(5_000);
+  } finally {
+    release();
+  }
+}
+
+type Outcome = { ok: true; report: Record<string, unknown> } | { ok: false; error: string };
+
+async function runJob(job: SweepJob, ctx: WorkContext): Promise<Outcome> {
+  const { backtestCommand } = await import('./backtest-command.ts');
+  const dir = await mkdtemp(join(tmpdir(), 'ladder-job-'));
+  const report = join(dir, 'report.json');
+  try {
+    await backtestCommand([...backtestArgs(job), '--db', ctx.db, '--report', report, '--quiet', '--log-level', ctx.logLevel], () => undefined);
+    return { ok: true, report: JSON.parse(await readFile(report, 'utf8')) as Record<string, unknown> };
+  } catch (error) {
+    if (error instanceof ConfigError) return { ok: false, error: error.message };
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) return { ok: false, error: error.message };
+    throw error;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
