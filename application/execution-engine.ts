@@ -60,6 +60,11 @@ interface Parent {
  * data integrity reach the risk manager), `onSignal` when a prediction clears the threshold,
  * `onBookLost` when the book leaves LIVE, `kill` from the operator. Every risk decision goes to
  * `onRisk` (to be stored), every order's reason says which rule or cap decided it.
+ *
+ * On a real exchange (`OrderFlow.live`) it also starts from the exchange's position, applies the
+ * venue's notices (corrections, halts) and kills without market data (see exchange-flatten.ts). One
+ * piece at ~480 lines: the passive algorithm, the kill and the venue's notices all move the same
+ * parent, risk manager and working orders.
  */
 export class ExecutionEngine {
   readonly counters: ExecutionCounters = {

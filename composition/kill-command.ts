@@ -10,8 +10,9 @@ export const KILL_REASON = `${KILL_SIGNAL} from the operator`;
 
 export const KILL_HELP = `ladder kill --pid PID | --pid-file FILE
 
-Pulls the kill switch of a running "ladder paper": sends it ${KILL_SIGNAL}. At its next book event the run
-cancels every working order, flattens its position and sends no new order (HALTED); the decision is
+Pulls the kill switch of a running "ladder paper" or "ladder live": sends it ${KILL_SIGNAL}. A paper run, at
+its next book event, cancels every working order, flattens its position and sends no new order (HALTED);
+a live run does so at once, without market data, sized from the exchange's position. The decision is
 stored with the other risk decisions of the run, its reason "${KILL_SIGNAL} from the operator". The run
 keeps going, halted, until it is stopped (Ctrl-C or SIGTERM); its log says so.
 

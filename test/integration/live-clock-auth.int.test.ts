@@ -158,9 +158,15 @@ describe('live faults: credentials, rate limits, requests lost', { timeout: 60_0
     await eventually(() => gateway.position().lots === server.positionLots() && server.positionLots() > 0);
   });
 
-  it('sets Bybit\'s disconnect-cancel-all when asked, and subscribes to its topic', async () => {
-    const { server } = await setup({ dcpWindowS: 10 });
-    expect(server.dcpWindow).toBe(10);
+  it('sets Bybit\'s disconnect-cancel-all when asked: once the private stream is gone for the window, the exchange cancels the orders itself', async () => {
+    const { server, gateway } = await setup({ dcpWindowS: 3 });
+    expect(server.dcpWindow).toBe(3);
+    const o = order();
+    await gateway.submit(o);
+    expect(server.openOrderIds()).toEqual([o.clientOrderId]);
+    // The process dies: no stream, no reconnect.
+    await gateway.close();
+    await eventually(() => server.openOrderIds().length === 0, 10_000);
   });
 });
 

@@ -56,7 +56,8 @@ describe('live faults against the local Bybit', { timeout: 90_000 }, () => {
         r.server.dropStreams();
       }
       // Someone else trades on the account (seen), then the position moves with nothing to show it.
-      await eventually(() => r.gateway.outOfSync() === null, 30_000);
+      // Once back in sync and the breaker cleared, so that the divergence trips it afresh.
+      await eventually(() => r.gateway.outOfSync() === null && r.loop.summary().execution?.riskState === 'ACTIVE', 30_000);
       r.server.holdPosition(7);
       r.server.holdPosition(-3, { silent: true });
       await eventually(() => r.store.riskEvents.some((e) => e.cause === 'reconciliation'), 30_000);

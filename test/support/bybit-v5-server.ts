@@ -90,7 +90,9 @@ const STEP_MICROS = 1_000;
  * Bybit checks it), the private stream with auth, and a SimExchange with zero latency as the matching
  * engine, its reports turned into Bybit's `order`, `execution` and `position` messages. Hooks shape the
  * market (setBook, trade) and inject faults (slow or failing answers, rate limits, a dropped stream,
- * a fill the stream never shows). Only BTCUSDT trades.
+ * a fill the stream never shows, a clock that runs ahead, retCodes on demand, a position moved unseen).
+ * Only BTCUSDT trades. One piece at ~590 lines: REST, the stream and the faults share the engine's
+ * orders and executions, and a test drives them together.
  */
 export class BybitV5Server {
   readonly requests: SeenRequest[] = [];
