@@ -1,3 +1,4 @@
+import { logGated, RepeatGate } from './repeat-gate.ts';
 import type { OrderBook } from '../domain/market/order-book.ts';
 import type { ExecutionAction } from '../domain/execution/action.ts';
 import { stepPassive } from '../domain/execution/passive.ts';
@@ -58,6 +59,8 @@ export class ExecutionEngine {
     parentsDone: 0, parentsFilled: 0, fillMicros: 0, fillTimesMs: [],
   };
   readonly risk: RiskManager;
+  /** Refusal log lines, rate-limited by rule. */
+  private readonly refusalLines = new RepeatGate();
   private parent: Parent | null = null;
   private nextParent = 1;
   private readonly parentOf = new Map<string, Parent>();
@@ -316,9 +319,9 @@ export class ExecutionEngine {
     return false;
   }
 
-  /** Logs a refusal; the risk manager's journal carries its record to the store. */
+  /** Logs a refusal, one line a rule every 10 s with the count of those held back; the risk manager's journal carries every record to the store. */
   private refused(rule: string, reason: string, ts: Micros): void {
-    this.logger.info({ rule, reason, ts }, 'order refused by risk');
+    logGated(this.refusalLines, this.logger, 'info', rule, ts, { rule, reason, ts }, 'order refused by risk');
   }
 
   private track(parent: Parent, id: string): void {

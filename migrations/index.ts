@@ -5,6 +5,7 @@ import * as marketAndLedger from './0003-market-and-ledger.ts';
 import * as vectorsWithoutKeys from './0004-vectors-without-foreign-keys.ts';
 import * as riskEvents from './0005-risk-events.ts';
 import * as runEndReason from './0006-run-end-reason.ts';
+import * as riskEpisodes from './0007-risk-episodes.ts';
 
 /** Every migration, by name; kysely applies them in name order, so names start with a sequence number. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-vectors-without-foreign-keys': vectorsWithoutKeys,
   '0005-risk-events': riskEvents,
   '0006-run-end-reason': runEndReason,
+  '0007-risk-episodes': riskEpisodes,
 };
