@@ -1,3 +1,4 @@
+import { logGated, RepeatGate } from './repeat-gate.ts';
 import type { OrderBook } from '../domain/market/order-book.ts';
 import type { ExecutionAction } from '../domain/execution/action.ts';
 import { stepPassive } from '../domain/execution/passive.ts';
@@ -77,6 +78,8 @@ export class ExecutionEngine {
   readonly quality: ExecutionQuality;
   /** The order-type chooser of the smart policy; null without one. */
   readonly chooser: OrderChooser | null;
+  /** Refusal log lines, rate-limited by rule. */
+  private readonly refusalLines = new RepeatGate();
   private parent: Parent | null = null;
   private nextParent = 1;
   private readonly parentOf = new Map<string, Parent>();
@@ -461,9 +464,9 @@ export class ExecutionEngine {
     return false;
   }
 
-  /** Logs a refusal; the risk manager's journal carries its record to the store. */
+  /** Logs a refusal, one line a rule every 10 s with the count of those held back; the risk manager's journal carries every record to the store. */
   private refused(rule: string, reason: string, ts: Micros): void {
-    this.logger.info({ rule, reason, ts }, 'order refused by risk');
+    logGated(this.refusalLines, this.logger, 'info', rule, ts, { rule, reason, ts }, 'order refused by risk');
   }
 
   private track(parent: Parent, id: string, market: boolean): void {

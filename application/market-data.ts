@@ -1,3 +1,4 @@
+import { logGated, RepeatGate } from './repeat-gate.ts';
 import { BookSync, type SyncConfig, type SyncState, type SyncStep, type SyncTransition } from '../domain/market/book-sync.ts';
 import type { BookFrame, GridBookFrame, MarketEvent, RawTrade } from '../domain/market/market-event.ts';
 import { OrderBook, type FrameHeader } from '../domain/market/order-book.ts';
@@ -67,6 +68,8 @@ export class MarketData {
   readonly book: OrderBook;
   readonly sync: BookSync;
   readonly latency = new LatencyHistogram();
+  /** Malformed-frame log lines, rate-limited: a feed sending garbage must not flood the log. */
+  private readonly malformedLines = new RepeatGate();
   private readonly c: MarketCounters = {
     frames: 0,
     bookFrames: 0,
@@ -137,7 +140,7 @@ export class MarketData {
         return this.withTime(event.recvTime, QUIET);
       case 'malformed':
         this.c.malformed++;
-        this.logger.warn({ reason: event.reason, frame: event.text.slice(0, EXCERPT) }, 'malformed frame skipped');
+        logGated(this.malformedLines, this.logger, 'warn', 'malformed', event.recvTime, { reason: event.reason, frame: event.text.slice(0, EXCERPT), malformed: this.c.malformed }, 'malformed frame skipped');
         return this.withTime(event.recvTime, QUIET);
       case 'heartbeat':
         return this.withTime(event.recvTime, QUIET);

@@ -1,3 +1,4 @@
+import { RiskEpisodes } from './risk-episodes.ts';
 import { FeatureEngine } from '../domain/features/engine.ts';
 import { describeSelectionError, selectFeatures } from '../domain/features/registry.ts';
 import type { SyncConfig } from '../domain/market/book-sync.ts';
@@ -132,7 +133,7 @@ export class TradingLoop {
   /** Index of a realized-volatility feature in the vectors, for sizing; -1 when the model reads none. */
   private readonly volIndex: number;
   private pendingKill: string | null = null;
-  private riskSeq = 0;
+  private readonly riskEpisodes: RiskEpisodes;
   private signalSeq = 0;
   private vectorSeq = 0;
 
@@ -164,10 +165,11 @@ export class TradingLoop {
     }
     this.models = new ModelSlot(model, schema, deps.logger);
     this.volIndex = ['rv_5s_bps', 'rv_1s_bps', 'rv_30s_bps'].map((n) => schema.names.indexOf(n)).find((i) => i >= 0) ?? -1;
+    this.riskEpisodes = new RiskEpisodes(config.runId);
     this.execution = config.execution === undefined
       ? null
       : new ExecutionEngine(config.instrument, config.execution, this.orders, deps.logger, (record) => {
-        deps.writer.riskEvent({ runId: config.runId, seq: ++this.riskSeq, ...record });
+        deps.writer.riskEvent(this.riskEpisodes.add(record));
       }, model.info.horizonMs * 1000, () => deps.clock.nowMicros());
     this.trace = new DecisionTrace({
       runId: config.runId, sampleRate: config.traceSampleRate ?? 0.01, random: deps.random ?? Math.random, traceIds: deps.traceIds ?? null,

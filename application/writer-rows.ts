@@ -1,5 +1,5 @@
 import type { QueuedRow } from './ports/spill-log.ts';
-import type { OrderRecord, RowKind, StoreBatch } from './ports/trading-store.ts';
+import type { OrderRecord, RiskEventRecord, RowKind, StoreBatch } from './ports/trading-store.ts';
 
 /** Every row kind; a new `StoreBatch` array needs its line here (the compiler asks for it). */
 const ROW_KINDS: { readonly [K in RowKind]: K } = {
@@ -29,7 +29,7 @@ export interface Entry {
   readonly at: number;
 }
 
-/** Groups rows into a batch, keeping each kind's order; repeated states of an order collapse to the latest. */
+/** Groups rows into a batch, keeping each kind's order; repeated states of an order or of a risk episode collapse to the latest. */
 export function toBatch(rows: readonly QueuedRow[]): StoreBatch {
   const lists = Object.fromEntries(KINDS.map((k) => [k, [] as unknown[]])) as Record<RowKind, unknown[]>;
   for (const row of rows) lists[row.kind].push(row.record);
@@ -38,6 +38,13 @@ export function toBatch(rows: readonly QueuedRow[]): StoreBatch {
     const latest = new Map<string, OrderRecord>();
     for (const o of orders) latest.set(`${o.runId}\u0000${o.order.id}`, o);
     if (latest.size < orders.length) lists.orders = [...latest.values()];
+  }
+  const episodes = lists.riskEvents as RiskEventRecord[];
+  if (episodes.length > 1) {
+    // An episode's record is pushed again as it grows: the batch keeps its latest.
+    const latest = new Map<string, RiskEventRecord>();
+    for (const e of episodes) latest.set(`${e.runId}\u0000${e.seq}`, e);
+    if (latest.size < episodes.length) lists.riskEvents = [...latest.values()];
   }
   return lists as unknown as StoreBatch;
 }

@@ -5,7 +5,8 @@ import * as marketAndLedger from './0003-market-and-ledger.ts';
 import * as vectorsWithoutKeys from './0004-vectors-without-foreign-keys.ts';
 import * as riskEvents from './0005-risk-events.ts';
 import * as runEndReason from './0006-run-end-reason.ts';
-import * as sweepResults from './0007-sweep-results.ts';
+import * as riskEpisodes from './0007-risk-episodes.ts';
+import * as sweepResults from './0008-sweep-results.ts';
 
 /** Every migration, by name; kysely applies them in name order, so names start with a sequence number. */
 export const migrations: Record<string, Migration> = {
@@ -15,5 +16,6 @@ export const migrations: Record<string, Migration> = {
   '0004-vectors-without-foreign-keys': vectorsWithoutKeys,
   '0005-risk-events': riskEvents,
   '0006-run-end-reason': runEndReason,
-  '0007-sweep-results': sweepResults,
+  '0007-risk-episodes': riskEpisodes,
+  '0008-sweep-results': sweepResults,
 };

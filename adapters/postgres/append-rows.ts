@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { FeatureVectorRecord, RowKind, RowRejection, StoreBatch } from '../../application/ports/trading-store.ts';
 import { equityToRow, orderEventToRow, positionSnapshotToRow } from './ledger-rows.ts';
 import { bookSnapshotToRow, tradeToRow } from './market-rows.ts';
@@ -57,9 +57,17 @@ export async function writeMarketRows(trx: Kysely<Database>, batch: StoreBatch, 
       .onConflict((oc) => oc.columns(['run_id', 'interval_start_us']).doNothing())
       .execute();
   }
-  const risk = accept('riskEvents', batch.riskEvents, (r) => String(r.seq), riskEventToRow);
+  // An episode's row is written again as it grows: the latest of a batch, and never back in time.
+  const risk = latestEpisodes(accept('riskEvents', batch.riskEvents, (r) => String(r.seq), riskEventToRow));
   for (const part of chunks(risk)) {
-    await trx.insertInto('risk_events').values(part).onConflict((oc) => oc.columns(['run_id', 'seq']).doNothing()).execute();
+    await trx
+      .insertInto('risk_events')
+      .values(part)
+      .onConflict((oc) => oc.columns(['run_id', 'seq']).doUpdateSet({
+        last_ts_us: sql`greatest(risk_events.last_ts_us, excluded.last_ts_us)`,
+        count: sql`greatest(risk_events.count, excluded.count)`,
+      }))
+      .execute();
   }
   return rejected;
 }
@@ -87,6 +95,14 @@ export async function insertSchemaIds(trx: Kysely<Database>, firstSeen: Readonly
   }
 }
 
+
+/** The latest row of each (run, seq) of the batch, in first-seen order: one upsert cannot touch a row twice. */
+function latestEpisodes<R extends { readonly run_id: string; readonly seq: number | string | bigint }>(rows: readonly R[]): readonly R[] {
+  if (rows.length < 2) return rows;
+  const latest = new Map<string, R>();
+  for (const r of rows) latest.set(`${r.run_id}\u0000${String(r.seq)}`, r);
+  return latest.size === rows.length ? rows : [...latest.values()];
+}
 
 /** Splits rows into slices whose bind parameters stay under Postgres' limit. */
 function* chunks<T extends object>(rows: readonly T[]): Generator<readonly T[]> {

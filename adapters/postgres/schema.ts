@@ -179,6 +179,10 @@ export interface RiskEventsTable {
   kind: RiskEventKind;
   cause: string;
   reason: string;
+  /** Since 0007. */
+  last_ts_us: Int8;
+  /** Since 0007; 1 for older rows. */
+  count: ColumnType<string, string | number | undefined, string | number>;
 }
 
 export interface ModelsTable {

@@ -4,7 +4,7 @@ import { openDatabase } from './connect.ts';
 import { createMigrator, migrateToLatest } from './migrate.ts';
 import type { Database } from './schema.ts';
 
-/** The tables of migrations/0007-sweep-results.ts. */
+/** The tables of migrations/0008-sweep-results.ts. */
 type SweepTables = {
   sweeps: { id: string; created_at_us: ColumnType<string, number, number>; grid: ColumnType<unknown, string, string>; jobs: number };
   sweep_results: {

@@ -166,21 +166,27 @@ export interface EquityRecord {
 export type RiskEventKind = RiskRecord['kind'] | 'kill';
 
 /**
- * One decision of the risk manager, stored with its reason: a `RiskRecord` of
- * domain/risk/circuit-breaker.ts numbered within the run, or the operator's kill switch (kind `kill`).
+ * One episode of a decision of the risk manager, stored with its reason: a `RiskRecord` of
+ * domain/risk/circuit-breaker.ts, or the operator's kill switch (kind `kill`), and how many times it
+ * was made in a row (the same kind, cause and state, nothing else decided between). The record of an
+ * episode under way is pushed again, under its seq, as it grows; the store keeps the latest.
  */
 export interface RiskEventRecord {
   readonly runId: string;
-  /** 1, 2, 3, … within the run, in the order the decisions were made. */
+  /** 1, 2, 3, … within the run, one per episode, in the order the episodes began. */
   readonly seq: number;
-  /** When the decision was made, µs since the Unix epoch (the run's clock). */
+  /** When the episode's first decision was made, µs since the Unix epoch (the run's clock). */
   readonly ts: Micros;
+  /** When its latest decision was made, µs; `ts` for an episode of one. */
+  readonly lastTs: Micros;
+  /** Decisions the episode stands for, at least 1. */
+  readonly count: number;
   /** The breaker's state after the decision. */
   readonly state: BreakerState;
   readonly kind: RiskEventKind;
   /** The trip or the rule behind it, e.g. `drawdown`, `staleFeed`, `kill`. */
   readonly cause: string;
-  /** Why, in the words an operator reads. */
+  /** Why, in the words an operator reads: the episode's first decision's reason. */
   readonly reason: string;
 }
 

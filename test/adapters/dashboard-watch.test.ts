@@ -21,7 +21,7 @@ describe('the writer observer', () => {
     const stopA = writer.observe((row) => a.push(row));
     writer.observe((row) => b.push(row));
     writer.order({ runId: 'r', order: order('o1', 'new') });
-    writer.riskEvent({ runId: 'r', seq: 1, ts: 5 as Micros, state: 'HALTED', kind: 'kill', cause: 'kill', reason: 'test' });
+    writer.riskEvent({ runId: 'r', seq: 1, ts: 5 as Micros, lastTs: 5 as Micros, count: 1, state: 'HALTED', kind: 'kill', cause: 'kill', reason: 'test' });
     stopA();
     writer.order({ runId: 'r', order: order('o1', 'accepted') });
     expect(a.map((r) => r.kind)).toEqual(['orders', 'riskEvents']);
@@ -48,7 +48,7 @@ describe('what the dashboard gathers from the rows', () => {
     // Bought 10 ticks under a 90 000.0 mid: paid better, so negative.
     expect(watch.fills[1].slippageBps).toBeCloseTo((-10 / 900_000) * 10_000, 9);
     expect(watch.lastRisk).toBeNull();
-    watch.onRow({ kind: 'riskEvents', record: { runId: 'r', seq: 1, ts: 5 as Micros, state: 'HALTED', kind: 'trip', cause: 'kill', reason: 'pulled' } });
+    watch.onRow({ kind: 'riskEvents', record: { runId: 'r', seq: 1, ts: 5 as Micros, lastTs: 5 as Micros, count: 1, state: 'HALTED', kind: 'trip', cause: 'kill', reason: 'pulled' } });
     expect(watch.lastRisk).toMatchObject({ state: 'HALTED', reason: 'pulled' });
   });
 

@@ -21,9 +21,9 @@ const T0 = 1_718_000_000_000_000; // µs, June 2024
 const ETHUSDT: InstrumentSpec = { symbol: 'ETHUSDT', tickSize: '0.01', lotSize: '0.01', minQty: '0.01' };
 const NEW_TABLES = ['book_snapshots', 'equity', 'feature_schemas', 'instruments', 'models', 'order_events', 'position_snapshots', 'public_trades', 'risk_events'];
 const OLD_TABLES = ['feature_vectors', 'fills', 'orders', 'runs', 'signals'];
-const ALL = ['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason'];
-const SINCE_0003 = ['0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason'];
-const SINCE_0005 = ['0005-risk-events', '0006-run-end-reason'];
+const ALL = ['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes'];
+const SINCE_0003 = ['0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes'];
+const SINCE_0005 = ['0005-risk-events', '0006-run-end-reason', '0007-risk-episodes'];
 
 const run = (id: string, startedAt = T0, instrument = BTCUSDT_SPEC, schemaId = 'features-v1'): RunRecord => ({
   id, mode: 'backtest', instrument, source: 'synthetic:7', venue: 'sim', modelId: 'baseline-v1', schemaId,
@@ -71,7 +71,7 @@ const equity = (runId: string, start: number): EquityRecord => ({
   unrealizedPnl: cash(-1), fees: cash(-MAX), volume: lots(MAX), fills: 2 ** 31 - 1,
 });
 const risk = (runId: string, seq: number, ts: number, state: BreakerState, kind: RiskEventKind, cause: string, reason: string): RiskEventRecord => ({
-  runId, seq, ts: micros(ts), state, kind, cause, reason,
+  runId, seq, ts: micros(ts), lastTs: micros(ts), count: 1, state, kind, cause, reason,
 });
 /** One decision of each kind, in seq order; the kill at the largest exact time, reasons that need quoting. */
 const risks = (runId: string): RiskEventRecord[] => [
@@ -206,7 +206,7 @@ function defineSchemaSuite(engine: () => Engine): void {
     };
     expect(before.signals.map((r) => r.seq)).toEqual([1, 7]);
     expect(await migrateTo(schema, '0002-feature-vectors')).toEqual([
-      'Down 0006-run-end-reason', 'Down 0005-risk-events', 'Down 0004-vectors-without-foreign-keys', 'Down 0003-market-and-ledger',
+      'Down 0007-risk-episodes', 'Down 0006-run-end-reason', 'Down 0005-risk-events', 'Down 0004-vectors-without-foreign-keys', 'Down 0003-market-and-ledger',
     ]);
     expect(await tables(schema)).toEqual(OLD_TABLES);
     expect(await columnsOf(schema, 'fills')).not.toContain('slippage_ticks');
@@ -253,7 +253,7 @@ function defineSchemaSuite(engine: () => Engine): void {
     expect(await store.readRiskEvents(id)).toEqual(risks(id));
     // The table's own checks hold for rows written around the store.
     const insert = (runId: string, state: string, kind: string) => sql`insert into ${sql.table(`${schema}.risk_events`)}
-      (run_id, seq, ts_us, state, kind, cause, reason) values (${runId}, 99, 1, ${state}, ${kind}, 'c', 'r')`.execute(db);
+      (run_id, seq, ts_us, last_ts_us, state, kind, cause, reason) values (${runId}, 99, 1, 1, ${state}, ${kind}, 'c', 'r')`.execute(db);
     await expect(insert(id, 'PAUSED', 'trip')).rejects.toThrow(/risk_events_state_check/);
     await expect(insert(id, 'HALTED', 'flatten')).rejects.toThrow(/risk_events_kind_check/);
     await expect(insert('no-such-run', 'HALTED', 'kill')).rejects.toThrow(/risk_events_run_id_fkey/);

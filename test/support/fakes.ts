@@ -74,7 +74,12 @@ export class MemoryStore implements TradingStore {
     appendNew(this.orderEvents, batch.orderEvents, (r) => `${r.runId}/${r.orderId}/${r.seq}`);
     appendNew(this.positionSnapshots, batch.positionSnapshots, (r) => `${r.runId}/${r.seq}`);
     appendNew(this.equity, batch.equity, (r) => `${r.runId}/${r.intervalStart}`);
-    appendNew(this.riskEvents, batch.riskEvents, (r) => `${r.runId}/${r.seq}`);
+    // An episode's row grows under its seq, as the database's upsert does.
+    for (const r of batch.riskEvents ?? []) {
+      const at = this.riskEvents.findIndex((h) => h.runId === r.runId && h.seq === r.seq);
+      if (at < 0) this.riskEvents.push(r);
+      else this.riskEvents[at] = { ...this.riskEvents[at], lastTs: r.lastTs, count: Math.max(r.count, this.riskEvents[at].count) };
+    }
     return Promise.resolve({ rejected: [] });
   }
   finishRun(runId: string, end: RunEnd): Promise<void> {
