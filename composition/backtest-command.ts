@@ -8,24 +8,31 @@ import type { LoopProgress } from '../application/trading-loop.ts';
 import type { ExecutionCounters } from '../application/execution-engine.ts';
 import type { SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts';
 import type { Logger } from '../application/ports/logger.ts';
-import { ConfigError, paperConfig, type PaperConfig } from './config.ts';
-import { configForInputs, replayInputs } from './inputs.ts';
+import { ConfigError, intFlag, paperConfig, type PaperConfig } from './config.ts';
+import { configForInputs, replayInputs, streamsOf } from './inputs.ts';
+import { mergeReports, runInWorkers, type MergedReport, type RunReport } from './backtest-jobs.ts';
 import { withDefaultRange } from '../adapters/nats/nats-address.ts';
 
 export const BACKTEST_HELP = `ladder backtest — run recorded or synthetic market data through the trading path and report
 
-Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration D | --source nats://HOST:PORT/STREAM)
-                       [--policy smart|baseline]
+Usage: ladder backtest (--input FILE… | --source synthetic [--seed N[,N…]] --duration D | --source nats://HOST:PORT/STREAM)
+                       [--jobs N] [--policy smart|baseline]
                        [--report out.json] [flags]
 
   --input FILE…         recorded frames (any format ladder replay reads: Bybit v5, Binance USD-M or spot
                         captures), several files or a glob read in order as one stream; the format and,
                         for Binance, the instrument and the venue's fees are told from the data
-  --source synthetic    the synthetic order-flow market instead, --seed N (default 1) for --duration D
+  --source synthetic    the synthetic order-flow market instead, for --duration D
   --duration D          how much market time to generate (e.g. 90s, 15m, 6h)
   --source nats://HOST:PORT/STREAM[?start=…&end=…]
                         the frames a JetStream stream holds (ladder record --publish), from its first to
                         the last stored when the backtest starts unless start= or end= say otherwise
+  --seed N[,N…]         the synthetic market's seed (default 1), which also seeds the simulated exchange;
+                        several seeds are independent runs
+  --jobs N              run independent runs N at a time in worker threads (default 1: one by one), and
+                        merge their reports. Independent runs: each seed, and each stream of the --input
+                        files (a file whose first lines hold a book snapshot starts a stream; one without
+                        continues the file before it, as the second half of a capture split at midnight)
   --against-baseline    run the baseline policy over the same data too, and report the slippage reduction
                         and the Sharpe change against it (under against_baseline); with --db, the run
                         records its baseline's id, and "ladder report RUN_ID" shows the comparison
@@ -56,6 +63,7 @@ const OPTIONS = {
   input: { type: 'string', multiple: true },
   source: { type: 'string' },
   seed: { type: 'string' },
+  jobs: { type: 'string' },
   duration: { type: 'string' },
   report: { type: 'string' },
   capital: { type: 'string' },
@@ -96,15 +104,20 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
   const informed = informedText === undefined ? undefined : Number(informedText);
   if (informed !== undefined && !(informedText?.trim() !== '' && informed >= 0 && informed <= 1)) throw new ConfigError('--informed-share', `must be a number from 0 to 1, not "${informedText}"`);
   if (informed !== undefined && source !== 'synthetic') throw new ConfigError('--informed-share', 'applies to --source synthetic only');
+  const seeds = seedsFlag(values.seed);
   const given = {
     ...paperConfig(
-      { ...paperValues, input: inputs?.paths[0], source, speed: 'max', db: values.db ?? 'pglite:memory', 'log-level': values['log-level'] ?? 'warn' },
+      { ...paperValues, seed: String(seeds[0]), input: inputs?.paths[0], source, speed: 'max', db: values.db ?? 'pglite:memory', 'log-level': values['log-level'] ?? 'warn' },
       { ...process.env, DATABASE_URL: undefined },
     ),
     storeMarketData: values['store-market'] === true,
     ...(informed === undefined ? {} : { informedShare: informed }),
   };
-  const config = inputs === null ? given : configForInputs(given, inputs, values);
+  // Independent runs: each stream of the files (composition/inputs.ts) with each seed.
+  const configs = (inputs === null ? [given] : streamsOf(inputs).map((paths) => configForInputs(given, { paths, format: inputs.format }, values)))
+    .flatMap((c) => seeds.map((seed) => ({ ...c, seed })));
+  if (configs.length > 1 || values.jobs !== undefined) return await runMany(configs, values, out);
+  const config = configs[0];
   const logger = (await import('../adapters/log/pino-logger.ts')).createPinoLogger({ level: config.logLevel });
   const against = values['against-baseline'] === true;
   if (against && config.policy === 'baseline') throw new ConfigError('--against-baseline', 'compares --policy smart with the baseline; this run is the baseline');
@@ -121,8 +134,7 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
   return 0;
 }
 
-type FullReport = BacktestReport & {
-  readonly run: string; readonly source: string; readonly model: string; readonly policy: string; readonly seed: number;
+type FullReport = RunReport & {
   readonly against_baseline?: Comparison;
   /** Why the model sent no order: it abstains (see docs/research.md). */
   readonly abstain?: string;
@@ -165,8 +177,52 @@ function comparison(smart: FullReport, baseline: FullReport): Comparison {
   };
 }
 
+/**
+ * Several independent runs (streams of files, seeds), `--jobs` at a time in worker threads (one by one
+ * in this thread with --jobs 1), and their merged report.
+ */
+async function runMany(configs: readonly PaperConfig[], values: { jobs?: string; report?: string; quiet?: boolean; 'against-baseline'?: boolean; db?: string }, out: (text: string) => void): Promise<number> {
+  const jobs = values.jobs === undefined ? 1 : intFlag('--jobs', values.jobs, 1, 64);
+  if (values['against-baseline'] === true) throw new ConfigError('--against-baseline', 'compares one run with its baseline; run each day or seed by itself for it');
+  const db = configs[0].db;
+  if (jobs > 1 && db.kind === 'pglite' && db.dataDir !== null) {
+    throw new ConfigError('--db', 'several runs at once cannot share an embedded database directory; use pglite:memory (the default) or a Postgres server');
+  }
+  let reports: RunReport[];
+  if (jobs === 1) {
+    const logger = (await import('../adapters/log/pino-logger.ts')).createPinoLogger({ level: configs[0].logLevel });
+    reports = [];
+    for (const config of configs) reports.push(await runBacktest(config, values.quiet === true, logger, {}));
+  } else {
+    reports = await runInWorkers(configs, jobs);
+  }
+  const merged = mergeReports(reports);
+  if (values.report !== undefined) await writeFile(values.report, `${JSON.stringify(merged, null, 2)}\n`);
+  out([...reports.map((r) => formatReport(r)), formatMerged(merged)].join('\n'));
+  return 0;
+}
+
+function formatMerged(m: MergedReport): string {
+  const n = (x: number | null, digits = 2): string => (x === null ? 'n/a' : x.toFixed(digits));
+  const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+  return [
+    `Ladder backtest, ${m.merged} runs merged (${m.hours.toFixed(2)} h of market time)`,
+    `  PnL       ${n(m.pnl, 4)} USDT (fees ${n(m.fees, 4)}); mean Sharpe ${n(m.sharpe_mean)}, largest drawdown ${pct(m.max_drawdown)}`,
+    `  trading   ${m.parents} decisions, ${m.orders} orders, ${m.trades} fills (${m.escalations} escalated); mean fill rate ${pct(m.fill_rate_mean)}, mean slippage ${n(m.slippage_bps_mean, 4)} bps`,
+    `  signals   ${m.signals_resolved} judged: hit rate ${pct(m.hit_rate)}, false-signal rate ${pct(m.false_signal_rate)}`,
+  ].join('\n');
+}
+
+/** `--seed N` or a comma-separated list of seeds (each one run). */
+function seedsFlag(text: string | undefined): number[] {
+  const parts = (text ?? '1').split(',').map((p) => p.trim());
+  const seeds = parts.map((p) => intFlag('--seed', p, 0, 2 ** 32 - 1));
+  if (new Set(seeds).size !== seeds.length) throw new ConfigError('--seed', `"${text}" names a seed twice`);
+  return seeds;
+}
+
 /** One backtest run through app:paper's path, and its report read back from the store. */
-async function runBacktest(config: PaperConfig, quiet: boolean, logger: Logger, ids: { runId?: string; baselineRunId?: string }): Promise<FullReport> {
+export async function runBacktest(config: PaperConfig, quiet: boolean, logger: Logger, ids: { runId?: string; baselineRunId?: string }): Promise<RunReport> {
   const [{ runPaper }, { ProgressBar }] = await Promise.all([import('./paper.ts'), import('../adapters/export/progress-bar.ts')]);
   const bar = new ProgressBar(process.stderr, { quiet });
   // A synthetic run knows its length in venue time; a file's share read is not known here.
