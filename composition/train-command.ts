@@ -135,6 +135,8 @@ export async function trainCommand(args: string[], out: (text: string) => void):
       files.push(await exportInputs(inputs, values, scratch));
     }
     table = await readTrainingTable(files);
+    // The scratch export's path means nothing once it is gone: the captures are the source.
+    if (inputs.length > 0) table = { ...table, sources: table.sources.map((s) => ({ ...s, file: inputs.map((f) => basename(f)).join(' + ') })) };
   } catch (error) {
     if (error instanceof TrainingDataError) throw new ConfigError('--data', error.message);
     throw error;
