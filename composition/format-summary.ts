@@ -1,3 +1,4 @@
+import { formatSpan } from '../application/report-facts.ts';
 import type { PaperResult } from './paper.ts';
 
 /** The one-screen end-of-run summary, for a person. */
@@ -14,7 +15,7 @@ export function formatSummary(result: PaperResult): string {
     `Ladder ${result.mode} run ${runId}`,
     row('source', `${source} → ${result.venue === 'sim-exchange' ? 'simulated exchange' : result.venue}, ${c.frames} frames in ${seconds.toFixed(2)} s (${rate} frames/s)`),
     row('frames', `book ${c.bookFrames} (applied ${c.bookUpdates}), trades ${c.trades}, tickers ${c.tickers}, control ${c.control}, other topics ${c.ignored}, malformed ${c.malformed}`),
-    row('integrity', `sequence gaps ${c.gaps}, crossed books ${c.crossed}, duplicate deltas ignored ${c.duplicates}`),
+    row('integrity', `sequence gaps ${c.gaps}, crossed books ${c.crossed}, duplicate deltas ignored ${c.duplicates}, resyncs ${c.resyncs}, not LIVE ${formatSpan(s.notLiveMicros)}; market time ${s.venueSpan === null ? 'none LIVE' : formatSpan(s.venueSpan.to - s.venueSpan.from)}`),
     row('model', `${modelId}: ${c.predictions} predictions, ${c.signals} signals at confidence >= ${Number(threshold.toFixed(4))}, ${c.invalidPredictions} refused, ${c.coldVectors} vectors in warm-up`),
     ...(result.model.abstain === undefined ? [] : [row('abstains', `no signal and no order from this model: ${result.model.abstain}`)]),
     row('orders', `${o.orders} sent, ${o.fills} fills, ${o.rejected} rejected, ${o.canceled} canceled, ${s.openOrders} open`),
