@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BTCUSDT_SPEC, createInstrument } from '../domain/values/instrument.ts';
@@ -15,6 +17,7 @@ import { benchInference } from './inference-bench.ts';
 import { benchTrain } from './train-bench.ts';
 import { benchBacktest } from './backtest-bench.ts';
 import { benchDecision, benchDecisionSlowVenue } from './decision-bench.ts';
+import { benchRatio, writeSyntheticFile } from './ratio-bench.ts';
 import { SimExchange } from '../adapters/sim/sim-exchange.ts';
 import { executionSettings } from '../composition/execution-settings.ts';
 import type { Lots } from '../domain/values/units.ts';
@@ -31,6 +34,19 @@ const sample = `${root}test/fixtures/btcusdt-sample.jsonl`;
 const instrument = unwrap(createInstrument(BTCUSDT_SPEC));
 const figures: Figures = {};
 const round = (n: number, digits = 0): number => Number(n.toFixed(digits));
+
+// `npm run bench -- soak [hours]`: the soak alone; `npm run bench -- ratio`: the backtest-path ratios alone.
+const mode = process.argv[2];
+if (mode === 'soak') {
+  Object.assign(figures, await soakInItsOwnProcess(process.argv[3] ?? '24'));
+  console.log(JSON.stringify(figures));
+  process.exit(0);
+}
+if (mode === 'ratio') {
+  Object.assign(figures, await ratios());
+  console.log(JSON.stringify(figures));
+  process.exit(0);
+}
 
 if (existsSync(capture)) {
   const text = readFileSync(capture, 'utf8');
@@ -129,8 +145,54 @@ console.log(`training: ${training.rows} rows × ${training.features} features, $
 figures.train_1m_x_60_seconds = { value: round(training.seconds, 1), unit: 's' };
 
 Object.assign(figures, await storeInItsOwnProcess());
+Object.assign(figures, await ratios());
 
 console.log(JSON.stringify(figures));
+
+/**
+ * The whole backtest path (`ladder backtest --input`, smart policy, default model) over a synthetic
+ * hour and over the real Binance capture, each against JSON.parse on the same frames, in frames per
+ * CPU-second (bench/ratio-bench.ts).
+ */
+async function ratios(): Promise<Figures> {
+  const out: Figures = {};
+  const dir = mkdtempSync(join(tmpdir(), 'ladder-ratio-'));
+  try {
+    const file = join(dir, 'synthetic-hour.jsonl');
+    await writeSyntheticFile(file, 7, 60);
+    const r = await benchRatio([file]);
+    console.log(`backtest path / JSON.parse: an hour of the synthetic market (seed 7, ${r.frames} frames) through ladder backtest --input, smart policy: ${round(r.pathFramesPerSec)} frames/CPU-s against JSON.parse's ${round(r.jsonParsePerSec)}: ${round(r.ratio, 3)} (whole run with start-up ${round(r.runFramesPerSec)} frames/CPU-s; ${r.orders} orders, ${r.fills} fills)`);
+    out.backtest_to_json_parse_synthetic = { value: round(r.ratio, 3), unit: '×' };
+    out.backtest_path_synthetic_frames_per_cpu_sec = { value: round(r.pathFramesPerSec), unit: 'frames/s' };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const binance = [`${root}../shared/data/binance/usdm-btcusdt-20240718.gz`, `${root}../shared/data/binance/usdm-btcusdt-20240719.gz`];
+  if (binance.every((f) => existsSync(f))) {
+    const r = await benchRatio(binance);
+    console.log(`backtest path / JSON.parse: the 480 s Binance USD-M capture (${r.frames} frames, across midnight) through ladder backtest --input: ${round(r.pathFramesPerSec)} frames/CPU-s against JSON.parse's ${round(r.jsonParsePerSec)}: ${round(r.ratio, 3)} (${r.orders} orders, ${r.fills} fills)`);
+    out.backtest_to_json_parse_binance = { value: round(r.ratio, 3), unit: '×' };
+  } else {
+    console.log('backtest path / JSON.parse on the Binance capture: skipped, ../shared/data/binance is absent');
+  }
+  return out;
+}
+
+/** The soak (bench/soak-main.ts) in a fresh process with --expose-gc; its lines printed as they come, the last is its figures. */
+async function soakInItsOwnProcess(hours: string): Promise<Figures> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', `${root}bench/soak-main.ts`, hours], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let last = '';
+  let lastAt = 0;
+  for await (const line of createInterface({ input: child.stdout })) {
+    if (last !== '') console.log(last);
+    last = line;
+    lastAt = performance.now();
+  }
+  const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
+  // A timer or socket left behind keeps a process alive: how long it took to exit once done says so.
+  console.log(`soak: the process exited ${round(performance.now() - lastAt)} ms after its last line, code ${code}`);
+  return JSON.parse(last) as Figures;
+}
 
 /**
  * The store bench in a fresh process, so that its read tails do not depend on what the benches before

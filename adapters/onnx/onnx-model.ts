@@ -9,6 +9,7 @@ import { ModelLoadError, type ModelLoadProblem } from './model-load-problem.ts';
 import { inspectOnnx } from './onnx-inspect.ts';
 import { describeReadoutError, readPrediction, readoutFetches, type Readout } from './output-readout.ts';
 import { createSession, readFileChecked } from './raw-model.ts';
+import { openNativeSession, type NativeSession } from './native-session.ts';
 
 /** A `SignalModel` backed by onnxruntime, with the manifest it was loaded with. */
 export interface OnnxSignalModel extends SignalModel {
@@ -79,7 +80,7 @@ export async function openOnnxModel(
   if (!contract.ok) return contract;
   const session = await createSession(bytes.value, modelFile);
   if (!session.ok) return session;
-  return ok(new OrtSignalModel(session.value, manifest.value, contract.value));
+  return ok(new OrtSignalModel(session.value, manifest.value, contract.value, openNativeSession(bytes.value)));
 }
 
 class OrtSignalModel implements OnnxSignalModel {
@@ -96,8 +97,16 @@ class OrtSignalModel implements OnnxSignalModel {
   private readonly row: Float32Array;
   private readonly feeds: Record<string, Tensor>;
   private busy = false;
+  /** The outputs read, as the native run takes them. */
+  private readonly wanted: Record<string, null>;
 
-  constructor(session: InferenceSession, manifest: Manifest, contract: ModelContract) {
+  constructor(
+    session: InferenceSession,
+    manifest: Manifest,
+    contract: ModelContract,
+    /** The same model run synchronously (see native-session.ts); null: through the public, deferred `run`. */
+    private readonly native: NativeSession | null = null,
+  ) {
     const { input, readout } = contract;
     this.session = session;
     this.manifest = manifest;
@@ -105,6 +114,7 @@ class OrtSignalModel implements OnnxSignalModel {
     this.input = input;
     this.readout = readout;
     this.fetches = readoutFetches(readout);
+    this.wanted = Object.fromEntries(this.fetches.map((name) => [name, null]));
     this.info = {
       id: manifest.id,
       featureNames: manifest.featureNames,
@@ -124,6 +134,7 @@ class OrtSignalModel implements OnnxSignalModel {
     }
     const n = this.input.features;
     if (features.values.length !== n) throw this.reject({ kind: 'WrongLength', expected: n, actual: features.values.length });
+    if (this.native !== null) return this.predictNow(features.values);
     const shared = !this.busy;
     const row = shared ? this.row : new Float32Array(n);
     const feeds = shared ? this.feeds : { [this.input.name]: new Tensor('float32', row, [1, n]) };
@@ -143,7 +154,22 @@ class OrtSignalModel implements OnnxSignalModel {
     return prediction.value;
   }
 
+  /** One prediction by the native session, within this call: the shared row is free again when it returns. */
+  private predictNow(values: Float64Array): Prediction {
+    this.row.set(values);
+    let results: Record<string, { readonly data: unknown }>;
+    try {
+      results = (this.native as NativeSession).run(this.feeds, this.wanted, {});
+    } catch (e) {
+      throw this.reject({ kind: 'RuntimeFailed', message: e instanceof Error ? e.message : String(e) });
+    }
+    const prediction = readPrediction(this.readout, (name) => tensorNumbers(results, name));
+    if (!prediction.ok) throw this.reject({ kind: 'BadOutput', message: describeReadoutError(prediction.error) });
+    return prediction.value;
+  }
+
   async close(): Promise<void> {
+    this.native?.dispose();
     await this.session.release();
   }
 
@@ -152,7 +178,7 @@ class OrtSignalModel implements OnnxSignalModel {
   }
 }
 
-function tensorNumbers(results: InferenceSession.ReturnType, name: string): ArrayLike<number> {
+function tensorNumbers(results: Readonly<Record<string, { readonly data: unknown } | undefined>>, name: string): ArrayLike<number> {
   const data = results[name]?.data;
   // The load-time contract admits only float and double outputs; anything else is a broken invariant.
   if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {

@@ -1,0 +1,133 @@
+import 'reflect-metadata';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { gunzipSync } from 'node:zlib';
+import { configForInputs, replayInputs } from '../composition/inputs.ts';
+import { silentLogger } from '../application/ports/logger.ts';
+import { createSyntheticMarket } from '../adapters/synthetic/synthetic-market.ts';
+import { Rng } from '../adapters/synthetic/rng.ts';
+import { paperConfig } from '../composition/config.ts';
+import { runPaper } from '../composition/paper.ts';
+import type { LoopProgress } from '../application/trading-loop.ts';
+
+/**
+ * Rates are frames per second of this process's CPU time (user + system): on a machine shared with
+ * other work, wall time measures the neighbours as much as the code; CPU time does much less so.
+ */
+export interface RatioBench {
+  readonly frames: number;
+  /** The whole backtest path over the file (read, decode, book, features, model, execution, simulator, risk, writer), while the loop runs. */
+  readonly pathFramesPerSec: number;
+  /** The same, over the whole `ladder backtest` run: start-up (store, migrations, model) and the closing flush included. */
+  readonly runFramesPerSec: number;
+  /** JSON.parse alone over the same frame texts. */
+  readonly jsonParsePerSec: number;
+  /** pathFramesPerSec / jsonParsePerSec. */
+  readonly ratio: number;
+  /** The loop's frames a second of wall time, for reference. */
+  readonly pathWallFramesPerSec: number;
+  readonly orders: number;
+  readonly fills: number;
+}
+
+/**
+ * Writes `minutes` of the synthetic market as recorded frames (`<receive µs> <frame>`, a line each):
+ * the frames `--source synthetic --seed S` plays, stamped with its receive times, so that a backtest
+ * of the file is a backtest of that source. Returns how many frames it wrote.
+ */
+/** This process's CPU time so far, seconds (user + system). */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+export async function writeSyntheticFile(path: string, seed: number, minutes: number): Promise<number> {
+  const market = createSyntheticMarket({ seed, symbol: 'BTCUSDT', depth: 50 });
+  // As SyntheticFeed stamps them: 2 to 5 ms of latency drawn from the seed's third stream, never backwards.
+  const latency = new Rng(seed, 3);
+  const endMs = market.nextTsMs + minutes * 60_000;
+  const out = createWriteStream(path);
+  let frames = 0;
+  let lastRecv = 0;
+  let chunk: string[] = [];
+  while (market.nextTsMs <= endMs) {
+    for (const frame of market.next()) {
+      const recv = Math.max(lastRecv, frame.tsMs * 1000 + 2_000 + latency.below(3_000));
+      lastRecv = recv;
+      chunk.push(`${recv} ${frame.text}`);
+      frames++;
+    }
+    if (chunk.length >= 4096) {
+      if (!out.write(`${chunk.join('\n')}\n`)) await once(out, 'drain');
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) out.write(`${chunk.join('\n')}\n`);
+  out.end();
+  await once(out, 'finish');
+  return frames;
+}
+
+/**
+ * JSON.parse over every frame text of recorded files (gzip or not; the receive time before the first
+ * space left out), frames a second; the better of two passes.
+ */
+export function jsonParseRate(paths: readonly string[]): { frames: number; perSec: number } {
+  const texts = paths.flatMap((path) => {
+    const bytes = readFileSync(path);
+    const text = (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+    return text.split('\n').filter((l) => l.length > 0).map((l) => {
+      const space = l.indexOf(' ');
+      return space > 0 && space < 24 && /^\d+$/.test(l.slice(0, space)) ? l.slice(space + 1) : l;
+    });
+  });
+  let best = 0;
+  let sink = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    const started = cpuSeconds();
+    for (const t of texts) sink += (JSON.parse(t) as { ts?: number }).ts === undefined ? 0 : 1;
+    best = Math.max(best, texts.length / (cpuSeconds() - started));
+  }
+  if (sink < 0) throw new Error('unreachable');
+  return { frames: texts.length, perSec: best };
+}
+
+/**
+ * The whole backtest path over recorded files as `ladder backtest --input FILE… --policy smart` runs
+ * it (app:paper's composition, the default model, the simulated exchange, an in-memory store, no
+ * market rows), against JSON.parse over the same frames, in this one process.
+ */
+export async function benchRatio(paths: readonly string[]): Promise<RatioBench> {
+  const parse = jsonParseRate(paths);
+  const inputs = replayInputs(paths);
+  const given = {
+    ...paperConfig({ input: paths[0], speed: 'max', db: 'pglite:memory', 'log-level': 'silent', policy: 'smart' }, {}),
+    storeMarketData: false,
+  };
+  const config = configForInputs(given, inputs, {});
+  const started = cpuSeconds();
+  // The loop's own CPU time: from its first progress report to its last (every 4,096 events).
+  let first: { frames: number; cpu: number } | null = null;
+  let last: { frames: number; cpu: number } | null = null;
+  const onProgress = (p: LoopProgress): void => {
+    const at = { frames: p.frames, cpu: cpuSeconds() };
+    if (first === null) first = at;
+    last = at;
+  };
+  const result = await runPaper(config, { logger: silentLogger, env: {}, mode: 'backtest', onProgress });
+  const runSeconds = cpuSeconds() - started;
+  const frames = result.summary.counters.frames;
+  const a = first as { frames: number; cpu: number } | null;
+  const b = last as { frames: number; cpu: number } | null;
+  const pathFramesPerSec = a === null || b === null || b.cpu <= a.cpu ? NaN : (b.frames - a.frames) / (b.cpu - a.cpu);
+  return {
+    frames,
+    pathFramesPerSec,
+    pathWallFramesPerSec: frames / (result.summary.elapsedMicros / 1e6),
+    runFramesPerSec: frames / runSeconds,
+    jsonParsePerSec: parse.perSec,
+    ratio: pathFramesPerSec / parse.perSec,
+    orders: result.summary.orders.orders,
+    fills: result.summary.orders.fills,
+  };
+}
