@@ -81,8 +81,9 @@ export class NatsFramePublisher {
         subjects: streamSubjects(options.stream),
         retention: RetentionPolicy.Limits,
         storage: StorageType.File,
-        max_age: options.maxAgeMs === null ? 0 : options.maxAgeMs * 1_000_000,
-        max_bytes: options.maxBytes ?? -1,
+        // Limits not given leave an existing stream's as they are (a new one keeps everything).
+        ...(options.maxAgeMs === null ? {} : { max_age: options.maxAgeMs * 1_000_000 }),
+        ...(options.maxBytes === null ? {} : { max_bytes: options.maxBytes }),
       });
     } catch (error) {
       await connection.close();

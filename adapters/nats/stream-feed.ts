@@ -32,11 +32,15 @@ export interface StreamFeedStats {
   readonly lastSequence: number;
   readonly firstSequence: number;
   readonly disconnects: number;
+  /** Consumers recreated after a reconnect. */
+  readonly restarts: number;
 }
 
 interface Item {
   readonly event: MarketEvent;
   readonly msg: JsMsg | null;
+  /** The message's stream sequence; 0 for a heartbeat or a status. */
+  readonly seq: number;
 }
 
 const DECODER = new TextDecoder();
@@ -88,12 +92,17 @@ export class NatsStreamFeed implements MarketDataFeed {
   private duplicates = 0;
   private lastSequence: number;
   private firstSequence = 0;
+  /** The stream sequence of the last frame `events()` handed on. */
+  private lastTaken: number;
+  private generation = 0;
+  private restarts = 0;
 
   private constructor(
     private readonly options: StreamFeedOptions,
     private readonly connection: NatsConnection,
     private readonly counters: ConnectionCounters,
-    private readonly consumerName: string,
+    private readonly jsm: JetStreamManager,
+    private consumerName: string,
     /** The last sequence to deliver; null: tail without end. */
     private readonly endSequence: number | null,
     resumeAfter: number,
@@ -103,6 +112,7 @@ export class NatsStreamFeed implements MarketDataFeed {
     this.heartbeatMs = options.heartbeatMs ?? 1_000;
     this.batch = options.batch ?? 512;
     this.lastSequence = resumeAfter;
+    this.lastTaken = resumeAfter;
     this.description = `nats:${hostOf(address.server)}/${address.stream}${address.durable === null ? '' : ` durable ${address.durable}`}`;
   }
 
@@ -112,7 +122,14 @@ export class NatsStreamFeed implements MarketDataFeed {
    */
   static async open(options: StreamFeedOptions): Promise<NatsStreamFeed> {
     const { address, logger } = options;
-    const { connection, counters } = await openNats(address.server, { name: `ladder feed ${address.stream}`, logger });
+    const holder: { feed: NatsStreamFeed | null } = { feed: null };
+    const { connection, counters } = await openNats(address.server, {
+      name: `ladder feed ${address.stream}`,
+      logger,
+      onEvent: (event) => {
+        if (event.kind === 'reconnected') holder.feed?.restartConsumer();
+      },
+    });
     try {
       const jsm = await managerOf(connection);
       let lastStored: number;
@@ -124,7 +141,9 @@ export class NatsStreamFeed implements MarketDataFeed {
       }
       const end = address.end.kind === 'never' ? null : address.end.kind === 'last' ? lastStored : address.end.sequence;
       const { name, resumeAfter } = await setUpConsumer(jsm, address, logger);
-      return new NatsStreamFeed(options, connection, counters, name, end, resumeAfter);
+      const feed = new NatsStreamFeed(options, connection, counters, jsm, name, end, resumeAfter);
+      holder.feed = feed;
+      return feed;
     } catch (error) {
       await connection.close();
       throw error;
@@ -133,7 +152,7 @@ export class NatsStreamFeed implements MarketDataFeed {
 
   get stats(): StreamFeedStats {
     const { received, gaps, missing, duplicates, lastSequence, firstSequence } = this;
-    return { received, gaps, missing, duplicates, lastSequence, firstSequence, disconnects: this.counters.disconnects };
+    return { received, gaps, missing, duplicates, lastSequence, firstSequence, disconnects: this.counters.disconnects, restarts: this.restarts };
   }
 
   async *events(): AsyncGenerator<MarketEvent> {
@@ -146,9 +165,7 @@ export class NatsStreamFeed implements MarketDataFeed {
     }
     let inHand: JsMsg | null = null;
     try {
-      const consumer = await jetstream(this.connection).consumers.get(stream, this.consumerName);
-      this.messages = await consumer.consume({ max_messages: this.batch });
-      void this.pump(this.messages);
+      void this.pump(stream);
       if (this.endSequence === null) this.armHeartbeat(this.heartbeatMs);
       for (;;) {
         // Asked for the next event: the one in hand has been processed.
@@ -212,16 +229,34 @@ export class NatsStreamFeed implements MarketDataFeed {
     return this.closing;
   }
 
+  /**
+   * After a reconnect, messages the server sent on the lost connection may never have arrived; the
+   * server would give them again only after the ack deadline, behind later ones. The consumer is
+   * recreated instead, just after the last frame passed on, and the frames queued and not yet taken
+   * are dropped to be delivered again in order.
+   */
+  restartConsumer(): void {
+    if (this.closed) return;
+    this.generation++;
+    this.room?.();
+    void this.messages?.close();
+  }
+
   /** Moves messages from the server into the queue, waiting while the queue is full (the server keeps the rest). */
-  private async pump(messages: ConsumerMessages): Promise<void> {
+  private async pump(stream: string): Promise<void> {
     try {
-      for await (const msg of messages) {
-        if (this.closed) return;
-        this.onMessage(msg);
-        const end = this.endSequence;
-        // At the end asked for; or, reading to the last frame stored, at the stream's end (retention may have removed the last).
-        if (end !== null && (msg.info.streamSequence >= end || (this.options.address.end.kind === 'last' && msg.info.pending === 0))) break;
-        while (this.length() >= 2 * this.batch && !this.closed) await new Promise<void>((resolve) => (this.room = resolve));
+      while (!this.closed) {
+        const generation = this.generation;
+        const consumer = await jetstream(this.connection).consumers.get(stream, this.consumerName);
+        this.messages = await consumer.consume({ max_messages: this.batch });
+        const restart = await this.pumpMessages(this.messages, generation);
+        if (!restart || this.closed) break;
+        this.items.length = 0;
+        this.head = 0;
+        this.lastSequence = this.lastTaken;
+        this.restarts++;
+        this.consumerName = await recreateConsumer(this.jsm, this.options.address, this.consumerName, this.lastTaken);
+        this.options.logger.info({ stream, after: this.lastTaken, restarts: this.restarts }, 'consumer recreated after a reconnect');
       }
     } catch (error) {
       this.failure = new Error(`${this.description}: ${(error as Error).message}`);
@@ -229,6 +264,20 @@ export class NatsStreamFeed implements MarketDataFeed {
       this.done = true;
       this.wakeConsumer();
     }
+  }
+
+  /** Returns true when a reconnect asks for a new consumer, false at the end asked for or at close. */
+  private async pumpMessages(messages: ConsumerMessages, generation: number): Promise<boolean> {
+    for await (const msg of messages) {
+      if (this.closed) return false;
+      if (generation !== this.generation) return true;
+      this.onMessage(msg);
+      const end = this.endSequence;
+      // At the end asked for; or, reading to the last frame stored, at the stream's end (retention may have removed the last).
+      if (end !== null && (msg.info.streamSequence >= end || (this.options.address.end.kind === 'last' && msg.info.pending === 0))) return false;
+      while (this.length() >= 2 * this.batch && !this.closed && generation === this.generation) await new Promise<void>((resolve) => (this.room = resolve));
+    }
+    return generation !== this.generation;
   }
 
   private onMessage(msg: JsMsg): void {
@@ -246,7 +295,7 @@ export class NatsStreamFeed implements MarketDataFeed {
       this.gaps++;
       this.missing += skipped;
       this.options.logger.warn({ stream: this.options.address.stream, after: this.lastSequence, next: seq, missing: skipped }, 'JetStream sequence gap: the book resyncs');
-      this.push({ event: { kind: 'status', status: 'disconnected', detail: `JetStream sequence gap: ${skipped} messages after ${this.lastSequence} missing`, recvTime: recv as Micros }, msg: null });
+      this.push({ event: { kind: 'status', status: 'disconnected', detail: `JetStream sequence gap: ${skipped} messages after ${this.lastSequence} missing`, recvTime: recv as Micros }, msg: null, seq: 0 });
       this.caughtUp = msg.info.pending === 0;
       this.resync(`JetStream sequence gap after ${this.lastSequence}`);
     }
@@ -256,7 +305,7 @@ export class NatsStreamFeed implements MarketDataFeed {
     this.lastRecv = recv;
     this.lastArrival = this.options.clock.nowMicros();
     this.caughtUp = msg.info.pending === 0;
-    this.push({ event: this.decode(text, recv as Micros), msg });
+    this.push({ event: this.decode(text, recv as Micros), msg, seq });
   }
 
   private push(item: Item): void {
@@ -267,6 +316,7 @@ export class NatsStreamFeed implements MarketDataFeed {
   private take(): Item | undefined {
     if (this.head === this.items.length) return undefined;
     const item = this.items[this.head++];
+    if (item.seq > 0) this.lastTaken = item.seq;
     if (this.head === this.items.length) {
       this.items.length = 0;
       this.head = 0;
@@ -294,7 +344,7 @@ export class NatsStreamFeed implements MarketDataFeed {
       const quietMs = (now - since) / 1000;
       if (quietMs >= this.heartbeatMs && this.lastRecv > 0) {
         this.lastHeartbeat = now;
-        this.push({ event: { kind: 'heartbeat', recvTime: (this.lastRecv + (now - this.lastArrival)) as Micros }, msg: null });
+        this.push({ event: { kind: 'heartbeat', recvTime: (this.lastRecv + (now - this.lastArrival)) as Micros }, msg: null, seq: 0 });
         this.armHeartbeat(this.heartbeatMs);
       } else {
         this.armHeartbeat(Math.max(1, this.heartbeatMs - quietMs));
@@ -326,22 +376,38 @@ function recvTimeOf(msg: JsMsg, text: string, previous: number): number {
  */
 async function setUpConsumer(jsm: JetStreamManager, address: NatsAddress, logger: Logger): Promise<{ name: string; resumeAfter: number }> {
   const { stream, durable } = address;
-  if (durable === null) {
-    const info = await jsm.consumers.add(stream, { ...startConfig(address.start), ack_policy: AckPolicy.None, inactive_threshold: 300_000_000_000 });
-    return { name: info.name, resumeAfter: 0 };
-  }
+  if (durable === null) return { name: await addConsumer(jsm, address, startConfig(address.start)), resumeAfter: 0 };
   let floor = 0;
+  let previousStart: Partial<ConsumerConfig> | null = null;
   try {
     const info = await jsm.consumers.info(stream, durable);
     floor = info.ack_floor.stream_seq;
+    // A consumer recreated at a sequence that has acknowledged nothing yet still starts there.
+    const { deliver_policy, opt_start_seq, opt_start_time } = info.config;
+    previousStart = { deliver_policy, ...(opt_start_seq === undefined ? {} : { opt_start_seq }), ...(opt_start_time === undefined ? {} : { opt_start_time }) };
     await jsm.consumers.delete(stream, durable);
   } catch (error) {
     if (!isNotFound(error)) throw new Error(`JetStream consumer ${durable} on ${stream}: ${(error as Error).message}`);
   }
-  const start = floor > 0 ? startConfig({ kind: 'sequence', sequence: floor + 1 }) : startConfig(address.start);
-  await jsm.consumers.add(stream, { ...start, durable_name: durable, ack_policy: AckPolicy.Explicit, ack_wait: 30_000_000_000, max_ack_pending: 20_000 });
+  const start = floor > 0 ? startConfig({ kind: 'sequence', sequence: floor + 1 }) : (previousStart ?? startConfig(address.start));
+  await addConsumer(jsm, address, start);
   if (floor > 0) logger.info({ stream, durable, after: floor }, 'durable consumer resumes after its last acknowledged frame');
   return { name: durable, resumeAfter: floor };
+}
+
+/** Replaces the consumer by one that starts just after `after` (0: where the address says); returns its name. */
+async function recreateConsumer(jsm: JetStreamManager, address: NatsAddress, name: string, after: number): Promise<string> {
+  await jsm.consumers.delete(address.stream, name).catch(() => false);
+  const start = after > 0 ? startConfig({ kind: 'sequence', sequence: after + 1 }) : startConfig(address.start);
+  return addConsumer(jsm, address, start);
+}
+
+async function addConsumer(jsm: JetStreamManager, address: NatsAddress, start: Partial<ConsumerConfig>): Promise<string> {
+  const config: Partial<ConsumerConfig> =
+    address.durable === null
+      ? { ...start, ack_policy: AckPolicy.None, inactive_threshold: 300_000_000_000 }
+      : { ...start, durable_name: address.durable, ack_policy: AckPolicy.Explicit, ack_wait: 30_000_000_000, max_ack_pending: 20_000 };
+  return (await jsm.consumers.add(address.stream, config)).name;
 }
 
 function startConfig(start: StartAt): Partial<ConsumerConfig> {

@@ -16,6 +16,7 @@ import type { FillRecord } from '../../application/ports/trading-store.ts';
 import { eventually } from '../support/builders.ts';
 import { RecordingLogger } from '../support/fakes.ts';
 import { natsAdmin, natsAnswers, NATS_SERVER, uniqueStream } from '../support/nats.ts';
+import { freshDatabase, postgresAnswers } from '../support/postgres.ts';
 
 /*
  * The market-data bus against the real NATS server: a recording published to a JetStream stream and
@@ -32,9 +33,19 @@ const available = await natsAnswers();
 if (!available) console.warn(`skipping the NATS bus tests: no NATS server with JetStream answers at ${NATS_SERVER} (start one with nats-server -js)`);
 
 const streams: string[] = [];
+// The Postgres server when it answers (a run opens it much faster than PGlite starts), else PGlite.
+const postgres = await postgresAnswers();
+const drops: (() => Promise<void>)[] = [];
+async function database(name: string): Promise<string> {
+  if (!postgres) return `pglite:${join(tmp, name)}`;
+  const db = await freshDatabase(`ladder_bus_${name}`);
+  drops.push(db.drop);
+  return db.url;
+}
 afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
   if (available) await (await natsAdmin()).drop(...streams);
+  for (const drop of drops) await drop();
 });
 
 async function publishSample(): Promise<string> {
@@ -73,8 +84,8 @@ describe.skipIf(!available)('the market-data bus (NATS JetStream)', () => {
   }, 60_000);
 
   it('a backtest over the stream sends the same orders and gets the same fills as over the file', { timeout: 300_000 }, async () => {
-    const fileDb = `pglite:${join(tmp, 'file')}`;
-    const busDb = `pglite:${join(tmp, 'bus')}`;
+    const fileDb = await database('file');
+    const busDb = await database('bus');
     const fromFile = await backtest(fileDb, '--input', sample);
     const fromBus = await backtest(busDb, '--source', `nats://${NATS_SERVER}/${stream}`);
     const a = await ledger(fileDb, fromFile.run);
@@ -87,7 +98,7 @@ describe.skipIf(!available)('the market-data bus (NATS JetStream)', () => {
   });
 
   it('a paper run on a durable consumer, stopped halfway and started again, sees every frame once', { timeout: 300_000 }, async () => {
-    const db = `pglite:${join(tmp, 'paper')}`;
+    const db = await database('paper');
     const source = `nats://${NATS_SERVER}/${stream}?start=first&durable=paper1`;
     const admin = await natsAdmin();
     try {
