@@ -63,7 +63,8 @@ export function feedQuality(m: FeedMinute, baselineP99Micros: number | null): Fe
     malformed: cap(2 * m.malformed, 10),
     tickerMismatches: cap(2 * m.tickerMismatches, 10),
   };
-  const total = Object.values(penalties).reduce((a, b) => a + b, 0);
+  const p = penalties;
+  const total = p.notLive + p.gaps + p.crossed + p.resyncs + p.stale + p.latency + p.malformed + p.tickerMismatches;
   return { score: Math.round(cap(100 - total, 100)), penalties };
 }
 
