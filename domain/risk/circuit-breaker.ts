@@ -7,7 +7,7 @@ import type { Micros } from '../values/units.ts';
 export type BreakerState = 'ACTIVE' | 'REDUCING' | 'HALTED';
 
 /** The conditions that can hold the state above ACTIVE; each is tripped and cleared on its own. */
-export type TripKind = 'drawdown' | 'dailyLoss' | 'consecutiveLosses' | 'dataIntegrity' | 'staleFeed' | 'venueSync' | 'kill';
+export type TripKind = 'drawdown' | 'dailyLoss' | 'consecutiveLosses' | 'dataIntegrity' | 'staleFeed' | 'venueSync' | 'feedQuality' | 'kill';
 
 /** One stored risk decision: a trip set or cleared, or an order refused. */
 export interface RiskRecord {

@@ -1,6 +1,7 @@
 import { err, ok, type Result } from '../result.ts';
 import type { Side } from '../trading/side.ts';
 import type { Cash, Lots, Micros, Ticks } from '../values/units.ts';
+import type { FeedQualityGate } from '../market/feed-quality.ts';
 import { CircuitBreaker, type BreakerState, type RiskRecord, type TripKind } from './circuit-breaker.ts';
 import { ExposureBook } from './exposure.ts';
 import { validateRiskConfig, type RiskConfig } from './risk-config.ts';
@@ -158,6 +159,23 @@ export class RiskManager {
     if (outOfSync === null && !this.breaker.has('venueSync')) return NONE;
     if (outOfSync !== null) return this.recordAll([this.breaker.trip('venueSync', 'HALTED', outOfSync, now)]);
     return this.recordAll([this.breaker.clear('venueSync', 'venue in sync', now)]);
+  }
+
+  /**
+   * A minute's feed-quality score (domain/market/feed-quality.ts) through its gate: below the floor
+   * the `feedQuality` trip stops new entries (REDUCING: orders that reduce the position still pass);
+   * it clears once the gate's hysteresis is met.
+   */
+  onFeedQuality(score: number, gate: FeedQualityGate, now: Micros): RiskRecord[] {
+    const change = gate.onScore(score);
+    if (change === 'trip') {
+      return this.recordAll([this.breaker.trip('feedQuality', 'REDUCING', `feed quality ${score} < floor ${gate.settings.floor}`, now)]);
+    }
+    if (change === 'clear') {
+      const { floor, hysteresis, clearAfterMinutes } = gate.settings;
+      return this.recordAll([this.breaker.clear('feedQuality', `feed quality >= ${floor + hysteresis} for ${clearAfterMinutes} minutes (now ${score})`, now)]);
+    }
+    return [];
   }
 
   /** Evaluates the stale-feed rule and the losing streak's cool-down at `now`; `check` does it too. */
