@@ -19,6 +19,7 @@ import { ParquetFeatureSink } from '../adapters/export/parquet-sink.ts';
 import { ProgressBar } from '../adapters/export/progress-bar.ts';
 import { createPinoLogger } from '../adapters/log/pino-logger.ts';
 import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
+import { withSymbol } from '../adapters/replay/input-format.ts';
 import { SyntheticFeed } from '../adapters/synthetic/synthetic-feed.ts';
 import { ConfigError, durationFlag, intFlag, type LogLevel } from './config.ts';
 import { inputInstrument, replayInputs, type ReplayInputs } from './inputs.ts';
@@ -208,7 +209,7 @@ function sourceFlags(values: Flags, instrument: Instrument, inputs: ReplayInputs
     }
     if (inputs === null) throw new ConfigError('--input', 'required with --source replay: a file of recorded frames');
     const estimate = new LineEstimate(inputs.paths[0]);
-    const feed = new FileReplayFeed(inputs.paths, clock, { decoder, format: inputs.format });
+    const feed = new FileReplayFeed(inputs.paths, clock, { decoder, format: withSymbol(inputs.format, instrument.symbol) });
     return { feed, depth: depthFlag ?? null, fraction: (p) => (inputs.paths.length > 1 ? null : estimate.fraction(p.frames)) };
   }
   if (source === 'synthetic') {

@@ -18,7 +18,7 @@ import { FileSpillLog } from '../adapters/spill/file-spill.ts';
 import { loadOnnxModel, type OnnxSignalModel } from '../adapters/onnx/onnx-model.ts';
 import { createStore } from '../adapters/postgres/connect.ts';
 import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
-import { detectInputFormat, type InputFormat } from '../adapters/replay/input-format.ts';
+import { detectInputFormat, withSymbol, type InputFormat } from '../adapters/replay/input-format.ts';
 import { BybitLiveFeed } from '../adapters/bybit/live-feed.ts';
 import { SyntheticFeed } from '../adapters/synthetic/synthetic-feed.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
@@ -138,7 +138,7 @@ export const simulatedVenueModule = new ContainerModule(({ bind }) => {
 export const replayFeedModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Feed)
     .toResolvedValue((config: PaperConfig, clock: Clock) => {
-      const format = config.inputFormat ?? inputFormatOf(config.input);
+      const format = withSymbol(config.inputFormat ?? inputFormatOf(config.input), config.instrument.symbol);
       return new FileReplayFeed(config.inputs ?? [config.input], clock, { speed: config.speed, decoder: scanningDecoder(config.instrument), format });
     }, [TOKENS.Config, TOKENS.Clock])
     .inSingletonScope();

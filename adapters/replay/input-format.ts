@@ -20,6 +20,11 @@ export interface InputHead {
   readonly startsBook: boolean;
 }
 
+/** The format with a symbol: the one found in the file, else `symbol` (a REST snapshot does not name its own). */
+export function withSymbol(format: InputFormat, symbol: string): InputFormat {
+  return format.symbol === null ? { ...format, symbol } : format;
+}
+
 /** Bytes read from the start of a file to tell its format; a compressed file is inflated as far as they go. */
 const HEAD_BYTES = 256 * 1024;
 /** Lines looked at: a capture's REST snapshot and first depth diff come within its first few dozen lines. */

@@ -111,6 +111,20 @@ describe('the Binance USD-M depth sync', () => {
     expect(r.data.counters).toMatchObject({ gaps: 1, resyncs: 1 });
   });
 
+  it('a snapshot while in sync restarts the procedure with the diffs kept: the book stays whole', () => {
+    const r = run('usdm', [
+      BOOK,
+      usdm(101, 104, 100, [['64000.00', '2.500']]),
+      snapshot(103, [['64000.00', '2.400']], [['64000.10', '1.500']]),
+      usdm(105, 107, 104, [], [['64000.10', '0.700']]),
+    ]);
+    expect(r.states).toEqual(['LIVE', 'LIVE', 'LIVE', 'LIVE']);
+    // The kept diff 101..104 bridges the new snapshot (101 <= 103 <= 104) and is applied on it again.
+    expect(r.data.book.bestBidQty()).toBe(2500);
+    expect(r.data.book.bestAskQty()).toBe(700);
+    expect(r.data.counters.gaps).toBe(0);
+  });
+
   it('a first diff that does not bridge the snapshot (U > lastUpdateId) is a gap', () => {
     const r = run('usdm', [BOOK, usdm(103, 106, 102)]);
     expect(r.states).toEqual(['LIVE', 'RESYNCING']);
