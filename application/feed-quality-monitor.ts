@@ -43,17 +43,24 @@ export class FeedQualityMonitor {
     return this.minutes.at(-1)?.score ?? null;
   }
 
-  observe(now: Micros, counters: Readonly<MarketCounters>, live: boolean, latency?: number): ScoredMinute | null {
+  /** For the run's summary: the latest score, the lowest, and the minutes scored. */
+  summary(): { readonly last: number | null; readonly lowest: number | null; readonly minutes: number; readonly tripped: boolean } {
+    const scores = this.minutes.map((m) => m.score);
+    return { last: this.score, lowest: scores.length === 0 ? null : Math.min(...scores), minutes: scores.length, tripped: this.gate.tripped };
+  }
+
+  /** `counters` is read only at the start and at each minute's end (MarketData builds it afresh on each read). */
+  observe(now: Micros, counters: () => Readonly<MarketCounters>, live: boolean, latency?: number): ScoredMinute | null {
     if (this.#start === null) {
       this.#start = now - (now % this.minuteMicros);
       this.#lastAt = now;
-      this.#base = { ...counters };
+      this.#base = { ...counters() };
     }
     let scored: ScoredMinute | null = null;
     const end = this.#start + this.minuteMicros;
     if (now >= end) {
       if (!this.#lastLive) this.#notLive += end - this.#lastAt;
-      scored = this.#score(end, counters);
+      scored = this.#score(end, counters());
       this.#lastAt = end;
     }
     if (!this.#lastLive) this.#notLive += Math.max(0, now - this.#lastAt);

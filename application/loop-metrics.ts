@@ -13,6 +13,8 @@ export interface LoopMetricSources {
   /** Local receipt minus the matching engine's time of the last book frame, µs; null before one. */
   readonly feedLatencyMicros: () => number | null;
   readonly writer: () => WriterStats;
+  /** The last minute's feed-quality score, 0–100; null before a minute is scored (absent: not reported). */
+  readonly feedQuality?: () => number | null;
 }
 
 /**
@@ -44,7 +46,8 @@ export class LoopMetrics {
     const queued = meter.createObservableGauge('ladder.writer.queued', { unit: '{row}', description: 'Rows in memory not yet written to the store' });
     const lag = meter.createObservableGauge('ladder.writer.lag', { unit: 'ms', description: 'Age of the oldest row not yet written' });
     const spilled = meter.createObservableGauge('ladder.writer.spilled', { unit: '{row}', description: 'Rows in the spill file not yet written back' });
-    this.observables = [state, frames, bookFrames, gaps, resyncs, stale, latency, queued, lag, spilled];
+    const quality = meter.createObservableGauge('ladder.feed.quality', { description: 'Feed-quality score of the last minute, 0 (unusable) to 100 (clean)' });
+    this.observables = [state, frames, bookFrames, gaps, resyncs, stale, latency, queued, lag, spilled, quality];
     const a = this.attributes;
     this.callback = (result) => {
       const c = sources.counters();
@@ -60,6 +63,8 @@ export class LoopMetrics {
       result.observe(queued, w.queued, a);
       result.observe(lag, w.lagMicros / 1000, a);
       result.observe(spilled, w.spilled, a);
+      const score = sources.feedQuality?.() ?? null;
+      if (score !== null) result.observe(quality, score, a);
     };
   }
 

@@ -68,7 +68,7 @@ export class MarketData {
   readonly book: OrderBook;
   readonly sync: BookSync;
   readonly latency = new LatencyHistogram();
-  /** Malformed-frame log lines, rate-limited: a feed sending garbage must not flood the log. */
+  /** Malformed-frame log lines, rate-limited by reason: a feed sending garbage must not flood the log. */
   private readonly malformedLines = new RepeatGate();
   private readonly c: MarketCounters = {
     frames: 0,
@@ -140,7 +140,7 @@ export class MarketData {
         return this.withTime(event.recvTime, QUIET);
       case 'malformed':
         this.c.malformed++;
-        logGated(this.malformedLines, this.logger, 'warn', 'malformed', event.recvTime, { reason: event.reason, frame: event.text.slice(0, EXCERPT), malformed: this.c.malformed }, 'malformed frame skipped');
+        logGated(this.malformedLines, this.logger, 'warn', event.reason, event.recvTime, { reason: event.reason, frame: event.text.slice(0, EXCERPT), malformed: this.c.malformed }, 'malformed frame skipped');
         return this.withTime(event.recvTime, QUIET);
       case 'heartbeat':
         return this.withTime(event.recvTime, QUIET);

@@ -1,3 +1,5 @@
+import { FeedQualityMonitor } from './feed-quality-monitor.ts';
+import { DEFAULT_FEED_QUALITY_FLOOR, FeedQualityGate, type FeedQualityFloor } from '../domain/market/feed-quality.ts';
 import { RiskEpisodes } from './risk-episodes.ts';
 import { FeatureEngine } from '../domain/features/engine.ts';
 import { describeSelectionError, selectFeatures } from '../domain/features/registry.ts';
@@ -51,6 +53,8 @@ export interface TradingLoopConfig {
    * `limits.maxPositionLots` (the walking skeleton's rule).
    */
   readonly execution?: ExecutionSettings;
+  /** Below this feed-quality score new entries stop (the `feedQuality` trip); DEFAULT_FEED_QUALITY_FLOOR when absent. */
+  readonly feedQualityFloor?: FeedQualityFloor;
   /** How long a stop waits for the venue to confirm the cancels of open orders; 0 when absent. */
   readonly stopGraceMs?: number;
   /**
@@ -94,6 +98,8 @@ export type LoopSummary = RunSummary & {
   readonly venueSpan: { readonly from: number; readonly to: number } | null;
   /** The execution engine's counters and the risk state at the end; null without an engine. */
   readonly execution: (ExecutionCounters & { readonly riskState: string; readonly quality: ExecutionQualitySummary }) | null;
+  /** The feed-quality score (application/feed-quality-monitor.ts): the last minute's, the lowest, minutes scored. */
+  readonly feedQuality: ReturnType<FeedQualityMonitor['summary']>;
 };
 
 /** A tick that reached inference: the model that answered and the signal, null when none clears the threshold. */
@@ -134,6 +140,7 @@ export class TradingLoop {
   private readonly volIndex: number;
   private pendingKill: string | null = null;
   private readonly riskEpisodes: RiskEpisodes;
+  private readonly feedQuality: FeedQualityMonitor;
   private signalSeq = 0;
   private vectorSeq = 0;
 
@@ -171,6 +178,7 @@ export class TradingLoop {
       : new ExecutionEngine(config.instrument, config.execution, this.orders, deps.logger, (record) => {
         deps.writer.riskEvent(this.riskEpisodes.add(record));
       }, model.info.horizonMs * 1000, () => deps.clock.nowMicros());
+    this.feedQuality = new FeedQualityMonitor(new FeedQualityGate(config.feedQualityFloor ?? DEFAULT_FEED_QUALITY_FLOOR), this.execution?.risk ?? null);
     this.trace = new DecisionTrace({
       runId: config.runId, sampleRate: config.traceSampleRate ?? 0.01, random: deps.random ?? Math.random, traceIds: deps.traceIds ?? null,
     });
@@ -180,6 +188,7 @@ export class TradingLoop {
       counters: () => this.market.counters,
       feedLatencyMicros: () => this.feedLatencyMicros,
       writer: () => deps.writer.stats,
+      feedQuality: () => this.feedQuality.score,
     });
   }
 
@@ -248,7 +257,7 @@ export class TradingLoop {
     const execution = this.execution === null ? null : { ...this.execution.counters, riskState: this.execution.state, quality: this.execution.quality.summary() };
     const notLive = this.notLiveMicros + (this.notLiveSince === null ? 0 : Math.max(0, this.lastEventMicros - this.notLiveSince));
     const venueSpan = this.firstLiveMicros === null ? null : { from: this.firstLiveMicros, to: this.venueMicros };
-    return { ...s, counters: { ...s.counters, ...this.models.counters }, signalOutcomes: this.outcomes.final(), notLiveMicros: notLive, venueSpan, execution };
+    return { ...s, counters: { ...s.counters, ...this.models.counters }, signalOutcomes: this.outcomes.final(), notLiveMicros: notLive, venueSpan, execution, feedQuality: this.feedQuality.summary() };
   }
 
   /** Processes one market event (one tick of the decision trace); exposed for tests and replays that drive the loop themselves. */
@@ -269,6 +278,7 @@ export class TradingLoop {
     if (isBook) this.trace.start(STAGE.book);
     const step = this.market.process(event);
     if (isBook) this.trace.end(STAGE.book);
+    this.scoreFeed(event);
     if (step.transition !== null && step.transition.to !== 'LIVE') this.execution?.onBookLost(this.venueMicros as Micros);
     this.timeLive(step, event);
     // Order flow measured across a broken or silent book says nothing: start the windows afresh.
@@ -308,6 +318,15 @@ export class TradingLoop {
   private notLiveSince: number | null = null;
   private firstLiveMicros: number | null = null;
   private lastEventMicros = 0;
+
+  /** Feeds the minute's feed-quality score; a minute below the floor trips `feedQuality` in the risk manager. */
+  private scoreFeed(event: MarketEvent): void {
+    const at = eventTime(event);
+    if (at === null) return;
+    const latency = event.kind === 'book' || event.kind === 'gridBook' ? event.frame.recvTime - event.frame.cts : undefined;
+    const scored = this.feedQuality.observe(at, () => this.market.counters, this.market.state === 'LIVE', latency);
+    if (scored !== null) this.deps.logger.info({ score: scored.score, penalties: scored.penalties, start: scored.start }, 'feed quality');
+  }
 
   /** The schema of the vectors this loop computes and stores. */
   get featureSchema(): FeatureEngine['schema'] {
@@ -396,5 +415,24 @@ export class TradingLoop {
     this.outcomes.signal(frame.ts, model.horizonMs, decision.side === 'Buy' ? 1 : -1, mid2);
     const reason = `signal ${signal.score.toFixed(4)} conf ${signal.confidence.toFixed(3)} >= ${model.threshold}`;
     await this.orders.submitMarket(decision, frame.ts, mid, reason);
+  }
+}
+
+/** An event's local receive time; null for one without (a trade frame without trades). */
+function eventTime(event: MarketEvent): Micros | null {
+  switch (event.kind) {
+    case 'book':
+    case 'gridBook':
+      return event.frame.recvTime;
+    case 'trades':
+      return event.trades[0]?.recvTime ?? null;
+    case 'ticker':
+      return event.ticker.recvTime;
+    case 'control':
+    case 'ignored':
+    case 'malformed':
+    case 'status':
+    case 'heartbeat':
+      return event.recvTime;
   }
 }

@@ -16,6 +16,9 @@ export function formatSummary(result: PaperResult): string {
     row('source', `${source} → ${result.venue === 'sim-exchange' ? 'simulated exchange' : result.venue}, ${c.frames} frames in ${seconds.toFixed(2)} s (${rate} frames/s)`),
     row('frames', `book ${c.bookFrames} (applied ${c.bookUpdates}), trades ${c.trades}, tickers ${c.tickers}, control ${c.control}, other topics ${c.ignored}, malformed ${c.malformed}`),
     row('integrity', `sequence gaps ${c.gaps}, crossed books ${c.crossed}, duplicate deltas ignored ${c.duplicates}, resyncs ${c.resyncs}, not LIVE ${formatSpan(s.notLiveMicros)}; market time ${s.venueSpan === null ? 'none LIVE' : formatSpan(s.venueSpan.to - s.venueSpan.from)}`),
+    row('feed', s.feedQuality.minutes === 0
+      ? 'quality not scored (under a minute of market time)'
+      : `quality ${s.feedQuality.last}/100 in the last minute, lowest ${s.feedQuality.lowest} over ${s.feedQuality.minutes} minutes${s.feedQuality.tripped ? ', below the floor: entries stopped' : ''}`),
     row('model', `${modelId}: ${c.predictions} predictions, ${c.signals} signals at confidence >= ${Number(threshold.toFixed(4))}, ${c.invalidPredictions} refused, ${c.coldVectors} vectors in warm-up`),
     ...(result.model.abstain === undefined ? [] : [row('abstains', `no signal and no order from this model: ${result.model.abstain}`)]),
     row('orders', `${o.orders} sent, ${o.fills} fills, ${o.rejected} rejected, ${o.canceled} canceled, ${s.openOrders} open`),

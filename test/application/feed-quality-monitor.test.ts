@@ -61,7 +61,7 @@ describe('FeedQualityMonitor on a fault stream', () => {
     for (const event of faultStream(resyncs)) {
       market.process(event);
       const t = event.kind === 'book' ? event.frame.recvTime : event.kind === 'malformed' ? event.recvTime : (0 as Micros);
-      const scored = monitor.observe(t, market.counters, market.state === 'LIVE', event.kind === 'book' ? event.frame.recvTime - event.frame.cts : undefined);
+      const scored = monitor.observe(t, () => market.counters, market.state === 'LIVE', event.kind === 'book' ? event.frame.recvTime - event.frame.cts : undefined);
       if (scored !== null) states.push(`${scored.score}:${risk.state}`);
     }
     const scores = monitor.minutes.map((m) => m.score);
