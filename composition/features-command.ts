@@ -20,6 +20,7 @@ import { ProgressBar } from '../adapters/export/progress-bar.ts';
 import { createPinoLogger } from '../adapters/log/pino-logger.ts';
 import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
 import { SyntheticFeed } from '../adapters/synthetic/synthetic-feed.ts';
+import { openNatsSource } from './nats-source.ts';
 import { ConfigError, durationFlag, intFlag, type LogLevel } from './config.ts';
 
 /** Bybit's non-VIP linear taker fee, ppm: the default dead zone covers its round trip (11 bps). */
@@ -32,7 +33,8 @@ Usage: ladder features (--input FILE | --source synthetic [--seed N] (--frames N
 
 Flags:
   --input FILE          recorded frames: recorder lines, bare frame lines or a Bybit dump (gzip, zip)
-  --source S            replay (with --input, the default) or synthetic (the offline market)
+  --source S            replay (with --input, the default), synthetic (the offline market), or a JetStream
+                        stream nats://HOST:PORT/STREAM (its first frame to its last; see docs/scale-out.md)
   --seed N              synthetic market seed (default 1)
   --frames N            synthetic: stop after N order-book frames
   --duration D          synthetic: stop after D of venue time (e.g. 90s, 15m, 1h)
@@ -113,7 +115,9 @@ export async function featuresCommand(args: string[], out: (text: string) => voi
   const labels = labelFlags(values);
   const target = outFlag(values);
   const instrument = unwrap(createInstrument(BTCUSDT_SPEC));
-  const source = sourceFlags(values, instrument);
+  const source = values.source?.startsWith('nats://') === true
+    ? { feed: await openNatsSource(values.source, instrument), depth: null, fraction: (): null => null }
+    : sourceFlags(values, instrument);
   const logLevel = values['log-level'];
   if (logLevel !== undefined && !['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     throw new ConfigError('--log-level', `"${logLevel}" is not one of debug, info, warn, error`);

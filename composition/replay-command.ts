@@ -10,12 +10,15 @@ import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
 import { readFrameLines } from '../adapters/replay/frame-reader.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
 import { ConfigError, intFlag, speedFlag, staleAfterFlag } from './config.ts';
+import { openNatsSource } from './nats-source.ts';
 import { resolveInstrument } from './instruments.ts';
 
 export const REPLAY_HELP = `ladder replay — run recorded frames through the parser, the book and its integrity checks
 
 Flags:
   --input FILE        recorder lines ("<µs> <frame>"), bare frame lines, or a Bybit dump (.data; gzip or zip)
+  --source nats://HOST:PORT/STREAM
+                      instead: the frames a JetStream stream holds (first to last; see docs/scale-out.md)
   --emit top|none     one JSON line per book frame applied with the touch and the book state (default top)
   --speed N|max       pace at N x the recorded speed, or as fast as possible (default max)
   --stale-after N     the book is stale after N push intervals without a book frame (default 10)
@@ -34,6 +37,7 @@ export async function replayCommand(args: string[], out: (text: string) => void)
     args,
     options: {
       input: { type: 'string' },
+      source: { type: 'string' },
       emit: { type: 'string' },
       speed: { type: 'string' },
       depth: { type: 'string' },
@@ -50,9 +54,12 @@ export async function replayCommand(args: string[], out: (text: string) => void)
     out(REPLAY_HELP);
     return 0;
   }
-  const input = values.input;
-  if (input === undefined) throw new ConfigError('--input', 'required: a file of recorded frames');
-  if (!existsSync(input)) throw new ConfigError('--input', `file not found: ${input}`);
+  const nats = values.source?.startsWith('nats://') === true ? values.source : null;
+  if (values.source !== undefined && nats === null) throw new ConfigError('--source', `"${values.source}" is not a nats:// address; a file goes with --input`);
+  const input = values.input ?? '';
+  if (nats === null && values.input === undefined) throw new ConfigError('--input', 'required: a file of recorded frames');
+  if (nats !== null && values.input !== undefined) throw new ConfigError('--input', 'give --input or --source nats://…, not both');
+  if (nats === null && !existsSync(input)) throw new ConfigError('--input', `file not found: ${input}`);
   const emit = values.emit ?? 'top';
   if (emit !== 'top' && emit !== 'none') throw new ConfigError('--emit', `"${emit}" is not top or none`);
   const category = values.category ?? 'linear';
@@ -60,7 +67,8 @@ export async function replayCommand(args: string[], out: (text: string) => void)
   const speed = speedFlag(values.speed ?? 'max');
   const clock = new SystemClock();
 
-  const first = await firstBookTopic(input);
+  // A stream is read once: its symbol is the default one unless --symbol says otherwise.
+  const first = nats === null ? await firstBookTopic(input) : { symbol: 'BTCUSDT', depth: null };
   const symbol = values.symbol ?? first?.symbol;
   if (symbol === undefined) throw new ConfigError('--symbol', `${input} holds no order-book frame to take the symbol from; pass --symbol`);
   const instrument = resolveInstrument({ symbol, category: category, tickSize: values['tick-size'], lotSize: values['lot-size'] });
@@ -68,7 +76,7 @@ export async function replayCommand(args: string[], out: (text: string) => void)
 
   const logLevel = values['log-level'] ?? 'warn';
   const logger = logLevel === 'silent' ? silentLogger : createPinoLogger({ level: logLevel as 'warn' });
-  const feed = new FileReplayFeed(input, clock, { speed, decoder: scanningDecoder(instrument) });
+  const feed = nats === null ? new FileReplayFeed(input, clock, { speed, decoder: scanningDecoder(instrument) }) : await openNatsSource(nats, instrument, logger);
   const market = new MarketData({ instrument, bookDepth: depth, sync: bybitSyncConfig(depth, staleAfterFlag(values['stale-after'])) }, feed, logger);
   const lines = new LineBuffer(out);
   const counters = await replayBook(feed, market, emit === 'top' ? (top) => lines.push(formatTop(instrument, top)) : null);
