@@ -19,10 +19,10 @@ import { onBothEngines } from '../support/engines.ts';
 const MAX = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 const T0 = 1_718_000_000_000_000; // µs, June 2024
 const ETHUSDT: InstrumentSpec = { symbol: 'ETHUSDT', tickSize: '0.01', lotSize: '0.01', minQty: '0.01' };
-const NEW_TABLES = ['book_snapshots', 'equity', 'feature_schemas', 'instruments', 'models', 'order_events', 'position_snapshots', 'public_trades', 'risk_events'];
+const NEW_TABLES = ['book_snapshots', 'equity', 'feature_schemas', 'instruments', 'models', 'order_events', 'position_snapshots', 'public_trades', 'risk_events', 'sweep_results', 'sweeps'];
 const OLD_TABLES = ['feature_vectors', 'fills', 'orders', 'runs', 'signals'];
-const ALL = ['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events'];
-const SINCE_0003 = ['0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events'];
+const ALL = ['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-sweep-results'];
+const SINCE_0003 = ['0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-sweep-results'];
 
 const run = (id: string, startedAt = T0, instrument = BTCUSDT_SPEC, schemaId = 'features-v1'): RunRecord => ({
   id, mode: 'backtest', instrument, source: 'synthetic:7', venue: 'sim', modelId: 'baseline-v1', schemaId,
@@ -205,7 +205,7 @@ function defineSchemaSuite(engine: () => Engine): void {
     };
     expect(before.signals.map((r) => r.seq)).toEqual([1, 7]);
     expect(await migrateTo(schema, '0002-feature-vectors')).toEqual([
-      'Down 0005-risk-events', 'Down 0004-vectors-without-foreign-keys', 'Down 0003-market-and-ledger',
+      'Down 0006-sweep-results', 'Down 0005-risk-events', 'Down 0004-vectors-without-foreign-keys', 'Down 0003-market-and-ledger',
     ]);
     expect(await tables(schema)).toEqual(OLD_TABLES);
     expect(await columnsOf(schema, 'fills')).not.toContain('slippage_ticks');
@@ -246,7 +246,7 @@ function defineSchemaSuite(engine: () => Engine): void {
     const before = await ledger();
     expect(before.events).toEqual(events(id, 'A'));
 
-    expect(await store.migrate()).toEqual(['0005-risk-events']);
+    expect(await store.migrate()).toEqual(['0005-risk-events', '0006-sweep-results']);
     expect(await store.readRiskEvents(id)).toEqual([]);
     expect(await store.write(batch({ riskEvents: risks(id) }))).toEqual({ rejected: [] });
     expect(await store.readRiskEvents(id)).toEqual(risks(id));
@@ -262,11 +262,11 @@ function defineSchemaSuite(engine: () => Engine): void {
     await sql`delete from ${sql.table(`${schema}.runs`)} where id = 'deleted'`.execute(db);
     expect(await store.readRiskEvents('deleted')).toEqual([]);
 
-    expect(await migrateTo(schema, '0004-vectors-without-foreign-keys')).toEqual(['Down 0005-risk-events']);
-    expect(await tables(schema)).toEqual([...NEW_TABLES, ...OLD_TABLES].filter((t) => t !== 'risk_events').sort());
+    expect(await migrateTo(schema, '0004-vectors-without-foreign-keys')).toEqual(['Down 0006-sweep-results', 'Down 0005-risk-events']);
+    expect(await tables(schema)).toEqual([...NEW_TABLES, ...OLD_TABLES].filter((t) => !['risk_events', 'sweeps', 'sweep_results'].includes(t)).sort());
     expect(await ledger()).toEqual(before);
 
-    expect(await store.migrate()).toEqual(['0005-risk-events']);
+    expect(await store.migrate()).toEqual(['0005-risk-events', '0006-sweep-results']);
     // Down dropped the decisions with their table; the rest of the run is as it was.
     expect(await store.readRiskEvents(id)).toEqual([]);
     expect(await ledger()).toEqual(before);

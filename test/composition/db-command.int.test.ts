@@ -9,7 +9,7 @@ import { freshDatabase, postgresAnswers } from '../support/postgres.ts';
 
 // Each case starts the command in a process of its own (tsx, PGlite): allow for a busy machine.
 const SLOW = { timeout: 120_000 };
-const ALL = ['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events'];
+const ALL = ['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-sweep-results'];
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -41,7 +41,7 @@ function statusOf(stdout: string): { rows: [string, string][]; summary: string }
 async function lifecycle(db: string): Promise<void> {
   const empty = await ladderDb('status', '--db', db);
   expect(empty.code).toBe(0);
-  expect(statusOf(empty.stdout)).toEqual({ rows: ALL.map((n) => [n, 'pending']), summary: '5 pending' });
+  expect(statusOf(empty.stdout)).toEqual({ rows: ALL.map((n) => [n, 'pending']), summary: '6 pending' });
 
   const migrate = await ladderDb('migrate', '--db', db);
   expect(migrate).toMatchObject({ code: 0, stdout: `${ALL.map((n) => `applied ${n}`).join('\n')}\n` });
@@ -49,20 +49,20 @@ async function lifecycle(db: string): Promise<void> {
   expect(statusOf(applied.stdout)).toEqual({ rows: ALL.map((n) => [n, 'applied']), summary: 'up to date' });
   expect(await ladderDb('migrate', '--db', db)).toMatchObject({ code: 0, stdout: 'nothing to apply: the schema is up to date\n' });
 
-  expect(await ladderDb('rollback', '--db', db)).toMatchObject({ code: 0, stdout: 'rolled back 0005-risk-events\n' });
+  expect(await ladderDb('rollback', '--db', db)).toMatchObject({ code: 0, stdout: 'rolled back 0006-sweep-results\n' });
   const rolled = await ladderDb('status', '--db', db);
   expect(statusOf(rolled.stdout)).toEqual({
-    rows: [...ALL.slice(0, 4).map((n): [string, string] => [n, 'applied']), ['0005-risk-events', 'pending']],
+    rows: [...ALL.slice(0, 5).map((n): [string, string] => [n, 'applied']), ['0006-sweep-results', 'pending']],
     summary: '1 pending',
   });
 
-  const tooFar = await ladderDb('rollback', '--steps', '5', '--db', db);
+  const tooFar = await ladderDb('rollback', '--steps', '6', '--db', db);
   expect(tooFar.code).toBe(1);
-  expect(tooFar.stderr).toMatch(/^ladder: db rollback .* failed: cannot roll back 5 migration\(s\): 4 applied$/m);
-  expect(await ladderDb('rollback', '--steps', '4', '--db', db)).toMatchObject({
-    code: 0, stdout: 'rolled back 0004-vectors-without-foreign-keys\nrolled back 0003-market-and-ledger\nrolled back 0002-feature-vectors\nrolled back 0001-initial\n',
+  expect(tooFar.stderr).toMatch(/^ladder: db rollback .* failed: cannot roll back 6 migration\(s\): 5 applied$/m);
+  expect(await ladderDb('rollback', '--steps', '5', '--db', db)).toMatchObject({
+    code: 0, stdout: 'rolled back 0005-risk-events\nrolled back 0004-vectors-without-foreign-keys\nrolled back 0003-market-and-ledger\nrolled back 0002-feature-vectors\nrolled back 0001-initial\n',
   });
-  expect(statusOf((await ladderDb('status', '--db', db)).stdout).summary).toBe('5 pending');
+  expect(statusOf((await ladderDb('status', '--db', db)).stdout).summary).toBe('6 pending');
 }
 
 describe('ladder db on PGlite', () => {
