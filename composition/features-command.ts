@@ -21,6 +21,7 @@ import { createPinoLogger } from '../adapters/log/pino-logger.ts';
 import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
 import { withSymbol } from '../adapters/replay/input-format.ts';
 import { SyntheticFeed } from '../adapters/synthetic/synthetic-feed.ts';
+import { openNatsSource } from './nats-source.ts';
 import { ConfigError, durationFlag, intFlag, type LogLevel } from './config.ts';
 import { inputInstrument, replayInputs, type ReplayInputs } from './inputs.ts';
 
@@ -35,7 +36,8 @@ Usage: ladder features (--input FILE | --source synthetic [--seed N] (--frames N
 Flags:
   --input FILE…         recorded frames: recorder lines, bare frame lines, a Bybit dump (gzip, zip) or a
                         Binance USD-M or spot capture; several files or a glob in order are one stream
-  --source S            replay (with --input, the default) or synthetic (the offline market)
+  --source S            replay (with --input, the default), synthetic (the offline market), or a JetStream
+                        stream nats://HOST:PORT/STREAM (its first frame to its last; see docs/scale-out.md)
   --seed N              synthetic market seed (default 1)
   --frames N            synthetic: stop after N order-book frames
   --duration D          synthetic: stop after D of venue time (e.g. 90s, 15m, 1h)
@@ -120,7 +122,9 @@ export async function featuresCommand(args: string[], out: (text: string) => voi
   const inputs = values.input === undefined ? null : replayInputs(values.input);
   const linear = unwrap(createInstrument(BTCUSDT_SPEC));
   const instrument = inputs === null ? linear : inputInstrument(inputs.format, linear);
-  const source = sourceFlags(values, instrument, inputs);
+  const source = values.source?.startsWith('nats://') === true
+    ? { feed: await openNatsSource(values.source, instrument), depth: null, fraction: (): null => null }
+    : sourceFlags(values, instrument, inputs);
   const logLevel = values['log-level'];
   if (logLevel !== undefined && !['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     throw new ConfigError('--log-level', `"${logLevel}" is not one of debug, info, warn, error`);

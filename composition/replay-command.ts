@@ -9,8 +9,10 @@ import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
 import { readFrameLines } from '../adapters/replay/frame-reader.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
 import { ConfigError, intFlag, speedFlag, staleAfterFlag } from './config.ts';
+import { openNatsSource } from './nats-source.ts';
 import { resolveInstrument } from './instruments.ts';
 import { replayInputs } from './inputs.ts';
+import type { InputFormat } from '../adapters/replay/input-format.ts';
 
 export const REPLAY_HELP = `ladder replay — run recorded frames through the parser, the book and its integrity checks
 
@@ -18,6 +20,8 @@ Flags:
   --input FILE…       recorder lines ("<µs> <frame>"), bare frame lines, a Bybit dump (.data; gzip or zip),
                       or a Binance USD-M or spot capture ("<ns> <combined-stream frame>"); several files
                       or a glob are read in order as one stream. The format is told from the first lines
+  --source nats://HOST:PORT/STREAM
+                      instead: the frames a JetStream stream holds (first to last; see docs/scale-out.md)
   --emit top|none     one JSON line per book frame applied with the touch and the book state (default top)
   --speed N|max       pace at N x the recorded speed, or as fast as possible (default max)
   --stale-after N     the book is stale after N push intervals without a book frame (default 10)
@@ -37,6 +41,7 @@ export async function replayCommand(args: string[], out: (text: string) => void)
     allowPositionals: true,
     options: {
       input: { type: 'string', multiple: true },
+      source: { type: 'string' },
       emit: { type: 'string' },
       speed: { type: 'string' },
       depth: { type: 'string' },
@@ -53,10 +58,13 @@ export async function replayCommand(args: string[], out: (text: string) => void)
     out(REPLAY_HELP);
     return 0;
   }
-  if (values.input === undefined) throw new ConfigError('--input', 'required: a file of recorded frames');
-  const inputs = replayInputs([...values.input, ...positionals]);
-  const input = inputs.paths[0];
-  const format = inputs.format;
+  const nats = values.source?.startsWith('nats://') === true ? values.source : null;
+  if (values.source !== undefined && nats === null) throw new ConfigError('--source', `"${values.source}" is not a nats:// address; a file goes with --input`);
+  if (nats === null && values.input === undefined) throw new ConfigError('--input', 'required: a file of recorded frames');
+  if (nats !== null && values.input !== undefined) throw new ConfigError('--input', 'give --input or --source nats://…, not both');
+  const inputs = nats === null ? replayInputs([...(values.input ?? []), ...positionals]) : null;
+  const input = inputs?.paths[0] ?? nats ?? '';
+  const format: InputFormat = inputs?.format ?? { venue: 'bybit', symbol: null, depth: null };
   const emit = values.emit ?? 'top';
   if (emit !== 'top' && emit !== 'none') throw new ConfigError('--emit', `"${emit}" is not top or none`);
   const category = values.category ?? 'linear';
@@ -65,7 +73,8 @@ export async function replayCommand(args: string[], out: (text: string) => void)
   const clock = new SystemClock();
 
   // Binance's grid follows from its market (USD-M: linear, spot: spot); Bybit's from --category.
-  const first = format.venue === 'binance' ? { symbol: format.symbol ?? undefined, depth: null } : format.symbol !== null ? format : await firstBookTopic(input);
+  // A JetStream stream is read once: its symbol is the default one unless --symbol says otherwise.
+  const first = nats !== null ? { symbol: 'BTCUSDT', depth: null } : format.venue === 'binance' ? { symbol: format.symbol ?? undefined, depth: null } : format.symbol !== null ? format : await firstBookTopic(input);
   const symbol = values.symbol ?? first?.symbol ?? undefined;
   if (symbol === undefined) throw new ConfigError('--symbol', `${input} holds no order-book frame to take the symbol from; pass --symbol`);
   const grid = format.venue === 'binance' && values.category === undefined ? (format.market === 'usdm' ? 'linear' : 'spot') : category;
@@ -74,7 +83,9 @@ export async function replayCommand(args: string[], out: (text: string) => void)
 
   const logLevel = values['log-level'] ?? 'warn';
   const logger = logLevel === 'silent' ? silentLogger : createPinoLogger({ level: logLevel as 'warn' });
-  const feed = new FileReplayFeed(inputs.paths, clock, { speed, decoder: scanningDecoder(instrument), format: format.venue === 'binance' ? { ...format, symbol } : format });
+  const feed = inputs === null || nats !== null
+    ? await openNatsSource(nats ?? '', instrument, logger)
+    : new FileReplayFeed(inputs.paths, clock, { speed, decoder: scanningDecoder(instrument), format: format.venue === 'binance' ? { ...format, symbol } : format });
   const market = new MarketData({ instrument, bookDepth: depth, sync: bybitSyncConfig(depth, staleAfterFlag(values['stale-after'])) }, feed, logger);
   const lines = new LineBuffer(out);
   const counters = await replayBook(feed, market, emit === 'top' ? (top) => lines.push(formatTop(instrument, top)) : null);

@@ -59,10 +59,20 @@ export async function workerCommand(args: string[], out: (text: string) => void)
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   let done = 0;
+  let outages = 0;
   let idleSince = Date.now();
   try {
     while (stopped === null && done < maxJobs) {
-      const job = await queue.next(2_000);
+      let job: QueuedJob | null;
+      try {
+        job = await queue.next(2_000);
+      } catch (error) {
+        // The server away (the client reconnects by itself): counted, logged, asked again shortly.
+        outages++;
+        logger.warn({ outages, error: String(error) }, 'cannot take a job from the queue; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        continue;
+      }
       if (job === null) {
         if (idleMs !== null && Date.now() - idleSince >= idleMs) break;
         continue;

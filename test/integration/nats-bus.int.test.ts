@@ -10,6 +10,7 @@ import { backtestCommand } from '../../composition/backtest-command.ts';
 import { paperConfig } from '../../composition/config.ts';
 import { runPaper, type PaperResult } from '../../composition/paper.ts';
 import { publishCommand } from '../../composition/publish-command.ts';
+import { replayCommand } from '../../composition/replay-command.ts';
 import { unwrap } from '../../domain/result.ts';
 import type { Order } from '../../domain/trading/order.ts';
 import type { FillRecord } from '../../application/ports/trading-store.ts';
@@ -82,6 +83,15 @@ describe.skipIf(!available)('the market-data bus (NATS JetStream)', () => {
   beforeAll(async () => {
     stream = await publishSample();
   }, 60_000);
+
+  it('ladder replay over the stream prints what it prints over the file, line for line', { timeout: 120_000 }, async () => {
+    const fromFile: string[] = [];
+    const fromBus: string[] = [];
+    expect(await replayCommand(['--input', sample, '--log-level', 'silent'], (t) => fromFile.push(t))).toBe(0);
+    expect(await replayCommand(['--source', `nats://${NATS_SERVER}/${stream}`, '--log-level', 'silent'], (t) => fromBus.push(t))).toBe(0);
+    expect(fromBus.join('\n').split('\n').length).toBeGreaterThan(1500);
+    expect(fromBus).toEqual(fromFile);
+  });
 
   it('a backtest over the stream sends the same orders and gets the same fills as over the file', { timeout: 300_000 }, async () => {
     const fileDb = await database('file');
