@@ -7,7 +7,11 @@ import type { LoopProgress } from '../application/trading-loop.ts';
 import type { ExecutionCounters } from '../application/execution-engine.ts';
 import type { SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts';
 import type { Logger } from '../application/ports/logger.ts';
-import { ConfigError, paperConfig, type PaperConfig } from './config.ts';
+import { ConfigError, DEFAULT_DB, paperConfig, type PaperConfig } from './config.ts';
+import { checkInputFile, checkWritable, noUsableFrame, prescanInput } from './input-check.ts';
+import { describeEnd } from './run-end.ts';
+import { EXIT, printable } from './user-error.ts';
+import { normalizeArgs } from './args.ts';
 
 export const BACKTEST_HELP = `ladder backtest — run recorded or synthetic market data through the trading path and report
 
@@ -29,7 +33,8 @@ Usage: ladder backtest (--input FILE | --source synthetic [--seed N] --duration 
   --feed-latency-ms N, --order-latency-ms N, --latency-file FILE
                         the simulated exchange's delays (defaults 5 and 10 ms; the file: recorded µs, sampled)
   --model DIR           the model (default: the default model)
-  --db TARGET           where the run is stored (default pglite:memory: nothing kept)
+  --db TARGET           where the run is stored, as for ladder paper: DATABASE_URL when --db is absent,
+                        else ${DEFAULT_DB}; "ladder runs" lists what is stored there. none keeps nothing
   --store-market        store the run's market data too: every feature vector, public trade and book
                         snapshot (left out by default: the input holds the market, the report does not read them)
   --max-position QTY, --order-size QTY, --taker-fee-ppm N, --maker-fee-ppm N, --depth N
@@ -68,7 +73,7 @@ const OPTIONS = {
 
 /** `ladder backtest …`: see BACKTEST_HELP. */
 export async function backtestCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+  const { values } = parseArgs({ args: normalizeArgs(args, OPTIONS, 'backtest'), options: OPTIONS, strict: true, allowPositionals: false });
   if (values.help === true) {
     out(BACKTEST_HELP);
     return 0;
@@ -77,10 +82,15 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
   if (source === undefined) throw new ConfigError('--input', 'required: recorded frames, or --source synthetic with --duration');
   if (source === 'bybit') throw new ConfigError('--source', 'a backtest runs over recorded (--input) or synthetic data, not the live stream');
   if (source === 'synthetic' && values.duration === undefined) throw new ConfigError('--duration', 'required with --source synthetic');
+  if (source === 'replay' && values.input !== undefined) {
+    checkInputFile('--input', values.input);
+    await prescanInput('--input', values.input);
+  }
+  if (values.report !== undefined) await checkWritable('--report', values.report);
   const config = {
     ...paperConfig(
-      { ...values, source, speed: 'max', db: values.db ?? 'pglite:memory', 'log-level': values['log-level'] ?? 'warn' },
-      { ...process.env, DATABASE_URL: undefined },
+      { ...values, source, speed: 'max', 'log-level': values['log-level'] ?? 'warn' },
+      process.env,
     ),
     storeMarketData: values['store-market'] === true,
   };
@@ -97,12 +107,18 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
   }
   if (values.report !== undefined) await writeFile(values.report, `${JSON.stringify(full, null, 2)}\n`);
   out(formatReport(full));
-  return 0;
+  if (full.input_cut_short === undefined) return EXIT.completed;
+  console.error(`ladder: --input: ${printable(full.input_cut_short, 300)}; every frame before the cut was processed`);
+  return EXIT.inputCut;
 }
 
 type FullReport = BacktestReport & {
   readonly run: string; readonly source: string; readonly model: string; readonly policy: string; readonly seed: number;
   readonly against_baseline?: Comparison;
+  /** How the run ended (`ended completed`, `ended halted (kill switch: …)`), as the summary's first line says. */
+  readonly ended: string;
+  /** Why the input was read only in part (a compressed file cut short); absent when whole. */
+  readonly input_cut_short?: string;
 };
 
 interface Comparison {
@@ -158,7 +174,13 @@ async function runBacktest(config: PaperConfig, quiet: boolean, logger: Logger, 
   });
   bar.done({ frames: result.summary.counters.frames, rows: result.summary.counters.bookFrames, fraction: 1 });
   if (report === null) throw new Error('the backtest finished without a report');
-  return { run: result.runId, source: result.source, model: result.model.id, policy: config.policy, seed: config.seed, ...(report as BacktestReport) };
+  const { counters } = result.summary;
+  if (config.source === 'replay' && counters.bookFrames === 0) throw noUsableFrame('--input', config.input, counters.frames, counters.malformed);
+  const ended = describeEnd(result.incomplete === null ? 'completed' : 'input cut short', result.summary.execution?.riskState ?? null, result.trips);
+  return {
+    run: result.runId, source: result.source, model: result.model.id, policy: config.policy, seed: config.seed, ...(report as BacktestReport),
+    ended, ...(result.incomplete === null ? {} : { input_cut_short: result.incomplete }),
+  };
 }
 
 async function reportOf(store: TradingStore, runId: string, config: PaperConfig): Promise<BacktestReport> {
@@ -183,7 +205,8 @@ function formatReport(r: FullReport): string {
   const n = (x: number | null, digits = 2): string => (x === null ? 'n/a' : x.toFixed(digits));
   const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
   return [
-    `Ladder backtest ${r.run}`,
+    `Ladder backtest ${r.run} ${r.ended}`,
+    ...(r.input_cut_short === undefined ? [] : [`  input     ${r.input_cut_short}; every frame before the cut was processed`]),
     `  data      ${r.source}, ${r.hours.toFixed(2)} h of market time; model ${r.model}, policy ${r.policy}`,
     `  PnL       ${n(r.pnl, 4)} USDT on ${r.capital} (fees ${n(r.fees, 4)}), Sharpe ${n(r.sharpe)}, Sortino ${n(r.sortino)}, max drawdown ${pct(r.max_drawdown)}`,
     `  trading   ${r.parents} decisions, ${r.orders} orders, ${r.trades} fills; fill rate ${pct(r.fill_rate)} (${r.escalations} escalated), maker ${pct(r.maker_share)}, time to fill ${n(r.time_to_fill_ms_mean, 0)} ms; turnover ${n(r.turnover)}×, exposure ${pct(r.exposure)}`,

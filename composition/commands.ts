@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './args.ts';
 import { openDatabase } from '../adapters/postgres/connect.ts';
 import {
   createMigrator, migrateToLatest, migrationStates, rollBack, type MigrationOutcome, type MigrationState,
 } from '../adapters/postgres/migrate.ts';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { generateSyntheticFrames } from '../adapters/replay/synthetic-frames.ts';
 import { BTCUSDT_SPEC, createInstrument } from '../domain/values/instrument.ts';
 import { unwrap } from '../domain/result.ts';
@@ -25,7 +25,7 @@ A failed migration changes nothing: the migrations of one command run in one tra
 
 /** `ladder db migrate|status|rollback [--db TARGET] [--steps N]` */
 export async function dbCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine('db', {
     args,
     options: { db: { type: 'string' }, steps: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
@@ -41,12 +41,12 @@ export async function dbCommand(args: string[]): Promise<number> {
   if (extra.length > 0) throw new ConfigError('db', `unexpected argument "${extra[0]}"`);
   if (values.steps !== undefined && sub !== 'rollback') throw new ConfigError('--steps', 'only goes with "ladder db rollback"');
   const steps = values.steps === undefined ? 1 : intFlag('--steps', values.steps, 1, 1_000);
-  const { text, target } = dbTarget(values.db, process.env);
+  const { text, target, field } = dbTarget(values.db, process.env);
   let db;
   try {
     db = await openDatabase(target);
   } catch (error) {
-    throw new ConfigError(values.db === undefined && process.env.DATABASE_URL !== undefined ? 'DATABASE_URL' : '--db', (error as Error).message);
+    throw new ConfigError(field, (error as Error).message);
   }
   try {
     const migrator = createMigrator(db, undefined);
@@ -87,23 +87,25 @@ export const SAMPLE = { seed: 7, bookFrames: 1500, startMs: 1_767_225_600_000, s
 
 /** `ladder synth --out FILE [--frames N] [--seed S]`: writes a synthetic market as Bybit v5 frames. */
 export function synthCommand(args: string[]): number {
-  const { values } = parseArgs({
+  const { values } = parseCommandLine('synth', {
     args,
-    options: { out: { type: 'string' }, frames: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { out: { type: 'string' }, frames: { type: 'string' }, seed: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help === true) {
-    console.log(`ladder synth --out FILE [--frames N] [--seed S]
+    console.log(`ladder synth --out FILE [--frames N] [--seed S] [--force]
 
 Writes a synthetic BTCUSDT market (the order-flow generator of --source synthetic) as recorded Bybit v5
 frames, one a line: orderbook.50 snapshots and deltas every 100 ms, public trades and tickers. The
 quick start's sample, test/fixtures/btcusdt-sample.jsonl, is "ladder synth" with the defaults.
 
   --out FILE   the file to write (required)
+  --force      replace FILE if it exists (otherwise refused)
   --frames N   book frames to write (default ${SAMPLE.bookFrames}, 100 ms apart)
   --seed S     the generator's seed (default ${SAMPLE.seed}); the same seed writes the same file`);
     return 0;
   }
   if (values.out === undefined) throw new ConfigError('--out', 'required: the file to write');
+  if (existsSync(values.out) && values.force !== true) throw new ConfigError('--out', `${values.out} already exists; pass --force to replace it`);
   const instrument = unwrap(createInstrument(BTCUSDT_SPEC));
   const lines = generateSyntheticFrames({
     ...SAMPLE,

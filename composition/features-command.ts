@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportColumns, exportFeatures, exportSelection, horizonLabel, REQUIRED_FEATURES, type ExportPosition, type ExportSummary } from '../application/feature-export.ts';
@@ -21,6 +21,9 @@ import { createPinoLogger } from '../adapters/log/pino-logger.ts';
 import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
 import { SyntheticFeed } from '../adapters/synthetic/synthetic-feed.ts';
 import { ConfigError, durationFlag, intFlag, type LogLevel } from './config.ts';
+import { checkInputFile, checkWritable, noUsableFrame, prescanInput } from './input-check.ts';
+import { EXIT, printable } from './user-error.ts';
+import { normalizeArgs } from './args.ts';
 
 /** Bybit's non-VIP linear taker fee, ppm: the default dead zone covers its round trip (11 bps). */
 const TAKER_PPM = 550;
@@ -100,7 +103,7 @@ interface Flags {
 
 /** `ladder features …`: see FEATURES_HELP. Writes results to `out`, progress to standard error. */
 export async function featuresCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+  const { values } = parseArgs({ args: normalizeArgs(args, OPTIONS, 'features'), options: OPTIONS, strict: true, allowPositionals: false });
   if (values.help === true) {
     out(FEATURES_HELP);
     return 0;
@@ -114,6 +117,8 @@ export async function featuresCommand(args: string[], out: (text: string) => voi
   const target = outFlag(values);
   const instrument = unwrap(createInstrument(BTCUSDT_SPEC));
   const source = sourceFlags(values, instrument);
+  if (values.input !== undefined) await prescanInput('--input', values.input);
+  await checkWritable('--out', `${target}.partial`);
   const logLevel = values['log-level'];
   if (logLevel !== undefined && !['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     throw new ConfigError('--log-level', `"${logLevel}" is not one of debug, info, warn, error`);
@@ -134,8 +139,17 @@ export async function featuresCommand(args: string[], out: (text: string) => voi
     throw error;
   }
   bar.done({ frames: summary.frames, rows: summary.rows, fraction: 1 });
+  if (values.input !== undefined && summary.bookFrames === 0) {
+    await Promise.all([rm(target, { force: true }), rm(schemaPathOf(target), { force: true })]);
+    throw noUsableFrame('--input', values.input, summary.frames, summary.malformed);
+  }
   out(formatExportSummary(summary, { out: target, definitions, added, labels }));
-  return 0;
+  const incomplete = source.feed.incomplete ?? null;
+  if (incomplete !== null) {
+    console.error(`ladder: --input: ${printable(incomplete, 300)}; the rows of every frame before the cut were written`);
+    return EXIT.inputCut;
+  }
+  return EXIT.completed;
 }
 
 /** The features to compute, from `--groups` and `--features`; an unknown name stops naming its flag. */
@@ -202,8 +216,7 @@ function sourceFlags(values: Flags, instrument: Instrument): SourceChoice {
     }
     const input = values.input;
     if (input === undefined) throw new ConfigError('--input', 'required with --source replay: a file of recorded Bybit frames');
-    if (!existsSync(input)) throw new ConfigError('--input', `file not found: ${input}`);
-    if (!statSync(input).isFile()) throw new ConfigError('--input', `not a file: ${input}`);
+    checkInputFile('--input', input);
     const estimate = new LineEstimate(input);
     return { feed: new FileReplayFeed(input, clock, { decoder }), depth: depthFlag ?? null, fraction: (p) => estimate.fraction(p.frames) };
   }

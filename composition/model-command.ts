@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { writeBaselineModel } from '../adapters/onnx/baseline.ts';
 import { describeManifestError, formatManifest, MANIFEST_FILE, MODEL_FILE, readManifest, type Manifest } from '../adapters/onnx/manifest.ts';
 import { checkModelContract } from '../adapters/onnx/model-contract.ts';
@@ -12,6 +11,7 @@ import { describeReadoutError, readPrediction, type Readout } from '../adapters/
 import { describeRawRunProblem, openRawModel } from '../adapters/onnx/raw-model.ts';
 import { signalProcess, targetPid } from './process-signal.ts';
 import { ConfigError, BASELINE_MODEL_DIR } from './config.ts';
+import { parseCommandLine } from './args.ts';
 
 const HELP = `ladder model baseline|inspect|predict|reload
 
@@ -37,7 +37,7 @@ manifest: predict then gives its raw tensor outputs. Outputs that are not tensor
 
 /** `ladder model baseline|inspect|predict|reload`; writes its report through `out`, one call a line. */
 export async function modelCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine('model', {
     args,
     options: {
       out: { type: 'string' },

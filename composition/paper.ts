@@ -15,6 +15,7 @@ import { coreModule, feedModule, openCheckedModel, simulatedVenueModule } from '
 import { ConfigError, type PaperConfig } from './config.ts';
 import { onKillSignal } from './kill-command.ts';
 import { TOKENS } from './tokens.ts';
+import { tripsInForce, type EndTrip } from './run-end.ts';
 import { codeVersion } from './version.ts';
 import type { ModelInfo } from '../application/ports/signal-model.ts';
 import type { Micros } from '../domain/values/units.ts';
@@ -28,6 +29,10 @@ export interface PaperResult {
   readonly venue: string;
   readonly mode: RunMode;
   readonly model: { readonly id: string; readonly threshold: number };
+  /** Why the input was read only in part (a compressed file cut short); null when whole. */
+  readonly incomplete: string | null;
+  /** The circuit-breaker trips in force at the end (the kill switch, a drawdown…); empty for an ACTIVE run. */
+  readonly trips: readonly EndTrip[];
 }
 
 export interface PaperOptions {
@@ -147,9 +152,10 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
       if (closed.spilled > 0) options.logger.warn({ spilled: closed.spilled, spill: config.spillPath }, 'rows kept in the spill file for the next start');
       await store.finishRun(runId, { endedAt: clock.nowMicros(), summary: { ...summary } });
       const stored = await store.rowCounts(runId);
+      const trips = (summary.execution?.riskState ?? 'ACTIVE') === 'ACTIVE' ? [] : tripsInForce(await store.readRiskEvents(runId));
       await options.afterRun?.(store, runId);
       const last = loop.models.next;
-      return { runId, summary: { ...summary, store: writer.stats }, stored, source: feed.description, venue: venueName, mode: options.mode ?? 'paper', model: { id: last.id, threshold: last.threshold } };
+      return { runId, summary: { ...summary, store: writer.stats }, stored, source: feed.description, venue: venueName, mode: options.mode ?? 'paper', model: { id: last.id, threshold: last.threshold }, incomplete: feed.incomplete ?? null, trips };
     } finally {
       // Once the loop holds the model, it closes every model of the run, those reloaded too.
       await (models === null ? model.close() : models.close());

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { MarketData, bybitSyncConfig } from '../application/market-data.ts';
 import { replayBook, type TopOfBook } from '../application/replay-book.ts';
 import { silentLogger } from '../application/ports/logger.ts';
@@ -11,6 +9,9 @@ import { readFrameLines } from '../adapters/replay/frame-reader.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
 import { ConfigError, intFlag, speedFlag, staleAfterFlag } from './config.ts';
 import { resolveInstrument } from './instruments.ts';
+import { checkInputFile, prescanInput } from './input-check.ts';
+import { EXIT, printable } from './user-error.ts';
+import { parseCommandLine } from './args.ts';
 
 export const REPLAY_HELP = `ladder replay — run recorded frames through the parser, the book and its integrity checks
 
@@ -30,7 +31,7 @@ The last line is {"summary":{…}} with frames, book frames, trades, gaps, resyn
 
 /** `ladder replay --input FILE [--emit top|none] …` */
 export async function replayCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandLine('replay', {
     args,
     options: {
       input: { type: 'string' },
@@ -52,7 +53,7 @@ export async function replayCommand(args: string[], out: (text: string) => void)
   }
   const input = values.input;
   if (input === undefined) throw new ConfigError('--input', 'required: a file of recorded frames');
-  if (!existsSync(input)) throw new ConfigError('--input', `file not found: ${input}`);
+  checkInputFile('--input', input);
   const emit = values.emit ?? 'top';
   if (emit !== 'top' && emit !== 'none') throw new ConfigError('--emit', `"${emit}" is not top or none`);
   const category = values.category ?? 'linear';
@@ -60,9 +61,10 @@ export async function replayCommand(args: string[], out: (text: string) => void)
   const speed = speedFlag(values.speed ?? 'max');
   const clock = new SystemClock();
 
+  await prescanInput('--input', input);
   const first = await firstBookTopic(input);
   const symbol = values.symbol ?? first?.symbol;
-  if (symbol === undefined) throw new ConfigError('--symbol', `${input} holds no order-book frame to take the symbol from; pass --symbol`);
+  if (symbol === undefined) throw new ConfigError('--input', `${printable(input)} holds no order-book frame (a Bybit v5 orderbook topic); --symbol names the instrument of a file that has them`);
   const instrument = resolveInstrument({ symbol, category: category, tickSize: values['tick-size'], lotSize: values['lot-size'] });
   const depth = values.depth === undefined ? (first?.depth ?? null) : intFlag('--depth', values.depth, 1, 10_000);
 
@@ -74,8 +76,13 @@ export async function replayCommand(args: string[], out: (text: string) => void)
   const counters = await replayBook(feed, market, emit === 'top' ? (top) => lines.push(formatTop(instrument, top)) : null);
   lines.flush();
   const { frames, bookFrames, trades, gaps, resyncs, malformed, crossed, stalePeriods } = counters;
-  out(JSON.stringify({ summary: { frames, bookFrames, bookUpdates: counters.bookUpdates, trades, gaps, resyncs, malformed, crossed, stalePeriods, state: market.state } }));
-  return 0;
+  const incomplete = feed.incomplete;
+  out(JSON.stringify({ summary: { frames, bookFrames, bookUpdates: counters.bookUpdates, trades, gaps, resyncs, malformed, crossed, stalePeriods, state: market.state, ...(incomplete === null ? {} : { incomplete }) } }));
+  if (incomplete !== null) {
+    console.error(`ladder: --input: ${printable(incomplete, 300)}; the ${frames} frames before the cut were replayed`);
+    return EXIT.inputCut;
+  }
+  return EXIT.completed;
 }
 
 function formatTop(instrument: Instrument, t: TopOfBook): string {
@@ -111,7 +118,7 @@ class LineBuffer {
 /** The symbol and depth of the first order-book topic in the file (`orderbook.500.XRPUSDT`), if any. */
 async function firstBookTopic(path: string): Promise<{ symbol: string; depth: number | null } | null> {
   try {
-    for await (const line of readFrameLines(path)) {
+    for await (const line of readFrameLines(path, { truncated: 'end' })) {
       const at = line.text.indexOf('"topic":"orderbook.');
       if (at < 0) continue;
       const topic = line.text.slice(at + 9, line.text.indexOf('"', at + 9));
@@ -121,7 +128,7 @@ async function firstBookTopic(path: string): Promise<{ symbol: string; depth: nu
       return { symbol, depth: Number.isSafeInteger(n) && n > 0 ? n : null };
     }
   } catch (error) {
-    throw new ConfigError('--input', (error as Error).message);
+    throw new ConfigError('--input', printable((error as Error).message, 300));
   }
   return null;
 }

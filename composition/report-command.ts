@@ -4,6 +4,7 @@ import { createStore } from '../adapters/postgres/connect.ts';
 import { renderReportHtml, type ReportPage } from '../adapters/dashboard/report-html.ts';
 import { reportPageData } from '../adapters/dashboard/report-page.ts';
 import { ConfigError, dbTarget } from './config.ts';
+import { normalizeArgs } from './args.ts';
 
 export const REPORT_HELP = `ladder report RUN_ID [--html out.html] [--baseline RUN_ID] [--db TARGET] [--capital USDT]
 
@@ -28,7 +29,7 @@ const OPTIONS = {
 
 /** `ladder report RUN_ID …`: see REPORT_HELP. Bad input throws a `ConfigError`; an unknown run returns 1. */
 export async function reportCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: normalizeArgs(args, OPTIONS, 'report'), options: OPTIONS, strict: true, allowPositionals: true });
   if (values.help === true) {
     out(REPORT_HELP);
     return 0;
@@ -37,8 +38,10 @@ export async function reportCommand(args: string[], out: (text: string) => void)
   if (runId === undefined || positionals.length > 1) throw new ConfigError('RUN_ID', 'give the id of one stored run (ladder report RUN_ID)');
   const capitalUsdt = values.capital === undefined ? 10_000 : Number(values.capital);
   if (!(capitalUsdt > 0 && Number.isFinite(capitalUsdt))) throw new ConfigError('--capital', `"${values.capital}" is not a positive amount of USDT`);
-  const { target } = dbTarget(values.db, process.env);
-  const store = await createStore(target);
+  const { target, field } = dbTarget(values.db, process.env);
+  const store = await createStore(target).catch((error: unknown) => {
+    throw new ConfigError(field, (error as Error).message);
+  });
   try {
     const known = await store.readRun(runId);
     if (known === null) {

@@ -15,6 +15,7 @@ import { encodeTreeEnsemble } from '../adapters/onnx/tree-ensemble-export.ts';
 import { ConfigError, durationFlag, intFlag } from './config.ts';
 import { formatTrainingSummary, trainingReportJson } from './train-report.ts';
 import { TrainingProgressLine } from './train-progress.ts';
+import { normalizeArgs } from './args.ts';
 
 /** Bybit's non-VIP linear taker fee is 0.055% a side: a round trip costs 11 bps. */
 const TAKER_ROUND_TRIP_BPS = 11;
@@ -84,7 +85,7 @@ type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositio
 
 /** `ladder train …`: see TRAIN_HELP. */
 export async function trainCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: normalizeArgs(args, OPTIONS, 'train'), options: OPTIONS, strict: true, allowPositionals: true });
   if (values.help === true) {
     out(TRAIN_HELP);
     return 0;

@@ -4,7 +4,7 @@ import type { MarketDataFeed } from '../../application/ports/market-data-feed.ts
 import type { MarketEvent } from '../../domain/market/market-event.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import { jsonDecoder, type FrameDecoder } from '../bybit/frame-decoder.ts';
-import { readFrameLines, type FrameLine } from './frame-reader.ts';
+import { InputCutShort, readFrameLines, type FrameLine } from './frame-reader.ts';
 import { pace, receiveTime, timerSleep, type Sleep, type Speed } from './pacing.ts';
 
 export interface ReplayOptions {
@@ -24,6 +24,8 @@ export interface ReplayOptions {
  */
 export class FileReplayFeed implements MarketDataFeed {
   readonly description: string;
+  /** Set when the file turned out cut short: the events before the cut were all delivered. */
+  incomplete: string | null = null;
   private closed = false;
   private readonly decode: FrameDecoder;
 
@@ -39,9 +41,14 @@ export class FileReplayFeed implements MarketDataFeed {
   async *events(): AsyncGenerator<MarketEvent> {
     const parsed = this.parse(readFrameLines(this.path));
     const paced = pace(parsed, { speed: this.options.speed ?? 'max', clock: this.clock, sleep: this.options.sleep ?? timerSleep, timeOf: receiveTime });
-    for await (const event of paced) {
-      if (this.closed) return;
-      yield event;
+    try {
+      for await (const event of paced) {
+        if (this.closed) return;
+        yield event;
+      }
+    } catch (error) {
+      if (!(error instanceof InputCutShort)) throw error;
+      this.incomplete = error.message;
     }
   }
 
