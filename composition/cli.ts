@@ -23,6 +23,7 @@ Data and models:
   features            export feature vectors (and training labels); --list prints the feature table
   train               train a multi-horizon gradient-boosted model on exported features, to ONNX
   model               baseline | inspect | predict | reload: write, examine, run or hot-swap a model
+  runs                list the stored runs: id, kind, source, start, market time, PnL, how each ended
   report              a run's report: text, or one self-contained HTML page (--html FILE)
   db                  migrate | status | rollback: the database schema and its migrations
   help [CMD]          this text, or a command's flags
@@ -60,6 +61,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./run-command.ts')).liveCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'doctor':
         return await (await import('./doctor-command.ts')).doctorCommand(rest, (text) => process.stdout.write(`${text}\n`));
+      case 'runs':
+        return await (await import('./runs-command.ts')).runsCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'report':
         return await (await import('./report-command.ts')).reportCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'db':
