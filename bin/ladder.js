@@ -10,6 +10,11 @@ const fatal = (error) => {
   process.exit(1);
 };
 process.on('uncaughtException', fatal);
+// A reader that goes away (`ladder … | head`) ends the output, not the command with an error.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  fatal(error);
+});
 process.on('unhandledRejection', fatal);
 
 register();
