@@ -1,3 +1,4 @@
+import type { Micros } from '../../domain/values/units.ts';
 import { describe, expect, it } from 'vitest';
 import { normalizeArgs } from '../../composition/args.ts';
 import { main } from '../../composition/cli.ts';
@@ -83,7 +84,7 @@ describe('errors', () => {
 });
 
 describe('how a run ended', () => {
-  const trip = (cause: string, ts: number, reason: string, kind: 'trip' | 'clear' = 'trip') => ({ kind, cause, reason, ts, state: 'HALTED' as const });
+  const trip = (cause: string, ts: number, reason: string, kind: 'trip' | 'clear' = 'trip') => ({ kind, cause, reason, ts: ts as Micros, state: 'HALTED' as const });
 
   it('names the kill switch before other trips, and forgets a trip once cleared', () => {
     const trips = tripsInForce([trip('staleFeed', 1e15, 'no book for 2 s'), trip('kill', 2e15, 'kill switch: SIGUSR2'), trip('staleFeed', 3e15, 'book back', 'clear')]);
