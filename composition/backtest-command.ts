@@ -172,7 +172,8 @@ function comparison(smart: FullReport, baseline: FullReport): Comparison {
 /** One backtest run through app:paper's path, and its report read back from the store. */
 async function runBacktest(config: PaperConfig, quiet: boolean, logger: Logger, ids: { runId?: string; baselineRunId?: string }): Promise<FullReport> {
   const [{ runPaper }, { ProgressBar }] = await Promise.all([import('./paper.ts'), import('../adapters/export/progress-bar.ts')]);
-  const bar = new ProgressBar(process.stderr, { quiet });
+  // Progress only on a terminal: piped or logged, standard error keeps to what went wrong.
+  const bar = new ProgressBar(process.stderr, { quiet: quiet || process.stderr.isTTY !== true });
   // A synthetic run knows its length in venue time; a file's share read is not known here.
   const durationMicros = config.source === 'synthetic' && config.durationMs !== null ? config.durationMs * 1000 : null;
   let firstMicros: number | null = null;

@@ -125,7 +125,8 @@ export async function featuresCommand(args: string[], out: (text: string) => voi
   }
   const logger: Logger = logLevel === undefined ? silentLogger : createPinoLogger({ level: logLevel as LogLevel });
 
-  const bar = new ProgressBar(process.stderr, { quiet: values.quiet === true });
+  // Progress only on a terminal: piped or logged, standard error keeps to what went wrong.
+  const bar = new ProgressBar(process.stderr, { quiet: values.quiet === true || process.stderr.isTTY !== true });
   const force = values.force === true;
   const sink = target.endsWith('.parquet') ? new ParquetFeatureSink(target, { force }) : new CsvFeatureSink(target, { force });
   let summary: ExportSummary;

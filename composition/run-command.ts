@@ -209,7 +209,9 @@ async function runFromCommandLine(
 ): Promise<number> {
   // The heavy parts (onnxruntime, PGlite, OpenTelemetry) load only once the settings are known good.
   const [{ createPinoLogger }, { formatSummary }] = await Promise.all([import('../adapters/log/pino-logger.ts'), import('./format-summary.ts')]);
-  const logger = createPinoLogger({ level: config.logLevel });
+  // Readable lines on a terminal; JSON when standard error is piped or logged (LADDER_LOG_FORMAT=json forces it).
+  const format = process.env.LADDER_LOG_FORMAT === 'json' || process.stderr.isTTY !== true ? 'json' : 'human';
+  const logger = createPinoLogger({ level: config.logLevel, format });
   let stoppedBy: 'SIGINT' | 'SIGTERM' | null = null;
   const result = await run({
     logger,
@@ -266,7 +268,6 @@ async function dashboardWatcher(config: PaperConfig, logger: Logger): Promise<No
       logger.warn({ port: settings.port }, 'dashboard port in use; serving on a free port instead');
       served = await start(0);
     }
-    logger.info({ url: served.url }, 'dashboard');
     return () => served.close();
   };
 }
