@@ -487,7 +487,8 @@ export class ExecutionEngine {
       this.flushRisk();
       this.closedNet = net;
     }
-    this.counters.filledLots += fill.qty;
+    // The kill switch's flatten orders fill no decision: counted, they made a killed run's fill rate 200%.
+    if (!this.flattening.has(fill.orderId)) this.counters.filledLots += fill.qty;
     const parent = this.parentOf.get(fill.orderId);
     if (parent !== undefined) {
       parent.filled += fill.qty;

@@ -2,6 +2,21 @@
 // Entry point of the `ladder` command: TypeScript sources run through tsx's loader.
 import { register } from 'tsx/esm/api';
 
+// An error that escapes every handler still ends in one line, never a trace (LADDER_DEBUG=1 shows it).
+const fatal = (error) => {
+  const debug = process.env.LADDER_DEBUG !== undefined && process.env.LADDER_DEBUG !== '' && process.env.LADDER_DEBUG !== '0';
+  const first = String(error instanceof Error ? error.message : error).split('\n')[0].slice(0, 400);
+  process.stderr.write(`ladder: failed: ${first}${debug ? `\n${error?.stack ?? ''}` : ' (LADDER_DEBUG=1 prints the trace)'}\n`);
+  process.exit(1);
+};
+process.on('uncaughtException', fatal);
+// A reader that goes away (`ladder … | head`) ends the output, not the command with an error.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  fatal(error);
+});
+process.on('unhandledRejection', fatal);
+
 register();
 const { main } = await import('../composition/cli.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -8,10 +8,16 @@ import type { LoopProgress } from '../application/trading-loop.ts';
 import type { ExecutionCounters } from '../application/execution-engine.ts';
 import type { SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts';
 import type { Logger } from '../application/ports/logger.ts';
-import { ConfigError, intFlag, paperConfig, type PaperConfig } from './config.ts';
+import { ConfigError, DEFAULT_DB, intFlag, paperConfig, type PaperConfig } from './config.ts';
 import { configForInputs, replayInputs, streamsOf } from './inputs.ts';
 import { mergeReports, runInWorkers, type MergedReport, type RunReport } from './backtest-jobs.ts';
 import { withDefaultRange } from '../adapters/nats/nats-address.ts';
+import { checkInputFile, checkWritable, noUsableFrame, prescanInput } from './input-check.ts';
+import { describeEnd } from './run-end.ts';
+import { EXIT, printable } from './user-error.ts';
+import { normalizeArgs } from './args.ts';
+import { layerConfig, validateLayered } from './config-sources.ts';
+import { ALL_RUN_FLAGS } from './run-command.ts';
 
 export const BACKTEST_HELP = `ladder backtest — run recorded or synthetic market data through the trading path and report
 
@@ -19,6 +25,8 @@ Usage: ladder backtest (--input FILE… | --source synthetic [--seed N[,N…]] -
                        [--jobs N] [--policy smart|baseline]
                        [--report out.json] [flags]
 
+  --config FILE         settings from a JSON file, keys named as the flags, as for ladder paper; LADDER_<FLAG>
+                        variables too (the command line wins, then the environment, then the file)
   --input FILE…         recorded frames (any format ladder replay reads: Bybit v5, Binance USD-M or spot
                         captures), several files or a glob read in order as one stream; the format and,
                         for Binance, the instrument and the venue's fees are told from the data
@@ -45,7 +53,8 @@ Usage: ladder backtest (--input FILE… | --source synthetic [--seed N[,N…]] -
   --feed-latency-ms N, --order-latency-ms N, --latency-file FILE
                         the simulated exchange's delays (defaults 5 and 10 ms; the file: recorded µs, sampled)
   --model DIR           the model (default: the default model)
-  --db TARGET           where the run is stored (default pglite:memory: nothing kept)
+  --db TARGET           where the run is stored, as for ladder paper: DATABASE_URL when --db is absent,
+                        else ${DEFAULT_DB}; "ladder runs" lists what is stored there. none keeps nothing
   --store-market        store the run's market data too: every feature vector, public trade and book
                         snapshot (left out by default: the input holds the market, the report does not read them)
   --informed-share X    with --source synthetic: the share of market orders that know the next move (0 to 1;
@@ -60,6 +69,7 @@ same orders and fills. A signal counts as a hit when the mid has moved its way a
 when the move is the wrong way or does not cover a maker round trip at the run's fees.`;
 
 const OPTIONS = {
+  config: { type: 'string' },
   input: { type: 'string', multiple: true },
   source: { type: 'string' },
   seed: { type: 'string' },
@@ -86,29 +96,51 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+type BacktestFlags = Omit<{ readonly [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string }, 'input'> & { readonly input?: string | readonly string[] };
+
 /** `ladder backtest …`: see BACKTEST_HELP. */
 export async function backtestCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
-  if (values.help === true) {
+  const { values: given, positionals } = parseArgs({ args: normalizeArgs(args, OPTIONS, 'backtest'), options: OPTIONS, strict: true, allowPositionals: true });
+  if (given.help === true) {
     out(BACKTEST_HELP);
     return 0;
   }
-  if (positionals.length > 0 && values.input === undefined) throw new ConfigError('--input', `"${positionals[0]}" given without --input`);
-  const inputs = values.input === undefined ? null : replayInputs([...values.input, ...positionals]);
+  if (positionals.length > 0 && given.input === undefined) throw new ConfigError('--input', `"${positionals[0]}" given without --input`);
+  // Settings from --config FILE (or LADDER_CONFIG) and LADDER_<FLAG> too, as for ladder paper; a mistake names where it was.
+  const layered = layerConfig(OPTIONS, given as Parameters<typeof layerConfig>[1], process.env, ALL_RUN_FLAGS);
+  try {
+    return await backtestWith(layered.values as BacktestFlags, positionals, out);
+  } catch (error) {
+    // A refusal written in terms of a flag is renamed for where the value came from (a file's key, a variable).
+    return validateLayered(layered, () => {
+      throw error;
+    });
+  }
+}
+
+async function backtestWith(values: BacktestFlags, positionals: readonly string[], out: (text: string) => void): Promise<number> {
+  // --input takes several files (a config file's key, one).
+  const inputList = values.input === undefined ? undefined : typeof values.input === 'string' ? [values.input] : [...values.input];
+  const inputs = inputList === undefined ? null : replayInputs([...inputList, ...positionals]);
   // A backtest over a JetStream stream reads what it holds, from the first frame to the last.
   const source = values.source?.startsWith('nats://') === true ? withDefaultRange(values.source, 'first', 'last') : (values.source ?? (inputs === null ? undefined : 'replay'));
   if (source === undefined) throw new ConfigError('--input', 'required: recorded frames, or --source synthetic with --duration');
   if (source === 'bybit') throw new ConfigError('--source', 'a backtest runs over recorded (--input), stored (nats://) or synthetic data, not the live stream');
   if (source === 'synthetic' && values.duration === undefined) throw new ConfigError('--duration', 'required with --source synthetic');
-  const { 'informed-share': informedText, ...paperValues } = values;
+  if (source === 'replay' && inputs !== null) {
+    for (const path of inputs.paths) checkInputFile('--input', path);
+    await prescanInput('--input', inputs.paths[0]);
+  }
+  if (values.report !== undefined) await checkWritable('--report', values.report);
+  const { 'informed-share': informedText, input: _inputs, ...paperValues } = values;
   const informed = informedText === undefined ? undefined : Number(informedText);
   if (informed !== undefined && !(informedText?.trim() !== '' && informed >= 0 && informed <= 1)) throw new ConfigError('--informed-share', `must be a number from 0 to 1, not "${informedText}"`);
   if (informed !== undefined && source !== 'synthetic') throw new ConfigError('--informed-share', 'applies to --source synthetic only');
   const seeds = seedsFlag(values.seed);
   const given = {
     ...paperConfig(
-      { ...paperValues, seed: String(seeds[0]), input: inputs?.paths[0], source, speed: 'max', db: values.db ?? 'pglite:memory', 'log-level': values['log-level'] ?? 'warn' },
-      { ...process.env, DATABASE_URL: undefined },
+      { ...paperValues, seed: String(seeds[0]), input: inputs?.paths[0], source, speed: 'max', 'log-level': values['log-level'] ?? 'warn' },
+      process.env,
     ),
     storeMarketData: values['store-market'] === true,
     ...(informed === undefined ? {} : { informedShare: informed }),
@@ -131,13 +163,19 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
   }
   if (values.report !== undefined) await writeFile(values.report, `${JSON.stringify(full, null, 2)}\n`);
   out(formatReport(full));
-  return 0;
+  if (full.input_cut_short === undefined) return EXIT.completed;
+  console.error(`ladder: --input: ${printable(full.input_cut_short, 300)}; every frame before the cut was processed`);
+  return EXIT.inputCut;
 }
 
-type FullReport = RunReport & {
+export type FullReport = RunReport & {
   readonly against_baseline?: Comparison;
   /** Why the model sent no order: it abstains (see docs/research.md). */
   readonly abstain?: string;
+  /** How the run ended (`ended completed`, `ended halted (kill switch: …)`), as the summary's first line says. */
+  readonly ended: string;
+  /** Why the input was read only in part (a compressed file cut short); absent when whole. */
+  readonly input_cut_short?: string;
 };
 
 interface Comparison {
@@ -181,20 +219,23 @@ function comparison(smart: FullReport, baseline: FullReport): Comparison {
  * Several independent runs (streams of files, seeds), `--jobs` at a time in worker threads (one by one
  * in this thread with --jobs 1), and their merged report.
  */
-async function runMany(configs: readonly PaperConfig[], values: { jobs?: string; report?: string; quiet?: boolean; 'against-baseline'?: boolean; db?: string }, out: (text: string) => void): Promise<number> {
+async function runMany(configsGiven: readonly PaperConfig[], values: { jobs?: string; report?: string; quiet?: boolean; 'against-baseline'?: boolean; db?: string }, out: (text: string) => void): Promise<number> {
+  let configs = configsGiven;
   const jobs = values.jobs === undefined ? 1 : intFlag('--jobs', values.jobs, 1, 64);
   if (values['against-baseline'] === true) throw new ConfigError('--against-baseline', 'compares one run with its baseline; run each day or seed by itself for it');
   const db = configs[0].db;
   if (jobs > 1 && db.kind === 'pglite' && db.dataDir !== null) {
-    throw new ConfigError('--db', 'several runs at once cannot share an embedded database directory; use pglite:memory (the default) or a Postgres server');
+    // An embedded directory is one process's at a time: runs in parallel keep nothing unless a server is named.
+    if (values.db !== undefined) throw new ConfigError('--db', 'several runs at once cannot share an embedded database directory; use none, pglite:memory or a Postgres server');
+    configs = configs.map((c) => ({ ...c, db: { kind: 'pglite', dataDir: null } }));
   }
-  let reports: RunReport[];
+  let reports: FullReport[];
   if (jobs === 1) {
     const logger = (await import('../adapters/log/pino-logger.ts')).createPinoLogger({ level: configs[0].logLevel });
     reports = [];
     for (const config of configs) reports.push(await runBacktest(config, values.quiet === true, logger, {}));
   } else {
-    reports = await runInWorkers(configs, jobs);
+    reports = (await runInWorkers(configs, jobs)) as FullReport[];
   }
   const merged = mergeReports(reports);
   if (values.report !== undefined) await writeFile(values.report, `${JSON.stringify(merged, null, 2)}\n`);
@@ -222,9 +263,10 @@ function seedsFlag(text: string | undefined): number[] {
 }
 
 /** One backtest run through app:paper's path, and its report read back from the store. */
-export async function runBacktest(config: PaperConfig, quiet: boolean, logger: Logger, ids: { runId?: string; baselineRunId?: string }): Promise<RunReport> {
+export async function runBacktest(config: PaperConfig, quiet: boolean, logger: Logger, ids: { runId?: string; baselineRunId?: string }): Promise<FullReport> {
   const [{ runPaper }, { ProgressBar }] = await Promise.all([import('./paper.ts'), import('../adapters/export/progress-bar.ts')]);
-  const bar = new ProgressBar(process.stderr, { quiet });
+  // Progress only on a terminal: piped or logged, standard error keeps to what went wrong.
+  const bar = new ProgressBar(process.stderr, { quiet: quiet || process.stderr.isTTY !== true });
   // A synthetic run knows its length in venue time; a file's share read is not known here.
   const durationMicros = config.source === 'synthetic' && config.durationMs !== null ? config.durationMs * 1000 : null;
   let firstMicros: number | null = null;
@@ -246,9 +288,13 @@ export async function runBacktest(config: PaperConfig, quiet: boolean, logger: L
   });
   bar.done({ frames: result.summary.counters.frames, rows: result.summary.counters.bookFrames, fraction: 1 });
   if (report === null) throw new Error('the backtest finished without a report');
+  const { counters } = result.summary;
+  if (config.source === 'replay' && counters.bookFrames === 0) throw noUsableFrame('--input', config.input, counters.frames, counters.malformed);
+  const ended = describeEnd(result.incomplete === null ? 'completed' : 'input cut short', result.summary.execution?.riskState ?? null, result.trips);
   return {
     run: result.runId, source: result.source, model: result.model.id, policy: config.policy, seed: config.seed, ...(report as BacktestReport),
     ...(result.model.abstain === undefined ? {} : { abstain: result.model.abstain }),
+    ended, ...(result.incomplete === null ? {} : { input_cut_short: result.incomplete }),
   };
 }
 
@@ -279,7 +325,8 @@ function formatReport(r: FullReport): string {
     ? `Sharpe n/a (${r.sharpe_basis}); per round trip ${r.per_trade.trades} trades, mean ${n(r.per_trade.mean_usdt, 4)} USDT, mean/sd ${n(r.per_trade.ratio, 3)}`
     : `Sharpe ${n(r.sharpe)}, Sortino ${n(r.sortino)} (${r.sharpe_basis})`;
   return [
-    `Ladder backtest ${r.run}`,
+    `Ladder backtest ${r.run} ${r.ended}`,
+    ...(r.input_cut_short === undefined ? [] : [`  input     ${r.input_cut_short}; every frame before the cut was processed`]),
     `  data      ${r.source}, ${r.market_time} of market time; model ${r.model}, policy ${r.policy}`,
     ...(r.abstain === undefined ? [] : [`  abstains  the model never signals, so no order was sent: ${r.abstain}`]),
     ...(r.feed === null ? [] : [

@@ -1,5 +1,9 @@
 import 'reflect-metadata';
-import { ConfigError } from './config.ts';
+import { describeError, EXIT, printable } from './user-error.ts';
+import { nearest } from './config-sources.ts';
+
+/** Every command `main` knows, for "did you mean". */
+const COMMANDS = ['paper', 'live', 'backtest', 'runs', 'kill', 'doctor', 'record', 'replay', 'synth', 'features', 'train', 'model', 'report', 'db', 'help', 'version'];
 
 const HELP = `ladder — trades the Bybit BTCUSDT perpetual from its L2 order book
 
@@ -22,23 +26,37 @@ Data and models:
   features            export feature vectors (and training labels); --list prints the feature table
   train               train a multi-horizon gradient-boosted model on exported features, to ONNX
   model               baseline | inspect | predict | reload: write, examine, run or hot-swap a model
+  runs                list the stored runs: id, kind, source, start, market time, PnL, how each ended
   report              a run's report: text, or one self-contained HTML page (--html FILE)
   db                  migrate | status | rollback: the database schema and its migrations
-  help                this text
+  help [CMD]          this text, or a command's flags
 
 First run: "npm run app:paper" (Bybit's public stream); offline: "npm run app:paper -- --source synthetic".
-Exit codes: 0 done, 1 failed, 2 a setting refused (named) or the market unreachable, 3 ended halted,
-130/143 stopped by SIGINT/SIGTERM after a clean shutdown.`;
+"ladder help CMD" (or "ladder CMD --help") shows a command's flags; "ladder --version" the version.
+
+Exit codes: 0 done; 1 failed unexpectedly (one line; LADDER_DEBUG=1 prints the trace); 2 a flag, setting,
+file or store refused (the one line on standard error names it) or the market unreachable; 3 the run
+ended halted (kill switch or circuit breaker: the summary's first line says which); 4 the input file was
+cut short (what could be read was processed); 130/143 stopped by SIGINT/SIGTERM after a clean shutdown.`;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case undefined:
-      case 'help':
       case '--help':
       case '-h':
         console.log(HELP);
+        return 0;
+      case 'help':
+        // `ladder help CMD` is `ladder CMD --help`.
+        if (rest[0] !== undefined && rest[0] !== 'help') return await main([rest[0], '--help']);
+        console.log(HELP);
+        return 0;
+      case '--version':
+      case '-V':
+      case 'version':
+        console.log(`ladder ${(await import('./version.ts')).codeVersion()}`);
         return 0;
       case 'paper':
         return await (await import('./run-command.ts')).paperCommand(rest, (text) => process.stdout.write(`${text}\n`));
@@ -46,6 +64,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./run-command.ts')).liveCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'doctor':
         return await (await import('./doctor-command.ts')).doctorCommand(rest, (text) => process.stdout.write(`${text}\n`));
+      case 'runs':
+        return await (await import('./runs-command.ts')).runsCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'report':
         return await (await import('./report-command.ts')).reportCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'db':
@@ -72,20 +92,17 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./worker-command.ts')).workerCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'kill':
         return (await import('./kill-command.ts')).killCommand(rest, (text) => process.stdout.write(`${text}\n`));
-      default:
-        console.error(`ladder: unknown command "${command}"\n\n${HELP}`);
-        return 2;
+      default: {
+        const near = nearest(command, COMMANDS);
+        const what = command.startsWith('-') ? 'unknown flag' : 'unknown command';
+        console.error(`ladder: ${printable(command, 40)}: ${what}${near === null ? '' : `; did you mean "${near}"?`} ("ladder help" lists the commands)`);
+        return EXIT.refused;
+      }
     }
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`ladder: ${error.message}`);
-      return 2;
-    }
-    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      console.error(`ladder: ${error.message}`);
-      return 2;
-    }
-    console.error(`ladder: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return 1;
+    const { line, code, trace } = describeError(error, process.env);
+    console.error(line);
+    if (trace !== null) console.error(trace);
+    return code;
   }
 }

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './args.ts';
 import { openDatabase } from '../adapters/postgres/connect.ts';
 import {
   createMigrator, migrateToLatest, migrationStates, rollBack, type MigrationOutcome, type MigrationState,
@@ -21,7 +21,7 @@ A failed migration changes nothing: the migrations of one command run in one tra
 
 /** `ladder db migrate|status|rollback [--db TARGET] [--steps N]` */
 export async function dbCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine('db', {
     args,
     options: { db: { type: 'string' }, steps: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
@@ -37,12 +37,12 @@ export async function dbCommand(args: string[]): Promise<number> {
   if (extra.length > 0) throw new ConfigError('db', `unexpected argument "${extra[0]}"`);
   if (values.steps !== undefined && sub !== 'rollback') throw new ConfigError('--steps', 'only goes with "ladder db rollback"');
   const steps = values.steps === undefined ? 1 : intFlag('--steps', values.steps, 1, 1_000);
-  const { text, target } = dbTarget(values.db, process.env);
+  const { text, target, field } = dbTarget(values.db, process.env);
   let db;
   try {
     db = await openDatabase(target);
   } catch (error) {
-    throw new ConfigError(values.db === undefined && process.env.DATABASE_URL !== undefined ? 'DATABASE_URL' : '--db', (error as Error).message);
+    throw new ConfigError(field, (error as Error).message);
   }
   try {
     const migrator = createMigrator(db, undefined);

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createInstrument, qtyToLots, BTCUSDT_SPEC, type Instrument } from '../domain/values/instrument.ts';
 import type { Lots } from '../domain/values/units.ts';
 import type { FeeSchedule } from '../domain/trading/fees.ts';
@@ -7,18 +8,11 @@ import { parseDbTarget, type DbTarget } from '../adapters/postgres/db-target.ts'
 import { parseNatsAddress } from '../adapters/nats/nats-address.ts';
 import { DEFAULT_STALE_INTERVALS } from '../application/market-data.ts';
 import type { InputFormat } from '../adapters/replay/input-format.ts';
+import { checkInputFile } from './input-check.ts';
+import { ConfigError } from './config-error.ts';
+import { parseDuration } from './duration.ts';
 
-/** A configuration mistake, naming the flag (or environment variable) that holds it. */
-export class ConfigError extends Error {
-  constructor(
-    readonly field: string,
-    /** What is wrong with it, without the field's name. */
-    readonly reason: string,
-  ) {
-    super(`${field}: ${reason}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
@@ -45,6 +39,8 @@ export interface PaperConfig {
   readonly durationMs: number | null;
   readonly dbText: string;
   readonly db: DbTarget;
+  /** Where the database target came from, to name it in an error: `--db`, `DATABASE_URL` or a config file's key. */
+  readonly dbOrigin?: string;
   /**
    * Where rows go that the database cannot take (beyond the writer's memory bound, or at shutdown
    * during an outage), to be written back at the next start; null keeps them in memory only.
@@ -149,8 +145,7 @@ export function paperConfig(flags: PaperFlags, env: NodeJS.ProcessEnv): PaperCon
   const input = flags.input ?? '';
   if (source === 'replay') {
     if (input === '') throw new ConfigError('--input', 'required with --source replay: a file of recorded Bybit frames');
-    if (!existsSync(input)) throw new ConfigError('--input', `file not found: ${input}`);
-    if (!statSync(input).isFile()) throw new ConfigError('--input', `not a file: ${input}`);
+    checkInputFile('--input', input);
   } else if (flags.input !== undefined) {
     throw new ConfigError('--input', `only goes with --source replay, not --source ${source}`);
   }
@@ -159,9 +154,10 @@ export function paperConfig(flags: PaperFlags, env: NodeJS.ProcessEnv): PaperCon
   const seed = intFlag('--seed', flags.seed ?? '1', 0, 2 ** 32 - 1);
   const durationMs = flags.duration === undefined ? null : durationFlag('--duration', flags.duration);
 
-  const { text: dbText, target: db } = dbTarget(flags.db, env);
+  const { text: dbText, target: db, field: dbOrigin } = dbTarget(flags.db, env);
 
-  const modelDir = flags.model ?? DEFAULT_MODEL_DIR;
+  // The shipped model is found from wherever ladder runs; a --model path is the user's, relative to here.
+  const modelDir = flags.model ?? (existsSync(DEFAULT_MODEL_DIR) ? DEFAULT_MODEL_DIR : fileURLToPath(new URL(`../${DEFAULT_MODEL_DIR}`, import.meta.url)));
   if (!existsSync(modelDir)) throw new ConfigError('--model', `model directory not found: ${modelDir}`);
   const pidFile = flags['pid-file'] ?? null;
   if (pidFile !== null && pidFile.trim() === '') throw new ConfigError('--pid-file', 'must name a file');
@@ -194,6 +190,7 @@ export function paperConfig(flags: PaperFlags, env: NodeJS.ProcessEnv): PaperCon
     seed,
     durationMs,
     dbText,
+    dbOrigin,
     spillPath: spillPathFor(flags.spill, db, dbText),
     db,
     modelDir,
@@ -294,13 +291,20 @@ function lotsFlag(instrument: Instrument, field: string, text: string): Lots {
 export const BYBIT_MAINNET_URL = 'wss://stream.bybit.com/v5/public/linear';
 export const BYBIT_TESTNET_URL = 'wss://stream-testnet.bybit.com/v5/public/linear';
 
-/** The database target from `--db`, else `DATABASE_URL`, else the embedded default; a bad one names its source. */
-export function dbTarget(flag: string | undefined, env: NodeJS.ProcessEnv): { text: string; target: DbTarget } {
-  const field = flag !== undefined ? '--db' : env.DATABASE_URL !== undefined ? 'DATABASE_URL' : '--db';
-  const text = flag ?? env.DATABASE_URL ?? DEFAULT_DB;
+/**
+ * The database target from `--db`, else `DATABASE_URL`, else the embedded default; a bad one names
+ * its source. `none` stores nothing (an in-memory store dropped at the end).
+ */
+export function dbTarget(flag: string | undefined, env: NodeJS.ProcessEnv): { text: string; target: DbTarget; field: string } {
+  // An empty DATABASE_URL is no DATABASE_URL (`DATABASE_URL= ladder …`).
+  const url = env.DATABASE_URL === '' ? undefined : env.DATABASE_URL;
+  const field = flag !== undefined ? '--db' : url !== undefined ? 'DATABASE_URL' : '--db';
+  const text = flag ?? url ?? DEFAULT_DB;
+  // `none`: the run keeps nothing; it still goes through a store, in memory, dropped at the end.
+  if (text.trim() === 'none') return { text: 'none', target: { kind: 'pglite', dataDir: null }, field };
   const target = parseDbTarget(text);
   if (!target.ok) throw new ConfigError(field, target.error);
-  return { text, target: target.value };
+  return { text, target: target.value, field };
 }
 
 /** Bybit's public stream: `--url` as given (ws:// or wss://), else testnet or mainnet. */
@@ -323,14 +327,9 @@ export function speedFlag(text: string): number | 'max' {
   return n;
 }
 
-/** "90s", "15m", "1h", "500ms" or plain milliseconds. */
+/** A duration with its unit ("90s", "15m", "1h", "500ms", "2d"), in milliseconds; see `parseDuration`. */
 export function durationFlag(field: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
-  if (m === null) throw new ConfigError(field, `"${text}" is not a duration like 90s, 15m or 1h`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
-  const ms = Math.round(Number(m[1]) * unit);
-  if (ms <= 0) throw new ConfigError(field, `"${text}" is not a positive duration`);
-  return ms;
+  return parseDuration(field, text);
 }
 
 export function intFlag(field: string, text: string, min: number, max: number): number {

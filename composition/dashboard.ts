@@ -33,7 +33,8 @@ export async function startDashboard(run: RunningParts, options: DashboardOption
   const stopWatching = run.writer.observe((row) => watch.onRow(row));
   try {
     const server = await startDashboardServer(dashboardSource(run, watch), { host: options.host, port: options.port, token: options.token, rateHz: options.rateHz, logger: options.logger });
-    options.logger.info({ url: server.url, host: options.host, token: options.token !== null }, 'dashboard listening');
+    // One line a start; a token is mentioned only when one is asked for (a field named token would be redacted noise).
+    options.logger.info({ url: server.url, ...(options.token === null ? {} : { access: 'LADDER_DASHBOARD_TOKEN required' }) }, 'dashboard listening');
     return {
       url: server.url,
       close: async () => {

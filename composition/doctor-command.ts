@@ -1,4 +1,8 @@
 import { createHmac } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { existsSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { createPinoLogger } from '../adapters/log/pino-logger.ts';
 import { openDatabase } from '../adapters/postgres/connect.ts';
@@ -17,13 +21,17 @@ Checks what a run would need, without trading, and says what to fix:
   clock      this machine's clock against the exchange's (Bybit refuses requests more than 5 s off)
   exchange   Bybit's REST API and public stream answer, the instrument's tick and lot are the ones
              Ladder trades with; with --live, the API keys are accepted and may trade
-Where the exchange cannot be reached, the clock and exchange checks say so and do not fail.
+  dns        the stream's host resolves (when the exchange cannot be reached)
+  disk       free space where the store writes
+Where the exchange cannot be reached, the clock and exchange checks say so; they fail when the run
+checked needs Bybit's market data (the default, --source bybit), since it cannot run. The last line
+says whether the run checked can run, and which offline commands can when it cannot.
 
   --live          check app:live's settings (keys from BYBIT_API_KEY / BYBIT_API_SECRET, mainnet confirmation)
   --rest-url URL  Bybit's REST base to ask (default: the one of the stream's network)
   --timeout-ms N  how long each network check may take (default 4000)
 
-Exit code 0 when nothing failed, 1 when a check failed.`;
+Exit code 0 when the run checked can run, 1 when a check failed (it cannot).`;
 
 type Verdict = 'ok' | 'warn' | 'FAIL';
 
@@ -72,12 +80,23 @@ export async function doctorCommand(args: string[], out: (text: string) => void,
       if (config.source === 'bybit') print(await checkStream(config.url, timeoutMs));
       if (live) print(await checkKeys(restBase, config as LiveConfig, timeoutMs));
     } else {
-      print({ name: 'exchange', verdict: 'warn', text: `not checked: ${restBase} cannot be reached from here`, fix: 'run offline with --source synthetic or --source replay --input FILE' });
+      // Bybit's market data is what the default run (app:paper without flags) needs: unreachable, it cannot run.
+      const needed = config.source === 'bybit';
+      print({ name: 'exchange', verdict: needed ? 'FAIL' : 'warn', text: `not checked: ${restBase} cannot be reached from here`, fix: 'check the network, or run offline with --source synthetic or --source replay --input FILE' });
+      if (needed) {
+        print(await checkDns(config.url));
+        print(await checkStream(config.url, timeoutMs));
+      }
     }
   }
-  const failed = checks.filter((c) => c.verdict === 'FAIL').length;
-  out(failed === 0 ? 'nothing to fix' : `${failed} check${failed === 1 ? '' : 's'} failed`);
-  return failed === 0 ? 0 : 1;
+  print(await checkDisk(config));
+  const failed = checks.filter((c) => c.verdict === 'FAIL');
+  const run = live ? 'app:live' : config.source === 'bybit' ? 'app:paper (Bybit\'s public stream, the default of "npm run app:paper")' : `app:paper --source ${config.source}`;
+  const offline = failed.every((c) => ['exchange', 'stream', 'dns', 'clock', 'keys'].includes(c.name));
+  out(failed.length === 0
+    ? `nothing to fix: ${run} can run`
+    : `${failed.length} check${failed.length === 1 ? '' : 's'} failed: ${run} cannot run${offline && config.source === 'bybit' ? '; offline runs can: "npm run app:paper -- --source synthetic", ladder backtest, replay and features' : ''}`);
+  return failed.length === 0 ? 0 : 1;
 }
 
 function doctorFlags(args: string[]): { live: boolean; restFlag: string | null; timeoutMs: number; rest: string[] } {
@@ -223,6 +242,34 @@ async function checkKeys(rest: string, config: LiveConfig, timeoutMs: number): P
     return { name: 'keys', verdict: 'ok', text: `accepted by ${config.network}, may trade contracts` };
   } catch (error) {
     return { name: 'keys', verdict: 'FAIL', text: `${rest}: ${describe(error)}` };
+  }
+}
+
+/** The stream's host name resolves (a machine without DNS fails here before any connection). */
+async function checkDns(url: string): Promise<Check> {
+  const host = new URL(url).hostname;
+  try {
+    const { address } = await lookup(host);
+    return { name: 'dns', verdict: 'ok', text: `${host} is ${address}` };
+  } catch (error) {
+    return { name: 'dns', verdict: 'FAIL', text: `${host} does not resolve (${describe(error)})`, fix: 'check the network and its DNS, or run offline with --source synthetic' };
+  }
+}
+
+/** Free space where the store and the spill file are written: a full disk stops the writer. */
+async function checkDisk(config: PaperConfig): Promise<Check> {
+  const where = config.db.kind === 'pglite' && config.db.dataDir !== null ? dirname(resolve(config.db.dataDir)) : process.cwd();
+  let dir = where;
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  try {
+    const s = await statfs(dir);
+    const freeMb = Math.floor((s.bavail * s.bsize) / 2 ** 20);
+    const text = `${freeMb.toLocaleString('en-US')} MB free in ${dir}`;
+    if (freeMb < 100) return { name: 'disk', verdict: 'FAIL', text, fix: 'free some space: the store and the spill file write there' };
+    if (freeMb < 1024) return { name: 'disk', verdict: 'warn', text, fix: 'a long run with market data stored needs a few GB' };
+    return { name: 'disk', verdict: 'ok', text };
+  } catch (error) {
+    return { name: 'disk', verdict: 'warn', text: `free space in ${dir} unknown (${describe(error)})` };
   }
 }
 

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportColumns, exportFeatures, exportSelection, horizonLabel, REQUIRED_FEATURES, type ExportPosition, type ExportSummary } from '../application/feature-export.ts';
@@ -24,6 +24,9 @@ import { SyntheticFeed } from '../adapters/synthetic/synthetic-feed.ts';
 import { openNatsSource } from './nats-source.ts';
 import { ConfigError, durationFlag, intFlag, type LogLevel } from './config.ts';
 import { inputInstrument, replayInputs, type ReplayInputs } from './inputs.ts';
+import { checkInputFile, checkWritable, noUsableFrame, prescanInput } from './input-check.ts';
+import { EXIT, printable } from './user-error.ts';
+import { normalizeArgs } from './args.ts';
 
 /** Bybit's non-VIP linear taker fee, ppm: the default dead zone covers its round trip (11 bps). */
 const TAKER_PPM = 550;
@@ -105,7 +108,7 @@ interface Flags {
 
 /** `ladder features …`: see FEATURES_HELP. Writes results to `out`, progress to standard error. */
 export async function featuresCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values: parsed, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+  const { values: parsed, positionals } = parseArgs({ args: normalizeArgs(args, OPTIONS, 'features'), options: OPTIONS, strict: true, allowPositionals: true });
   if (positionals.length > 0 && parsed.input === undefined) throw new ConfigError('--input', `"${positionals[0]}" given without --input`);
   const values = { ...parsed, input: parsed.input === undefined ? undefined : [...parsed.input, ...positionals] };
   if (values.help === true) {
@@ -125,13 +128,16 @@ export async function featuresCommand(args: string[], out: (text: string) => voi
   const source = values.source?.startsWith('nats://') === true
     ? { feed: await openNatsSource(values.source, instrument), depth: null, fraction: (): null => null }
     : sourceFlags(values, instrument, inputs);
+  if (inputs !== null) await prescanInput('--input', inputs.paths[0]);
+  await checkWritable('--out', `${target}.partial`);
   const logLevel = values['log-level'];
   if (logLevel !== undefined && !['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     throw new ConfigError('--log-level', `"${logLevel}" is not one of debug, info, warn, error`);
   }
   const logger: Logger = logLevel === undefined ? silentLogger : createPinoLogger({ level: logLevel as LogLevel });
 
-  const bar = new ProgressBar(process.stderr, { quiet: values.quiet === true });
+  // Progress only on a terminal: piped or logged, standard error keeps to what went wrong.
+  const bar = new ProgressBar(process.stderr, { quiet: values.quiet === true || process.stderr.isTTY !== true });
   const force = values.force === true;
   const sink = target.endsWith('.parquet') ? new ParquetFeatureSink(target, { force }) : new CsvFeatureSink(target, { force });
   let summary: ExportSummary;
@@ -145,8 +151,17 @@ export async function featuresCommand(args: string[], out: (text: string) => voi
     throw error;
   }
   bar.done({ frames: summary.frames, rows: summary.rows, fraction: 1 });
+  if (values.input !== undefined && summary.bookFrames === 0) {
+    await Promise.all([rm(target, { force: true }), rm(schemaPathOf(target), { force: true })]);
+    throw noUsableFrame('--input', values.input.join(' '), summary.frames, summary.malformed);
+  }
   out(formatExportSummary(summary, { out: target, definitions, added, labels }));
-  return 0;
+  const incomplete = (source.feed as MarketDataFeed).incomplete ?? null;
+  if (incomplete !== null) {
+    console.error(`ladder: --input: ${printable(incomplete, 300)}; the rows of every frame before the cut were written`);
+    return EXIT.inputCut;
+  }
+  return EXIT.completed;
 }
 
 /** The features to compute, from `--groups` and `--features`; an unknown name stops naming its flag. */
@@ -212,6 +227,7 @@ function sourceFlags(values: Flags, instrument: Instrument, inputs: ReplayInputs
       if (values[flag] !== undefined) throw new ConfigError(`--${flag}`, 'only goes with --source synthetic');
     }
     if (inputs === null) throw new ConfigError('--input', 'required with --source replay: a file of recorded frames');
+    for (const path of inputs.paths) checkInputFile('--input', path);
     const estimate = new LineEstimate(inputs.paths[0]);
     const feed = new FileReplayFeed(inputs.paths, clock, { decoder, format: withSymbol(inputs.format, instrument.symbol) });
     return { feed, depth: depthFlag ?? null, fraction: (p) => (inputs.paths.length > 1 ? null : estimate.fraction(p.frames)) };

@@ -1,8 +1,9 @@
 import { formatSpan } from '../application/report-facts.ts';
 import type { PaperResult } from './paper.ts';
+import { describeEnd, type EndState } from './run-end.ts';
 
-/** The one-screen end-of-run summary, for a person. */
-export function formatSummary(result: PaperResult): string {
+/** The one-screen end-of-run summary, for a person; its first line says how the run ended, and why when halted. */
+export function formatSummary(result: PaperResult, end: EndState = 'completed'): string {
   const { summary: s, stored, runId, source } = result;
   const { id: modelId, threshold } = result.model;
   const c = s.counters;
@@ -12,7 +13,8 @@ export function formatSummary(result: PaperResult): string {
   const rate = seconds > 0 ? Math.round(c.frames / seconds) : 0;
   const row = (label: string, text: string): string => `  ${label.padEnd(10)}${text}`;
   return [
-    `Ladder ${result.mode} run ${runId}`,
+    `Ladder ${result.mode} run ${runId} ${describeEnd(result.incomplete === null ? end : 'input cut short', s.execution?.riskState ?? null, result.trips)}`,
+    ...(result.incomplete === null ? [] : [row('input', `${result.incomplete}; every frame before the cut was processed`)]),
     row('source', `${source} → ${result.venue === 'sim-exchange' ? 'simulated exchange' : result.venue}, ${c.frames} frames in ${seconds.toFixed(2)} s (${rate} frames/s)`),
     row('frames', `book ${c.bookFrames} (applied ${c.bookUpdates}), trades ${c.trades}, tickers ${c.tickers}, control ${c.control}, other topics ${c.ignored}, malformed ${c.malformed}`),
     row('integrity', `sequence gaps ${c.gaps}, crossed books ${c.crossed}, duplicate deltas ignored ${c.duplicates}, resyncs ${c.resyncs}, not LIVE ${formatSpan(s.notLiveMicros)}; market time ${s.venueSpan === null ? 'none LIVE' : formatSpan(s.venueSpan.to - s.venueSpan.from)}`),

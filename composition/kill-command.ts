@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { ConfigError } from './config.ts';
 import { signalProcess, targetPid } from './process-signal.ts';
+import { parseCommandLine } from './args.ts';
 
 /** The signal a running `ladder paper` takes as the operator's kill switch. */
 export const KILL_SIGNAL = 'SIGUSR2';
@@ -24,7 +24,7 @@ Not on Windows, which has no ${KILL_SIGNAL}: stop the run there with Ctrl-C.`;
 
 /** `ladder kill`; writes what it did through `out`, one call a line. Bad input throws a `ConfigError`. */
 export function killCommand(args: string[], out: (text: string) => void): number {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine('kill', {
     args,
     options: { pid: { type: 'string' }, 'pid-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { writeBaselineModel } from '../adapters/onnx/baseline.ts';
 import { describeManifestError, formatManifest, MANIFEST_FILE, MODEL_FILE, readManifest, type Manifest } from '../adapters/onnx/manifest.ts';
 import { checkModelContract } from '../adapters/onnx/model-contract.ts';
@@ -12,13 +11,15 @@ import { describeReadoutError, readPrediction, type Readout } from '../adapters/
 import { describeRawRunProblem, openRawModel } from '../adapters/onnx/raw-model.ts';
 import { signalProcess, targetPid } from './process-signal.ts';
 import { ConfigError, BASELINE_MODEL_DIR } from './config.ts';
+import { parseCommandLine } from './args.ts';
 
 const HELP = `ladder model baseline|inspect|predict|reload
 
   baseline [--out DIR]              write the hand-set baseline linear model (default ${BASELINE_MODEL_DIR})
-  inspect DIR|FILE.onnx             print the model's inputs, outputs, opsets, producer and operators; for a
-                                    DIR, also its manifest and whether it passes the checks a trading run
-                                    makes (feature registry, schema, model contract); exit 1 if it does not
+  inspect DIR|FILE.onnx [--verbose] print the verdict first (would app:paper load and trade it?), then the
+                                    model's inputs, outputs, opsets, producer and operators; for a DIR,
+                                    whether it passes the checks a trading run makes (feature registry,
+                                    schema, model contract), exit 1 if not; --verbose adds the manifest
   predict DIR|FILE.onnx --rows F    run the model on F, a JSON array of rows, each an array of numbers in
                                     input (manifest) order; prints one JSON line per row with every tensor
                                     output by name (a number when it holds one value a row, else an array),
@@ -37,13 +38,14 @@ manifest: predict then gives its raw tensor outputs. Outputs that are not tensor
 
 /** `ladder model baseline|inspect|predict|reload`; writes its report through `out`, one call a line. */
 export async function modelCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine('model', {
     args,
     options: {
       out: { type: 'string' },
       rows: { type: 'string' },
       pid: { type: 'string' },
       'pid-file': { type: 'string' },
+      verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -63,7 +65,7 @@ export async function modelCommand(args: string[], out: (text: string) => void):
       return 0;
     }
     case 'inspect':
-      return inspectCommand(modelPaths('inspect', target), out);
+      return inspectWithVerdict(modelPaths('inspect', target), values.verbose === true, out);
     case 'predict': {
       if (values.rows === undefined) throw new ConfigError('--rows', 'required: a JSON file holding an array of rows');
       return predictCommand(modelPaths('predict', target), values.rows, readRows(values.rows), out);
@@ -100,6 +102,29 @@ function readManifestFile(file: string): Manifest {
   const m = readManifest(readFileSync(file, 'utf8'));
   if (!m.ok) throw new ConfigError('model', `${file}: ${describeManifestError(m.error)}`);
   return m.value;
+}
+
+/**
+ * `ladder model inspect`: the verdict first (whether app:paper would load and trade the model), then the
+ * ONNX interface; the manifest in full only with --verbose.
+ */
+async function inspectWithVerdict(paths: ModelPaths, verbose: boolean, out: (text: string) => void): Promise<number> {
+  const lines: string[] = [];
+  const code = await inspectCommand(paths, (text) => lines.push(text));
+  const checks = lines.find((l) => l.startsWith('loading checks') || l.startsWith('manifest  none') || / INVALID: /.test(l));
+  const verdict = paths.dir === null
+    ? 'bare ONNX file: its interface below; a model directory with manifest.json is what app:paper trades'
+    : code === 0 && checks?.startsWith('loading checks  pass') === true ? 'pass: app:paper can load and trade this model'
+      : `FAIL: ${checks?.replace(/^loading checks {2}(FAIL: )?/, '') ?? 'see below'}`;
+  out(`verdict   ${verdict}`);
+  const manifestAt = lines.findIndex((l) => l.startsWith('manifest  '));
+  for (const [i, line] of lines.entries()) {
+    // The formatted manifest follows its "manifest" line, up to the checks.
+    const inManifest = manifestAt >= 0 && i === manifestAt + 1 && !line.startsWith('loading checks');
+    if (inManifest && !verbose) out('          (the manifest in full with --verbose)');
+    else out(line);
+  }
+  return code;
 }
 
 async function inspectCommand(paths: ModelPaths, out: (text: string) => void): Promise<number> {

@@ -28,6 +28,7 @@ import { executionSettings } from './execution-settings.ts';
 import { natsFeedModule } from './nats-feed-module.ts';
 import { ConfigError, type PaperConfig, type Source } from './config.ts';
 import { TOKENS } from './tokens.ts';
+import { storeDirProblem } from './input-check.ts';
 
 /**
  * The core every mode loads: clock, store, writer, model and the trading loop. Feed and venue come
@@ -40,7 +41,8 @@ export const coreModule = new ContainerModule(({ bind }) => {
       try {
         return await createStore(config.db);
       } catch (error) {
-        throw new ConfigError('--db', (error as Error).message);
+        const dir = config.db.kind === 'pglite' ? config.db.dataDir : null;
+        throw new ConfigError(config.dbOrigin ?? '--db', (dir === null ? null : storeDirProblem(dir)) ?? (error as Error).message);
       }
     }, [TOKENS.Config])
     .inSingletonScope();

@@ -17,6 +17,7 @@ import { onKillSignal } from './kill-command.ts';
 import { writePidFile, type PidFile } from './pid-file.ts';
 import { closeLeftRuns, finishOrKeep, ownerFields } from './run-closing.ts';
 import { TOKENS } from './tokens.ts';
+import { tripsInForce, type EndTrip } from './run-end.ts';
 import { codeVersion } from './version.ts';
 import type { ModelInfo } from '../application/ports/signal-model.ts';
 import type { Micros } from '../domain/values/units.ts';
@@ -31,6 +32,10 @@ export interface PaperResult {
   readonly venue: string;
   readonly mode: RunMode;
   readonly model: { readonly id: string; readonly threshold: number; readonly abstain?: string };
+  /** Why the input was read only in part (a compressed file cut short); null when whole. */
+  readonly incomplete: string | null;
+  /** The circuit-breaker trips in force at the end (the kill switch, a drawdown…); empty for an ACTIVE run. */
+  readonly trips: readonly EndTrip[];
 }
 
 export interface PaperOptions {
@@ -155,9 +160,13 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
       // During an outage the end waits beside the spill file, and the summary says where the rows are.
       const finished = await finishOrKeep(store, runId, end, config.spillPath, options.logger);
       const stored = finished ? await store.rowCounts(runId) : null;
+      const trips = !finished || (summary.execution?.riskState ?? 'ACTIVE') === 'ACTIVE' ? [] : tripsInForce(await store.readRiskEvents(runId));
       if (finished) await options.afterRun?.(store, runId);
       const last = loop.models.next;
-      return { runId, summary: { ...summary, store: writer.stats }, stored, source: feed.description, venue: venueName, mode: options.mode ?? 'paper', model: { id: last.id, threshold: last.threshold, ...(last.abstain === undefined ? {} : { abstain: last.abstain }) } };
+      return {
+        runId, summary: { ...summary, store: writer.stats }, stored, source: feed.description, venue: venueName, mode: options.mode ?? 'paper',
+        model: { id: last.id, threshold: last.threshold, ...(last.abstain === undefined ? {} : { abstain: last.abstain }) }, incomplete: feed.incomplete ?? null, trips,
+      };
     } finally {
       // Once the loop holds the model, it closes every model of the run, those reloaded too.
       await (models === null ? model.close() : models.close());

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { bybitSyncConfig, MarketData } from '../application/market-data.ts';
 import { SystemClock } from '../adapters/clock/system-clock.ts';
 import { createPinoLogger } from '../adapters/log/pino-logger.ts';
@@ -9,6 +8,7 @@ import { ConfigError, durationFlag, intFlag, staleAfterFlag, streamUrl } from '.
 import { resolveInstrument } from './instruments.ts';
 import { openPublisher, PUBLISH_FLAGS_HELP } from './nats-publish.ts';
 import type { NatsFramePublisher } from '../adapters/nats/frame-publisher.ts';
+import { parseCommandLine } from './args.ts';
 
 export const RECORD_HELP = `ladder record — record Bybit's public order book and trades, every frame exactly as received
 
@@ -29,7 +29,7 @@ Ctrl-C (SIGINT) or SIGTERM stops it after writing everything received. Replay wi
 
 /** `ladder record --out FILE[.gz] …` */
 export async function recordCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandLine('record', {
     args,
     options: {
       out: { type: 'string' },

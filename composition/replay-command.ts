@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import type { MarketDataFeed } from '../application/ports/market-data-feed.ts';
 import { MarketData, bybitSyncConfig } from '../application/market-data.ts';
 import { replayBook, type TopOfBook } from '../application/replay-book.ts';
 import { silentLogger } from '../application/ports/logger.ts';
@@ -13,6 +13,9 @@ import { openNatsSource } from './nats-source.ts';
 import { resolveInstrument } from './instruments.ts';
 import { replayInputs } from './inputs.ts';
 import type { InputFormat } from '../adapters/replay/input-format.ts';
+import { checkInputFile, prescanInput } from './input-check.ts';
+import { EXIT, printable } from './user-error.ts';
+import { parseCommandLine } from './args.ts';
 
 export const REPLAY_HELP = `ladder replay — run recorded frames through the parser, the book and its integrity checks
 
@@ -36,7 +39,7 @@ The last line is {"summary":{…}} with frames, book frames, trades, gaps, resyn
 
 /** `ladder replay --input FILE [--emit top|none] …` */
 export async function replayCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine('replay', {
     args,
     allowPositionals: true,
     options: {
@@ -65,6 +68,10 @@ export async function replayCommand(args: string[], out: (text: string) => void)
   const inputs = nats === null ? replayInputs([...(values.input ?? []), ...positionals]) : null;
   const input = inputs?.paths[0] ?? nats ?? '';
   const format: InputFormat = inputs?.format ?? { venue: 'bybit', symbol: null, depth: null };
+  if (inputs !== null) {
+    for (const path of inputs.paths) checkInputFile('--input', path);
+    await prescanInput('--input', inputs.paths[0]);
+  }
   const emit = values.emit ?? 'top';
   if (emit !== 'top' && emit !== 'none') throw new ConfigError('--emit', `"${emit}" is not top or none`);
   const category = values.category ?? 'linear';
@@ -76,7 +83,7 @@ export async function replayCommand(args: string[], out: (text: string) => void)
   // A JetStream stream is read once: its symbol is the default one unless --symbol says otherwise.
   const first = nats !== null ? { symbol: 'BTCUSDT', depth: null } : format.venue === 'binance' ? { symbol: format.symbol ?? undefined, depth: null } : format.symbol !== null ? format : await firstBookTopic(input);
   const symbol = values.symbol ?? first?.symbol ?? undefined;
-  if (symbol === undefined) throw new ConfigError('--symbol', `${input} holds no order-book frame to take the symbol from; pass --symbol`);
+  if (symbol === undefined) throw new ConfigError('--input', `${printable(input)} holds no order-book frame (a Bybit v5 orderbook topic); --symbol names the instrument of a file that has them`);
   const grid = format.venue === 'binance' && values.category === undefined ? (format.market === 'usdm' ? 'linear' : 'spot') : category;
   const instrument = resolveInstrument({ symbol, category: grid, tickSize: values['tick-size'], lotSize: values['lot-size'] });
   const depth = values.depth === undefined ? (first?.depth ?? null) : intFlag('--depth', values.depth, 1, 10_000);
@@ -91,8 +98,13 @@ export async function replayCommand(args: string[], out: (text: string) => void)
   const counters = await replayBook(feed, market, emit === 'top' ? (top) => lines.push(formatTop(instrument, top)) : null);
   lines.flush();
   const { frames, bookFrames, trades, gaps, resyncs, malformed, crossed, stalePeriods } = counters;
-  out(JSON.stringify({ summary: { frames, bookFrames, bookUpdates: counters.bookUpdates, trades, gaps, resyncs, malformed, crossed, stalePeriods, state: market.state } }));
-  return 0;
+  const incomplete = (feed as MarketDataFeed).incomplete ?? null;
+  out(JSON.stringify({ summary: { frames, bookFrames, bookUpdates: counters.bookUpdates, trades, gaps, resyncs, malformed, crossed, stalePeriods, state: market.state, ...(incomplete === null ? {} : { incomplete }) } }));
+  if (incomplete !== null) {
+    console.error(`ladder: --input: ${printable(incomplete, 300)}; the ${frames} frames before the cut were replayed`);
+    return EXIT.inputCut;
+  }
+  return EXIT.completed;
 }
 
 function formatTop(instrument: Instrument, t: TopOfBook): string {
@@ -128,7 +140,7 @@ class LineBuffer {
 /** The symbol and depth of the first order-book topic in the file (`orderbook.500.XRPUSDT`), if any. */
 async function firstBookTopic(path: string): Promise<{ symbol: string; depth: number | null } | null> {
   try {
-    for await (const line of readFrameLines(path)) {
+    for await (const line of readFrameLines(path, { truncated: 'end' })) {
       const at = line.text.indexOf('"topic":"orderbook.');
       if (at < 0) continue;
       const topic = line.text.slice(at + 9, line.text.indexOf('"', at + 9));
@@ -138,7 +150,7 @@ async function firstBookTopic(path: string): Promise<{ symbol: string; depth: nu
       return { symbol, depth: Number.isSafeInteger(n) && n > 0 ? n : null };
     }
   } catch (error) {
-    throw new ConfigError('--input', (error as Error).message);
+    throw new ConfigError('--input', printable((error as Error).message, 300));
   }
   return null;
 }

@@ -1,9 +1,13 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createStore } from '../adapters/postgres/connect.ts';
+import { describeDbTarget } from '../adapters/postgres/db-target.ts';
 import { renderReportHtml, type ReportPage } from '../adapters/dashboard/report-html.ts';
 import { reportPageData } from '../adapters/dashboard/report-page.ts';
 import { ConfigError, dbTarget } from './config.ts';
+import { endLines } from './run-end.ts';
+import { normalizeArgs } from './args.ts';
 
 export const REPORT_HELP = `ladder report RUN_ID [--html out.html] [--baseline RUN_ID] [--db TARGET] [--capital USDT]
 
@@ -28,7 +32,7 @@ const OPTIONS = {
 
 /** `ladder report RUN_ID …`: see REPORT_HELP. Bad input throws a `ConfigError`; an unknown run returns 1. */
 export async function reportCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: normalizeArgs(args, OPTIONS, 'report'), options: OPTIONS, strict: true, allowPositionals: true });
   if (values.help === true) {
     out(REPORT_HELP);
     return 0;
@@ -37,12 +41,23 @@ export async function reportCommand(args: string[], out: (text: string) => void)
   if (runId === undefined || positionals.length > 1) throw new ConfigError('RUN_ID', 'give the id of one stored run (ladder report RUN_ID)');
   const capitalUsdt = values.capital === undefined ? 10_000 : Number(values.capital);
   if (!(capitalUsdt > 0 && Number.isFinite(capitalUsdt))) throw new ConfigError('--capital', `"${values.capital}" is not a positive amount of USDT`);
-  const { target } = dbTarget(values.db, process.env);
-  const store = await createStore(target);
+  const { target, field } = dbTarget(values.db, process.env);
+  // Opening an embedded store creates it: a store that is not there is only searched in words.
+  if (target.kind === 'pglite' && target.dataDir !== null && !existsSync(target.dataDir)) {
+    out(notFound(runId, describeDbTarget(target), field));
+    return 1;
+  }
+  const store = await createStore(target).catch((error: unknown) => {
+    throw new ConfigError(field, (error as Error).message);
+  });
   try {
-    const known = await store.readRun(runId);
+    // A database no run has used has no runs table: the run is not there either.
+    const known = await store.readRun(runId).catch((error: unknown) => {
+      if (/relation "?[a-z_.]*runs"? does not exist/.test((error as Error).message)) return null;
+      throw error;
+    });
     if (known === null) {
-      out(`no run ${runId} in ${values.db ?? 'the store'}`);
+      out(notFound(runId, describeDbTarget(target), field));
       return 1;
     }
     if (values.baseline !== undefined && (await store.readRun(values.baseline)) === null) throw new ConfigError('--baseline', `no run ${values.baseline} in the store`);
@@ -52,12 +67,18 @@ export async function reportCommand(args: string[], out: (text: string) => void)
       await writeFile(values.html, renderReportHtml(page));
       out(`report of run ${runId} written to ${values.html}`);
     } else {
-      out(formatText(page));
+      out([formatText(page), ...endLines(known.summary, known.endedAt !== null, await store.readRiskEvents(runId))].join('\n'));
     }
     return 0;
   } finally {
     await store.close();
   }
+}
+
+/** A run not found: the store searched (and where its choice came from), and how to look elsewhere. */
+export function notFound(runId: string, store: string, field: string): string {
+  const how = field === '--db' ? 'another with --db TARGET' : `${field} chose it; --db TARGET chooses another`;
+  return `no run ${runId} in ${store}: "ladder runs --db ${store}" lists the runs stored there; ${how} (a backtest run with --db none kept nothing)`;
 }
 
 function formatText(p: ReportPage): string {

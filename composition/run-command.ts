@@ -5,6 +5,9 @@ import { layerConfig, validateLayered, type OptionTable } from './config-sources
 import { liveConfig, type LiveConfig, type LiveFlags } from './live-config.ts';
 import type { PaperOptions, PaperResult } from './paper.ts';
 import { ALLOW_UNVALIDATED, refuseUnvalidatedModel } from './model-validation.ts';
+import { EXIT, printable } from './user-error.ts';
+import { normalizeArgs } from './args.ts';
+import { noUsableFrame, prescanInput } from './input-check.ts';
 
 /** Flags every trading run takes, app:paper and app:live alike. */
 const SHARED_HELP = `  --config FILE          settings from a JSON file, keys named as the flags ({"max-position": "0.01"});
@@ -165,23 +168,24 @@ export const LIVE_OPTIONS = {
 /** Every flag name a trading command takes: an environment variable for one of them is not a mistake in another. */
 export const ALL_RUN_FLAGS: ReadonlySet<string> = new Set([...Object.keys(PAPER_OPTIONS), ...Object.keys(LIVE_OPTIONS)]);
 
-/** How a run ended, as its exit code says. */
-export const EXIT = { completed: 0, failed: 1, refused: 2, halted: 3, SIGINT: 130, SIGTERM: 143 } as const;
+export { EXIT } from './user-error.ts';
 
 /** app:paper's configuration from its three sources; the first mistake throws a `ConfigError` naming it. */
 export function paperSettings(args: string[], env: NodeJS.ProcessEnv): PaperConfig | 'help' {
-  const { values } = parseArgs({ args, options: PAPER_OPTIONS, strict: true, allowPositionals: false });
+  const { values } = parseArgs({ args: normalizeArgs(args, PAPER_OPTIONS, 'paper'), options: PAPER_OPTIONS, strict: true, allowPositionals: false });
   if (values.help === true) return 'help';
   const layered = layerConfig(PAPER_OPTIONS, values, env, ALL_RUN_FLAGS);
-  return validateLayered(layered, (v) => paperConfig(v as PaperFlags, env));
+  const config = validateLayered(layered, (v) => paperConfig(v as PaperFlags, env));
+  return { ...config, dbOrigin: layered.origins.db ?? config.dbOrigin };
 }
 
 /** app:live's configuration: every check, keys and mainnet confirmation included, before any connection. */
 export function liveSettings(args: string[], env: NodeJS.ProcessEnv): LiveConfig | 'help' {
-  const { values } = parseArgs({ args, options: LIVE_OPTIONS, strict: true, allowPositionals: false });
+  const { values } = parseArgs({ args: normalizeArgs(args, LIVE_OPTIONS, 'live'), options: LIVE_OPTIONS, strict: true, allowPositionals: false });
   if (values.help === true) return 'help';
   const layered = layerConfig(LIVE_OPTIONS, values, env, ALL_RUN_FLAGS);
-  return validateLayered(layered, (v) => liveConfig(v as LiveFlags, env));
+  const config = validateLayered(layered, (v) => liveConfig(v as LiveFlags, env));
+  return { ...config, dbOrigin: layered.origins.db ?? config.dbOrigin };
 }
 
 /** `ladder paper`. */
@@ -191,6 +195,7 @@ export async function paperCommand(args: string[], out: (text: string) => void):
     out(PAPER_HELP);
     return 0;
   }
+  if (config.source === 'replay') await prescanInput('--input', config.input);
   const { runPaper } = await import('./paper.ts');
   return runFromCommandLine(config, out, (options) => runPaper(config, options));
 }
@@ -219,7 +224,9 @@ async function runFromCommandLine(
 ): Promise<number> {
   // The heavy parts (onnxruntime, PGlite, OpenTelemetry) load only once the settings are known good.
   const [{ createPinoLogger }, { formatSummary }] = await Promise.all([import('../adapters/log/pino-logger.ts'), import('./format-summary.ts')]);
-  const logger = createPinoLogger({ level: config.logLevel });
+  // Readable lines on a terminal; JSON when standard error is piped or logged (LADDER_LOG_FORMAT=json forces it).
+  const format = process.env.LADDER_LOG_FORMAT === 'json' || process.stderr.isTTY !== true ? 'json' : 'human';
+  const logger = createPinoLogger({ level: config.logLevel, format });
   let stoppedBy: 'SIGINT' | 'SIGTERM' | null = null;
   const result = await run({
     logger,
@@ -246,9 +253,20 @@ async function runFromCommandLine(
     },
     ...(config.dashboard === null ? {} : { onRunning: await dashboardWatcher(config, logger) }),
   });
-  out(config.json ? JSON.stringify({ runId: result.runId, ...result.summary, stored: result.stored }) : formatSummary(result));
+  const counters = result.summary.counters;
+  if (config.source === 'replay' && counters.bookFrames === 0) throw noUsableFrame('--input', config.input, counters.frames, counters.malformed);
+  // Set by a signal handler during the run: read through a cast, or the compiler takes it for its start value.
+  const ended = stoppedBy as 'SIGINT' | 'SIGTERM' | null;
+  const end = ended === null ? 'completed' : (`stopped by ${ended}` as const);
+  out(config.json
+    ? JSON.stringify({ runId: result.runId, ...result.summary, stored: result.stored, incomplete: result.incomplete, trips: result.trips })
+    : formatSummary(result, end));
+  if (result.incomplete !== null) {
+    console.error(`ladder: --input: ${printable(result.incomplete, 300)}; every frame before the cut was processed`);
+    return EXIT.inputCut;
+  }
   if (result.summary.execution?.riskState === 'HALTED') return EXIT.halted;
-  return stoppedBy === null ? EXIT.completed : EXIT[stoppedBy];
+  return ended === null ? EXIT.completed : EXIT[ended];
 }
 
 /** Starts the dashboard once the run is under way; the run goes on without it if it cannot listen. */
@@ -265,7 +283,6 @@ async function dashboardWatcher(config: PaperConfig, logger: Logger): Promise<No
       logger.warn({ port: settings.port }, 'dashboard port in use; serving on a free port instead');
       served = await start(0);
     }
-    logger.info({ url: served.url }, 'dashboard');
     return () => served.close();
   };
 }

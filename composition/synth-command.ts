@@ -7,7 +7,7 @@ import { createGzip } from 'node:zlib';
 import { SyntheticStream } from '../adapters/synthetic/synthetic-stream.ts';
 import { ConfigError, durationFlag, intFlag } from './config.ts';
 
-export const SYNTH_HELP = `ladder synth --out FILE (--duration D | --frames N) [--seed S] [--depth N]
+export const SYNTH_HELP = `ladder synth --out FILE (--duration D | --frames N) [--seed S] [--depth N] [--force]
 
 Writes the synthetic order-flow market exactly as "--source synthetic" plays it: the same frames
 (orderbook.{depth} snapshot and deltas every 20 ms, publicTrade frames), each with the receive time the
@@ -17,6 +17,7 @@ the simulated exchange). test/fixtures/btcusdt-sample.jsonl comes from the earli
 (adapters/replay/synthetic-frames.ts).
 
   --out FILE      the file to write (required); gzip-compressed when it ends in .gz
+  --force         replace FILE if it exists (otherwise refused)
   --duration D    venue time to write (e.g. 90s, 15m, 1h; default 150s)
   --frames N      or: book frames to write (the snapshot included)
   --seed S        the market's seed (default 1, as --source synthetic)
@@ -31,7 +32,7 @@ export async function synthCommand(args: string[], out: (text: string) => void =
     args,
     options: {
       out: { type: 'string' }, duration: { type: 'string' }, frames: { type: 'string' }, seed: { type: 'string' }, depth: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help === true) {
@@ -40,6 +41,7 @@ export async function synthCommand(args: string[], out: (text: string) => void =
   }
   const file = values.out;
   if (file === undefined) throw new ConfigError('--out', 'required: the file to write');
+  if (existsSync(file) && values.force !== true) throw new ConfigError('--out', `${file} already exists; pass --force to replace it`);
   if (!existsSync(dirname(file))) throw new ConfigError('--out', `directory not found: ${dirname(file)}`);
   if (values.frames !== undefined && values.duration !== undefined) throw new ConfigError('--frames', 'give --frames or --duration, not both');
   const frames = values.frames === undefined ? undefined : intFlag('--frames', values.frames, 1, 1_000_000_000);

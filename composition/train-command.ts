@@ -20,6 +20,7 @@ import { ConfigError, durationFlag, intFlag } from './config.ts';
 import { featuresCommand } from './features-command.ts';
 import { formatTrainingSummary, trainingReportJson } from './train-report.ts';
 import { TrainingProgressLine } from './train-progress.ts';
+import { normalizeArgs } from './args.ts';
 
 /** Bybit's non-VIP linear maker fee, ppm a side: the default cost is its round trip (4 bps). */
 const MAKER_PPM = 200;
@@ -112,7 +113,7 @@ type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositio
 
 /** `ladder train …`: see TRAIN_HELP. */
 export async function trainCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: normalizeArgs(args, OPTIONS, 'train'), options: OPTIONS, strict: true, allowPositionals: true });
   if (values.help === true) {
     out(TRAIN_HELP);
     return 0;

@@ -1,6 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { pino, type DestinationStream, type Level } from 'pino';
 import type { Logger } from '../../application/ports/logger.ts';
+import { HumanLines } from './human-lines.ts';
 
 /** Keys whose values never reach a log line, wherever they appear in the first levels of a record. */
 export const REDACTED_KEYS = ['apiKey', 'apiSecret', 'secret', 'password', 'token', 'authorization'];
@@ -9,6 +10,8 @@ export interface LogOptions {
   readonly level: Level | 'silent';
   /** Where lines go; standard error by default, so standard output stays for results. */
   readonly destination?: DestinationStream;
+  /** `json` lines (the default), or `human`: one readable line a record, for a terminal. */
+  readonly format?: 'json' | 'human';
 }
 
 /**
@@ -19,7 +22,7 @@ export function createPinoLogger(options: LogOptions): Logger {
   const paths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`]);
   const log = pino(
     { level: options.level, base: { app: 'ladder' }, redact: { paths, censor: '[redacted]' }, mixin: traceFields },
-    options.destination ?? pino.destination({ fd: 2, sync: false }),
+    options.destination ?? (options.format === 'human' ? new HumanLines(process.stderr) : pino.destination({ fd: 2, sync: false })),
   );
   return {
     debug: (fields, message) => log.debug(fields, message),

@@ -5,7 +5,7 @@ import type { MarketEvent } from '../../domain/market/market-event.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import { jsonDecoder, type FrameDecoder } from '../bybit/frame-decoder.ts';
 import { BinanceLineDecoder } from '../binance/line-decoder.ts';
-import type { FrameLine } from './frame-reader.ts';
+import { InputCutShort, type FrameLine } from './frame-reader.ts';
 import type { InputFormat } from './input-format.ts';
 import { readInputLines } from './input-lines.ts';
 import { pace, receiveTime, timerSleep, type Sleep, type Speed } from './pacing.ts';
@@ -31,6 +31,8 @@ export interface ReplayOptions {
  */
 export class FileReplayFeed implements MarketDataFeed {
   readonly description: string;
+  /** Set when the file turned out cut short: the events before the cut were all delivered. */
+  incomplete: string | null = null;
   private closed = false;
   private readonly decode: FrameDecoder;
 
@@ -53,9 +55,14 @@ export class FileReplayFeed implements MarketDataFeed {
     const format = this.options.format;
     const parsed = format?.venue === 'binance' ? this.parseBinance(lines, new BinanceLineDecoder(format.market, format.symbol ?? '')) : this.parse(lines);
     const paced = pace(parsed, { speed: this.options.speed ?? 'max', clock: this.clock, sleep: this.options.sleep ?? timerSleep, timeOf: receiveTime });
-    for await (const event of paced) {
-      if (this.closed) return;
-      yield event;
+    try {
+      for await (const event of paced) {
+        if (this.closed) return;
+        yield event;
+      }
+    } catch (error) {
+      if (!(error instanceof InputCutShort)) throw error;
+      this.incomplete = error.message;
     }
   }
 

@@ -7,6 +7,9 @@ import { errorCode } from './error-code.ts';
 import { inflated, TruncatedInput } from './inflate-stream.ts';
 import { ZIP_END, ZIP_LOCAL, zipEntry } from './zip-entry.ts';
 
+/** A compressed file ends before its end marker; every line before the cut was yielded. */
+export class InputCutShort extends Error {}
+
 /** One line of a recorded file. */
 export interface FrameLine {
   /** The frame text exactly as recorded: no line ending, no receive-time prefix. */
@@ -83,7 +86,7 @@ export async function* readFrameLines(path: string, options: ReadFrameOptions = 
     const line = frameLine(joined, 0, joined.length, lineNo + 1);
     if (line !== null) yield line;
   }
-  if (cut !== null && options.truncated !== 'end') throw new Error(`compressed data cut short (the writer stopped mid-file?): ${path}`);
+  if (cut !== null && options.truncated !== 'end') throw new InputCutShort(`compressed data cut short (the writer stopped mid-file?): ${path}`);
 }
 
 /** The line `buf[start, end)` without its `\r`, split into receive time and text; null when empty. */

@@ -18,6 +18,11 @@ export interface MarketDataFeed {
    * and ignores the request: its book stays unusable until the file's next snapshot.
    */
   resync(reason: string): void;
+  /**
+   * A file source read only in part: why it stopped early (a compressed file cut short), once
+   * `events()` has ended, having delivered every event before the cut; null or absent when whole.
+   */
+  readonly incomplete?: string | null;
   /** Asks the feed to stop; `events()` then ends after the event in hand. */
   close(): Promise<void>;
 }

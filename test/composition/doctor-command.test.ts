@@ -119,10 +119,17 @@ describe('ladder doctor', { timeout: 60_000 }, () => {
     expect(none.text).toMatch(/FAIL +settings +BYBIT_API_KEY: not set/);
   });
 
-  it('does not fail where the exchange cannot be reached', async () => {
-    const { code, text } = await doctor(['--db', 'pglite:memory', '--url', 'ws://127.0.0.1:1/x', '--rest-url', 'http://127.0.0.1:1', '--timeout-ms', '500']);
+  it('fails, without network, when the default run needs Bybit and cannot reach it; passes an offline run', async () => {
+    const away = ['--db', 'pglite:memory', '--url', 'ws://127.0.0.1:1/x', '--rest-url', 'http://127.0.0.1:1', '--timeout-ms', '500'];
+    const { code, text } = await doctor(away);
     expect(text).toMatch(/warn +clock +not checked/);
-    expect(text).toContain('--source synthetic');
-    expect(code).toBe(0);
+    expect(text).toMatch(/FAIL +exchange +not checked/);
+    expect(text).toMatch(/FAIL +stream +ws:\/\/127\.0\.0\.1:1\/x/);
+    expect(text).toMatch(/ok +disk +[\d,]+ MB free in /);
+    expect(text.split('\n').at(-1)).toMatch(/^\d checks failed: app:paper \(Bybit's public stream, the default of "npm run app:paper"\) cannot run; offline runs can: "npm run app:paper -- --source synthetic"/);
+    expect(code).toBe(1);
+    const offline = await doctor(['--source', 'synthetic', ...away]);
+    expect(offline.text.split('\n').at(-1)).toBe('nothing to fix: app:paper --source synthetic can run');
+    expect(offline.code).toBe(0);
   });
 });

@@ -94,8 +94,9 @@ describe('ladder model predict', () => {
 
 describe('ladder model inspect', () => {
   it('prints the interface, the manifest and that it passes the loading checks', async () => {
-    const { code, lines } = await model('inspect', baselineDir);
+    const { code, lines } = await model('inspect', baselineDir, '--verbose');
     expect(code).toBe(0);
+    expect(lines[0]).toBe('verdict   pass: app:paper can load and trade this model');
     expect(lines).toEqual(expect.arrayContaining([
       'opsets    ai.onnx 17',
       'inputs',
@@ -107,6 +108,9 @@ describe('ladder model inspect', () => {
     ]));
     const manifest = readFileSync(join(baselineDir, 'manifest.json'), 'utf8').trimEnd();
     expect(lines.join('\n')).toContain(manifest);
+    const short = await model('inspect', baselineDir);
+    expect(short.lines[0]).toBe(lines[0]);
+    expect(short.lines.join('\n')).not.toContain(manifest);
   });
 
   it('refuses a path that does not exist', async () => {
@@ -163,6 +167,7 @@ describe.skipIf(!present)('ladder model on the shared third-party models', () =>
   it('inspects such a DIR, failing the loading checks on the unknown name with exit code 1', async () => {
     const { code, lines } = await model('inspect', classifierWithManifest());
     expect(code).toBe(1);
+    expect(lines[0]).toMatch(/^verdict {3}FAIL: .*featureNames\[0\] 'f0' is not a feature of the registry/);
     expect(lines).toContain('operators TreeEnsembleClassifier');
     expect(lines).toContain('  probabilities  float[?,3]');
     expect(lines.at(-1)).toMatch(/^loading checks {2}FAIL: .*manifest\.json: featureNames\[0\] 'f0' is not a feature of the registry/);

@@ -7,6 +7,8 @@ import { createStore } from '../../adapters/postgres/connect.ts';
 import { parseDbTarget } from '../../adapters/postgres/db-target.ts';
 import { paperConfig } from '../../composition/config.ts';
 import { runPaper } from '../../composition/paper.ts';
+import { formatSummary } from '../../composition/format-summary.ts';
+import { reportCommand } from '../../composition/report-command.ts';
 import { unwrap } from '../../domain/result.ts';
 import { RecordingLogger } from '../support/fakes.ts';
 
@@ -20,7 +22,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'ladder-kill-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('the kill switch', () => {
-  it('cancels everything, flattens, sends nothing new, and stores the decision', { timeout: 60_000 }, async () => {
+  it('cancels everything, flattens, sends nothing new, and stores the decision', { timeout: 240_000 }, async () => {
     const db = `pglite:${join(tmp, 'db')}`;
     const config = paperConfig(
       { source: 'synthetic', seed: '3', duration: '10m', speed: 'max', db, capital: '100000', 'max-position': '1', 'log-level': 'silent' },
@@ -48,6 +50,11 @@ describe('the kill switch', () => {
     expect(summary.execution?.riskState).toBe('HALTED');
     expect(summary.position.qty).toBe('0.000');
     expect(summary.openOrders).toBe(0);
+    // The flatten's fills belong to no decision: the fill rate of a killed run stays a share.
+    expect(summary.execution!.filledLots).toBeLessThanOrEqual(summary.execution!.targetLots);
+    // The summary's first line says the run ended halted, by the kill switch, with its reason.
+    expect(result.trips.map((t) => t.cause)).toContain('kill');
+    expect(formatSummary(result).split('\n')[0]).toMatch(/ended halted \(kill switch: test: operator pulls the switch, at \d{4}-\d\d-\d\dT/);
 
     const store = await createStore(unwrap(parseDbTarget(db)));
     try {
@@ -64,5 +71,11 @@ describe('the kill switch', () => {
     } finally {
       await store.close();
     }
+    const report: string[] = [];
+    expect(await reportCommand([result.runId, '--db', db], (t) => report.push(t))).toBe(0);
+    expect(report.join('\n')).toMatch(/^ {2}ended +halted \(kill switch: test: operator pulls the switch/m);
+    expect(report.join('\n')).toMatch(/^ {2}halts +trips during the run: .*kill switch 1/m);
+    expect(report.join('\n')).toMatch(/^ {2}left +position 0\.000 BTC$/m);
+    expect(report.join('\n')).not.toMatch(/fill rate [2-9]\d\d\.\d%|fill rate 1\d\d\.[1-9]%/);
   });
 });

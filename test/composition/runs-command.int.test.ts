@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backtestCommand } from '../../composition/backtest-command.ts';
+import { reportCommand } from '../../composition/report-command.ts';
+import { runsCommand } from '../../composition/runs-command.ts';
+
+/*
+ * A backtest stores its run where it is told, `ladder runs` finds it there, and `ladder report` of it
+ * says how it ended; a run asked for in the wrong store names the store searched.
+ */
+
+const tmp = mkdtempSync(join(tmpdir(), 'ladder-runs-'));
+const db = `pglite:${join(tmp, 'db')}`;
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const collect = async (run: (out: (t: string) => void) => Promise<number>): Promise<{ code: number; text: string }> => {
+  const lines: string[] = [];
+  const code = await run((t) => lines.push(t));
+  return { code, text: lines.join('\n') };
+};
+
+describe('ladder runs', { timeout: 180_000 }, () => {
+  let runId: string;
+
+  beforeAll(async () => {
+    const { code, text } = await collect((out) => backtestCommand(['--source', 'synthetic', '--seed', '4', '--duration', '90s', '--db', db, '--quiet', '--log-level', 'silent'], out));
+    expect(code).toBe(0);
+    runId = /^Ladder backtest (\S+) ended completed$/m.exec(text)![1];
+  }, 180_000);
+
+  it('lists the backtest with its kind, source, market time, PnL and end state', async () => {
+    const { code, text } = await collect((out) => runsCommand(['--db', db], out));
+    expect(code).toBe(0);
+    const row = text.split('\n').find((l) => l.startsWith(runId));
+    expect(row).toMatch(/ backtest +synthetic:seed=4 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +\d+m\d\ds +-?\d+\.\d{8} +completed$/);
+    const json = await collect((out) => runsCommand(['--db', db, '--json', '--kind', 'backtest'], out));
+    const listed = json.text.split('\n').map((l) => JSON.parse(l) as { id: string; kind: string; marketSeconds: number });
+    expect(listed.map((r) => r.id)).toEqual([runId]);
+    expect(listed[0].marketSeconds).toBeGreaterThanOrEqual(90);
+    expect((await collect((out) => runsCommand(['--db', db, '--kind', 'live'], out))).text).toMatch(/^no live run stored in pglite:/);
+  });
+
+  it('reports the stored backtest, with how it ended and the position left', async () => {
+    const { code, text } = await collect((out) => reportCommand([runId, '--db', db], out));
+    expect(code).toBe(0);
+    expect(text).toContain(`Ladder report ${runId} (backtest)`);
+    expect(text).toMatch(/^ {2}ended +completed$/m);
+    expect(text).toMatch(/^ {2}left +position -?\d+\.\d{3} BTC/m);
+  });
+
+  it('names the store searched when a run is not there', async () => {
+    const other = `pglite:${join(tmp, 'other')}`;
+    const { code, text } = await collect((out) => reportCommand([runId, '--db', other], out));
+    expect(code).toBe(1);
+    expect(text).toContain(`no run ${runId} in ${other}`);
+    expect(text).toContain('ladder runs --db');
+  });
+});
