@@ -109,7 +109,7 @@ export async function backtestCommand(args: string[], out: (text: string) => voi
   // Settings from --config FILE (or LADDER_CONFIG) and LADDER_<FLAG> too, as for ladder paper; a mistake names where it was.
   const layered = layerConfig(OPTIONS, given as Parameters<typeof layerConfig>[1], process.env, ALL_RUN_FLAGS);
   try {
-    return await backtestWith(layered.values as BacktestFlags, positionals, out);
+    return await backtestWith(layered.values, positionals, out);
   } catch (error) {
     // A refusal written in terms of a flag is renamed for where the value came from (a file's key, a variable).
     return validateLayered(layered, () => {
