@@ -182,8 +182,12 @@ describe('parseAndApply', () => {
     expect(first).toMatchObject({ kind: 'book', via: 'scanner', result: { ok: true, value: { type: 'snapshot', u: 7, recvTime: RECV } } });
     expect(parseAndApply(DELTA, RECV, book, scratch)).toMatchObject({ kind: 'book', via: 'scanner', result: { ok: true } });
     expect([book.bestBid(), book.bestAsk(), book.bestBidQty(), book.levelCount('bid')]).toEqual([650000, 650002, 1, 2]);
-    const gap = parseAndApply(DELTA, RECV, book, scratch);
-    expect(gap).toEqual({ kind: 'book', via: 'scanner', result: { ok: false, error: { kind: 'SequenceGap', expected: 9, got: 8 } } });
+    // The same delta again is a resend: refused as a duplicate, the book unchanged and still usable.
+    const resent = parseAndApply(DELTA, RECV, book, scratch);
+    expect(resent).toEqual({ kind: 'book', via: 'scanner', result: { ok: false, error: { kind: 'Duplicate', lastU: 8, got: 8 } } });
+    expect([book.usable, book.bestBid(), book.bestBidQty(), book.levelCount('bid')]).toEqual([true, 650000, 1, 2]);
+    const gap = parseAndApply(DELTA.replace('"u":8', '"u":10'), RECV, book, scratch);
+    expect(gap).toEqual({ kind: 'book', via: 'scanner', result: { ok: false, error: { kind: 'SequenceGap', expected: 9, got: 10 } } });
     expect(book.usable).toBe(false);
   });
 

@@ -51,7 +51,7 @@ describe.skipIf(!present)('ladder train on the Binance captures', () => {
     expect(await backtestCommand(['--input', USDM_345, '--model', dir, '--quiet', '--log-level', 'error'], (t) => out.push(t))).toBe(0);
     const summary = out.join('\n');
     expect(summary).toMatch(/abstains {2}the model never signals, so no order was sent: /);
-    expect(summary).toMatch(/trading {3}0 decisions, 0 orders, 0 fills/);
+    expect(summary).toMatch(/trading {3}0 decisions \(0 more refused by risk\), 0 orders, 0 fills/);
   });
 
   it('refuses the 43 s Bybit sample as too short, naming the length it needs', { timeout: 120_000 }, async () => {

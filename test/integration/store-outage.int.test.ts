@@ -112,7 +112,8 @@ describe.skipIf(!up)('writer through a cut connection (Postgres server)', () => 
 
 /** Bad rows, refused one by one on both engines; the rest of their batch is written. */
 function defineRejectionSuite(name: string, open: () => Promise<{ store: TradingStore; done: () => Promise<void> }>): void {
-  describe(`per-row rejection (${name})`, () => {
+  // PGlite starts, migrates and writes row by row in one process: tens of seconds on a loaded machine.
+  describe(`per-row rejection (${name})`, { timeout: 120_000 }, () => {
     it('refuses a NaN feature, an inexact or negative integer, a bad seq and an unknown run, naming the field', async () => {
       const { store, done } = await open();
       await store.migrate();
