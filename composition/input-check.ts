@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Micros } from '../domain/values/units.ts';
 import { jsonDecoder } from '../adapters/bybit/frame-decoder.ts';
 import { readFrameLines } from '../adapters/replay/frame-reader.ts';
+import { detectInputFormat } from '../adapters/replay/input-format.ts';
 import { ConfigError } from './config-error.ts';
 import { printable, reasonOf } from './user-error.ts';
 
@@ -34,6 +35,12 @@ const PRESCAN_LINES = 20_000;
  * frames of another kind passes: the run itself counts what it can use.
  */
 export async function prescanInput(field: string, path: string): Promise<void> {
+  // A Binance capture is told from its frames (adapters/replay/input-format.ts): it has usable ones.
+  try {
+    if (detectInputFormat(path).venue === 'binance') return;
+  } catch (error) {
+    throw new ConfigError(field, printable((error as Error).message, 300));
+  }
   let lines = 0;
   let malformed = 0;
   let ended = true;
