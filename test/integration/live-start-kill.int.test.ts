@@ -42,7 +42,9 @@ afterAll(async () => {
   await exchange?.close();
 });
 
-describe('app:live with a position on the exchange at start', { timeout: 240_000 }, () => {
+// Above the sum of the deadlines below (150 + 60 + 10 + 20 s), so that a slow start on a loaded machine
+// ends in a deadline's own failure or passes, never in the test's timeout half-way.
+describe('app:live with a position on the exchange at start', { timeout: 330_000 }, () => {
   it('starts from the exchange, stays within the limit on the exchange, and a kill flattens the exchange with the public stream stalled', async () => {
     expect(exchange.positionLots()).toBe(HELD_LOTS);
     expect(exchange.openOrderIds()).toHaveLength(1);
