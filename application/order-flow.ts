@@ -294,6 +294,11 @@ export class OrderFlow {
       return;
     }
     if (working === undefined) {
+      // A repeat of a fill adopted already: nothing new, and no second order made for it.
+      if (this.position.hasTrade(fill.tradeId)) {
+        this.logger.warn({ orderId: fill.orderId, tradeId: fill.tradeId }, 'fill not applied to the position: a trade id seen before');
+        return;
+      }
       // The venue's fill moves the position whoever sent the order: adopted, never dropped.
       this.counters.unknownReports++;
       working = this.adoptFill(fill);
@@ -316,12 +321,12 @@ export class OrderFlow {
   }
 
   /**
-   * A market order of the fill's size, accepted, under the fill's order id (or that id with a number
-   * when the id names an order this run already closed), so that the fill is stored with an order.
+   * A market order of the fill's size, accepted, so that the fill is stored with an order. Its id is
+   * the fill's order id with the trade id (`<orderId>~<tradeId>`): unique without remembering the ids
+   * adopted before (final orders are forgotten), and never one of the run's own (`<prefix>-<n>`).
    */
   private adoptFill(fill: Fill): Working {
-    let id = fill.orderId;
-    for (let n = 2; this.eventSeq.has(id); n++) id = `${fill.orderId}~${n}`;
+    const id = `${fill.orderId}~${fill.tradeId}`;
     const order = this.startOrder(id, { side: fill.side, type: 'market', qty: fill.qty, limitPrice: null, reduceOnly: false }, fill.ts, 'adopted: a fill of an order this run does not track');
     this.transition(id, { kind: 'accept', ts: fill.ts, venueOrderId: '' });
     return this.working.get(order.id) as Working;

@@ -63,6 +63,11 @@ export class Position {
     return this.seen.size;
   }
 
+  /** Whether a fill with `tradeId` was applied within the duplicate window (applyFill would refuse it). */
+  hasTrade(tradeId: string): boolean {
+    return this.seen.has(tradeId);
+  }
+
   /**
    * Applies one fill. A fill for another symbol or with a trade id seen before is refused and changes
    * nothing. Throws a RangeError on a fill that is not on the grid (qty or price not a positive

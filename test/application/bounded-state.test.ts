@@ -58,6 +58,9 @@ describe('per-order state over a long run', () => {
       const now = { working: o.working, canceled: o.canceled, eventSeqs: o.eventSeqs, ...e, tradeIds: flow.position.rememberedTradeIds, seenIds: s.seenIds, resting: s.resting };
       for (const k of Object.keys(now) as (keyof typeof now)[]) sizes.max[k] = Math.max(sizes.max[k], now[k]);
     }
+    // The reports of the last step's executions are still on their way to the order flow: one more
+    // market event, after the venue's latencies, delivers them.
+    venue.observeBook(book, (t0 + hours * STEPS_PER_HOUR * STEP_MICROS) as Micros);
     const c = flow.counters;
     // N: thousands of orders, fills and cancels over the day.
     expect(c.orders).toBeGreaterThan(5_000);

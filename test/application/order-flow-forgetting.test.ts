@@ -8,7 +8,8 @@ import { MemoryStore, RecordingLogger } from '../support/fakes.ts';
 
 /*
  * A canceled order is kept for the fills a venue may still report (CANCELED_KEPT_MICROS), then
- * forgotten; a fill that comes even later still moves the position, once.
+ * forgotten; a fill that comes even later still moves the position, once, and so does a fill for an
+ * order the run never sent (adopted).
  */
 
 const T0 = 1_767_225_600_000_000;
@@ -48,13 +49,19 @@ describe('the order flow forgets final orders', () => {
     flow.apply(fill(id, 'e2', T0 + 600));
     expect(flow.position.qty).toBe(2);
     expect(flow.counters.unknownReports).toBe(0);
-    // A fill for an id this run never sent is not its own: ignored and counted.
+    // A fill for an id this run never sent still moves the position (the venue's account is the
+    // truth): adopted under an order of its own, counted, once however often it is repeated, and
+    // forgotten at once like any filled order.
     flow.apply(fill('Lrun-99', 'e3', T0 + 700));
     flow.apply(fill(next.replace('Lrun', 'Other'), 'e4', T0 + 700));
+    flow.apply(fill('Lrun-99', 'e3', T0 + 700));
     expect(flow.counters.unknownReports).toBe(2);
-    expect(flow.position.qty).toBe(2);
+    expect(flow.position.qty).toBe(4);
+    expect(flow.trackedOrders).toEqual({ working: 1, canceled: 0, eventSeqs: 1 });
+    expect(flow.liveOrderIds()).toEqual([next]);
     await writer.flush();
-    expect(store.fills.map((f) => f.fill.tradeId)).toEqual(['e1', 'e2']);
+    expect(store.fills.map((f) => f.fill.tradeId)).toEqual(['e1', 'e2', 'e3', 'e4']);
+    expect(store.fills.map((f) => f.fill.orderId).slice(2)).toEqual(['Lrun-99~e3', `${next.replace('Lrun', 'Other')}~e4`]);
   });
 
   it('forgets a filled or rejected order at once', async () => {

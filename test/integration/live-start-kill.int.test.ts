@@ -42,7 +42,9 @@ afterAll(async () => {
   await exchange?.close();
 });
 
-describe('app:live with a position on the exchange at start', { timeout: 240_000 }, () => {
+// Above the sum of the deadlines below (150 + 60 + 10 + 20 + 20 s), so that a slow start on a loaded machine
+// ends in a deadline's own failure or passes, never in the test's timeout half-way.
+describe('app:live with a position on the exchange at start', { timeout: 330_000 }, () => {
   it('starts from the exchange, stays within the limit on the exchange, and a kill flattens the exchange with the public stream stalled', async () => {
     expect(exchange.positionLots()).toBe(HELD_LOTS);
     expect(exchange.openOrderIds()).toHaveLength(1);
@@ -96,6 +98,9 @@ describe('app:live with a position on the exchange at start', { timeout: 240_000
     // Flat while no market data could have reached the run.
     expect(publicStream.stalling).toBe(true);
     console.log(`kill with the public stream stalled: the exchange was flat ${flatAfterMs} ms after the kill`);
+    // The kill's flatten reads the exchange back after each round (250 ms on): stopped before that
+    // read, the run would end without having seen the exchange flat itself.
+    await eventually(() => logger.lines.some((l) => /kill switch: no order working and the exchange position is flat/.test(l.message)), 20_000);
     stop!();
     const result = await running;
 

@@ -282,6 +282,11 @@ export class BybitV5Server {
     this.hideFills += count;
   }
 
+  /** Private-stream connections authenticated and subscribed now. */
+  streamClients(): number {
+    return this.clients.size;
+  }
+
   /** Closes every stream connection, as a network failure would. */
   dropStreams(): void {
     for (const ws of this.clients) ws.terminate();
