@@ -48,7 +48,7 @@ export interface LiveConfig extends PaperConfig {
   readonly dcpWindowS: number | null;
 }
 
-export interface LiveFlags extends Omit<PaperFlags, 'source' | 'input' | 'speed' | 'seed'> {
+export interface LiveFlags extends Omit<PaperFlags, 'input' | 'speed' | 'seed'> {
   readonly mainnet?: boolean;
   readonly 'confirm-mainnet'?: boolean;
   readonly 'rest-url'?: string;
@@ -83,8 +83,14 @@ export function liveConfig(flags: LiveFlags, env: NodeJS.ProcessEnv): LiveConfig
   const apiSecret = key(env, KEY_VARIABLES.apiSecret, network);
   const restUrl = httpUrl('--rest-url', flags['rest-url']);
   const privateUrl = wsUrl('--private-url', flags['private-url']);
+  // Market data from Bybit's public stream, or from a JetStream stream a recorder publishes (docs/scale-out.md);
+  // orders always go to Bybit.
+  const nats = flags.source?.startsWith('nats://') === true ? flags.source : null;
+  if (flags.source !== undefined && flags.source !== 'bybit' && nats === null) {
+    throw new ConfigError('--source', `app:live takes market data from bybit (the default) or a JetStream stream nats://HOST:PORT/STREAM, not "${flags.source}"`);
+  }
   const paper = paperConfig(
-    { ...flags, source: 'bybit', url: flags.url ?? (network === 'mainnet' ? BYBIT_MAINNET_URL : BYBIT_TESTNET_URL), testnet: undefined },
+    { ...flags, source: nats ?? 'bybit', url: flags.url ?? (network === 'mainnet' ? BYBIT_MAINNET_URL : BYBIT_TESTNET_URL), testnet: undefined },
     env,
   );
   const onStart = flags['on-start-orders'] ?? 'cancel';

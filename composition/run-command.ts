@@ -96,6 +96,9 @@ Flags:
   --mainnet              trade on Bybit's mainnet (real money); needs --confirm-mainnet too
   --confirm-mainnet      confirms --mainnet (or LADDER_CONFIRM_MAINNET=yes)
   --testnet              the default; accepted for clarity
+  --source nats://HOST:PORT/STREAM
+                         market data from a JetStream stream a recorder publishes (live tail; orders still
+                         go to Bybit; see docs/scale-out.md); default: Bybit's public stream
   --allow-unvalidated    run a model that abstains or whose holdout edge is not positive (refused otherwise)
   --url URL              another v5 public linear stream URL
   --rest-url URL         another Bybit v5 REST base URL (a local test server)
@@ -152,6 +155,7 @@ export const PAPER_OPTIONS = {
 
 export const LIVE_OPTIONS = {
   ...SHARED_OPTIONS,
+  source: { type: 'string' },
   testnet: { type: 'boolean' },
   mainnet: { type: 'boolean' },
   'confirm-mainnet': { type: 'boolean' },

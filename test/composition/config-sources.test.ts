@@ -111,6 +111,12 @@ describe('app:live settings', () => {
     expect(liveSettings(base, KEYS)).toMatchObject({ network: 'testnet', source: 'bybit', url: 'wss://stream-testnet.bybit.com/v5/public/linear' });
   });
 
+  it('takes live market data from Bybit or a JetStream stream, never a file or the synthetic market', () => {
+    expect(liveSettings([...base, '--source', 'nats://127.0.0.1:4222/MD'], KEYS)).toMatchObject({ source: 'nats', url: 'nats://127.0.0.1:4222/MD' });
+    expect(liveSettings([...base, '--source', 'bybit'], KEYS)).toMatchObject({ source: 'bybit' });
+    expect(refusal(() => liveSettings([...base, '--source', 'synthetic'], KEYS))).toBe('--source');
+  });
+
   it('trades mainnet only when confirmed by flag or variable', () => {
     expect(refusal(() => liveSettings([...base, '--mainnet'], KEYS))).toBe('--mainnet');
     expect(refusal(() => liveSettings([...base, '--confirm-mainnet'], KEYS))).toBe('--confirm-mainnet');
