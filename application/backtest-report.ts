@@ -2,6 +2,7 @@ import type { SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts'
 import type { ExecutionCounters } from './execution-engine.ts';
 import type { Order } from '../domain/trading/order.ts';
 import { valueQuantile, type ValueCounts } from '../domain/stats/value-histogram.ts';
+import { weightedQuantile } from '../domain/stats/weighted-quantile.ts';
 import { sideSign } from '../domain/trading/side.ts';
 import { notional, type Instrument } from '../domain/values/instrument.ts';
 import type { EquityRecord, FillRecord, PositionSnapshotRecord } from './ports/trading-store.ts';
@@ -179,16 +180,6 @@ function exposure(r: BacktestRecords): number {
     weighted += value * Math.max(0, until - p.ts);
   }
   return weighted / (r.to - r.from);
-}
-
-/** The smallest value with at least `q` of the lots at or below it. */
-function weightedQuantile(sorted: readonly { readonly bps: number; readonly lots: number }[], total: number, q: number): number {
-  let seen = 0;
-  for (const x of sorted) {
-    seen += x.lots;
-    if (seen >= q * total) return x.bps;
-  }
-  return sorted[sorted.length - 1].bps;
 }
 
 function maxDrawdown(pnl: readonly number[], capital: number): number {

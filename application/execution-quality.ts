@@ -2,6 +2,7 @@ import type { Fill } from '../domain/trading/fill.ts';
 import { sideSign, type Side } from '../domain/trading/side.ts';
 import type { Instrument } from '../domain/values/instrument.ts';
 import type { Micros } from '../domain/values/units.ts';
+import { weightedQuantile } from '../domain/stats/weighted-quantile.ts';
 
 /** The horizons fills are marked out at, ms, with their report keys. */
 export const MARKOUT_HORIZONS = [['1s', 1_000], ['5s', 5_000], ['30s', 30_000]] as const;
@@ -262,14 +263,4 @@ export function quantile(values: readonly number[], q: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-}
-
-/** The smallest value with at least `q` of the lots at or below it, over values sorted ascending. */
-function weightedQuantile(sorted: readonly { readonly bps: number; readonly lots: number }[], total: number, q: number): number {
-  let seen = 0;
-  for (const x of sorted) {
-    seen += x.lots;
-    if (seen >= q * total) return x.bps;
-  }
-  return sorted[sorted.length - 1].bps;
 }

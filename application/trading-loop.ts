@@ -4,7 +4,7 @@ import { RiskEpisodes } from './risk-episodes.ts';
 import { FeatureEngine } from '../domain/features/engine.ts';
 import { describeSelectionError, selectFeatures } from '../domain/features/registry.ts';
 import type { SyncConfig } from '../domain/market/book-sync.ts';
-import type { MarketEvent } from '../domain/market/market-event.ts';
+import { receiveTimeOf, type MarketEvent } from '../domain/market/market-event.ts';
 import type { FrameHeader, OrderBook } from '../domain/market/order-book.ts';
 import { decideOrder, type PositionLimits } from '../domain/trading/risk.ts';
 import { SignalOutcomes, type SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts';
@@ -321,7 +321,7 @@ export class TradingLoop {
 
   /** Feeds the minute's feed-quality score; a minute below the floor trips `feedQuality` in the risk manager. */
   private scoreFeed(event: MarketEvent): void {
-    const at = eventTime(event);
+    const at = receiveTimeOf(event);
     if (at === null) return;
     const latency = event.kind === 'book' || event.kind === 'gridBook' ? event.frame.recvTime - event.frame.cts : undefined;
     const scored = this.feedQuality.observe(at, () => this.market.counters, this.market.state === 'LIVE', latency);
@@ -415,24 +415,5 @@ export class TradingLoop {
     this.outcomes.signal(frame.ts, model.horizonMs, decision.side === 'Buy' ? 1 : -1, mid2);
     const reason = `signal ${signal.score.toFixed(4)} conf ${signal.confidence.toFixed(3)} >= ${model.threshold}`;
     await this.orders.submitMarket(decision, frame.ts, mid, reason);
-  }
-}
-
-/** An event's local receive time; null for one without (a trade frame without trades). */
-function eventTime(event: MarketEvent): Micros | null {
-  switch (event.kind) {
-    case 'book':
-    case 'gridBook':
-      return event.frame.recvTime;
-    case 'trades':
-      return event.trades[0]?.recvTime ?? null;
-    case 'ticker':
-      return event.ticker.recvTime;
-    case 'control':
-    case 'ignored':
-    case 'malformed':
-    case 'status':
-    case 'heartbeat':
-      return event.recvTime;
   }
 }

@@ -2,6 +2,7 @@ import type { MarketEvent } from '../../domain/market/market-event.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import { BinanceDepthSync, type BinanceMarket } from './depth-sync.ts';
 import { parseBinanceLine } from './parse.ts';
+import { millisFieldMicros } from '../replay/millis-field.ts';
 
 /**
  * One Binance capture line (its frame text and recorded receive time) into market events: trades and
@@ -35,19 +36,7 @@ export class BinanceLineDecoder {
   }
 }
 
-const E_KEY = '"E":';
-
 /** The first `"E":<digits>` of a frame text (Binance's event time, ms) in µs, or null. */
 export function eventMicros(text: string): Micros | null {
-  const at = text.indexOf(E_KEY);
-  if (at < 0) return null;
-  let ms = 0;
-  let i = at + E_KEY.length;
-  const start = i;
-  for (; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    ms = ms * 10 + (c - 48);
-  }
-  return i === start || !Number.isSafeInteger(ms * 1000) ? null : ((ms * 1000) as Micros);
+  return millisFieldMicros(text, '"E":');
 }

@@ -8,6 +8,7 @@ import { BinanceLineDecoder } from '../binance/line-decoder.ts';
 import { InputCutShort, type FrameLine } from './frame-reader.ts';
 import type { InputFormat } from './input-format.ts';
 import { readInputLines } from './input-lines.ts';
+import { millisFieldMicros } from './millis-field.ts';
 import { pace, receiveTime, timerSleep, type Sleep, type Speed } from './pacing.ts';
 
 export interface ReplayOptions {
@@ -97,21 +98,9 @@ export class FileReplayFeed implements MarketDataFeed {
   }
 }
 
-const TS_KEY = '"ts":';
-
 /** The first `"ts":<digits>` of a frame text (Bybit's top-level service time, ms) in µs, or null. */
 export function venueMicros(text: string): Micros | null {
-  const at = text.indexOf(TS_KEY);
-  if (at < 0) return null;
-  let ms = 0;
-  let i = at + TS_KEY.length;
-  const start = i;
-  for (; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    ms = ms * 10 + (c - 48);
-  }
-  return i === start || !Number.isSafeInteger(ms * 1000) ? null : ((ms * 1000) as Micros);
+  return millisFieldMicros(text, '"ts":');
 }
 
 /**

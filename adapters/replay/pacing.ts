@@ -73,23 +73,7 @@ export const timerSleep: Sleep = (micros) =>
   });
 
 /** The local receive time an event carries, µs; null for a trades event without trades. */
-export function receiveTime(event: MarketEvent): Micros | null {
-  switch (event.kind) {
-    case 'book':
-    case 'gridBook':
-      return event.frame.recvTime;
-    case 'trades':
-      return event.trades.length > 0 ? event.trades[0].recvTime : null;
-    case 'ticker':
-      return event.ticker.recvTime;
-    case 'control':
-    case 'ignored':
-    case 'malformed':
-    case 'status':
-    case 'heartbeat':
-      return event.recvTime;
-  }
-}
+export { receiveTimeOf as receiveTime } from '../../domain/market/market-event.ts';
 
 /**
  * The venue's time of an event, µs, for pacing files without receive times: a book frame's `ts`, the

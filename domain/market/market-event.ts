@@ -94,3 +94,22 @@ export type MarketEvent =
  * `disconnected`: the socket closed or was judged dead; the feed reconnects by itself.
  */
 export type FeedStatus = 'connected' | 'subscribed' | 'subscribe_failed' | 'resubscribed' | 'disconnected';
+
+/** The local receive time an event carries, µs; null for a trades event without trades. */
+export function receiveTimeOf(event: MarketEvent): Micros | null {
+  switch (event.kind) {
+    case 'book':
+    case 'gridBook':
+      return event.frame.recvTime;
+    case 'trades':
+      return event.trades.length > 0 ? event.trades[0].recvTime : null;
+    case 'ticker':
+      return event.ticker.recvTime;
+    case 'control':
+    case 'ignored':
+    case 'malformed':
+    case 'status':
+    case 'heartbeat':
+      return event.recvTime;
+  }
+}
