@@ -64,7 +64,7 @@ describe.skipIf(!canRun)('the dashboard in a browser', { timeout: 90_000 }, () =
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-  }, 60_000);
+  }, 180_000); // a run and a browser to start: allow for a machine busy with the other test files
 
   afterAll(async () => {
     await browser?.close();
