@@ -3,6 +3,13 @@ import { parseNatsAddress } from '../adapters/nats/nats-address.ts';
 import { NatsFramePublisher } from '../adapters/nats/frame-publisher.ts';
 import { ConfigError, durationFlag, intFlag } from './config.ts';
 
+/** The flags of PUBLISH_FLAGS_HELP, for the commands that publish (record, publish). */
+export const PUBLISH_OPTIONS = {
+  publish: { type: 'string' },
+  'retain-age': { type: 'string' },
+  'retain-mb': { type: 'string' },
+} as const;
+
 export const PUBLISH_FLAGS_HELP = `  --publish nats://HOST:PORT[/STREAM]
                       publish every frame, with its receive time, to a JetStream stream (default
                       stream LADDER_MD; subjects STREAM.bybit.linear.<topic>), created when absent

@@ -4,7 +4,7 @@ import { createPinoLogger } from '../adapters/log/pino-logger.ts';
 import { readFrameLines } from '../adapters/replay/frame-reader.ts';
 import { receiveTimeOf } from '../adapters/replay/file-feed.ts';
 import { ConfigError } from './config.ts';
-import { openPublisher, PUBLISH_FLAGS_HELP } from './nats-publish.ts';
+import { openPublisher, PUBLISH_FLAGS_HELP, PUBLISH_OPTIONS } from './nats-publish.ts';
 
 export const PUBLISH_HELP = `ladder publish — put a recording on the market-data bus (a JetStream stream), frame by frame
 
@@ -22,9 +22,7 @@ export async function publishCommand(args: string[], out: (text: string) => void
     args,
     options: {
       input: { type: 'string' },
-      publish: { type: 'string' },
-      'retain-age': { type: 'string' },
-      'retain-mb': { type: 'string' },
+      ...PUBLISH_OPTIONS,
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },

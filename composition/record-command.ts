@@ -6,7 +6,7 @@ import { FrameRecorder } from '../adapters/recorder/frame-recorder.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
 import { ConfigError, durationFlag, intFlag, staleAfterFlag, streamUrl } from './config.ts';
 import { resolveInstrument } from './instruments.ts';
-import { openPublisher, PUBLISH_FLAGS_HELP } from './nats-publish.ts';
+import { openPublisher, PUBLISH_FLAGS_HELP, PUBLISH_OPTIONS } from './nats-publish.ts';
 import type { NatsFramePublisher } from '../adapters/nats/frame-publisher.ts';
 import { parseCommandLine } from './args.ts';
 
@@ -42,9 +42,7 @@ export async function recordCommand(args: string[]): Promise<number> {
       testnet: { type: 'boolean' },
       url: { type: 'string' },
       progress: { type: 'string' },
-      publish: { type: 'string' },
-      'retain-age': { type: 'string' },
-      'retain-mb': { type: 'string' },
+      ...PUBLISH_OPTIONS,
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLive } from '../../composition/live.ts';
 import { liveSettings } from '../../composition/run-command.ts';
 import type { LiveConfig } from '../../composition/live-config.ts';
-import { BybitTestServer } from '../support/bybit-server.ts';
-import { BybitV5Server } from '../support/bybit-v5-server.ts';
+import type { BybitTestServer } from '../support/bybit-server.ts';
+import type { BybitV5Server } from '../support/bybit-v5-server.ts';
+import { startLiveRig } from '../support/live-servers.ts';
 import { RecordingLogger } from '../support/fakes.ts';
 import { defaultModelAt } from '../support/models.ts';
 import type { TradingStore } from '../../application/ports/trading-store.ts';
@@ -16,13 +17,7 @@ let publicStream: BybitTestServer;
 let exchange: BybitV5Server;
 
 beforeAll(async () => {
-  publicStream = await BybitTestServer.start({ seed: 3, levels: 20, startTicks: START_TICKS, paceMs: 5 });
-  exchange = await BybitV5Server.start({ apiKey: KEYS.BYBIT_API_KEY, apiSecret: KEYS.BYBIT_API_SECRET });
-  // The exchange's own book around the public one, deep enough that escalated orders fill.
-  exchange.setBook(
-    Array.from({ length: 20 }, (_, i) => [START_TICKS - 200 - i * 10, 50_000] as const),
-    Array.from({ length: 20 }, (_, i) => [START_TICKS + 200 + i * 10, 50_000] as const),
-  );
+  ({ publicStream, exchange } = await startLiveRig(KEYS, START_TICKS));
 });
 
 afterAll(async () => {

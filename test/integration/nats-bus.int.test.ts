@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../adapters/postgres/connect.ts';
+import { runLedger } from '../support/run-ledger.ts';
 import { parseDbTarget } from '../../adapters/postgres/db-target.ts';
 import { backtestCommand } from '../../composition/backtest-command.ts';
 import { paperConfig } from '../../composition/config.ts';
@@ -12,8 +13,6 @@ import { runPaper, type PaperResult } from '../../composition/paper.ts';
 import { publishCommand } from '../../composition/publish-command.ts';
 import { replayCommand } from '../../composition/replay-command.ts';
 import { unwrap } from '../../domain/result.ts';
-import type { Order } from '../../domain/trading/order.ts';
-import type { FillRecord } from '../../application/ports/trading-store.ts';
 import { eventually } from '../support/builders.ts';
 import { RecordingLogger } from '../support/fakes.ts';
 import { natsAdmin, natsAnswers, NATS_SERVER, uniqueStream } from '../support/nats.ts';
@@ -58,18 +57,6 @@ async function publishSample(): Promise<string> {
   return stream;
 }
 
-/** A run's orders and fills without the run's own ids: what the venue was asked and what it did. */
-async function ledger(db: string, runId: string): Promise<{ orders: unknown[]; fills: unknown[] }> {
-  const store = await createStore(unwrap(parseDbTarget(db)));
-  try {
-    const strip = (id: string): string => id.slice(id.lastIndexOf('-') + 1);
-    const orders = (await store.readOrders(runId)).map((o: Order) => ({ ...o, id: strip(o.id), venueOrderId: null }));
-    const fills = (await store.readFills(runId)).map((f: FillRecord) => ({ ...f.fill, orderId: strip(f.fill.orderId), tradeId: null, arrivalMidTicks: f.arrivalMidTicks }));
-    return { orders, fills };
-  } finally {
-    await store.close();
-  }
-}
 
 async function backtest(db: string, ...args: string[]): Promise<{ run: string; trades: number }> {
   const out = join(tmp, `report-${Math.random().toString(36).slice(2)}.json`);
@@ -98,8 +85,8 @@ describe.skipIf(!available)('the market-data bus (NATS JetStream)', () => {
     const busDb = await database('bus');
     const fromFile = await backtest(fileDb, '--input', sample);
     const fromBus = await backtest(busDb, '--source', `nats://${NATS_SERVER}/${stream}`);
-    const a = await ledger(fileDb, fromFile.run);
-    const b = await ledger(busDb, fromBus.run);
+    const a = await runLedger(fileDb, fromFile.run);
+    const b = await runLedger(busDb, fromBus.run);
     expect(a.orders.length).toBeGreaterThan(0);
     expect(a.fills.length).toBeGreaterThan(0);
     expect(b.orders).toEqual(a.orders);

@@ -4,13 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createStore } from '../../adapters/postgres/connect.ts';
-import { parseDbTarget } from '../../adapters/postgres/db-target.ts';
-import type { FillRecord } from '../../application/ports/trading-store.ts';
+import { runLedger } from '../support/run-ledger.ts';
 import { backtestCommand } from '../../composition/backtest-command.ts';
 import { synthCommand } from '../../composition/synth-command.ts';
-import { unwrap } from '../../domain/result.ts';
-import type { Order } from '../../domain/trading/order.ts';
 
 /*
  * One synthetic market, file or not: `ladder synth` writes the frames `--source synthetic` plays, with
@@ -29,18 +25,6 @@ async function backtest(db: string, ...args: string[]): Promise<string> {
   return (JSON.parse(readFileSync(report, 'utf8')) as { run: string }).run;
 }
 
-/** A run's orders and fills without the run's own ids. */
-async function ledger(db: string, runId: string): Promise<{ orders: unknown[]; fills: unknown[] }> {
-  const store = await createStore(unwrap(parseDbTarget(db)));
-  try {
-    const strip = (id: string): string => id.slice(id.lastIndexOf('-') + 1);
-    const orders = (await store.readOrders(runId)).map((o: Order) => ({ ...o, id: strip(o.id), venueOrderId: null }));
-    const fills = (await store.readFills(runId)).map((f: FillRecord) => ({ ...f.fill, orderId: strip(f.fill.orderId), tradeId: null, arrivalMidTicks: f.arrivalMidTicks }));
-    return { orders, fills };
-  } finally {
-    await store.close();
-  }
-}
 
 describe('ladder synth', () => {
   it('writes what --source synthetic plays: a backtest of the file sends the same orders and gets the same fills', { timeout: 300_000 }, async () => {
@@ -50,8 +34,8 @@ describe('ladder synth', () => {
     const fileDb = `pglite:${join(tmp, 'file')}`;
     const fromSource = await backtest(sourceDb, '--source', 'synthetic', '--seed', '5', '--duration', '60s');
     const fromFile = await backtest(fileDb, '--input', file, '--seed', '5');
-    const a = await ledger(sourceDb, fromSource);
-    const b = await ledger(fileDb, fromFile);
+    const a = await runLedger(sourceDb, fromSource);
+    const b = await runLedger(fileDb, fromFile);
     expect(a.orders.length).toBeGreaterThan(0);
     expect(a.fills.length).toBeGreaterThan(0);
     expect(b.orders).toEqual(a.orders);
