@@ -21,7 +21,11 @@ export interface SyntheticFeedOptions {
   readonly decoder?: FrameDecoder;
 }
 
-/** In 'max' mode, steps between returns to the event loop, so timers and I/O of the consumer still run. */
+/**
+ * Steps at most between returns to the event loop, so that timers and I/O of the consumer still run:
+ * in 'max' mode, and in a paced feed that has fallen behind the clock (a loaded machine), which
+ * otherwise catches up through promises alone and starves a kill switch, a dashboard and a stop.
+ */
 const STEPS_PER_YIELD = 500;
 
 /**
@@ -52,13 +56,19 @@ export class SyntheticFeed implements MarketDataFeed {
     const decode = this.options.decoder ?? parseBybitFrame;
     const venueStartMs = stream.nextTsMs;
     const wallStart = this.clock.nowMicros();
-    for (let step = 0; !this.closed && !stream.done; step++) {
-      if (speed === 'max') {
-        if (step % STEPS_PER_YIELD === STEPS_PER_YIELD - 1) await new Promise<void>((resolve) => setImmediate(resolve));
-      } else {
+    let sinceYield = 0;
+    while (!this.closed && !stream.done) {
+      if (speed !== 'max') {
         const due = wallStart + ((stream.nextTsMs - venueStartMs) * 1000) / speed;
         const waitMs = (due - this.clock.nowMicros()) / 1000;
-        if (waitMs > 0) await this.pause(waitMs);
+        if (waitMs > 0) {
+          await this.pause(waitMs);
+          sinceYield = 0;
+        }
+      }
+      if (++sinceYield >= STEPS_PER_YIELD) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sinceYield = 0;
       }
       for (const frame of stream.step()) {
         if (this.closed) return;

@@ -281,4 +281,16 @@ describe('the synthetic feed', () => {
     expect(clock.nowMicros() - waitStart).toBeLessThan(5_000_000);
     expect(seen.map((e) => e.kind)).toEqual(['book']);
   });
+
+  it('lets timers run while a paced feed catches up with a clock far ahead of it', async () => {
+    // Every reading of this clock is a second later: at speed 1 each step is already overdue.
+    let now = 1_700_000_000_000_000;
+    const late = { nowMicros: () => (now += 1_000_000) as never };
+    const feed = new SyntheticFeed({ market: { seed: 2 }, frames: 20_000, speed: 1 }, late);
+    // A stop from a timer (the --duration timer, a dashboard's kill, a signal) is seen before the end.
+    setTimeout(() => void feed.close(), 0);
+    const events = await collect(feed);
+    expect(books(events)).toBeGreaterThan(0);
+    expect(books(events)).toBeLessThan(20_000);
+  });
 });
