@@ -94,7 +94,7 @@ export interface DashboardConfig {
 export const DEFAULT_DASHBOARD_PORT = 8420;
 
 export const DEFAULT_DB = 'pglite:./data/ladder';
-/** The model app:paper runs without --model: trained by `ladder train` on the synthetic market (README, Models). */
+/** The model app:paper runs without --model: trained by `ladder train` on the synthetic market (docs/research.md, "The default model"). */
 export const DEFAULT_MODEL_DIR = 'models/synthetic-gbdt';
 /** Where `ladder model baseline` writes the hand-set baseline. */
 export const BASELINE_MODEL_DIR = 'models/baseline';

@@ -57,7 +57,7 @@ Exit codes: 0 the run reached its end (--duration, or the end of its input); 130
 setting was refused, or the market could not be reached; 1 anything else failed.
 
 OpenTelemetry: with OTEL_EXPORTER_OTLP_ENDPOINT set (Jaeger: http://localhost:4318) traces and metrics
-are exported over OTLP/HTTP; one trace per decision (README, Tracing).`;
+are exported over OTLP/HTTP; one trace per decision (docs/operations.md, Tracing and metrics).`;
 
 export const PAPER_HELP = `ladder paper — app:paper: market data → book → features → model → risk → simulated orders → Postgres
 

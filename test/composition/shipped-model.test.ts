@@ -10,7 +10,7 @@ import type { Micros } from '../../domain/values/units.ts';
 
 /*
  * The model app:paper uses when no --model is given: trained by `ladder train` on the synthetic market
- * (README, "The default model", has the two commands), and it must say so.
+ * (docs/research.md, "The default model", has the two commands), and it must say so.
  */
 const dir = fileURLToPath(new URL(`../../${DEFAULT_MODEL_DIR}/`, import.meta.url));
 
