@@ -231,6 +231,9 @@ export class TradingLoop {
     } finally {
       this.metrics.stop();
     }
+    // A kill's flatten on the exchange does not wait for market data, and a stop does not cut it short:
+    // the run ends once the exchange has been read back flat (or the flatten has said it could not).
+    await this.execution?.flattened();
     if (this.cancelOnEnd) await this.cancelOpenOrders();
     this.recorder.finish(this.orders.position, this.book);
     return this.summary(started);
