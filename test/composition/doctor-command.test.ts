@@ -62,7 +62,7 @@ async function doctor(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ co
 
 const base = () => ['--db', 'pglite:memory', '--url', stream, '--rest-url', rest];
 
-describe('ladder doctor', { timeout: 60_000 }, () => {
+describe('ladder doctor', { timeout: 240_000 }, () => {
   it('passes a sound setup, checking each part', async () => {
     skewMs = 0;
     tickSize = '0.10';
