@@ -100,6 +100,9 @@ export interface BacktestReport {
   readonly cost_per_lot_bps: ExecutionQualitySummary['cost_per_lot_bps'] | null;
   /** Decisions risk refused before they sent anything: not decisions, not judged as signals. */
   readonly refused_decisions: number;
+  /** Warm predictions, and the signals among them (confidence at or above the threshold), acted on or not. */
+  readonly predictions: number;
+  readonly signals: number;
   readonly feed: FeedIntegrity | null;
   /** The position left open at the end, at its mark; null when flat. */
   readonly open_position: OpenPosition | null;
@@ -157,6 +160,8 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
     execution_classes: q?.by_class ?? null,
     cost_per_lot_bps: q?.cost_per_lot_bps ?? null,
     refused_decisions: r.facts?.refusedDecisions ?? 0,
+    predictions: r.facts?.predictions ?? 0,
+    signals: r.facts?.signals ?? 0,
     feed: r.facts?.feed ?? null,
     open_position: r.facts?.openPosition ?? null,
   };

@@ -14,6 +14,9 @@ export interface SummaryFacts {
   readonly refusedDecisions: number;
   /** Venue time of the first and last LIVE book, µs: the market time the run covered. */
   readonly span: { readonly from: number; readonly to: number } | null;
+  /** Warm predictions the model made, and those whose confidence cleared its threshold (acted on or not). */
+  readonly predictions: number;
+  readonly signals: number;
 }
 
 export interface FeedIntegrity {
@@ -39,7 +42,7 @@ export interface OpenPosition {
 /** Reads the facts out of a stored run summary (a LoopSummary as JSON); absent parts are null. */
 export function summaryFacts(summary: unknown): SummaryFacts {
   const s = (summary ?? {}) as {
-    counters?: Partial<Record<'gaps' | 'resyncs' | 'malformed' | 'crossed' | 'stalePeriods', number>>;
+    counters?: Partial<Record<'gaps' | 'resyncs' | 'malformed' | 'crossed' | 'stalePeriods' | 'predictions' | 'signals', number>>;
     bookState?: string;
     notLiveMicros?: number;
     venueSpan?: { from: number; to: number } | null;
@@ -60,7 +63,8 @@ export function summaryFacts(summary: unknown): SummaryFacts {
   const open = p?.qty === undefined || Number(p.qty) === 0 ? null : {
     qty: p.qty, avg_entry: p.avgEntry ?? null, mark: p.mark ?? null, unrealized_usdt: p.unrealizedPnl ?? '0',
   };
-  return { feed, openPosition: open, quality: s.execution?.quality ?? null, refusedDecisions: s.execution?.refusedDecisions ?? 0, span: s.venueSpan ?? null };
+  return { feed, openPosition: open, quality: s.execution?.quality ?? null, refusedDecisions: s.execution?.refusedDecisions ?? 0, span: s.venueSpan ?? null,
+    predictions: c?.predictions ?? 0, signals: c?.signals ?? 0 };
 }
 
 /** A span of market time as a person reads it: "10m 48s", "6h 0m", "2d 3h", "0.4s". */

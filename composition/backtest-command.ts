@@ -45,8 +45,8 @@ Usage: ladder backtest (--input FILE… | --source synthetic [--seed N[,N…]] -
                         and the Sharpe change against it (under against_baseline); with --db, the run
                         records its baseline's id, and "ladder report RUN_ID" shows the comparison
   --report FILE         write the report as JSON (keys: pnl, sharpe, sortino, max_drawdown, trades,
-                        hit_rate, false_signal_rate, slippage_bps_mean, slippage_bps_p95, fill_rate, fees,
-                        turnover, exposure, …)
+                        hit_rate, false_signal_rate, signals_resolved, predictions, signals,
+                        slippage_bps_mean, slippage_bps_p95, fill_rate, fees, turnover, exposure, …)
   --policy P            smart (default: sized, passive post-only orders, escalated after 300 ms while the
                         signal holds) or baseline (the seed system: a market order of 5% of equity per signal)
   --capital USDT        starting equity that sizing, returns, drawdown, turnover and exposure relate to (default 10000)
@@ -250,7 +250,7 @@ function formatMerged(m: MergedReport): string {
     `Ladder backtest, ${m.merged} runs merged (${m.hours.toFixed(2)} h of market time)`,
     `  PnL       ${n(m.pnl, 4)} USDT (fees ${n(m.fees, 4)}); mean Sharpe ${n(m.sharpe_mean)}, largest drawdown ${pct(m.max_drawdown)}`,
     `  trading   ${m.parents} decisions, ${m.orders} orders, ${m.trades} fills (${m.escalations} escalated); mean fill rate ${pct(m.fill_rate_mean)}, mean slippage ${n(m.slippage_bps_mean, 4)} bps`,
-    `  signals   ${m.signals_resolved} judged: hit rate ${pct(m.hit_rate)}, false-signal rate ${pct(m.false_signal_rate)}`,
+    `  signals   ${m.signals} of ${m.predictions} predictions cleared the threshold; ${m.signals_resolved} acted signals judged: hit rate ${pct(m.hit_rate)}, false-signal rate ${pct(m.false_signal_rate)}`,
   ].join('\n');
 }
 
@@ -337,7 +337,7 @@ function formatReport(r: FullReport): string {
     `  trading   ${r.parents} decisions (${r.refused_decisions} more refused by risk), ${r.orders} orders, ${r.trades} fills; fill rate ${pct(r.fill_rate)}, escalated ${pct(r.escalation_rate)} (${r.escalations}), maker share ${pct(r.maker_share)}; turnover ${n(r.turnover)}×, exposure ${pct(r.exposure)}`,
     `  execution ${executionLine(r)}`,
     `  slippage  per lot against the decision's mid: mean ${n(r.slippage_bps_mean, 4)} bps, p95 ${n(r.slippage_bps_p95, 4)} bps`,
-    `  signals   ${r.signals_resolved} acted signals judged at their horizon: hit rate ${pct(r.hit_rate)}, false-signal rate ${pct(r.false_signal_rate)}`,
+    `  signals   ${r.signals} of ${r.predictions} predictions cleared the threshold; ${r.signals_resolved} acted signals judged at their horizon: hit rate ${pct(r.hit_rate)}, false-signal rate ${pct(r.false_signal_rate)}`,
     `  fills     time from decision to last fill, escalations included: p50 ${n(r.time_to_fill_ms.p50, 0)} ms, p95 ${n(r.time_to_fill_ms.p95, 0)} ms`,
     ...(b === undefined ? [] : [
       `  baseline  slippage ${n(b.slippage_bps_mean, 4)} bps, fill rate ${pct(b.fill_rate)}, PnL ${n(b.pnl, 4)}, fees ${n(b.fees, 4)}`,

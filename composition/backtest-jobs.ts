@@ -23,6 +23,9 @@ export interface MergedReport {
   readonly orders: number;
   readonly parents: number;
   readonly escalations: number;
+  /** Warm predictions and the signals among them, acted on or not, over every run. */
+  readonly predictions: number;
+  readonly signals: number;
   readonly signals_resolved: number;
   readonly hit_rate: number | null;
   readonly false_signal_rate: number | null;
@@ -56,6 +59,8 @@ export function mergeReports(runs: readonly RunReport[]): MergedReport {
     orders: sum((r) => r.orders),
     parents: sum((r) => r.parents),
     escalations: sum((r) => r.escalations),
+    predictions: sum((r) => r.predictions),
+    signals: sum((r) => r.signals),
     signals_resolved: resolved,
     hit_rate: rate((r) => r.hit_rate),
     false_signal_rate: rate((r) => r.false_signal_rate),

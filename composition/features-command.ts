@@ -1,14 +1,15 @@
 import { existsSync, statSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { exportColumns, exportFeatures, exportSelection, horizonLabel, REQUIRED_FEATURES, type ExportPosition, type ExportSummary } from '../application/feature-export.ts';
+import { exportFeatures, exportSelection, horizonLabel, REQUIRED_FEATURES, type ExportPosition, type ExportSummary } from '../application/feature-export.ts';
 import { renderFeatureTable } from '../application/feature-docs.ts';
 import type { ExportLabels } from '../application/ports/feature-sink.ts';
+import { HorizonSupportSink } from '../application/horizon-support.ts';
 import type { MarketDataFeed } from '../application/ports/market-data-feed.ts';
 import { silentLogger, type Logger } from '../application/ports/logger.ts';
 import type { FeatureDefinition } from '../domain/features/definitions.ts';
-import { DEFAULT_HORIZONS_MICROS, roundTripDeadZoneBps } from '../domain/features/labels.ts';
+import { roundTripDeadZoneBps, TRAINING_HORIZONS_MICROS } from '../domain/features/labels.ts';
 import { describeSelectionError, type FeatureSelection } from '../domain/features/registry.ts';
 import { BTCUSDT_SPEC, createInstrument, type Instrument } from '../domain/values/instrument.ts';
 import { unwrap } from '../domain/result.ts';
@@ -27,6 +28,7 @@ import { inputInstrument, replayInputs, type ReplayInputs } from './inputs.ts';
 import { checkInputFile, checkWritable, noUsableFrame, prescanInput } from './input-check.ts';
 import { EXIT, printable } from './user-error.ts';
 import { normalizeArgs } from './args.ts';
+import { formatExportSummary } from './export-summary.ts';
 
 /** Bybit's non-VIP linear taker fee, ppm: the default dead zone covers its round trip (11 bps). */
 const TAKER_PPM = 550;
@@ -49,7 +51,10 @@ Flags:
                         FILE.partial first and are renamed at the end, so FILE is always complete
   --force               replace an existing FILE (otherwise refused)
   --labels              add forward-return labels for each horizon
-  --horizons LIST       label horizons (default 1s,5s,30s); needs --labels
+  --horizons LIST       label horizons (default 5s,30s,2m,5m, as ladder train); needs --labels
+  --min-windows N       a horizon needs N non-overlapping windows in the data's span of venue time, else
+                        its columns are dropped with a line saying so (default 10; 0 keeps every horizon).
+                        Rows are held in memory until the span reaches N × the longest horizon
   --dead-zone-bps X     a return within ±X bps is class 0 (default ${roundTripDeadZoneBps(TAKER_PPM)}: a taker round trip of
                         ${TAKER_PPM} ppm a side); needs --labels
   --groups LIST         feature groups to compute: book, flow, price, regime (default: every feature)
@@ -76,6 +81,7 @@ const OPTIONS = {
   force: { type: 'boolean' },
   labels: { type: 'boolean' },
   horizons: { type: 'string' },
+  'min-windows': { type: 'string' },
   'dead-zone-bps': { type: 'string' },
   groups: { type: 'string' },
   features: { type: 'string' },
@@ -96,6 +102,7 @@ interface Flags {
   readonly out?: string;
   readonly force?: boolean;
   readonly labels?: boolean;
+  readonly 'min-windows'?: string;
   readonly horizons?: string;
   readonly 'dead-zone-bps'?: string;
   readonly groups?: string;
@@ -139,7 +146,11 @@ export async function featuresCommand(args: string[], out: (text: string) => voi
   // Progress only on a terminal: piped or logged, standard error keeps to what went wrong.
   const bar = new ProgressBar(process.stderr, { quiet: values.quiet === true || process.stderr.isTTY !== true });
   const force = values.force === true;
-  const sink = target.endsWith('.parquet') ? new ParquetFeatureSink(target, { force }) : new CsvFeatureSink(target, { force });
+  const file = target.endsWith('.parquet') ? new ParquetFeatureSink(target, { force }) : new CsvFeatureSink(target, { force });
+  // Horizons the data cannot support are dropped, as ladder train drops those its holdout cannot judge.
+  const minWindows = labels === null ? 0 : windowsFlag(values['min-windows']);
+  const support = minWindows === 0 ? null : new HorizonSupportSink(file, minWindows);
+  const sink = support ?? file;
   let summary: ExportSummary;
   try {
     summary = await exportFeatures(
@@ -155,7 +166,8 @@ export async function featuresCommand(args: string[], out: (text: string) => voi
     await Promise.all([rm(target, { force: true }), rm(schemaPathOf(target), { force: true })]);
     throw noUsableFrame('--input', values.input.join(' '), summary.frames, summary.malformed);
   }
-  out(formatExportSummary(summary, { out: target, definitions, added, labels }));
+  const kept = support?.support ?? null;
+  out(formatExportSummary(summary, { out: target, definitions, added, labels: labels === null || kept === null ? labels : { ...labels, horizonsMicros: kept.kept }, support: kept, minWindows }));
   const incomplete = (source.feed as MarketDataFeed).incomplete ?? null;
   if (incomplete !== null) {
     console.error(`ladder: --input: ${printable(incomplete, 300)}; the rows of every frame before the cut were written`);
@@ -178,15 +190,21 @@ function labelFlags(values: Flags): ExportLabels | null {
   if (values.labels !== true) {
     if (values.horizons !== undefined) throw new ConfigError('--horizons', 'only goes with --labels');
     if (values['dead-zone-bps'] !== undefined) throw new ConfigError('--dead-zone-bps', 'only goes with --labels');
+    if (values['min-windows'] !== undefined) throw new ConfigError('--min-windows', 'only goes with --labels');
     return null;
   }
-  const horizonsMicros = values.horizons === undefined ? DEFAULT_HORIZONS_MICROS : horizonsFlag(values.horizons);
+  const horizonsMicros = values.horizons === undefined ? TRAINING_HORIZONS_MICROS : horizonsFlag(values.horizons);
   const text = values['dead-zone-bps'];
   const deadZoneBps = text === undefined ? roundTripDeadZoneBps(TAKER_PPM) : Number(text);
   if (text !== undefined && (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(deadZoneBps))) {
     throw new ConfigError('--dead-zone-bps', `"${text}" is not a non-negative number of basis points`);
   }
   return { horizonsMicros, deadZoneBps };
+}
+
+/** `--min-windows N`: 0 (keep every horizon) to a million; 10 when absent. */
+function windowsFlag(text: string | undefined): number {
+  return text === undefined ? 10 : intFlag('--min-windows', text, 0, 1_000_000);
 }
 
 /** `1s,5s,30s`: durations as `--duration` takes them, strictly increasing once sorted, in µs. */
@@ -284,30 +302,4 @@ class LineEstimate {
       await handle.close();
     }
   }
-}
-
-interface SummaryContext {
-  readonly out: string;
-  readonly definitions: readonly FeatureDefinition[];
-  readonly added: readonly string[];
-  readonly labels: ExportLabels | null;
-}
-
-/** The one-screen end-of-export summary, for a person. */
-export function formatExportSummary(s: ExportSummary, c: SummaryContext): string {
-  const seconds = s.elapsedMicros / 1e6;
-  const rate = seconds > 0 ? Math.round(s.rows / seconds) : 0;
-  const n = (x: number): string => x.toLocaleString('en-US');
-  const row = (label: string, text: string): string => `  ${label.padEnd(10)}${text}`;
-  const columns = exportColumns(c.definitions, c.labels).length;
-  const labels = c.labels === null ? 'none' : `${c.labels.horizonsMicros.map(horizonLabel).join(', ')}; dead zone ±${c.labels.deadZoneBps} bps`;
-  return [
-    `Ladder feature export → ${c.out}`,
-    row('rows', `${n(s.rows)} (${n(s.warmRows)} warm) from ${n(s.bookFrames)} book frames of ${n(s.frames)} frames`),
-    row('schema', `${s.schemaId}: ${c.definitions.length} features, ${columns} columns${c.added.length === 0 ? '' : ` (added: ${c.added.join(', ')})`}`),
-    row('labels', labels),
-    row('files', `${c.out}, ${basename(schemaPathOf(c.out))}`),
-    row('time', `${seconds.toFixed(2)} s (${n(rate)} rows/s)`),
-    row('integrity', `malformed ${s.malformed}, sequence gaps ${s.gaps}, resyncs ${s.resyncs}`),
-  ].join('\n');
 }

@@ -8,15 +8,22 @@ import { reportPageData } from '../adapters/dashboard/report-page.ts';
 import { ConfigError, dbTarget } from './config.ts';
 import { endLines } from './run-end.ts';
 import { normalizeArgs } from './args.ts';
+import { isDirectory, trainingReportCommand } from './training-report-command.ts';
 
 export const REPORT_HELP = `ladder report RUN_ID [--html out.html] [--baseline RUN_ID] [--db TARGET] [--capital USDT]
+ladder report --model DIR [--html out.html]
 
 Reports one stored run: PnL, Sharpe, drawdown, fills and slippage, and how reliable the model's
-confidence was on the run's own signals.
+confidence was on the run's own signals. With --model DIR (or a directory in place of RUN_ID), reports
+the training run ladder train --out DIR left, from its report.json: the holdout's AUC, IC, hit rate,
+false-signal rate, threshold, signals and edge net of cost, the abstain verdict, the baselines on the
+same rows, each horizon, the reliability table, permutation importance beside gain, where false
+signals happen, and the walk-forward folds (docs/research.md).
 
   --html FILE        write the report as one self-contained HTML page (inline charts, no script, readable
                      offline): equity curve, drawdown, slippage histogram, confidence reliability table and
                      the comparison with a baseline; without --html the report is printed as text
+  --model DIR        a trained model's directory (with its report.json): its training report instead of a run's
   --baseline RUN_ID  the run to compare with; by default the baseline twin a "ladder backtest
                      --against-baseline" run recorded (printed under "against_baseline.run" of its --report)
   --db TARGET        where the runs are stored (default DATABASE_URL, else pglite:./data/ladder)
@@ -24,6 +31,7 @@ confidence was on the run's own signals.
 
 const OPTIONS = {
   html: { type: 'string' },
+  model: { type: 'string' },
   baseline: { type: 'string' },
   db: { type: 'string' },
   capital: { type: 'string' },
@@ -37,8 +45,17 @@ export async function reportCommand(args: string[], out: (text: string) => void)
     out(REPORT_HELP);
     return 0;
   }
+  // A training run: --model DIR, or a directory where a run's id would be.
+  const modelDir = values.model ?? (positionals.length === 1 && isDirectory(positionals[0]) ? positionals[0] : undefined);
+  if (modelDir !== undefined) {
+    if (values.model !== undefined && positionals.length > 0) throw new ConfigError('--model', `reports a training run; "${positionals[0]}" is one more argument`);
+    for (const flag of ['baseline', 'db', 'capital'] as const) {
+      if (values[flag] !== undefined) throw new ConfigError(`--${flag}`, 'goes with a stored run (ladder report RUN_ID), not a training run');
+    }
+    return await trainingReportCommand(modelDir, values.html, out);
+  }
   const runId = positionals[0];
-  if (runId === undefined || positionals.length > 1) throw new ConfigError('RUN_ID', 'give the id of one stored run (ladder report RUN_ID)');
+  if (runId === undefined || positionals.length > 1) throw new ConfigError('RUN_ID', 'give the id of one stored run (ladder report RUN_ID), or a trained model\'s directory (ladder report --model DIR)');
   const capitalUsdt = values.capital === undefined ? 10_000 : Number(values.capital);
   if (!(capitalUsdt > 0 && Number.isFinite(capitalUsdt))) throw new ConfigError('--capital', `"${values.capital}" is not a positive amount of USDT`);
   const { target, field } = dbTarget(values.db, process.env);

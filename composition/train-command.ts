@@ -251,8 +251,10 @@ async function exportInputs(inputs: readonly string[], v: Flags, scratch: string
   const selected = v.features !== undefined
     ? listFlag(v.features)
     : (v['all-features'] === true ? FEATURES : trainingSelection(FEATURES).kept).filter((d) => d.warmupMicros <= maxWarmup).map((d) => d.name);
+  // Every horizon stays in the scratch export (--min-windows 0): the trainer drops those its holdout
+  // cannot judge, and says so, with the windows the holdout held.
   const args = [
-    ...inputs.flatMap((f) => ['--input', f]), '--out', target, '--labels', '--horizons', v.horizons ?? INPUT_HORIZONS, '--features', selected.join(','),
+    ...inputs.flatMap((f) => ['--input', f]), '--out', target, '--labels', '--horizons', v.horizons ?? INPUT_HORIZONS, '--min-windows', '0', '--features', selected.join(','),
     ...(v.quiet === true ? ['--quiet'] : []),
   ];
   try {

@@ -35,8 +35,8 @@ export interface ReportPage {
   readonly baseline: { readonly runId: string; readonly figures: BacktestReport; readonly slippageBps: readonly number[] } | null;
 }
 
-const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:980px;color:#1d2430;padding:0 16px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #d5dbe3;padding-bottom:4px}
+export const REPORT_STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:980px;color:#1d2430;padding:0 16px}
+h1{font-size:22px;margin:0 0 4px}h3{font-size:14px;margin:16px 0 6px}h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #d5dbe3;padding-bottom:4px}
 .meta{color:#5a6676}table{border-collapse:collapse;font-variant-numeric:tabular-nums}td,th{padding:3px 10px;text-align:right;border-bottom:1px solid #eceff3}
 th{color:#5a6676;font-weight:600}td:first-child,th:first-child{text-align:left}svg{width:100%;height:auto;background:#fafbfc;border:1px solid #e3e7ec}
 svg text{font-size:11px;fill:#5a6676}.note{color:#5a6676;font-size:13px}.good{color:#1f7a4d}.bad{color:#b3261e}`;
@@ -49,7 +49,7 @@ export function renderReportHtml(p: ReportPage): string {
   const f = p.figures;
   const drawdown = drawdownSeries(p.equity, f.capital);
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Ladder report ${esc(p.runId)}</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><title>Ladder report ${esc(p.runId)}</title><style>${REPORT_STYLE}</style></head>
 <body>
 <h1>Ladder ${esc(p.mode)} run ${esc(p.symbol)}</h1>
 <p class="meta">run <code>${esc(p.runId)}</code> · ${esc(p.source)} · model <code>${esc(p.modelId)}</code> · ${esc(iso(p.startedAt))} → ${p.endedAt === null ? 'running' : esc(iso(p.endedAt))}</p>

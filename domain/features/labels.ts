@@ -37,6 +37,9 @@ export interface LabelConfig {
 /** 1 s, 5 s and 30 s. */
 export const DEFAULT_HORIZONS_MICROS: readonly number[] = [1_000_000, 5_000_000, 30_000_000];
 
+/** 5 s, 30 s, 2 min and 5 min: the horizons `ladder features --labels` and `ladder train --input` label by default. */
+export const TRAINING_HORIZONS_MICROS: readonly number[] = [5_000_000, 30_000_000, 120_000_000, 300_000_000];
+
 /** Parts per million in one basis point. */
 const PPM_PER_BPS = 100;
 

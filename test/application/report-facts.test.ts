@@ -18,9 +18,9 @@ describe('report facts', () => {
     expect(slippageChange(null)).toBe('change n/a');
   });
 
-  it('reads feed integrity, the open position and refused decisions out of a stored summary', () => {
+  it('reads feed integrity, the open position, refused decisions and the signal counts out of a stored summary', () => {
     const facts = summaryFacts({
-      counters: { gaps: 2, resyncs: 3, malformed: 1, crossed: 0, stalePeriods: 1 },
+      counters: { gaps: 2, resyncs: 3, malformed: 1, crossed: 0, stalePeriods: 1, predictions: 900, signals: 40 },
       bookState: 'LIVE',
       notLiveMicros: 4_500_000,
       venueSpan: { from: 10, to: 20 },
@@ -31,8 +31,9 @@ describe('report facts', () => {
     expect(facts.openPosition).toEqual({ qty: '-0.010', avg_entry: '89995.60', mark: '89998.0', unrealized_usdt: '-0.02400000' });
     expect(facts.refusedDecisions).toBe(655);
     expect(facts.span).toEqual({ from: 10, to: 20 });
+    expect([facts.predictions, facts.signals]).toEqual([900, 40]);
     expect(summaryFacts({ position: { qty: '0.000' } }).openPosition).toBeNull();
-    expect(summaryFacts(null)).toEqual({ feed: null, openPosition: null, quality: null, refusedDecisions: 0, span: null });
+    expect(summaryFacts(null)).toEqual({ feed: null, openPosition: null, quality: null, refusedDecisions: 0, span: null, predictions: 0, signals: 0 });
   });
 
   it('nets each round trip from flat to flat, or through zero', () => {

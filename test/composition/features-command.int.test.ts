@@ -54,17 +54,37 @@ describe('ladder features', () => {
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
     const header = lines[0].split(',');
     expect(header.slice(0, 4)).toEqual(['ts', 'recv_ts', 'schema_id', 'warm']);
-    expect(header).toEqual(expect.arrayContaining(['spread_ticks', 'depth_imbalance_1', 'ofi_1s', 'label_ret_30s_bps', 'label_class_30s', 'label_reached_30s']));
-    expect(header.slice(-9)).toEqual(['1s', '5s', '30s'].flatMap((h) => [`label_ret_${h}_bps`, `label_class_${h}`, `label_reached_${h}`]));
+    expect(header).toEqual(expect.arrayContaining(['spread_ticks', 'depth_imbalance_1', 'ofi_1s', 'label_ret_5s_bps', 'label_class_5s', 'label_reached_5s']));
+    // The trainer's horizons by default (5 s, 30 s, 2 min, 5 min); the sample's 150 s hold ten 5 s windows
+    // but not ten of the others, which are dropped with a line each.
+    expect(header.slice(-3)).toEqual(['label_ret_5s_bps', 'label_class_5s', 'label_reached_5s']);
+    expect(header.filter((c) => c.startsWith('label_')).length).toBe(3);
+    expect(stdout).toMatch(/dropped {3}horizon 30 s: 4 windows in the data's 2m 30s, fewer than 10\n.*horizon 2 min: 1 windows.*\n.*horizon 5 min: 0 windows/);
     const live = await liveBookFrames(sample);
     expect(live).toBeGreaterThan(1000);
     expect(lines.length - 1).toBe(live);
     expect(lines.every((l) => l.split(',').length === header.length)).toBe(true);
     const schema = JSON.parse(readFileSync(`${out}.schema.json`, 'utf8'));
-    expect(schema).toMatchObject({ columns: header, rows: live, generatedBy: 'ladder features', labels: { horizons_ms: [1000, 5000, 30000], dead_zone_bps: 11 } });
+    expect(schema).toMatchObject({ columns: header, rows: live, generatedBy: 'ladder features', labels: { horizons_ms: [5000], dead_zone_bps: 11 } });
     expect(lines[1].split(',')[2]).toBe(schema.schemaId);
     expect(existsSync(`${out}.partial`)).toBe(false);
     expect(stdout).toContain(`${live.toLocaleString('en-US')} (`);
+  });
+
+  it('keeps every horizon asked for with --min-windows 0, and drops by the windows asked for', SLOW, async () => {
+    const out = join(dir, 'all.csv');
+    const { code, stdout } = await ladder('features', '--input', sample, '--out', out, '--labels', '--min-windows', '0', '--quiet', '--features', 'ofi_1s');
+    expect(code).toBe(0);
+    expect(stdout).not.toMatch(/dropped/);
+    const header = readFileSync(out, 'utf8').split('\n')[0].split(',');
+    expect(header.filter((c) => c.startsWith('label_ret_'))).toEqual(['label_ret_5s_bps', 'label_ret_30s_bps', 'label_ret_120s_bps', 'label_ret_300s_bps']);
+    const few = join(dir, 'few.csv');
+    const second = await ladder('features', '--input', sample, '--out', few, '--labels', '--horizons', '1s,30s', '--min-windows', '4', '--quiet', '--features', 'ofi_1s');
+    expect(second.stdout).not.toMatch(/dropped/);
+    const third = await ladder('features', '--input', sample, '--out', few, '--force', '--labels', '--horizons', '1s,30s', '--min-windows', '5', '--quiet', '--features', 'ofi_1s');
+    expect(third.stdout).toMatch(/dropped {3}horizon 30 s: 4 windows in the data's 2m 30s, fewer than 5/);
+    expect(JSON.parse(readFileSync(`${few}.schema.json`, 'utf8'))).toMatchObject({ labels: { horizons_ms: [1000] } });
+    expect((await ladder('features', '--input', sample, '--out', few, '--force', '--min-windows', '3')).stderr).toMatch(/^ladder: --min-windows: only goes with --labels/m);
   });
 
   it('writes the same rows as Parquet when --out ends in .parquet', SLOW, async () => {

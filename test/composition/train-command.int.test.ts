@@ -54,7 +54,7 @@ interface Report {
 describe('ladder train on the synthetic market', () => {
   beforeAll(async () => {
     const code = await featuresCommand(
-      ['--source', 'synthetic', '--seed', '5', '--duration', '20m', '--features', FEATURES.join(','), '--labels', '--out', data, '--quiet'],
+      ['--source', 'synthetic', '--seed', '5', '--duration', '20m', '--features', FEATURES.join(','), '--labels', '--horizons', '1s,5s,30s', '--out', data, '--quiet'],
       () => undefined,
     );
     expect(code).toBe(0);
