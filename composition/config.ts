@@ -244,11 +244,16 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** The largest --capital: 1e-8 USDT units of ten times it stay below 2^53. */
+const MAX_CAPITAL_USDT = 9_000_000;
+
 function executionFlags(flags: PaperFlags): Pick<PaperConfig, 'policy' | 'capitalUsdt' | 'latency'> {
   const policy = flags.policy ?? 'smart';
   if (policy !== 'smart' && policy !== 'baseline') throw new ConfigError('--policy', `"${policy}" is not smart or baseline`);
   const capitalUsdt = flags.capital === undefined ? 10_000 : Number(flags.capital);
   if (!(capitalUsdt > 0 && Number.isFinite(capitalUsdt))) throw new ConfigError('--capital', `"${flags.capital}" is not a positive amount of USDT`);
+  // Cash is exact in 1e-8 USDT within 2^53: room for the capital and a run's PnL ten times over.
+  if (capitalUsdt > MAX_CAPITAL_USDT) throw new ConfigError('--capital', `at most ${MAX_CAPITAL_USDT.toLocaleString('en-US')} USDT (cash is kept exact to 1e-8 USDT), not ${flags.capital}`);
   const ms = (field: string, text: string | undefined, fallback: number): number => {
     if (text === undefined) return fallback * 1000;
     const n = Number(text);

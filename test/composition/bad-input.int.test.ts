@@ -53,6 +53,7 @@ const CASES: readonly Case[] = [
   { name: 'a config file that is not JSON', args: ['paper', '--source', 'synthetic', '--config', file('bad.json')], code: 2, line: ['--config', 'bad.json', 'not JSON'] },
   { name: 'a config file with a unitless duration', args: ['paper', '--source', 'synthetic', '--config', file('unitless.json')], code: 2, line: ['unitless.json: duration', 'no unit'] },
   { name: 'a negative --capital', args: ['paper', '--source', 'synthetic', '--capital', '-5'], code: 2, line: ['--capital', '"-5"'] },
+  { name: 'a --capital beyond exact cash', args: ['backtest', '--source', 'synthetic', '--seed', '1', '--duration', '1m', '--db', 'none', '--capital', '100000000'], code: 2, line: ['--capital', 'at most 9,000,000 USDT'] },
   { name: 'a duration without its unit', args: ['backtest', '--source', 'synthetic', '--duration', '10'], code: 2, line: ['--duration', 'no unit'] },
   { name: 'a misspelt flag', args: ['backtest', '--inptu', sample], code: 2, line: ['--inptu', 'did you mean --input?'] },
   { name: 'a misspelt command', args: ['bakctest'], code: 2, line: ['bakctest', 'did you mean "backtest"?'] },
