@@ -100,6 +100,8 @@ export interface BacktestReport {
   readonly cost_per_lot_bps: ExecutionQualitySummary['cost_per_lot_bps'] | null;
   /** Decisions risk refused before they sent anything: not decisions, not judged as signals. */
   readonly refused_decisions: number;
+  /** Decisions whose one market order the venue rejected, filling nothing: not in the execution figures. */
+  readonly rejected_decisions: number;
   readonly feed: FeedIntegrity | null;
   /** The position left open at the end, at its mark; null when flat. */
   readonly open_position: OpenPosition | null;
@@ -157,6 +159,7 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
     execution_classes: q?.by_class ?? null,
     cost_per_lot_bps: q?.cost_per_lot_bps ?? null,
     refused_decisions: r.facts?.refusedDecisions ?? 0,
+    rejected_decisions: q?.rejected_decisions ?? 0,
     feed: r.facts?.feed ?? null,
     open_position: r.facts?.openPosition ?? null,
   };
