@@ -66,9 +66,12 @@ export interface RunEvidence {
  *   −2.13 bps at 5 s, on 2024-07-18/19 at −0.27; docs/execution.md): resting is presumed to be
  *   picked off until the run shows otherwise;
  * - a decision's 5 s move: 0, no edge presumed;
- * - an escalation: the take's cost now plus the edge the wait gives away.
+ * - an escalation: the take's cost now, plus the edge the wait gives away, plus 0.47 bps: an order
+ *   left unfilled is one the price moved away from, and on the same captures the escalated
+ *   decisions' mean shortfall was 0.15 to 0.47 bps over that of the decisions taken at once (the most,
+ *   0.47, on USD-M 2024-08-08 at the default size).
  */
-export const CHOICE_PRIORS = { weight: 5, makerMarkoutBps: -2.1, moveBps: 0 } as const;
+export const CHOICE_PRIORS = { weight: 5, makerMarkoutBps: -2.1, moveBps: 0, escalationOverTakeBps: 0.47 } as const;
 
 /**
  * A prior expectation updated by evidence: the mean of `prior` counted as `weight` observations and
@@ -100,7 +103,7 @@ export function chooseOrder(c: ChoiceInput): OrderChoice {
   const takeMarkout = blend(CHOICE_PRIORS.moveBps, w, move.decisions, move.bps) - halfSpread;
   const take = c.takerFeeBps + halfSpread - takeMarkout;
   const waited = c.edgeBps * Math.min(1, c.restMs / Math.max(1, c.horizonMs));
-  const unfilled = c.takerFeeBps + blend(halfSpread - takeMarkout + waited, w, escalation.fills, escalation.costBps);
+  const unfilled = c.takerFeeBps + blend(halfSpread - takeMarkout + waited + CHOICE_PRIORS.escalationOverTakeBps, w, escalation.fills, escalation.costBps);
   const volume = c.touchTradeLotsPerSec * (c.restMs / 1000);
   const resting = (ahead: number, earnedBps: number): { cost: number; p: number } => {
     const p = 1 - Math.exp(-volume / Math.max(1, ahead + c.lots));

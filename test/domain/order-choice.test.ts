@@ -45,13 +45,13 @@ describe('chooseOrder', () => {
   });
 
   it('credits a take with the decisions\' own 5 s move: a signal the price follows is not worth waiting on', () => {
-    const trending: RunEvidence = { ...benign, move: { decisions: 1000, bps: 3 } };
-    const c = chooseOrder({ ...base, touchTradeLotsPerSec: 20, queueLots: 40, evidence: trending });
+    const trending: RunEvidence = { ...benign, move: { decisions: 1000, bps: 5 } };
+    const c = chooseOrder({ ...base, evidence: trending });
     // Taker fee, the half spread crossed, less the take's markout (the move less that half spread).
     const half = (0.5 / (P + 0.5)) * 10_000;
-    expect(c.costBps.take).toBeCloseTo(5.5 + 2 * half - blend(0, CHOICE_PRIORS.weight, 1000, 3), 9);
+    expect(c.costBps.take).toBeCloseTo(5.5 + 2 * half - blend(0, CHOICE_PRIORS.weight, 1000, 5), 9);
     expect(c.kind).toBe('take');
-    expect(chooseOrder({ ...base, touchTradeLotsPerSec: 20, queueLots: 40, evidence: benign }).kind).toBe('join');
+    expect(chooseOrder({ ...base, evidence: benign }).kind).toBe('join');
   });
 
   it('counts what the run\'s escalations cost: an order left unfilled is one the price moved away from', () => {
