@@ -103,6 +103,8 @@ export interface BacktestReport {
   /** Warm predictions, and the signals among them (confidence at or above the threshold), acted on or not. */
   readonly predictions: number;
   readonly signals: number;
+  /** Decisions whose one market order the venue rejected, filling nothing: not in the execution figures. */
+  readonly rejected_decisions: number;
   readonly feed: FeedIntegrity | null;
   /** The position left open at the end, at its mark; null when flat. */
   readonly open_position: OpenPosition | null;
@@ -162,6 +164,7 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
     refused_decisions: r.facts?.refusedDecisions ?? 0,
     predictions: r.facts?.predictions ?? 0,
     signals: r.facts?.signals ?? 0,
+    rejected_decisions: q?.rejected_decisions ?? 0,
     feed: r.facts?.feed ?? null,
     open_position: r.facts?.openPosition ?? null,
   };

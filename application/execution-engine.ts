@@ -224,7 +224,7 @@ export class ExecutionEngine {
     const bid = book.bestBid();
     const ask = book.bestAsk();
     if (bid === null || ask === null || ask <= bid) return;
-    const choice = this.chooser?.choose(parent.side, book, parent.target - parent.filled, parent.edgeBps, { makerMarkoutBps: this.quality.makerMarkout5sBps(), escalationSlippageBps: this.quality.escalationSlippageBps() }, ts) ?? null;
+    const choice = this.chooser?.choose(parent.side, book, parent.target - parent.filled, parent.edgeBps, this.quality.chooserEvidence(), ts) ?? null;
     if (choice !== null && choice.kind === 'take' && this.holds(parent, ts)) {
       // Resting is expected to cost more than taking now: cancel the child, then take the rest once the
       // cancel lands (the child may fill meanwhile).
@@ -233,14 +233,14 @@ export class ExecutionEngine {
       return;
     }
     parent.choice = choice?.reason ?? null;
-    const passive = choice === null ? this.settings.passive : { ...this.settings.passive, placement: choice.kind === 'improve' ? 'improve' as const : 'join' as const };
     const actions = stepPassive(
       {
         now: ts, side: parent.side, bestBid: bid, bestAsk: ask, signalHolds: this.holds(parent, ts), confidence: parent.confidence,
         working: parent.child === null ? null : { price: parent.child.price, remaining: this.childRemaining(parent.child.id), placedAt: parent.child.placedAt },
         filled: parent.filled as Lots, target: parent.target, startedAt: parent.startedAt,
+        ...(choice === null || choice.kind === 'take' ? {} : { chosen: choice.kind }),
       },
-      passive,
+      this.settings.passive,
     );
     for (const action of actions) await this.act(parent, action, book, ts);
   }
@@ -498,6 +498,7 @@ export class ExecutionEngine {
 
   private onClosed(order: Order): void {
     this.risk.onOrderClosed(order.id);
+    if (order.status === 'rejected') this.quality.rejected(order.id);
     const parent = this.parentOf.get(order.id);
     if (parent === undefined) return;
     if (parent.child?.id === order.id) parent.child = null;

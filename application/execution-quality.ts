@@ -3,6 +3,10 @@ import { sideSign, type Side } from '../domain/trading/side.ts';
 import type { Instrument } from '../domain/values/instrument.ts';
 import type { Micros } from '../domain/values/units.ts';
 import { weightedQuantile } from '../domain/stats/weighted-quantile.ts';
+import type { RunEvidence } from '../domain/execution/order-choice.ts';
+
+/** How far on a decision's own move is measured (the chooser's evidence of a take's markout), µs. */
+const MOVE_HORIZON_MICROS = 5_000_000;
 
 /** The horizons fills are marked out at, ms, with their report keys. */
 export const MARKOUT_HORIZONS = [['1s', 1_000], ['5s', 5_000], ['30s', 30_000]] as const;
@@ -31,6 +35,8 @@ export interface ClassFigures {
  */
 export interface ExecutionQualitySummary {
   readonly decisions: number;
+  /** Decisions whose one market order the venue rejected, filling nothing: left out of every figure. */
+  readonly rejected_decisions: number;
   readonly markout_bps: { readonly maker: Markouts; readonly taker: Markouts };
   /** Lots marked out at 5 s, by liquidity (markouts whose horizon passed before the run ended). */
   readonly markout_lots: { readonly maker: number; readonly taker: number };
@@ -77,6 +83,17 @@ interface PendingMarkout {
   readonly price: number;
   readonly lots: number;
   readonly maker: boolean;
+  /** A decision's escalation (a take after resting), for the chooser's evidence; null otherwise. */
+  readonly escalation: boolean;
+  /** The fill's price over its decision's mid, signed for its side, bps (0 outside a decision). */
+  readonly slipBps: number;
+}
+
+/** Fills marked out at 5 s of one kind: how many, and Σ bps × lots over Σ lots. */
+interface Evidence {
+  fills: number;
+  bpsLots: number;
+  lots: number;
 }
 
 /**
@@ -96,9 +113,15 @@ export class ExecutionQuality {
   private mid2: number | null = null;
   /** Lots of the decisions' fills that made liquidity. */
   private makerLots = 0;
-  /** Σ bps × lots and Σ lots of escalations' market fills against their decision's mid. */
-  private escalatedBps = 0;
-  private escalatedLots = 0;
+  /** The chooser's evidence, from fills marked out at 5 s. */
+  private readonly evidence: Record<'maker' | 'escalation', Evidence> = {
+    maker: { fills: 0, bpsLots: 0, lots: 0 }, escalation: { fills: 0, bpsLots: 0, lots: 0 },
+  };
+  /** Decisions waiting for the mid 5 s on, and the moves of those resolved: Σ bps, signed for their side. */
+  private readonly moves: Array<{ readonly due: number; readonly sign: number; readonly mid2: number }> = [];
+  private movesHead = 0;
+  private readonly moved = { decisions: 0, bps: 0 };
+  private rejectedDecisions = 0;
 
   constructor(private readonly instrument: Instrument) {}
 
@@ -107,11 +130,25 @@ export class ExecutionQuality {
     this.decisions.set(id, {
       side, target: targetLots, mid2, startedAt: ts, market, orders: 0, escalated: false, filled: 0, paid: 0, fees: 0, lastFillAt: null, endMid2: null,
     });
+    this.moves.push({ due: ts + MOVE_HORIZON_MICROS, sign: sideSign(side), mid2 });
   }
 
   /** Forgets a decision that sent nothing (risk refused its first order). */
   drop(id: number): void {
     this.decisions.delete(id);
+  }
+
+  /**
+   * The venue rejected an order. A decision that took at once with it alone and filled nothing never
+   * reached the market (a size below the venue's minimum, say): it is counted apart, not as a decision
+   * that cost nothing, which would lower the cost a lot by its notional.
+   */
+  rejected(orderId: string): void {
+    const id = this.decisionOf.get(orderId);
+    const d = id === undefined ? undefined : this.decisions.get(id);
+    if (id === undefined || d === undefined || !d.market || d.orders !== 1 || d.filled !== 0) return;
+    this.decisions.delete(id);
+    this.rejectedDecisions++;
   }
 
   /**
@@ -137,12 +174,22 @@ export class ExecutionQuality {
   book(ts: Micros, mid2: number | null): void {
     if (mid2 === null) return;
     this.mid2 = mid2;
+    while (this.movesHead < this.moves.length && this.moves[this.movesHead].due <= ts) {
+      const m = this.moves[this.movesHead++];
+      this.moved.decisions++;
+      this.moved.bps += ((m.sign * (mid2 - m.mid2)) / m.mid2) * 10_000;
+    }
+    if (this.movesHead > 1024 && this.movesHead * 2 > this.moves.length) {
+      this.moves.splice(0, this.movesHead);
+      this.movesHead = 0;
+    }
     for (let k = 0; k < MARKOUT_HORIZONS.length; k++) {
       const queue = this.pending[k];
       while (this.heads[k] < queue.length && queue[this.heads[k]].due <= ts) {
         const p = queue[this.heads[k]++];
         const bps = (p.sign * (mid2 / 2 - p.price) / p.price) * 10_000;
         const sum = this.sums[k];
+        if (k === 1) this.witness(p, bps);
         if (p.maker) {
           sum.maker += bps * p.lots;
           sum.makerLots += p.lots;
@@ -160,37 +207,44 @@ export class ExecutionQuality {
 
   fill(fill: Fill): void {
     const sign = sideSign(fill.side);
-    MARKOUT_HORIZONS.forEach(([, ms], k) => {
-      this.pending[k].push({ due: fill.ts + ms * 1000, k, sign, price: fill.price, lots: fill.qty, maker: fill.liquidity === 'maker' });
-    });
     const id = this.decisionOf.get(fill.orderId);
     const d = id === undefined ? undefined : this.decisions.get(id);
+    const maker = fill.liquidity === 'maker';
+    const escalation = d !== undefined && !maker && !d.market;
+    const slipBps = d === undefined ? 0 : ((sign * (fill.price - d.mid2 / 2)) / (d.mid2 / 2)) * 10_000;
+    MARKOUT_HORIZONS.forEach(([, ms], k) => {
+      this.pending[k].push({ due: fill.ts + ms * 1000, k, sign, price: fill.price, lots: fill.qty, maker, escalation, slipBps });
+    });
     if (d === undefined) return;
     const mid = d.mid2 / 2;
     d.filled += fill.qty;
     d.paid += sign * (fill.price - mid) * fill.qty;
     d.fees += fill.fee;
     d.lastFillAt = fill.ts;
-    if (fill.liquidity === 'maker') this.makerLots += fill.qty;
-    else if (d.escalated) {
-      this.escalatedBps += ((sign * (fill.price - mid)) / mid) * 10_000 * fill.qty;
-      this.escalatedLots += fill.qty;
-    }
+    if (maker) this.makerLots += fill.qty;
     this.slippage.push({ bps: (sign * (fill.price - mid) / mid) * 10_000, lots: fill.qty });
   }
 
-  /** Mean 5 s markout of the maker fills marked out so far, bps; 0 before any. */
-  makerMarkout5sBps(): number {
-    const five = this.sums[1];
-    return five.makerLots === 0 ? 0 : five.maker / five.makerLots;
+  /** A fill marked out at 5 s, as evidence for the chooser. */
+  private witness(p: PendingMarkout, markoutBps: number): void {
+    const kind = p.maker ? 'maker' : p.escalation ? 'escalation' : null;
+    if (kind === null) return;
+    const e = this.evidence[kind];
+    e.fills++;
+    e.lots += p.lots;
+    e.bpsLots += (kind === 'escalation' ? p.slipBps - markoutBps : markoutBps) * p.lots;
   }
 
-  /**
-   * What the run's escalations paid a lot against their decision's mid, bps, or null before one: the
-   * price of waiting and then taking, the move away that left the order unfilled included.
-   */
-  escalationSlippageBps(): number | null {
-    return this.escalatedLots === 0 ? null : this.escalatedBps / this.escalatedLots;
+  /** The run's own evidence on each way to place an order, from the fills marked out at 5 s so far. */
+  chooserEvidence(): RunEvidence {
+    const mean = (e: Evidence): number => (e.lots === 0 ? 0 : e.bpsLots / e.lots);
+    const { maker, escalation } = this.evidence;
+    const { decisions, bps } = this.moved;
+    return {
+      maker: { fills: maker.fills, markoutBps: mean(maker) },
+      move: { decisions, bps: decisions === 0 ? 0 : bps / decisions },
+      escalation: { fills: escalation.fills, costBps: mean(escalation) },
+    };
   }
 
   summary(): ExecutionQualitySummary {
@@ -233,6 +287,7 @@ export class ExecutionQuality {
     const escalated = byClass.escalated.length;
     return {
       decisions,
+      rejected_decisions: this.rejectedDecisions,
       markout_bps: { maker: markouts('maker'), taker: markouts('taker') },
       markout_lots: { maker: five.makerLots, taker: five.takerLots },
       shortfall_bps_mean: meanOf(all),

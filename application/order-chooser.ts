@@ -1,4 +1,4 @@
-import { chooseOrder, describeChoice, type ChoiceKind } from '../domain/execution/order-choice.ts';
+import { chooseOrder, describeChoice, type ChoiceKind, type RunEvidence } from '../domain/execution/order-choice.ts';
 import type { OrderBook } from '../domain/market/order-book.ts';
 import type { Trade } from '../domain/market/trade.ts';
 import type { Side } from '../domain/trading/side.ts';
@@ -33,23 +33,23 @@ export class OrderChooser {
   }
 
   /** The cheapest placement for `lots` more on `side`, with its numbers as a sentence; null without a two-sided book. */
-  choose(side: Side, book: OrderBook, lots: number, edgeBps: number, run: { readonly makerMarkoutBps: number; readonly escalationSlippageBps: number | null }, ts: Micros): { kind: ChoiceKind; reason: string } | null {
+  choose(side: Side, book: OrderBook, lots: number, edgeBps: number, evidence: RunEvidence, ts: Micros): { kind: ChoiceKind; reason: string } | null {
     const bid = book.bestBid();
     const ask = book.bestAsk();
     if (bid === null || ask === null || ask <= bid || lots <= 0) return null;
     this.decay(ts);
-    // Before a few seconds of trades the rate is not known: rest, as the passive policy does.
+    // Before a few seconds of trades the rate is not known, and no fill is presumed: a resting order
+    // is expected to end as an escalation.
     const known = this.started !== null && ts - this.started >= RATE_HALF_LIFE_MICROS;
     const choice = chooseOrder({
       side, bestBid: bid, bestAsk: ask,
       queueLots: side === 'Buy' ? book.bestBidQty() : book.bestAskQty(),
       lots,
-      touchTradeLotsPerSec: known ? (side === 'Buy' ? this.hitBids : this.liftedAsks) : Number.MAX_SAFE_INTEGER,
+      touchTradeLotsPerSec: known ? (side === 'Buy' ? this.hitBids : this.liftedAsks) : 0,
       restMs: this.restMicros / 1000,
       makerFeeBps: this.fees.makerPpm / 100,
       takerFeeBps: this.fees.takerPpm / 100,
-      makerMarkoutBps: run.makerMarkoutBps,
-      escalationSlippageBps: run.escalationSlippageBps,
+      evidence,
       edgeBps,
       horizonMs: this.horizonMicros / 1000,
     });

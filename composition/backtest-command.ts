@@ -18,6 +18,7 @@ import { EXIT, printable } from './user-error.ts';
 import { normalizeArgs } from './args.ts';
 import { layerConfig, validateLayered } from './config-sources.ts';
 import { ALL_RUN_FLAGS } from './run-command.ts';
+import { CALIBRATED_INFORMED_SHARE } from '../adapters/synthetic/market-params.ts';
 
 export const BACKTEST_HELP = `ladder backtest — run recorded or synthetic market data through the trading path and report
 
@@ -57,8 +58,8 @@ Usage: ladder backtest (--input FILE… | --source synthetic [--seed N[,N…]] -
                         else ${DEFAULT_DB}; "ladder runs" lists what is stored there. none keeps nothing
   --store-market        store the run's market data too: every feature vector, public trade and book
                         snapshot (left out by default: the input holds the market, the report does not read them)
-  --informed-share X    with --source synthetic: the share of market orders that know the next move (0 to 1;
-                        docs/synthetic-market.md)
+  --informed-share X    with --source synthetic: the share of market orders that know the next move (0 to 1,
+                        or calibrated: ${CALIBRATED_INFORMED_SHARE}, within the real captures' bounds; docs/synthetic-market.md)
   --max-position QTY, --order-size QTY, --taker-fee-ppm N, --maker-fee-ppm N, --depth N
                         as for ladder paper
   --log-level LEVEL     logs on standard error (default warn)
@@ -133,9 +134,7 @@ async function backtestWith(values: BacktestFlags, positionals: readonly string[
   }
   if (values.report !== undefined) await checkWritable('--report', values.report);
   const { 'informed-share': informedText, input: _inputs, ...paperValues } = values;
-  const informed = informedText === undefined ? undefined : Number(informedText);
-  if (informed !== undefined && !(informedText?.trim() !== '' && informed >= 0 && informed <= 1)) throw new ConfigError('--informed-share', `must be a number from 0 to 1, not "${informedText}"`);
-  if (informed !== undefined && source !== 'synthetic') throw new ConfigError('--informed-share', 'applies to --source synthetic only');
+  const informed = informedShareFlag(informedText, source);
   const seeds = seedsFlag(values.seed);
   const given = {
     ...paperConfig(
@@ -334,7 +333,7 @@ function formatReport(r: FullReport): string {
     ]),
     `  PnL       ${n(r.pnl, 4)} USDT on ${r.capital} (fees ${n(r.fees, 4)}), max drawdown ${pct(r.max_drawdown)}; ${sharpe}`,
     `  position  ${r.open_position === null ? 'flat at the end' : `${r.open_position.qty} BTC open at the end${r.open_position.avg_entry === null ? '' : ` @ ${r.open_position.avg_entry}`}, mark ${r.open_position.mark ?? 'n/a'}, unrealized ${r.open_position.unrealized_usdt} USDT`}`,
-    `  trading   ${r.parents} decisions (${r.refused_decisions} more refused by risk), ${r.orders} orders, ${r.trades} fills; fill rate ${pct(r.fill_rate)}, escalated ${pct(r.escalation_rate)} (${r.escalations}), maker share ${pct(r.maker_share)}; turnover ${n(r.turnover)}×, exposure ${pct(r.exposure)}`,
+    `  trading   ${r.parents} decisions (${r.refused_decisions} more refused by risk${r.rejected_decisions > 0 ? `, ${r.rejected_decisions} rejected by the venue` : ''}), ${r.orders} orders, ${r.trades} fills; fill rate ${pct(r.fill_rate)}, escalated ${pct(r.escalation_rate)} (${r.escalations}), maker share ${pct(r.maker_share)}; turnover ${n(r.turnover)}×, exposure ${pct(r.exposure)}`,
     `  execution ${executionLine(r)}`,
     `  slippage  per lot against the decision's mid: mean ${n(r.slippage_bps_mean, 4)} bps, p95 ${n(r.slippage_bps_p95, 4)} bps`,
     `  signals   ${r.signals} of ${r.predictions} predictions cleared the threshold; ${r.signals_resolved} acted signals judged at their horizon: hit rate ${pct(r.hit_rate)}, false-signal rate ${pct(r.false_signal_rate)}`,
@@ -356,4 +355,13 @@ function executionLine(r: Pick<BacktestReport, 'markout_bps' | 'shortfall_bps_me
   const mark = m === null ? 'markouts n/a' : `markouts bps 1s/5s/30s maker ${n(m.maker['1s'])}/${n(m.maker['5s'])}/${n(m.maker['30s'])}, taker ${n(m.taker['1s'])}/${n(m.taker['5s'])}/${n(m.taker['30s'])}`;
   const cost = c === null ? '' : `; cost a lot ${n(c.total)} bps (fees ${n(c.fees)}, shortfall ${n(c.shortfall_ex_fees)}, 5 s markout ${n(c.markout_5s)})`;
   return `${mark}; shortfall ${n(r.shortfall_bps_mean)} bps${cost}`;
+}
+
+/** `--informed-share`: a share from 0 to 1, or `calibrated`; only with the synthetic market. */
+export function informedShareFlag(text: string | undefined, source: string): number | undefined {
+  if (text === undefined) return undefined;
+  const share = text === 'calibrated' ? CALIBRATED_INFORMED_SHARE : Number(text);
+  if (!(text.trim() !== '' && share >= 0 && share <= 1)) throw new ConfigError('--informed-share', `must be a number from 0 to 1 or calibrated, not "${text}"`);
+  if (source !== 'synthetic') throw new ConfigError('--informed-share', 'applies to --source synthetic only');
+  return share;
 }

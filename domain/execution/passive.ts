@@ -30,6 +30,13 @@ export interface PassiveInput {
   readonly target: Lots;
   /** When the parent started: the escalation timeout counts from here. */
   readonly startedAt: Micros;
+  /**
+   * The placement the order-type chooser decided by expected cost (order-choice.ts), if one did. It
+   * is what is sent: urgency neither improves a chosen join nor takes instead of a chosen rest, so the
+   * choice stored with the order and its numbers are those of the order sent. The time-out still
+   * escalates (the chooser's cost counts on it).
+   */
+  readonly chosen?: 'join' | 'improve';
 }
 
 export interface PassiveParams {
@@ -85,8 +92,10 @@ function validateInput(input: PassiveInput): void {
  * caller keeps all state (the child, the fills, the start time). In order of precedence:
  * 1. filled → cancel any child, done;
  * 2. the signal no longer holds → cancel any child, done (nothing is escalated for a dead signal);
- * 3. confidence maps to `aggressive`, or the escalation timeout has passed → cancel, market the rest, done;
- * 4. no child → place post-only at the join or improve price for the rest;
+ * 3. confidence maps to `aggressive` (unless the chooser chose a placement), or the escalation
+ *    timeout has passed → cancel, market the rest, done;
+ * 4. no child → place post-only at the join or improve price for the rest (the chooser's placement
+ *    where it chose one, else `placement` or urgency's `improve`);
  * 5. the child is larger than the rest (the target shrank) → cancel it, to re-place at the next step;
  * 6. the touch has moved more than `followTicks` away → replace at the new price, unless the
  *    previous placement is younger than `minReplaceMicros` (then hold);
@@ -102,7 +111,7 @@ export function stepPassive(input: PassiveInput, params: PassiveParams): Executi
   if (!input.signalHolds) {
     return [...cancelFirst('signal no longer holds'), { kind: 'done', reason: `signal no longer holds; ${rest} lots left unfilled` }];
   }
-  const urgency = urgencyFor(input.confidence, params.urgency);
+  const urgency = input.chosen === undefined ? urgencyFor(input.confidence, params.urgency) : 'passive';
   const elapsed = now - input.startedAt;
   if (urgency === 'aggressive' || elapsed >= params.escalateAfterMicros) {
     const why =
@@ -115,7 +124,7 @@ export function stepPassive(input: PassiveInput, params: PassiveParams): Executi
       { kind: 'done', reason: 'escalated to a market order' },
     ];
   }
-  const improve = params.placement === 'improve' || urgency === 'improve';
+  const improve = input.chosen === undefined ? params.placement === 'improve' || urgency === 'improve' : input.chosen === 'improve';
   const target = quotePrice(input, improve);
   if (working === null) {
     return [{ kind: 'place', price: target.price, qty: rest as Lots, postOnly: true, reason: `${target.why} for ${rest} lots` }];

@@ -85,4 +85,51 @@ describe('ExecutionQuality', () => {
     // 40, 320 and 15 ms: the escalated decision's 320 ms is in.
     expect(s.time_to_fill_ms).toEqual({ p50: 40, p95: 320, mean: 125 });
   });
+
+  it('gives the chooser the run\'s own evidence: maker markouts, decisions\' 5 s moves, escalations\' cost net of their markout', () => {
+    const q = new ExecutionQuality(instrument);
+    expect(q.chooserEvidence()).toEqual({ maker: { fills: 0, markoutBps: 0 }, move: { decisions: 0, bps: 0 }, escalation: { fills: 0, costBps: 0 } });
+    q.book(0 as Micros, 2 * P);
+    // A buy rests, fills 1 lot at P, then escalates: 1 lot taken at P + 2.
+    q.decide(1, 'Buy', 2, 2 * P, 0 as Micros, false);
+    q.order(1, 'a', false);
+    q.fill(fill('a', 'Buy', P, 1, 'maker', 100_000));
+    q.order(1, 'b', true);
+    q.fill(fill('b', 'Buy', P + 2, 1, 'taker', 400_000));
+    q.end(1);
+    // A sell taken at once.
+    q.decide(2, 'Sell', 1, 2 * P, (0.5 * S) as Micros, true);
+    q.order(2, 'c', true);
+    q.fill(fill('c', 'Sell', P - 1, 1, 'taker', 500_000));
+    q.book((4.9 * S) as Micros, 2 * (P + 3));
+    expect(q.chooserEvidence().maker.fills).toBe(0); // nothing marked out at 5 s yet
+    q.book((5.6 * S) as Micros, 2 * (P + 4));
+    const e = q.chooserEvidence();
+    // The maker buy at P marked out at +4 ticks; decision 1 (buy) moved +4, decision 2 (sell) −4.
+    expect(e.maker).toEqual({ fills: 1, markoutBps: expect.closeTo(bps(4, P), 12) });
+    expect(e.move).toEqual({ decisions: 2, bps: expect.closeTo((bps(4, P) - bps(4, P)) / 2, 12) });
+    // The escalation paid 2 ticks over its decision's mid and marked out at +2: it cost 0 net.
+    expect(e.escalation.fills).toBe(1);
+    expect(e.escalation.costBps).toBeCloseTo(bps(2, P) - bps(2, P + 2), 9);
+  });
+
+  it('leaves out a decision whose one market order the venue rejected, and keeps one that sent more', () => {
+    const q = new ExecutionQuality(instrument);
+    q.book(0 as Micros, 2 * P);
+    q.decide(1, 'Buy', 1, 2 * P, 0 as Micros, true);
+    q.order(1, 'a', true);
+    q.rejected('a');
+    q.end(1);
+    q.decide(2, 'Buy', 2, 2 * P, 0 as Micros, false);
+    q.order(2, 'b', false);
+    q.rejected('b'); // a post-only child the venue rejected: the decision works on
+    q.order(2, 'c', true);
+    q.fill(fill('c', 'Buy', P + 1, 2, 'taker', 100_000, 0));
+    q.end(2);
+    const s = q.summary();
+    expect(s.rejected_decisions).toBe(1);
+    expect(s.decisions).toBe(1);
+    // Only decision 2 is in the cost: 1 tick over the mid a lot, no fees.
+    expect(s.cost_per_lot_bps.shortfall_ex_fees).toBeCloseTo(bps(1, P), 12);
+  });
 });

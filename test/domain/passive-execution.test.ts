@@ -62,6 +62,18 @@ describe('stepPassive: placing', () => {
     expect(kinds(stepPassive(input({ confidence: 0.95, filled: lots(4) }), params))).toEqual(['market', 'done']);
     expect(stepPassive(input({ confidence: 0.95, filled: lots(4) }), params)[0]).toMatchObject({ qty: 6 });
   });
+
+  it('sends the chooser\'s placement whatever the urgency: a chosen join is never improved, a chosen rest never taken', () => {
+    // Urgency alone would improve at 0.75 and take at 0.95 (above); the chooser's choice is what goes out.
+    expect(stepPassive(input({ confidence: 0.75, chosen: 'join' }), params)[0]).toMatchObject({ kind: 'place', price: 650_000 });
+    expect(stepPassive(input({ confidence: 0.95, chosen: 'join' }), params)[0]).toMatchObject({ kind: 'place', price: 650_000 });
+    expect(stepPassive(input({ confidence: 0.95, chosen: 'improve' }), params)[0]).toMatchObject({ kind: 'place', price: 650_001 });
+    expect(stepPassive(input({ chosen: 'join' }), { ...params, placement: 'improve' })[0]).toMatchObject({ kind: 'place', price: 650_000 });
+    expect(stepPassive(input({ chosen: 'improve' }), params)[0]?.reason).toMatch(/^improve bid 650000 by 1 tick/);
+    // The time-out still escalates: the chooser's cost of resting counts on it.
+    const late = input({ chosen: 'join', now: micros(T0 + params.escalateAfterMicros) });
+    expect(kinds(stepPassive(late, params))).toEqual(['market', 'done']);
+  });
 });
 
 describe('stepPassive: following the touch', () => {

@@ -12,6 +12,10 @@ describe('the golden run', () => {
     const expected = readFileSync(GOLDEN_FILE, 'utf8').trimEnd().split('\n');
     const actual = await goldenLines();
     expect(actual.filter((l) => l.startsWith('{"fill"')).length).toBeGreaterThan(50);
+    // Every resting order is placed as its stored choice says: the reason's placement is the chooser's.
+    const choices = actual.flatMap((l) => /passive \d+: (join|improve) [^;]*; chose (\w+)/.exec(l)?.slice(1) ?? []);
+    expect(choices.length).toBeGreaterThan(20);
+    for (let i = 0; i < choices.length; i += 2) expect(choices[i + 1]).toBe(choices[i]);
     // Line by line, so that a difference names the first row that moved rather than a 400 kB diff.
     for (let i = 0; i < Math.max(expected.length, actual.length); i++) {
       if (actual[i] !== expected[i]) expect({ line: i + 1, row: actual[i] }).toEqual({ line: i + 1, row: expected[i] });
