@@ -226,13 +226,13 @@ class FlatTrees implements TreeEnsembleRunner {
     for (let r = 0; r < roots.length; r++) {
       let i = roots[r];
       // NaN compares false and takes the false branch, as onnxruntime's does without missing-value tracking.
-      while (leaf[i] === 0) i = (row[feature[i]]) <= (threshold[i]) ? (onTrue[i]) : (onFalse[i]);
+      while (leaf[i] === 0) i = row[feature[i]] <= threshold[i] ? onTrue[i] : onFalse[i];
       for (let w = weightStart[i], end = weightStart[i + 1]; w < end; w++) {
         const target = weightTarget[w];
-        scores[target] = (scores[target]) + (weight[w]);
+        scores[target] += weight[w];
       }
     }
-    for (let k = 0; k < base.length; k++) scores[k] = (scores[k]) + (base[k]);
+    for (let k = 0; k < base.length; k++) scores[k] += base[k];
     return scores;
   }
 }
