@@ -226,7 +226,10 @@ export class TradingLoop {
           const { frames, bookFrames } = this.market.counters;
           this.onProgress({ frames, bookFrames, venueMicros: this.venueMicros });
         }
-        await this.onEvent(event);
+        // Most events (trades, and books that reach no decision) are done with synchronously: only
+        // those that wait for the model or the venue are awaited.
+        const pending = this.step(event);
+        if (pending !== undefined) await pending;
       }
     } finally {
       this.metrics.stop();
@@ -265,19 +268,35 @@ export class TradingLoop {
 
   /** Processes one market event (one tick of the decision trace); exposed for tests and replays that drive the loop themselves. */
   async onEvent(event: MarketEvent): Promise<void> {
+    await this.step(event);
+  }
+
+  /** `onEvent`, returning a promise only when the event's processing waits for something. */
+  private step(event: MarketEvent): Promise<void> | undefined {
     // A book frame is a book frame in a trace, whichever reader converted it.
     const isBook = event.kind === 'book' || event.kind === 'gridBook';
     this.trace.begin(isBook ? 'book' : event.kind);
+    let pending: Promise<void> | undefined;
     try {
-      await this.processEvent(event, isBook);
+      pending = this.processEvent(event, isBook);
     } catch (error) {
       this.trace.finish(error);
       throw error;
     }
-    this.trace.finish();
+    if (pending === undefined) {
+      this.trace.finish();
+      return undefined;
+    }
+    return pending.then(
+      () => this.trace.finish(),
+      (error: unknown) => {
+        this.trace.finish(error);
+        throw error;
+      },
+    );
   }
 
-  private async processEvent(event: MarketEvent, isBook: boolean): Promise<void> {
+  private processEvent(event: MarketEvent, isBook: boolean): Promise<void> | undefined {
     if (isBook) this.trace.start(STAGE.book);
     const step = this.market.process(event);
     if (isBook) this.trace.end(STAGE.book);
@@ -297,11 +316,14 @@ export class TradingLoop {
       this.features.onTrade(trade);
       this.recorder.trade(trade);
     }
-    if (step.book !== null) {
-      this.recorder.book(this.book, step.book.ts, step.book.recvTime, this.orders.position);
-      await this.onLiveBook(step.book);
-      this.recorder.position(this.orders.position, this.orders.counters.filledLots, step.book.ts, this.book);
-    }
+    if (step.book === null) return undefined;
+    return this.onLiveBookRecorded(step.book);
+  }
+
+  private async onLiveBookRecorded(frame: FrameHeader): Promise<void> {
+    this.recorder.book(this.book, frame.ts, frame.recvTime, this.orders.position);
+    await this.onLiveBook(frame);
+    this.recorder.position(this.orders.position, this.orders.counters.filledLots, frame.ts, this.book);
   }
 
   /** Counts the venue time the book spends out of LIVE, from the last LIVE book to the next. */

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 /*
- * `npm run bench:memory [-- SHORT LONG]`: peak resident memory of `ladder backtest --source synthetic`
+ * `npm run bench:memory [-- SHORT LONG]`: peak resident memory of `ladder backtest --source synthetic --db none`
  * over a short and a long stretch of the synthetic market (default 1h and 24h), each in a process of
  * its own (bench/memory-main.ts), and the long run's peak over the short one's. The backtest streams its
  * market (files: a bounded read buffer; the synthetic source: one step at a time) and keeps only what
@@ -21,7 +21,9 @@ interface Peak {
 }
 
 async function peak(duration: string): Promise<Peak> {
-  const args = ['--import', 'tsx', `${root}bench/memory-main.ts`, '--source', 'synthetic', '--seed', '7', '--duration', duration];
+  // --db none: the run's rows go to an in-memory store dropped at the end, not into ./data/ladder (a
+  // day's ledger on disk for every bench), and the figure is the backtest's, not a database file's.
+  const args = ['--import', 'tsx', `${root}bench/memory-main.ts`, '--source', 'synthetic', '--seed', '7', '--duration', duration, '--db', 'none'];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let last = '';
   for await (const line of createInterface({ input: child.stdout })) last = line;
@@ -31,9 +33,9 @@ async function peak(duration: string): Promise<Peak> {
 }
 
 const a = await peak(short);
-console.log(`memory: ladder backtest --source synthetic --duration ${short}: peak RSS ${a.peakRssMiB.toFixed(0)} MiB in ${a.seconds.toFixed(0)} s`);
+console.log(`memory: ladder backtest --source synthetic --db none --duration ${short}: peak RSS ${a.peakRssMiB.toFixed(0)} MiB in ${a.seconds.toFixed(0)} s`);
 const b = await peak(long);
-console.log(`memory: ladder backtest --source synthetic --duration ${long}: peak RSS ${b.peakRssMiB.toFixed(0)} MiB in ${b.seconds.toFixed(0)} s`);
+console.log(`memory: ladder backtest --source synthetic --db none --duration ${long}: peak RSS ${b.peakRssMiB.toFixed(0)} MiB in ${b.seconds.toFixed(0)} s`);
 const ratio = b.peakRssMiB / a.peakRssMiB;
 console.log(`memory: peak RSS ${long} / ${short} = ${ratio.toFixed(3)} (goal ≤ 1.2)`);
 console.log(JSON.stringify({

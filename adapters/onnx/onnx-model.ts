@@ -10,6 +10,7 @@ import { inspectOnnx } from './onnx-inspect.ts';
 import { describeReadoutError, readPrediction, readoutFetches, type Readout } from './output-readout.ts';
 import { createSession, readFileChecked } from './raw-model.ts';
 import { openNativeSession, type NativeSession } from './native-session.ts';
+import { compileTreeEnsemble, type TreeEnsembleRunner } from './tree-ensemble-runner.ts';
 
 /** A `SignalModel` backed by onnxruntime, with the manifest it was loaded with. */
 export interface OnnxSignalModel extends SignalModel {
@@ -80,7 +81,8 @@ export async function openOnnxModel(
   if (!contract.ok) return contract;
   const session = await createSession(bytes.value, modelFile);
   if (!session.ok) return session;
-  return ok(new OrtSignalModel(session.value, manifest.value, contract.value, openNativeSession(bytes.value)));
+  const model = new OrtSignalModel(session.value, manifest.value, contract.value, openNativeSession(bytes.value), compileTreeEnsemble(bytes.value));
+  return ok(model);
 }
 
 class OrtSignalModel implements OnnxSignalModel {
@@ -106,6 +108,11 @@ class OrtSignalModel implements OnnxSignalModel {
     contract: ModelContract,
     /** The same model run synchronously (see native-session.ts); null: through the public, deferred `run`. */
     private readonly native: NativeSession | null = null,
+    /**
+     * The same model walked here when it is one tree ensemble this runner computes exactly as the
+     * runtime does (see tree-ensemble-runner.ts); null: through the runtime.
+     */
+    trees: TreeEnsembleRunner | null = null,
   ) {
     const { input, readout } = contract;
     this.session = session;
@@ -126,7 +133,12 @@ class OrtSignalModel implements OnnxSignalModel {
     };
     this.row = new Float32Array(input.features);
     this.feeds = { [input.name]: new Tensor('float32', this.row, [1, input.features]) };
+    // The runner stands in only for a model read through its one output, of the input's width.
+    const [fetch] = this.fetches;
+    this.trees = trees !== null && this.fetches.length === 1 && fetch === trees.output && trees.features <= input.features ? trees : null;
   }
+
+  private readonly trees: TreeEnsembleRunner | null;
 
   async predict(features: FeatureVector): Promise<Prediction> {
     if (features.schemaId !== this.info.schemaId) {
@@ -134,6 +146,7 @@ class OrtSignalModel implements OnnxSignalModel {
     }
     const n = this.input.features;
     if (features.values.length !== n) throw this.reject({ kind: 'WrongLength', expected: n, actual: features.values.length });
+    if (this.trees !== null) return this.predictTrees(this.trees, features.values);
     if (this.native !== null) return this.predictNow(features.values);
     const shared = !this.busy;
     const row = shared ? this.row : new Float32Array(n);
@@ -164,6 +177,14 @@ class OrtSignalModel implements OnnxSignalModel {
       throw this.reject({ kind: 'RuntimeFailed', message: e instanceof Error ? e.message : String(e) });
     }
     const prediction = readPrediction(this.readout, (name) => tensorNumbers(results, name));
+    if (!prediction.ok) throw this.reject({ kind: 'BadOutput', message: describeReadoutError(prediction.error) });
+    return prediction.value;
+  }
+
+  /** One prediction by the in-process tree walk: the runtime's outputs, without a call into it. */
+  private predictTrees(trees: TreeEnsembleRunner, values: Float64Array): Prediction {
+    const scores = trees.run(values);
+    const prediction = readPrediction(this.readout, () => scores);
     if (!prediction.ok) throw this.reject({ kind: 'BadOutput', message: describeReadoutError(prediction.error) });
     return prediction.value;
   }

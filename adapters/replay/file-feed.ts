@@ -7,7 +7,7 @@ import { jsonDecoder, type FrameDecoder } from '../bybit/frame-decoder.ts';
 import { BinanceLineDecoder } from '../binance/line-decoder.ts';
 import { InputCutShort, type FrameLine } from './frame-reader.ts';
 import type { InputFormat } from './input-format.ts';
-import { readInputLines } from './input-lines.ts';
+import { readInputBatches } from './input-lines.ts';
 import { millisFieldMicros } from './millis-field.ts';
 import { pace, receiveTime, timerSleep, type Sleep, type Speed } from './pacing.ts';
 
@@ -52,11 +52,25 @@ export class FileReplayFeed implements MarketDataFeed {
   }
 
   async *events(): AsyncGenerator<MarketEvent> {
-    const lines = readInputLines(this.paths);
+    const batches = readInputBatches(this.paths);
     const format = this.options.format;
-    const parsed = format?.venue === 'binance' ? this.parseBinance(lines, new BinanceLineDecoder(format.market, format.symbol ?? '')) : this.parse(lines);
-    const paced = pace(parsed, { speed: this.options.speed ?? 'max', clock: this.clock, sleep: this.options.sleep ?? timerSleep, timeOf: receiveTime });
+    const speed = this.options.speed ?? 'max';
+    const decoded = format?.venue === 'binance'
+      ? this.parseBinance(batches, new BinanceLineDecoder(format.market, format.symbol ?? ''))
+      : this.parse(batches);
     try {
+      if (speed === 'max') {
+        // As fast as taken: the events of a read chunk are decoded and handed over in one go, without
+        // a pacing stage between, so that an event costs this generator's one turn and no more.
+        for await (const events of decoded) {
+          for (const event of events) {
+            if (this.closed) return;
+            yield event;
+          }
+        }
+        return;
+      }
+      const paced = pace(flatten(decoded), { speed, clock: this.clock, sleep: this.options.sleep ?? timerSleep, timeOf: receiveTime });
       for await (const event of paced) {
         if (this.closed) return;
         yield event;
@@ -67,24 +81,30 @@ export class FileReplayFeed implements MarketDataFeed {
     }
   }
 
-  private async *parse(lines: AsyncIterable<FrameLine>): AsyncGenerator<MarketEvent> {
+  /** A read chunk's lines decoded into its events, in order. */
+  private async *parse(batches: AsyncIterable<readonly FrameLine[]>): AsyncGenerator<MarketEvent[]> {
     let lastTime = 0 as Micros;
-    for await (const line of lines) {
+    for await (const lines of batches) {
       if (this.closed) return;
-      if (line.text.length === 0) continue;
-      lastTime = receiveTimeOf(line.text, line.recvTime, lastTime);
-      yield this.decode(line.text, lastTime);
+      const events: MarketEvent[] = [];
+      for (const line of lines) {
+        if (line.text.length === 0) continue;
+        lastTime = receiveTimeOf(line.text, line.recvTime, lastTime);
+        events.push(this.decode(line.text, lastTime));
+      }
+      yield events;
     }
   }
 
-  private async *parseBinance(lines: AsyncIterable<FrameLine>, decoder: BinanceLineDecoder): AsyncGenerator<MarketEvent> {
-    const out: MarketEvent[] = [];
-    for await (const line of lines) {
+  private async *parseBinance(batches: AsyncIterable<readonly FrameLine[]>, decoder: BinanceLineDecoder): AsyncGenerator<MarketEvent[]> {
+    for await (const lines of batches) {
       if (this.closed) return;
-      if (line.text.length === 0) continue;
-      decoder.decode(line.text, line.recvTime, out);
-      for (const event of out) yield event;
-      out.length = 0;
+      const events: MarketEvent[] = [];
+      for (const line of lines) {
+        if (line.text.length === 0) continue;
+        decoder.decode(line.text, line.recvTime, events);
+      }
+      yield events;
     }
   }
 
@@ -96,6 +116,10 @@ export class FileReplayFeed implements MarketDataFeed {
     this.closed = true;
     return Promise.resolve();
   }
+}
+
+async function* flatten<T>(batches: AsyncIterable<readonly T[]>): AsyncGenerator<T> {
+  for await (const batch of batches) yield* batch;
 }
 
 /** The first `"ts":<digits>` of a frame text (Bybit's top-level service time, ms) in µs, or null. */

@@ -54,12 +54,22 @@ const READ_CHUNK = 256 * 1024;
  * `empty file: <path>`.
  */
 export async function* readFrameLines(path: string, options: ReadFrameOptions = {}): AsyncGenerator<FrameLine> {
+  for await (const batch of readFrameLineBatches(path, options)) yield* batch;
+}
+
+/**
+ * `readFrameLines`' lines, handed over a read chunk's worth at a time (a few hundred lines of 256 kB),
+ * for readers that go through them synchronously: one turn of the event loop a chunk rather than a
+ * line. The lines, their order and the errors are those of `readFrameLines`.
+ */
+export async function* readFrameLineBatches(path: string, options: ReadFrameOptions = {}): AsyncGenerator<FrameLine[]> {
   const chunks = await openChunks(path);
   let carry: Buffer[] = [];
   let lineNo = 0;
   let cut: Error | null = null;
   try {
     for await (const chunk of chunks) {
+      const batch: FrameLine[] = [];
       let pos = 0;
       for (let nl = chunk.indexOf(LINE_FEED); nl !== -1; nl = chunk.indexOf(LINE_FEED, pos)) {
         lineNo++;
@@ -73,9 +83,10 @@ export async function* readFrameLines(path: string, options: ReadFrameOptions = 
           line = frameLine(joined, 0, joined.length, lineNo);
         }
         pos = nl + 1;
-        if (line !== null) yield line;
+        if (line !== null) batch.push(line);
       }
       if (pos < chunk.length) carry.push(pos === 0 ? chunk : chunk.subarray(pos));
+      if (batch.length > 0) yield batch;
     }
   } catch (error) {
     if (!(error instanceof TruncatedInput)) throw error;
@@ -84,7 +95,7 @@ export async function* readFrameLines(path: string, options: ReadFrameOptions = 
   if (carry.length > 0) {
     const joined = Buffer.concat(carry);
     const line = frameLine(joined, 0, joined.length, lineNo + 1);
-    if (line !== null) yield line;
+    if (line !== null) yield [line];
   }
   if (cut !== null && options.truncated !== 'end') throw new InputCutShort(`compressed data cut short (the writer stopped mid-file?): ${path}`);
 }

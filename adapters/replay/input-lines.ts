@@ -1,4 +1,4 @@
-import { readFrameLines, type FrameLine, type ReadFrameOptions } from './frame-reader.ts';
+import { readFrameLineBatches, readFrameLines, type FrameLine, type ReadFrameOptions } from './frame-reader.ts';
 
 /**
  * The lines of several files read one after the other as one stream, in the order given (a capture
@@ -7,4 +7,9 @@ import { readFrameLines, type FrameLine, type ReadFrameOptions } from './frame-r
  */
 export async function* readInputLines(paths: readonly string[], options: ReadFrameOptions = {}): AsyncGenerator<FrameLine> {
   for (const path of paths) yield* readFrameLines(path, options);
+}
+
+/** `readInputLines`' lines a read chunk at a time (see `readFrameLineBatches`). */
+export async function* readInputBatches(paths: readonly string[], options: ReadFrameOptions = {}): AsyncGenerator<FrameLine[]> {
+  for (const path of paths) yield* readFrameLineBatches(path, options);
 }

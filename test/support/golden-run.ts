@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { paperConfig } from '../../composition/config.ts';
+import { paperConfig, type PaperConfig } from '../../composition/config.ts';
+import { configForInputs, replayInputs } from '../../composition/inputs.ts';
 import { runPaper } from '../../composition/paper.ts';
 import type { TradingStore } from '../../application/ports/trading-store.ts';
 import { silentLogger } from '../../application/ports/logger.ts';
@@ -25,7 +26,20 @@ const FLAGS = { source: 'synthetic', seed: '7', duration: '10m', speed: 'max', d
  * fill. The order ids lose the run's prefix; the simulator's ids are the same from run to run.
  */
 export async function goldenLines(): Promise<string[]> {
-  const config = { ...paperConfig(FLAGS, {}), storeMarketData: false };
+  return ledgerOf({ ...paperConfig(FLAGS, {}), storeMarketData: false });
+}
+
+/**
+ * The same ledger from a backtest of `file`, a recording of the golden run's market (`ladder synth
+ * --seed 7 --duration 10m`): the file replay's path (line reader, decoder) in place of the source's.
+ */
+export async function goldenFileLines(file: string): Promise<string[]> {
+  const { source: _source, seed: _seed, duration: _duration, ...flags } = FLAGS;
+  const given = { ...paperConfig({ ...flags, input: file }, {}), storeMarketData: false };
+  return ledgerOf(configForInputs(given, replayInputs([file]), {}));
+}
+
+async function ledgerOf(config: PaperConfig): Promise<string[]> {
   let lines: string[] = [];
   await runPaper(config, {
     logger: silentLogger,
