@@ -50,7 +50,7 @@ export interface DashboardSnapshot {
     readonly gaps: number;
     readonly resyncs: number;
     readonly stalePeriods: number;
-    /** The feed-quality score by minute (0 to 1): the last, the lowest, minutes scored, whether it stopped entries; absent when the run does not score it. */
+    /** The feed-quality score by minute (0 to 100): the last, the lowest, minutes scored, whether it stopped entries; absent when the run does not score it. */
     readonly quality?: { readonly last: number | null; readonly lowest: number | null; readonly minutes: number; readonly tripped: boolean };
   };
   readonly writer: {

@@ -104,6 +104,8 @@ describe.skipIf(!canRun)('the dashboard of a stored run in a browser', { timeout
       await page.waitForFunction(() => document.getElementById('conn')?.textContent !== 'loading', undefined, { timeout: 60_000 });
       expect(await page.textContent('#conn')).toBe('drawn');
       expect(await page.textContent('#run-id')).toBe(report.run);
+      // The range shown is known once the library has laid the chart out.
+      await page.waitForFunction(() => (document.getElementById('run-chart')?.dataset.to ?? '') !== '', undefined, { timeout: 30_000 });
       const data = await page.evaluate(() => ({ ...document.getElementById('run-chart')!.dataset }));
       // The marks the chart library holds: one a fill and one an order, as the backtest counted them.
       expect(Number(data.fillMarkers)).toBe(report.trades);

@@ -47,6 +47,14 @@ function extent(values) {
 const HISTORY_SECONDS = 6 * 3600;
 const seen = { mids: new Map(), fills: new Map(), orders: new Map(), position: new Map(), signals: new Map() };
 let chart = null;
+/**
+ * The charts' resolution is a second: they are redrawn once a second at most, whatever the stream's
+ * rate, and at once when a fill arrives or the position changes, so that they agree with the tables.
+ */
+const REDRAW_MS = 1000;
+let drawnAt = -Infinity;
+let drawnFills = 0;
+let drawnQty = null;
 
 function remember(map, key, value) {
   map.set(key, value);
@@ -66,6 +74,10 @@ function drawRun(s) {
   const now = s.equity.length === 0 ? null : s.equity[s.equity.length - 1].t;
   for (const o of s.openOrders) if (!seen.orders.has(o.id) && now !== null) remember(seen.orders, o.id, { ...o, t: now });
   if (now !== null) remember(seen.position, Math.floor(now / 1e6), { t: now, qty: s.position.qty });
+  if (performance.now() - drawnAt < REDRAW_MS && seen.fills.size === drawnFills && s.position.qty === drawnQty) return;
+  drawnAt = performance.now();
+  drawnFills = seen.fills.size;
+  drawnQty = s.position.qty;
   chart.update({
     mids: [...seen.mids.values()], fills: [...seen.fills.values()], orders: [...seen.orders.values()], equity: s.equity,
     position: [...seen.position.values()], signals: [...seen.signals.values()], threshold: s.model.threshold,
@@ -150,7 +162,8 @@ function render(s) {
   text('writer-written', `${s.writer.written} · ${s.writer.writeErrors}`);
   $('report-link').href = withToken(`report/${encodeURIComponent(s.runId)}`);
   const q = s.feed.quality ?? s.feedQuality;
-  text('feed-quality', q === undefined || q === null ? '–' : `${fmt(q.last, 2)} (lowest ${fmt(q.lowest, 2)} over ${q.minutes} min)${q.tripped ? ', entries stopped' : ''}`);
+  // A score of 0 to 100 a minute (domain/market/feed-quality.ts); below the floor, new entries stop.
+  text('feed-quality', q === undefined || q === null ? '–' : `${fmt(q.last, 0)} / 100 (lowest ${fmt(q.lowest, 0)} over ${q.minutes} min)${q.tripped ? ', entries stopped' : ''}`);
   drawRun(s);
   drawDepth(s);
 }

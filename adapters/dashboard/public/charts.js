@@ -29,11 +29,15 @@
    * Creates the chart in `container`; `update(data)` draws { mids, fills, orders, equity, position,
    * signals, threshold } (see run-history.ts), replacing what was drawn. The container's data
    * attributes say what the chart holds, as the library reports it: points of the mid, fill and order
-   * markers, and the time range shown.
+   * markers, and the time range shown (seconds, set once the chart is laid out).
    */
   function createRunChart(container, { priceDecimals, qtyDecimals }) {
+    // The container's size from the start (autoSize follows it later, asynchronously): fitted to a
+    // default width, a long run would be drawn only in part.
     const chart = LC.createChart(container, {
       autoSize: true,
+      width: container.clientWidth,
+      height: container.clientHeight,
       layout: { background: { type: 'solid', color: COLORS.bg }, textColor: COLORS.dim, fontSize: 11, panes: { separatorColor: COLORS.line } },
       grid: { vertLines: { color: '#1c232d' }, horzLines: { color: '#1c232d' } },
       timeScale: { timeVisible: true, secondsVisible: true, borderColor: COLORS.line },
@@ -59,8 +63,18 @@
     }, 3);
     const heights = [0.5, 0.2, 0.15, 0.15];
     chart.panes().forEach((pane, k) => pane.setStretchFactor(heights[k]));
-    let fitted = false;
     let thresholdLine = null;
+    // Until it is scrolled or zoomed, the chart shows everything it holds, after each update and resize.
+    let moved = false;
+    container.addEventListener('wheel', () => (moved = true), { passive: true });
+    container.addEventListener('pointerdown', () => (moved = true));
+    chart.timeScale().subscribeSizeChange(() => {
+      if (!moved) chart.timeScale().fitContent();
+    });
+    // The time range shown, once drawn (the library lays the chart out after update returns).
+    chart.timeScale().subscribeVisibleTimeRangeChange((range) => {
+      Object.assign(container.dataset, { from: range === null ? '' : String(range.from), to: range === null ? '' : String(range.to) });
+    });
 
     function update(data) {
       const mids = bySecond(data.mids, (m) => m.t, (m) => m.mid);
@@ -97,18 +111,12 @@
       thresholdLine = data.threshold === null || data.threshold === undefined
         ? null
         : confidence.createPriceLine({ price: data.threshold, color: COLORS.dim, lineStyle: LC.LineStyle.Dashed, lineWidth: 1, title: 'threshold' });
-      if (!fitted && mids.length > 1) {
-        chart.timeScale().fitContent();
-        fitted = true;
-      }
+      if (!moved) chart.timeScale().fitContent();
       const shown = markers.markers();
-      const range = chart.timeScale().getVisibleRange();
       Object.assign(container.dataset, {
         points: String(price.data().length),
         fillMarkers: String(shown.filter((m) => m.id.startsWith('fill:')).length),
         orderMarkers: String(shown.filter((m) => m.id.startsWith('order:')).length),
-        from: range === null ? '' : String(range.from),
-        to: range === null ? '' : String(range.to),
       });
     }
 

@@ -43,7 +43,8 @@ function render(h) {
   const market = h.mids.length === 0 ? 'no market time recorded' : `market ${stamp(h.mids[0].t)} to ${stamp(h.mids[h.mids.length - 1].t)}`;
   $('period').textContent = `${market} UTC · run ${stamp(h.startedAt)} to ${h.endedAt === null ? '(not ended)' : stamp(h.endedAt)} UTC`;
   const end = h.endedAt === null ? 'open' : (h.endReason ?? 'ended');
-  const halted = h.risk.some((e) => e.state === 'HALTED');
+  // The breaker's state after the run's latest risk decision.
+  const halted = h.risk.length > 0 && h.risk[h.risk.length - 1].state === 'HALTED';
   $('end').textContent = halted ? `${end}, halted` : end;
   $('end').className = `badge ${halted ? 'HALTED' : 'ACTIVE'}`;
   $('mids-from').textContent = h.midsFrom;
@@ -59,7 +60,9 @@ function render(h) {
   $('fills-shown').textContent = h.fills.length > FILL_ROWS ? `the last ${FILL_ROWS} of ${h.fills.length}` : String(h.fills.length);
   rows('fills', shown, (f) => [[time(f.t)], [f.side, f.side], [fmt(f.price, pd)], [fmt(f.qty, qd)], [f.liquidity], [fmt(f.slippageBps, 2)]]);
   rows('risk', h.risk, (e) => [[time(e.t)], [e.kind], [e.cause], [e.state, e.state]]);
-  window.LadderCharts.createRunChart($('run-chart'), { priceDecimals: pd, qtyDecimals: qd }).update(h);
+  // The run started flat: the position line starts at 0 with the market, not at the first fill.
+  const position = h.mids.length > 0 && (h.position.length === 0 || h.position[0].t > h.mids[0].t) ? [{ t: h.mids[0].t, qty: 0 }, ...h.position] : h.position;
+  window.LadderCharts.createRunChart($('run-chart'), { priceDecimals: pd, qtyDecimals: qd }).update({ ...h, position });
 }
 
 try {
