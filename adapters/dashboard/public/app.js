@@ -43,8 +43,12 @@ function extent(values) {
   return lo === Infinity ? [0, 1] : [lo, hi];
 }
 
-/** What the page has seen since it opened, for the time charts: bounded, oldest dropped first. */
-const HISTORY_SECONDS = 6 * 3600;
+/**
+ * What the page has seen since it opened, for the time charts: an hour, oldest dropped first. A redraw
+ * costs about in proportion to the points (21,600, six hours, took 9 times as long as 600), and the
+ * live page redraws each second; a stored run, drawn once, is served whole by ladder dashboard --run.
+ */
+const HISTORY_SECONDS = 3600;
 const seen = { mids: new Map(), fills: new Map(), orders: new Map(), position: new Map(), signals: new Map() };
 let chart = null;
 /**
