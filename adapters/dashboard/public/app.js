@@ -167,7 +167,11 @@ function render(s) {
   $('report-link').href = withToken(`report/${encodeURIComponent(s.runId)}`);
   const q = s.feed.quality ?? s.feedQuality;
   // A score of 0 to 100 a minute (domain/market/feed-quality.ts); below the floor, new entries stop.
-  text('feed-quality', q === undefined || q === null ? '–' : `${fmt(q.last, 0)} / 100 (lowest ${fmt(q.lowest, 0)} over ${q.minutes} min)${q.tripped ? ', entries stopped' : ''}`);
+  // The loop's summary {last, lowest, minutes, tripped}, or a status that carries the score alone.
+  const quality = q === undefined || q === null ? '–'
+    : typeof q === 'number' ? `${fmt(q, 0)} / 100`
+    : `${fmt(q.last, 0)} / 100 (lowest ${fmt(q.lowest, 0)} over ${q.minutes} min)${q.tripped ? ', entries stopped' : ''}`;
+  text('feed-quality', quality);
   drawRun(s);
   drawDepth(s);
 }
