@@ -59,6 +59,7 @@ export async function startDashboardServer(source: DashboardSource | StoredRunSo
   const rateHz = options.rateHz ?? 4;
   if (!(rateHz > 0 && rateHz <= 50)) throw new Error(`dashboard rateHz ${rateHz} is not in (0, 50]`);
   const live = 'snapshot' in source ? source : null;
+  const stored = 'snapshot' in source ? null : source;
   const files = live === null
     ? { index: asset('run.html'), app: asset('run.js'), style: asset('style.css'), charts: asset('charts.js'), library: chartLibrary() }
     : { index: asset('index.html'), app: asset('app.js'), style: asset('style.css'), charts: asset('charts.js'), library: chartLibrary() };
@@ -101,7 +102,7 @@ export async function startDashboardServer(source: DashboardSource | StoredRunSo
     if (path === '/style.css') return send(res, 200, 'text/css; charset=utf-8', files.style);
     if (stream !== null && path === '/api/snapshot') return send(res, 200, 'application/json', JSON.stringify(stream.latest()));
     if (stream !== null && path === '/api/events') return stream.add(res);
-    if (live === null && path === '/api/run') return send(res, 200, 'application/json', JSON.stringify(await (source as StoredRunSource).history()));
+    if (stored !== null && path === '/api/run') return send(res, 200, 'application/json', JSON.stringify(await stored.history()));
     if (path.startsWith('/report/')) {
       const runId = decodeURIComponent(path.slice('/report/'.length));
       const html = /^[\w-]{1,64}$/.test(runId) ? await source.report(runId) : null;
