@@ -56,8 +56,9 @@ Usage: ladder backtest (--input FILE… | --source synthetic [--seed N[,N…]] -
   --model DIR           the model (default: the default model)
   --db TARGET           where the run is stored, as for ladder paper: DATABASE_URL when --db is absent,
                         else ${DEFAULT_DB}; "ladder runs" lists what is stored there. none keeps nothing
-  --store-market        store the run's market data too: every feature vector, public trade and book
-                        snapshot (left out by default: the input holds the market, the report does not read them)
+  --store-market        store the run's market data too: every feature vector, public trade and a book
+                        snapshot of 25 levels a second (by default only the touch a second, for the mid that
+                        "ladder dashboard --run" draws: the input holds the market, the report does not read it)
   --informed-share X    with --source synthetic: the share of market orders that know the next move (0 to 1,
                         or calibrated: ${CALIBRATED_INFORMED_SHARE}, within the real captures' bounds; docs/synthetic-market.md)
   --max-position QTY, --order-size QTY, --taker-fee-ppm N, --maker-fee-ppm N, --depth N

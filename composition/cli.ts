@@ -3,7 +3,7 @@ import { describeError, EXIT, printable } from './user-error.ts';
 import { nearest } from './config-sources.ts';
 
 /** Every command `main` knows, for "did you mean". */
-const COMMANDS = ['paper', 'live', 'backtest', 'runs', 'kill', 'doctor', 'record', 'replay', 'synth', 'features', 'train', 'model', 'report', 'db', 'help', 'version'];
+const COMMANDS = ['paper', 'live', 'backtest', 'runs', 'dashboard', 'kill', 'doctor', 'record', 'replay', 'synth', 'features', 'train', 'model', 'report', 'db', 'help', 'version'];
 
 const HELP = `ladder — trades the Bybit BTCUSDT perpetual from its L2 order book
 
@@ -28,6 +28,7 @@ Data and models:
   model               baseline | inspect | predict | reload: write, examine, run or hot-swap a model
   runs                list the stored runs: id, kind, source, start, market time, PnL, how each ended
   report              a run's report: text, or one self-contained HTML page (--html FILE)
+  dashboard           serve a stored run's dashboard (--run RUN_ID): price with its orders and fills, equity…
   db                  migrate | status | rollback: the database schema and its migrations
   help [CMD]          this text, or a command's flags
 
@@ -66,6 +67,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./doctor-command.ts')).doctorCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'runs':
         return await (await import('./runs-command.ts')).runsCommand(rest, (text) => process.stdout.write(`${text}\n`));
+      case 'dashboard':
+        return await (await import('./dashboard-command.ts')).dashboardCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'report':
         return await (await import('./report-command.ts')).reportCommand(rest, (text) => process.stdout.write(`${text}\n`));
       case 'db':

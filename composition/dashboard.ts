@@ -103,6 +103,7 @@ function dashboardSource(run: RunningParts, watch: RunWatch): DashboardSource {
           gaps: summary.counters.gaps,
           resyncs: summary.counters.resyncs,
           stalePeriods: summary.counters.stalePeriods,
+          quality: summary.feedQuality,
         },
         writer: { queued: stats.queued, lagMs: stats.lagMicros / 1000, spilled: stats.spilled, written: stats.written, writeErrors: stats.writeErrors },
         model: { id: model.id, schemaId: model.schemaId, threshold: model.threshold },

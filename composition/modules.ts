@@ -79,7 +79,11 @@ export const coreModule = new ContainerModule(({ bind }) => {
             traceSampleRate: config.traceSampleRate,
             // A real venue confirms cancels by itself; the simulator only with market data, which has ended.
             stopGraceMs: venue.observeBook === undefined ? 5_000 : 0,
-            recording: config.storeMarketData ? DEFAULT_RECORDING : { ...DEFAULT_RECORDING, snapshotEveryMicros: null, trades: false },
+            // Without the market data, the touch a second is still kept (the dashboard of a stored run draws its
+            // mid from it), unless the run keeps nothing at all (--db none).
+            recording: config.storeMarketData
+              ? DEFAULT_RECORDING
+              : { ...DEFAULT_RECORDING, snapshotLevels: 1, trades: false, ...(config.dbText === 'none' ? { snapshotEveryMicros: null } : {}) },
             execution: executionSettings({
               policy: config.policy, capitalUsdt: config.capitalUsdt, maxPositionLots: config.maxPositionLots, threshold: model.info.threshold,
               fees: config.fees,

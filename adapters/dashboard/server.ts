@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../application/ports/logger.ts';
 import { ASK_TOKEN_PAGE, hasToken, hostNameOf, isLoopbackHost, isSameOriginJson } from './auth.ts';
-import type { DashboardSnapshot, DashboardSource } from './snapshot.ts';
+import type { DashboardSnapshot, DashboardSource, StoredRunSource } from './snapshot.ts';
 
 export interface DashboardServerOptions {
   /** 127.0.0.1 unless given; any other than a loopback address needs `token`. */
@@ -30,13 +32,25 @@ const MAX_BODY = 4096;
 const asset = (name: string): string => readFileSync(new URL(`./public/${name}`, import.meta.url), 'utf8');
 
 /**
- * Serves the dashboard of one run: the page (index.html, app.js, style.css), the latest snapshot as
- * JSON (GET /api/snapshot), a server-sent event stream of snapshots (GET /api/events), the kill
- * switch (POST /api/kill with `{"confirm": true, "reason": "…"}`) and the HTML report of a stored run
- * (GET /report/RUN_ID). The stream takes one snapshot an interval, shared by every client, whatever
- * the run's tick rate; a client too slow to take it misses it rather than queue it.
+ * TradingView's lightweight-charts, its standalone build (one script, global `LightweightCharts`),
+ * served from the installed package: the page works offline and asks no other site for anything.
  */
-export async function startDashboardServer(source: DashboardSource, options: DashboardServerOptions): Promise<DashboardServer> {
+function chartLibrary(): string {
+  const root = dirname(createRequire(import.meta.url).resolve('lightweight-charts/package.json'));
+  return readFileSync(join(root, 'dist', 'lightweight-charts.standalone.production.js'), 'utf8');
+}
+
+/**
+ * Serves the dashboard of one run. A run under way (a `DashboardSource`): the page (index.html,
+ * app.js), the latest snapshot as JSON (GET /api/snapshot), a server-sent event stream of snapshots
+ * (GET /api/events) and the kill switch (POST /api/kill with `{"confirm": true, "reason": "…"}`). The
+ * stream takes one snapshot an interval, shared by every client, whatever the run's tick rate; a
+ * client too slow to take it misses it rather than queue it. A stored run (a `StoredRunSource`),
+ * read-only: the page (run.html, run.js) and the run's history (GET /api/run), no stream, no kill
+ * switch. Both: style.css, the charts (charts.js and the chart library) and the HTML report of a
+ * stored run (GET /report/RUN_ID).
+ */
+export async function startDashboardServer(source: DashboardSource | StoredRunSource, options: DashboardServerOptions): Promise<DashboardServer> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token;
   if (token === null && !isLoopbackHost(host)) {
@@ -44,8 +58,12 @@ export async function startDashboardServer(source: DashboardSource, options: Das
   }
   const rateHz = options.rateHz ?? 4;
   if (!(rateHz > 0 && rateHz <= 50)) throw new Error(`dashboard rateHz ${rateHz} is not in (0, 50]`);
-  const files = { index: asset('index.html'), app: asset('app.js'), style: asset('style.css') };
-  const stream = new SnapshotStream(source, 1000 / rateHz);
+  const live = 'snapshot' in source ? source : null;
+  const stored = 'snapshot' in source ? null : source;
+  const files = live === null
+    ? { index: asset('run.html'), app: asset('run.js'), style: asset('style.css'), charts: asset('charts.js'), library: chartLibrary() }
+    : { index: asset('index.html'), app: asset('app.js'), style: asset('style.css'), charts: asset('charts.js'), library: chartLibrary() };
+  const stream = live === null ? null : new SnapshotStream(live, 1000 / rateHz);
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -72,13 +90,19 @@ export async function startDashboardServer(source: DashboardSource, options: Das
     }
     // The page asks for its script and style with the token it was opened with.
     const query = token === null ? '' : `?token=${encodeURIComponent(token)}`;
-    if (path === '/api/kill') return req.method === 'POST' ? kill(req, res) : send(res, 405, 'application/json', JSON.stringify({ error: 'POST only' }));
+    if (path === '/api/kill') {
+      if (live === null) return send(res, 405, 'application/json', JSON.stringify({ error: `run ${source.runId} is stored, not under way: it has no kill switch` }));
+      return req.method === 'POST' ? kill(live, req, res) : send(res, 405, 'application/json', JSON.stringify({ error: 'POST only' }));
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'application/json', JSON.stringify({ error: 'method not allowed' }));
     if (path === '/' || path === '/index.html') return send(res, 200, 'text/html; charset=utf-8', files.index.replaceAll('{{query}}', escapeHtml(query)));
-    if (path === '/app.js') return send(res, 200, 'text/javascript; charset=utf-8', files.app);
+    if (path === (live === null ? '/run.js' : '/app.js')) return send(res, 200, 'text/javascript; charset=utf-8', files.app);
+    if (path === '/charts.js') return send(res, 200, 'text/javascript; charset=utf-8', files.charts);
+    if (path === '/lightweight-charts.js') return send(res, 200, 'text/javascript; charset=utf-8', files.library);
     if (path === '/style.css') return send(res, 200, 'text/css; charset=utf-8', files.style);
-    if (path === '/api/snapshot') return send(res, 200, 'application/json', JSON.stringify(stream.latest()));
-    if (path === '/api/events') return stream.add(res);
+    if (stream !== null && path === '/api/snapshot') return send(res, 200, 'application/json', JSON.stringify(stream.latest()));
+    if (stream !== null && path === '/api/events') return stream.add(res);
+    if (stored !== null && path === '/api/run') return send(res, 200, 'application/json', JSON.stringify(await stored.history()));
     if (path.startsWith('/report/')) {
       const runId = decodeURIComponent(path.slice('/report/'.length));
       const html = /^[\w-]{1,64}$/.test(runId) ? await source.report(runId) : null;
@@ -88,7 +112,7 @@ export async function startDashboardServer(source: DashboardSource, options: Das
     send(res, 404, 'application/json', JSON.stringify({ error: `nothing at ${path}` }));
   }
 
-  async function kill(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function kill(live: DashboardSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!isSameOriginJson(req)) {
       return send(res, 403, 'application/json', JSON.stringify({ error: 'the kill switch takes a JSON request from the dashboard page itself (Content-Type: application/json, same origin)' }));
     }
@@ -104,7 +128,7 @@ export async function startDashboardServer(source: DashboardSource, options: Das
       return send(res, 400, 'application/json', JSON.stringify({ error: `send {"confirm": true, "reason": "…"} (a reason of 1 to ${MAX_REASON} characters)` }));
     }
     options.logger.warn({ reason, from: req.socket.remoteAddress }, 'kill switch pulled from the dashboard');
-    source.kill(`dashboard: ${reason.trim()}`);
+    live.kill(`dashboard: ${reason.trim()}`);
     send(res, 200, 'application/json', JSON.stringify({ ok: true }));
   }
 
@@ -120,7 +144,7 @@ export async function startDashboardServer(source: DashboardSource, options: Das
   return {
     url: `http://${shown}:${address.port}/`,
     close: async () => {
-      stream.close();
+      stream?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

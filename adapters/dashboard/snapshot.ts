@@ -1,3 +1,5 @@
+import type { RunHistory } from './run-history.ts';
+
 /**
  * What the dashboard shows of a run, as plain JSON: prices and sizes as numbers in the instrument's
  * units (USDT, BTC), already converted, so that the page does no grid arithmetic. Times are µs since
@@ -48,6 +50,8 @@ export interface DashboardSnapshot {
     readonly gaps: number;
     readonly resyncs: number;
     readonly stalePeriods: number;
+    /** The feed-quality score by minute (0 to 100): the last, the lowest, minutes scored, whether it stopped entries; absent when the run does not score it. */
+    readonly quality?: { readonly last: number | null; readonly lowest: number | null; readonly minutes: number; readonly tripped: boolean };
   };
   readonly writer: {
     readonly queued: number;
@@ -100,6 +104,14 @@ export interface DashboardSource {
   snapshot(): Omit<DashboardSnapshot, 'seq'>;
   /** Pulls the run's kill switch; the reason is stored with the decision. */
   kill(reason: string): void;
+  /** The HTML report of a stored run (a self-contained page); null for an unknown run. */
+  report(runId: string): Promise<string | null>;
+}
+
+/** A stored run, served read-only: its history once (GET /api/run), its report; no stream, no kill switch. */
+export interface StoredRunSource {
+  readonly runId: string;
+  history(): Promise<RunHistory>;
   /** The HTML report of a stored run (a self-contained page); null for an unknown run. */
   report(runId: string): Promise<string | null>;
 }

@@ -18,7 +18,7 @@ import { RecordingLogger } from '../support/fakes.ts';
 const CHROMIUM = '/usr/bin/chromium';
 type Playwright = typeof PlaywrightCore;
 /** The page's document, as the functions evaluated in the browser read it (the project compiles without the DOM library). */
-declare const document: { getElementById(id: string): { readonly textContent: string | null } | null };
+declare const document: { getElementById(id: string): { readonly textContent: string | null; readonly dataset: Record<string, string | undefined> } | null };
 const playwright: Playwright | null = await import('playwright-core').catch(() => null);
 const canRun = existsSync(CHROMIUM) && playwright !== null;
 if (!canRun) console.warn(`skipping the dashboard in a browser: ${existsSync(CHROMIUM) ? 'playwright-core is not installed' : `${CHROMIUM} is absent`}`);
@@ -93,8 +93,13 @@ describe.skipIf(!canRun)('the dashboard in a browser', { timeout: 240_000 }, () 
       const second = await figures(page);
       expect(second.seq).not.toBe(first.seq);
       expect(second.frames).not.toBe(first.frames);
-      // The charts are drawn: a line for the mids, areas for both sides of the book.
+      // The charts are drawn: the time charts by lightweight-charts (a mid a second, on its canvases),
+      // the depth by hand (areas for both sides of the book).
+      await page.waitForFunction(() => Number(document.getElementById('run-chart')?.dataset.points) > 1);
+      expect(await page.locator('#run-chart canvas').count()).toBeGreaterThan(4);
       expect(await page.locator('#depth-chart path').count()).toBe(2);
+      // The feed-quality score, once the run has scored a minute of market time.
+      await page.waitForFunction(() => /^\d+ \/ 100 \(lowest \d+ over [1-9]\d* min\)/.test(document.getElementById('feed-quality')?.textContent ?? ''));
     } finally {
       await page.close();
     }
@@ -132,6 +137,8 @@ describe.skipIf(!canRun)('the dashboard in a browser', { timeout: 240_000 }, () 
       }, 60_000, 300);
       expect(shown).toEqual(stored);
       expect(Number(stored.fills)).toBeGreaterThan(0);
+      // The fills the page saw are marked on its price chart.
+      expect(Number(await page.evaluate(() => document.getElementById('run-chart')?.dataset.fillMarkers))).toBeGreaterThan(0);
       expect(stored.qty).toBe(lotsToQty(instrument, 0 as never));
 
       const risk = await run.store.readRiskEvents(run.runId);

@@ -1,4 +1,5 @@
-// The dashboard page: reads the snapshot stream (server-sent events) and draws it in SVG by hand.
+// The dashboard page: reads the snapshot stream (server-sent events) and draws its time charts with
+// lightweight-charts (charts.js) and the book's depth in SVG by hand (the library's axes are time).
 // The token, when the server asks for one, arrives once in the address (?token=), is kept in
 // sessionStorage for the tab and removed from the address bar.
 
@@ -42,45 +43,49 @@ function extent(values) {
   return lo === Infinity ? [0, 1] : [lo, hi];
 }
 
-function polyline(points, x, y, color) {
-  return el('polyline', { points: points.map((p) => `${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(' '), fill: 'none', stroke: color, 'stroke-width': 1.5, 'vector-effect': 'non-scaling-stroke' });
+/**
+ * What the page has seen since it opened, for the time charts: an hour, oldest dropped first. A redraw
+ * costs about in proportion to the points (21,600, six hours, took 9 times as long as 600), and the
+ * live page redraws each second; a stored run, drawn once, is served whole by ladder dashboard --run.
+ */
+const HISTORY_SECONDS = 3600;
+const seen = { mids: new Map(), fills: new Map(), orders: new Map(), position: new Map(), signals: new Map() };
+let chart = null;
+/**
+ * The charts' resolution is a second: they are redrawn once a second at most, whatever the stream's
+ * rate, and at once when a fill arrives or the position changes, so that they agree with the tables.
+ */
+const REDRAW_MS = 1000;
+let drawnAt = -Infinity;
+let drawnFills = 0;
+let drawnQty = null;
+
+function remember(map, key, value) {
+  map.set(key, value);
+  if (map.size > HISTORY_SECONDS) map.delete(map.keys().next().value);
 }
 
-function axisLabels(svg, lo, hi, digits, w) {
-  svg.append(el('text', { x: w - 4, y: 12, 'text-anchor': 'end' }, fmt(hi, digits)), el('text', { x: w - 4, y: 156, 'text-anchor': 'end' }, fmt(lo, digits)));
-}
-
-function drawEquity(s) {
-  const svg = $('equity-chart');
-  svg.replaceChildren();
-  const pts = s.equity.map((p) => [p.t, p.pnl]);
-  if (pts.length < 2) return;
-  const [t0, t1] = extent(pts.map((p) => p[0]));
-  const [lo, hi] = extent([0, ...pts.map((p) => p[1])]);
-  const x = scale(t0, t1, 0, 600);
-  const y = scale(lo, hi, 150, 10);
-  svg.append(el('line', { class: 'grid', x1: 0, x2: 600, y1: y(0), y2: y(0) }));
-  svg.append(polyline(pts, x, y, pts[pts.length - 1][1] >= 0 ? 'var(--up)' : 'var(--down)'));
-  axisLabels(svg, lo, hi, 4, 600);
-}
-
-function drawSignals(s) {
-  const svg = $('signal-chart');
-  svg.replaceChildren();
-  // The mid sampled at each snapshot, and at each signal between them.
-  const mids = [...s.mids.map((m) => [m.t, m.mid]), ...s.signals.filter((g) => g.mid !== null).map((g) => [g.t, g.mid])].sort((a, b) => a[0] - b[0]);
-  if (mids.length < 2) return;
-  const [t0, t1] = extent(mids.map((p) => p[0]));
-  const [lo, hi] = extent([...mids.map((p) => p[1]), ...s.signals.filter((g) => g.t >= t0).map((g) => g.mid)]);
-  const x = scale(t0, t1, 0, 600);
-  const y = scale(lo, hi, 150, 10);
-  svg.append(polyline(mids, x, y, 'var(--accent)'));
+/** The mid a second, the fills, orders, position and signals the snapshots showed, drawn with lightweight-charts (charts.js). */
+function drawRun(s) {
+  if (chart === null) chart = window.LadderCharts.createRunChart($('run-chart'), { priceDecimals: s.priceDecimals, qtyDecimals: s.qtyDecimals });
+  for (const m of s.mids) remember(seen.mids, Math.floor(m.t / 1e6), m);
   for (const g of s.signals) {
-    if (g.t < t0 || g.mid === null) continue;
-    const color = g.score > 0 ? 'var(--up)' : 'var(--down)';
-    svg.append(el('circle', { cx: x(g.t), cy: y(g.mid), r: 2 + 5 * g.confidence, fill: g.acted ? color : 'none', stroke: color }));
+    remember(seen.signals, g.t, g);
+    if (g.mid !== null && !seen.mids.has(Math.floor(g.t / 1e6))) remember(seen.mids, Math.floor(g.t / 1e6), { t: g.t, mid: g.mid });
   }
-  axisLabels(svg, lo, hi, s.priceDecimals, 600);
+  for (const f of s.fills) remember(seen.fills, f.tradeId, f);
+  // The venue time of the snapshot: that of its newest equity point (the book's last event).
+  const now = s.equity.length === 0 ? null : s.equity[s.equity.length - 1].t;
+  for (const o of s.openOrders) if (!seen.orders.has(o.id) && now !== null) remember(seen.orders, o.id, { ...o, t: now });
+  if (now !== null) remember(seen.position, Math.floor(now / 1e6), { t: now, qty: s.position.qty });
+  if (performance.now() - drawnAt < REDRAW_MS && seen.fills.size === drawnFills && s.position.qty === drawnQty) return;
+  drawnAt = performance.now();
+  drawnFills = seen.fills.size;
+  drawnQty = s.position.qty;
+  chart.update({
+    mids: [...seen.mids.values()], fills: [...seen.fills.values()], orders: [...seen.orders.values()], equity: s.equity,
+    position: [...seen.position.values()], signals: [...seen.signals.values()], threshold: s.model.threshold,
+  });
 }
 
 function drawDepth(s) {
@@ -160,8 +165,14 @@ function render(s) {
   text('writer-spilled', String(s.writer.spilled));
   text('writer-written', `${s.writer.written} · ${s.writer.writeErrors}`);
   $('report-link').href = withToken(`report/${encodeURIComponent(s.runId)}`);
-  drawEquity(s);
-  drawSignals(s);
+  const q = s.feed.quality ?? s.feedQuality;
+  // A score of 0 to 100 a minute (domain/market/feed-quality.ts); below the floor, new entries stop.
+  // The loop's summary {last, lowest, minutes, tripped}, or a status that carries the score alone.
+  const quality = q === undefined || q === null ? '–'
+    : typeof q === 'number' ? `${fmt(q, 0)} / 100`
+    : `${fmt(q.last, 0)} / 100 (lowest ${fmt(q.lowest, 0)} over ${q.minutes} min)${q.tripped ? ', entries stopped' : ''}`;
+  text('feed-quality', quality);
+  drawRun(s);
   drawDepth(s);
 }
 
