@@ -17,6 +17,8 @@ export interface WatchLimits {
 
 const LIMITS: WatchLimits = { fills: 50, signals: 300 };
 
+const STRENGTH: Readonly<Record<RiskEventRecord['state'], number>> = { ACTIVE: 0, REDUCING: 1, HALTED: 2 };
+
 /**
  * What the dashboard gathers from the rows a run hands its writer (see `BatchedWriter.observe`):
  * the working orders by id, the newest fills and signals, and the last risk decision. Bounded
@@ -28,6 +30,9 @@ export class RunWatch {
   readonly #signals: DashboardSnapshot['signals'][number][] = [];
   #fillCount = 0;
   #risk: RiskEventRecord | null = null;
+  /** The trips in force by cause, and the episode of each cause's latest clear. */
+  readonly #inForce = new Map<string, RiskEventRecord>();
+  readonly #clearedAt = new Map<string, number>();
 
   constructor(
     private readonly instrument: Instrument,
@@ -64,9 +69,18 @@ export class RunWatch {
         });
         return;
       }
-      case 'riskEvents':
-        this.#risk = row.record;
+      case 'riskEvents': {
+        // An episode's row comes again as its count grows: its seq, not its arrival, says which is newer.
+        const r = row.record;
+        if (r.kind === 'clear') {
+          this.#clearedAt.set(r.cause, Math.max(r.seq, this.#clearedAt.get(r.cause) ?? 0));
+          if ((this.#inForce.get(r.cause)?.seq ?? 0) < r.seq) this.#inForce.delete(r.cause);
+        } else if (r.kind === 'trip' && r.seq > (this.#clearedAt.get(r.cause) ?? 0)) {
+          this.#inForce.set(r.cause, r);
+        }
+        if (this.#risk === null || r.seq >= this.#risk.seq) this.#risk = r;
         return;
+      }
       default:
         return;
     }
@@ -88,9 +102,17 @@ export class RunWatch {
     return this.#signals.slice();
   }
 
-  /** The last risk decision seen; null before one. */
+  /**
+   * Why the risk state is what it is: the trip in force with the strongest state (the newest among
+   * equals), else the newest risk decision seen; null before one. A refusal or another breaker's
+   * clear after a kill does not hide the kill.
+   */
   get lastRisk(): RiskEventRecord | null {
-    return this.#risk;
+    let reason: RiskEventRecord | null = null;
+    for (const trip of this.#inForce.values()) {
+      if (reason === null || STRENGTH[trip.state] > STRENGTH[reason.state] || (STRENGTH[trip.state] === STRENGTH[reason.state] && trip.seq > reason.seq)) reason = trip;
+    }
+    return reason ?? this.#risk;
   }
 }
 

@@ -52,6 +52,22 @@ describe('what the dashboard gathers from the rows', () => {
     expect(watch.lastRisk).toMatchObject({ state: 'HALTED', reason: 'pulled' });
   });
 
+  it('gives the reason of the trip in force: a later refusal, another breaker\'s clear or an old episode come again do not hide a kill', () => {
+    const watch = new RunWatch(btc);
+    const risk = (seq: number, kind: 'trip' | 'clear' | 'refusal', cause: string, state: 'ACTIVE' | 'REDUCING' | 'HALTED', reason: string): void =>
+      watch.onRow({ kind: 'riskEvents', record: { runId: 'r', seq, ts: seq as Micros, lastTs: seq as Micros, count: 1, state, kind, cause, reason } });
+    risk(1, 'trip', 'dataIntegrity', 'HALTED', 'book SYNCING');
+    risk(2, 'clear', 'dataIntegrity', 'ACTIVE', 'book LIVE');
+    expect(watch.lastRisk).toMatchObject({ cause: 'dataIntegrity', reason: 'book LIVE' });
+    risk(3, 'trip', 'drawdown', 'REDUCING', 'drawdown 3%');
+    risk(4, 'trip', 'kill', 'HALTED', 'kill switch (dashboard)');
+    risk(5, 'refusal', 'halted', 'HALTED', 'order o9: halted');
+    // The first episode's row again, its count grown: it is no newer than the clear.
+    risk(1, 'trip', 'dataIntegrity', 'HALTED', 'book SYNCING');
+    risk(6, 'clear', 'drawdown', 'HALTED', 'drawdown back under 2%');
+    expect(watch.lastRisk).toMatchObject({ cause: 'kill', reason: 'kill switch (dashboard)' });
+  });
+
   test.prop([fc.integer({ min: 2, max: 50 }), fc.integer({ min: 0, max: 5000 })])('a thinned curve stays within its bound and ends at the newest point', (max, n) => {
     const curve = new Thinned<number>(max);
     for (let k = 0; k < n; k++) curve.add(k);
