@@ -81,7 +81,7 @@ export class FeedQualityMonitor {
       resyncs: counters.resyncs - base.resyncs,
       stalePeriods: counters.stalePeriods - base.stalePeriods,
       malformed: counters.malformed - base.malformed,
-      tickerMismatches: 0,
+      tickerMismatches: counters.tickerMismatches - base.tickerMismatches,
       latencyP99Micros: p99 ?? null,
     };
     const quality = feedQuality(minute, this.#baseline);

@@ -1,10 +1,11 @@
 import { logGated, RepeatGate } from './repeat-gate.ts';
 import { BookSync, type SyncConfig, type SyncState, type SyncStep, type SyncTransition } from '../domain/market/book-sync.ts';
-import type { BookFrame, GridBookFrame, MarketEvent, RawTrade } from '../domain/market/market-event.ts';
+import type { BookFrame, GridBookFrame, MarketEvent, RawTrade, Ticker } from '../domain/market/market-event.ts';
+import { TickerCheck } from '../domain/market/ticker-check.ts';
 import { OrderBook, type FrameHeader } from '../domain/market/order-book.ts';
 import { tradeFromRaw, type Trade } from '../domain/market/trade.ts';
 import { LatencyHistogram, type LatencySummary } from '../domain/stats/latency-histogram.ts';
-import type { Instrument } from '../domain/values/instrument.ts';
+import { priceToTicks, type Instrument } from '../domain/values/instrument.ts';
 import type { Micros } from '../domain/values/units.ts';
 import type { Logger } from './ports/logger.ts';
 import type { MarketDataFeed } from './ports/market-data-feed.ts';
@@ -45,6 +46,10 @@ export interface MarketCounters {
   resyncs: number;
   stalePeriods: number;
   disconnects: number;
+  /** Tickers compared with the LIVE book at their cross sequence (domain/market/ticker-check.ts). */
+  tickerChecks: number;
+  /** Of them, those whose best bid or ask was not the book's. */
+  tickerMismatches: number;
 }
 
 /** What one market event produced for the strategy. */
@@ -85,7 +90,10 @@ export class MarketData {
     resyncs: 0,
     stalePeriods: 0,
     disconnects: 0,
+    tickerChecks: 0,
+    tickerMismatches: 0,
   };
+  private readonly tickers = new TickerCheck();
 
   constructor(
     private readonly config: MarketDataConfig,
@@ -113,6 +121,8 @@ export class MarketData {
       stalePeriods: s.stalePeriods,
       disconnects: s.disconnects,
       malformed: this.c.malformed + s.badFrames + s.otherSymbol,
+      tickerChecks: this.tickers.checked,
+      tickerMismatches: this.tickers.mismatches,
     };
   }
 
@@ -130,6 +140,7 @@ export class MarketData {
         return this.withTime(event.trades[0]?.recvTime, { ...QUIET, trades: this.convertTrades(event.trades) });
       case 'ticker':
         this.c.tickers++;
+        if (this.sync.live) this.checkTicker(event.ticker);
         return this.withTime(event.ticker.recvTime, QUIET);
       case 'control':
         this.c.control++;
@@ -159,6 +170,7 @@ export class MarketData {
       this.logger.warn({ u: frame.u, side: e.side, price: e.price, size: e.size, reason: e.reason }, 'book frame with a bad level skipped');
     }
     const live = step.applied && this.sync.live;
+    if (live) this.tickers.onBook(frame.seq, this.book.bestBid(), this.book.bestAsk());
     // The common case, a LIVE book moved on by one frame, makes one small object and nothing else.
     if (step.transition === null && !step.resync) return live ? { book: frame, trades: NO_TRADES, transition: null } : QUIET;
     return this.afterSync(step, { book: live ? frame : null, trades: NO_TRADES, transition: null });
@@ -171,6 +183,7 @@ export class MarketData {
 
   private afterSync(sync: SyncStep, step: MarketStep): MarketStep {
     const t = sync.transition;
+    if (t !== null && t.to !== 'LIVE') this.tickers.reset();
     if (t !== null) {
       const fields = { from: t.from, to: t.to, trigger: t.trigger };
       if (t.to === 'LIVE') this.logger.info(fields, `book ${t.to}`);
@@ -178,6 +191,16 @@ export class MarketData {
     }
     if (sync.resync) this.feed.resync(describeTrigger(t?.trigger));
     return t === null ? step : { ...step, transition: t };
+  }
+
+  /** A ticker's best bid and ask against the book; a price off the grid is not compared (the ticker is not the book's input). */
+  private checkTicker(ticker: Ticker): void {
+    const ticks = (text: string | null): number | null => {
+      if (text === null) return null;
+      const r = priceToTicks(this.config.instrument, text);
+      return r.ok ? r.value : null;
+    };
+    this.tickers.onTicker(ticker.cs, ticks(ticker.bid1Price), ticks(ticker.ask1Price));
   }
 
   private convertTrades(raw: readonly RawTrade[]): Trade[] {

@@ -55,6 +55,11 @@ export interface TradingLoopConfig {
   readonly execution?: ExecutionSettings;
   /** Below this feed-quality score new entries stop (the `feedQuality` trip); DEFAULT_FEED_QUALITY_FLOOR when absent. */
   readonly feedQualityFloor?: FeedQualityFloor;
+  /**
+   * Length of the window the feed is scored over, µs; a minute when absent. Shorter only where a
+   * test or a soak compresses time: the floor's `clearAfterMinutes` then counts windows.
+   */
+  readonly feedQualityWindowMicros?: number;
   /** How long a stop waits for the venue to confirm the cancels of open orders; 0 when absent. */
   readonly stopGraceMs?: number;
   /**
@@ -178,7 +183,9 @@ export class TradingLoop {
       : new ExecutionEngine(config.instrument, config.execution, this.orders, deps.logger, (record) => {
         deps.writer.riskEvent(this.riskEpisodes.add(record));
       }, model.info.horizonMs * 1000, () => deps.clock.nowMicros());
-    this.feedQuality = new FeedQualityMonitor(new FeedQualityGate(config.feedQualityFloor ?? DEFAULT_FEED_QUALITY_FLOOR), this.execution?.risk ?? null);
+    this.feedQuality = new FeedQualityMonitor(
+      new FeedQualityGate(config.feedQualityFloor ?? DEFAULT_FEED_QUALITY_FLOOR), this.execution?.risk ?? null, config.feedQualityWindowMicros,
+    );
     this.trace = new DecisionTrace({
       runId: config.runId, sampleRate: config.traceSampleRate ?? 0.01, random: deps.random ?? Math.random, traceIds: deps.traceIds ?? null,
     });
@@ -344,13 +351,23 @@ export class TradingLoop {
   private firstLiveMicros: number | null = null;
   private lastEventMicros = 0;
 
-  /** Feeds the minute's feed-quality score; a minute below the floor trips `feedQuality` in the risk manager. */
+  /**
+   * Feeds the minute's feed-quality score; a minute below the floor trips `feedQuality` in the risk
+   * manager. Each scored minute is logged and stored.
+   */
   private scoreFeed(event: MarketEvent): void {
     const at = receiveTimeOf(event);
     if (at === null) return;
     const latency = event.kind === 'book' || event.kind === 'gridBook' ? event.frame.recvTime - event.frame.cts : undefined;
     const scored = this.feedQuality.observe(at, () => this.market.counters, this.market.state === 'LIVE', latency);
-    if (scored !== null) this.deps.logger.info({ score: scored.score, penalties: scored.penalties, start: scored.start }, 'feed quality');
+    if (scored === null) return;
+    this.deps.logger.info({ score: scored.score, penalties: scored.penalties, start: scored.start }, 'feed quality');
+    const m = scored.minute;
+    this.deps.writer.push('feedQuality', {
+      runId: this.config.runId, start: scored.start, window: m.windowMicros as Micros, score: scored.score, notLive: m.notLiveMicros as Micros,
+      gaps: m.gaps, crossed: m.crossed, resyncs: m.resyncs, stalePeriods: m.stalePeriods, malformed: m.malformed,
+      tickerMismatches: m.tickerMismatches, latencyP99: (m.latencyP99Micros === null ? null : Math.round(m.latencyP99Micros)) as Micros | null,
+    });
   }
 
   /** The schema of the vectors this loop computes and stores. */

@@ -13,6 +13,7 @@ const ROW_KINDS: { readonly [K in RowKind]: K } = {
   positionSnapshots: 'positionSnapshots',
   equity: 'equity',
   riskEvents: 'riskEvents',
+  feedQuality: 'feedQuality',
 };
 export const KINDS: readonly RowKind[] = Object.values(ROW_KINDS);
 

@@ -35,10 +35,16 @@ const instrument = unwrap(createInstrument(BTCUSDT_SPEC));
 const figures: Figures = {};
 const round = (n: number, digits = 0): number => Number(n.toFixed(digits));
 
-// `npm run bench -- soak [hours]`: the soak alone; `npm run bench -- ratio`: the backtest-path ratios alone.
+// `npm run bench -- soak [hours]`: the soak alone; `npm run bench -- soak-live [minutes] [fault every s]`: app:live
+// against the local Bybit v5 servers with faults, in real time; `npm run bench -- ratio`: the backtest-path ratios alone.
 const mode = process.argv[2];
 if (mode === 'soak') {
   Object.assign(figures, await soakInItsOwnProcess(process.argv[3] ?? '24'));
+  console.log(JSON.stringify(figures));
+  process.exit(0);
+}
+if (mode === 'soak-live') {
+  Object.assign(figures, await soakInItsOwnProcess(process.argv[3] ?? '10', 'soak-live-main.ts', process.argv[4] ?? '60'));
   console.log(JSON.stringify(figures));
   process.exit(0);
 }
@@ -178,9 +184,9 @@ async function ratios(): Promise<Figures> {
   return out;
 }
 
-/** The soak (bench/soak-main.ts) in a fresh process with --expose-gc; its lines printed as they come, the last is its figures. */
-async function soakInItsOwnProcess(hours: string): Promise<Figures> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', `${root}bench/soak-main.ts`, hours], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+/** A soak (bench/soak-main.ts, or `main`) in a fresh process with --expose-gc; its lines printed as they come, the last is its figures. */
+async function soakInItsOwnProcess(length: string, main = 'soak-main.ts', ...more: string[]): Promise<Figures> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', `${root}bench/${main}`, length, ...more], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let last = '';
   let lastAt = 0;
   for await (const line of createInterface({ input: child.stdout })) {

@@ -55,14 +55,14 @@ function soakRun(db: string, hours: number, onProgress: (p: LoopProgress) => voi
 }
 
 /** Active handles and requests (timers, immediates, sockets, file requests) by kind. */
-function countHandles(): Map<string, number> {
+export function countHandles(): Map<string, number> {
   const counts = new Map<string, number>();
   for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
   return counts;
 }
 
 /** The process's open file descriptors and what they are (Linux), empty elsewhere. */
-const openFds = (): Map<string, string> => {
+export const openFds = (): Map<string, string> => {
   const fds = new Map<string, string>();
   try {
     for (const fd of readdirSync('/proc/self/fd')) {

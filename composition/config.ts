@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createInstrument, qtyToLots, BTCUSDT_SPEC, type Instrument } from '../domain/values/instrument.ts';
 import type { Lots } from '../domain/values/units.ts';
 import type { FeeSchedule } from '../domain/trading/fees.ts';
+import { DEFAULT_FEED_QUALITY_FLOOR } from '../domain/market/feed-quality.ts';
 import { parseDbTarget, type DbTarget } from '../adapters/postgres/db-target.ts';
 import { parseNatsAddress } from '../adapters/nats/nats-address.ts';
 import { DEFAULT_STALE_INTERVALS } from '../application/market-data.ts';
@@ -76,6 +77,8 @@ export interface PaperConfig {
   readonly informedShare?: number;
   /** Share of ticks that cause no order traced anyway (0..1); order-causing ticks are always traced. */
   readonly traceSampleRate: number;
+  /** Below this feed-quality score (0–100) new entries stop until the feed recovers; 0 never stops them. */
+  readonly feedQualityFloor: number;
   /** On SIGINT/SIGTERM: cancel the run's open orders before exiting (the default), or leave them working. */
   readonly onStop: 'cancel' | 'keep';
   /** The local web dashboard; null: none. */
@@ -126,6 +129,7 @@ export interface PaperFlags {
   readonly 'order-latency-ms'?: string;
   readonly 'latency-file'?: string;
   readonly 'trace-sample-rate'?: string;
+  readonly 'feed-quality-floor'?: string;
   readonly 'on-stop'?: string;
   readonly dashboard?: string;
   readonly 'dashboard-host'?: string;
@@ -206,6 +210,7 @@ export function paperConfig(flags: PaperFlags, env: NodeJS.ProcessEnv): PaperCon
     storeMarketData: true,
     ...executionFlags(flags),
     traceSampleRate: fractionFlag('--trace-sample-rate', flags['trace-sample-rate'] ?? '0.01'),
+    feedQualityFloor: intFlag('--feed-quality-floor', flags['feed-quality-floor'] ?? String(DEFAULT_FEED_QUALITY_FLOOR.floor), 0, 100),
     onStop: onStopFlag(flags['on-stop']),
     dashboard: dashboardFlags(flags, env),
   };

@@ -105,6 +105,7 @@ function dashboardSource(run: RunningParts, watch: RunWatch): DashboardSource {
           stalePeriods: summary.counters.stalePeriods,
           quality: summary.feedQuality,
         },
+        feedQuality: { ...summary.feedQuality, floor: config.feedQualityFloor, recent: watch.feedMinutes },
         writer: { queued: stats.queued, lagMs: stats.lagMicros / 1000, spilled: stats.spilled, written: stats.written, writeErrors: stats.writeErrors },
         model: { id: model.id, schemaId: model.schemaId, threshold: model.threshold },
         risk: { state: summary.execution?.riskState ?? 'none', cause: risk?.cause ?? null, reason: risk?.reason ?? null },

@@ -11,6 +11,7 @@ import { TradingLoop } from '../application/trading-loop.ts';
 import { bybitSyncConfig } from '../application/market-data.ts';
 import { DEFAULT_RECORDING } from '../application/run-recorder.ts';
 import { describeSelectionError, schemaForNames } from '../domain/features/registry.ts';
+import { feedQualityFloorAt } from '../domain/market/feed-quality.ts';
 import { err, ok, type Result } from '../domain/result.ts';
 import { roundTripBps } from '../domain/model/targets.ts';
 import { SystemClock } from '../adapters/clock/system-clock.ts';
@@ -77,6 +78,7 @@ export const coreModule = new ContainerModule(({ bind }) => {
             // A signal counts as right when its move covers a maker round trip at the run's fees.
             outcomeCostBps: roundTripBps(config.fees.makerPpm),
             traceSampleRate: config.traceSampleRate,
+            feedQualityFloor: feedQualityFloorAt(config.feedQualityFloor),
             // A real venue confirms cancels by itself; the simulator only with market data, which has ended.
             stopGraceMs: venue.observeBook === undefined ? 5_000 : 0,
             // Without the market data, the touch a second is still kept (the dashboard of a stored run draws its

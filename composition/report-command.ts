@@ -7,18 +7,20 @@ import { renderReportHtml, type ReportPage } from '../adapters/dashboard/report-
 import { reportPageData } from '../adapters/dashboard/report-page.ts';
 import { ConfigError, dbTarget } from './config.ts';
 import { endLines } from './run-end.ts';
+import { feedQualityLine } from './feed-quality-line.ts';
 import { normalizeArgs } from './args.ts';
 import { isDirectory, trainingReportCommand } from './training-report-command.ts';
 
 export const REPORT_HELP = `ladder report RUN_ID [--html out.html] [--baseline RUN_ID] [--db TARGET] [--capital USDT]
 ladder report --model DIR [--html out.html]
 
-Reports one stored run: PnL, Sharpe, drawdown, fills and slippage, and how reliable the model's
-confidence was on the run's own signals. With --model DIR (or a directory in place of RUN_ID), reports
-the training run ladder train --out DIR left, from its report.json: the holdout's AUC, IC, hit rate,
-false-signal rate, threshold, signals and edge net of cost, the abstain verdict, the baselines on the
-same rows, each horizon, the reliability table, permutation importance beside gain, where false
-signals happen, and the walk-forward folds (docs/research.md).
+Reports one stored run: PnL, Sharpe, drawdown, fills and slippage, how reliable the model's
+confidence was on the run's own signals, and the feed's lowest-scoring minute. With --model DIR (or a
+directory in place of RUN_ID), reports the training run ladder train --out DIR left, from its
+report.json: the holdout's AUC, IC, hit rate, false-signal rate, threshold, signals and edge net of
+cost, the abstain verdict, the baselines on the same rows, each horizon, the reliability table,
+permutation importance beside gain, where false signals happen, and the walk-forward folds
+(docs/research.md).
 
   --html FILE        write the report as one self-contained HTML page (inline charts, no script, readable
                      offline): equity curve, drawdown, slippage histogram, confidence reliability table and
@@ -84,7 +86,12 @@ export async function reportCommand(args: string[], out: (text: string) => void)
       await writeFile(values.html, renderReportHtml(page));
       out(`report of run ${runId} written to ${values.html}`);
     } else {
-      out([formatText(page), ...endLines(known.summary, known.endedAt !== null, await store.readRiskEvents(runId))].join('\n'));
+      // A store not migrated since the score was stored has no feed_quality table: no minute to show.
+      const minutes = await store.readFeedQuality(runId).catch((error: unknown) => {
+        if (/relation "?[a-z_.]*feed_quality"? does not exist/.test((error as Error).message)) return [];
+        throw error;
+      });
+      out([formatText(page), feedQualityLine(minutes), ...endLines(known.summary, known.endedAt !== null, await store.readRiskEvents(runId))].join('\n'));
     }
     return 0;
   } finally {

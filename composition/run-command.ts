@@ -38,6 +38,8 @@ const SHARED_HELP = `  --config FILE          settings from a JSON file, keys na
   --on-stop cancel|keep  on Ctrl-C or SIGTERM: cancel the run's open orders (default) or leave them working
   --trace-sample-rate F  share of ticks that cause no order traced anyway, 0 to 1 (default 0.01); a tick
                          that causes an order is always traced
+  --feed-quality-floor N a minute of market data scoring below N (0 to 100; default 60) stops new
+                         entries until two minutes in a row score N + 15 (at most 100); 0: never
   --dashboard PORT       the local web dashboard's port (default ${DEFAULT_DASHBOARD_PORT}; 0 picks a free one; a port
                          in use falls back to a free one, logged)
   --dashboard-host HOST  where the dashboard listens (default 127.0.0.1); any other address needs
@@ -131,6 +133,7 @@ const SHARED_OPTIONS = {
   capital: { type: 'string' },
   'on-stop': { type: 'string' },
   'trace-sample-rate': { type: 'string' },
+  'feed-quality-floor': { type: 'string' },
   dashboard: { type: 'string' },
   'dashboard-host': { type: 'string' },
   'no-dashboard': { type: 'boolean' },

@@ -7,6 +7,7 @@ import * as riskEvents from './0005-risk-events.ts';
 import * as runEndReason from './0006-run-end-reason.ts';
 import * as riskEpisodes from './0007-risk-episodes.ts';
 import * as sweepResults from './0008-sweep-results.ts';
+import * as feedQuality from './0009-feed-quality.ts';
 
 /** Every migration, by name; kysely applies them in name order, so names start with a sequence number. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006-run-end-reason': runEndReason,
   '0007-risk-episodes': riskEpisodes,
   '0008-sweep-results': sweepResults,
+  '0009-feed-quality': feedQuality,
 };

@@ -13,21 +13,24 @@ export interface WatchLimits {
   readonly fills: number;
   /** Signals kept, newest last. */
   readonly signals: number;
+  /** Scored feed minutes kept, newest last; 60 when absent. */
+  readonly feedMinutes?: number;
 }
 
-const LIMITS: WatchLimits = { fills: 50, signals: 300 };
+const LIMITS: WatchLimits = { fills: 50, signals: 300, feedMinutes: 60 };
 
 const STRENGTH: Readonly<Record<RiskEventRecord['state'], number>> = { ACTIVE: 0, REDUCING: 1, HALTED: 2 };
 
 /**
  * What the dashboard gathers from the rows a run hands its writer (see `BatchedWriter.observe`):
- * the working orders by id, the newest fills and signals, and the last risk decision. Bounded
+ * the working orders by id, the newest fills, signals and scored feed minutes, and the last risk decision. Bounded
  * whatever the run's length; `onRow` is quick, for it runs on the trading loop's path.
  */
 export class RunWatch {
   readonly #orders = new Map<string, DashboardOrder>();
   readonly #fills: DashboardFill[] = [];
   readonly #signals: DashboardSnapshot['signals'][number][] = [];
+  readonly #feed: { t: number; score: number }[] = [];
   #fillCount = 0;
   #risk: RiskEventRecord | null = null;
   /** The trips in force by cause, and the episode of each cause's latest clear. */
@@ -81,6 +84,9 @@ export class RunWatch {
         if (this.#risk === null || r.seq >= this.#risk.seq) this.#risk = r;
         return;
       }
+      case 'feedQuality':
+        push(this.#feed, this.limits.feedMinutes ?? 60, { t: row.record.start, score: row.record.score });
+        return;
       default:
         return;
     }
@@ -100,6 +106,11 @@ export class RunWatch {
 
   get signals(): DashboardSnapshot['signals'] {
     return this.#signals.slice();
+  }
+
+  /** The newest scored feed minutes, oldest first. */
+  get feedMinutes(): DashboardSnapshot['feedQuality']['recent'] {
+    return this.#feed.slice();
   }
 
   /**

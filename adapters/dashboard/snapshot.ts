@@ -53,6 +53,19 @@ export interface DashboardSnapshot {
     /** The feed-quality score by minute (0 to 100): the last, the lowest, minutes scored, whether it stopped entries; absent when the run does not score it. */
     readonly quality?: { readonly last: number | null; readonly lowest: number | null; readonly minutes: number; readonly tripped: boolean };
   };
+  /**
+   * The feed-quality score (docs/feed-quality.md): the last scored minute's, the run's lowest, the
+   * minutes scored, whether the `feedQuality` breaker holds entries, the floor, and the newest
+   * minutes' scores (`t` the minute's start, µs), oldest first. Scores are null before a minute ends.
+   */
+  readonly feedQuality: {
+    readonly last: number | null;
+    readonly lowest: number | null;
+    readonly minutes: number;
+    readonly tripped: boolean;
+    readonly floor: number;
+    readonly recent: readonly { readonly t: number; readonly score: number }[];
+  };
   readonly writer: {
     readonly queued: number;
     /** Age of the oldest row not yet written, ms. */

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { FeatureVectorRecord, RowKind, RowRejection, StoreBatch } from '../../application/ports/trading-store.ts';
 import { equityToRow, orderEventToRow, positionSnapshotToRow } from './ledger-rows.ts';
 import { bookSnapshotToRow, tradeToRow } from './market-rows.ts';
+import { feedQualityToRow } from './feed-quality-rows.ts';
 import { riskEventToRow } from './risk-event-rows.ts';
 import { acceptor } from './batch-writes.ts';
 import type { Database } from './schema.ts';
@@ -11,7 +12,7 @@ const MAX_PARAMETERS = 65_535;
 
 /**
  * Writes the market data and ledger rows of a batch (book snapshots, public trades, order events,
- * position snapshots, equity, risk events) on `trx`, the batch's transaction, `runs` being the started
+ * position snapshots, equity, risk events, feed-quality minutes) on `trx`, the batch's transaction, `runs` being the started
  * runs among those the batch names (`startedRunIds`), and makes sure every feature
  * schema id the batch's vectors name has a row in `feature_schemas` (their foreign key), so call it
  * before the vectors are inserted.
@@ -68,6 +69,10 @@ export async function writeMarketRows(trx: Kysely<Database>, batch: StoreBatch, 
         count: sql`greatest(risk_events.count, excluded.count)`,
       }))
       .execute();
+  }
+  const minutes = accept('feedQuality', batch.feedQuality, (r) => String(r.start), feedQualityToRow);
+  for (const part of chunks(minutes)) {
+    await trx.insertInto('feed_quality').values(part).onConflict((oc) => oc.columns(['run_id', 'start_us']).doNothing()).execute();
   }
   return rejected;
 }

@@ -12,6 +12,7 @@ import type {
   PositionSnapshotRecord,
   PublicTradeRecord,
   RiskEventRecord,
+  FeedQualityRecord,
   StoredInstrument,
   RowCounts,
   RunEnd,
@@ -30,7 +31,7 @@ import type { InstrumentSpec } from '../../domain/values/instrument.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import { writeMarketRows } from './append-rows.ts';
 import {
-  countRunRows, readBookSnapshotRows, readEquityRows, readOrderEventRows, readPositionSnapshotRows, readRiskEventRows,
+  countRunRows, readBookSnapshotRows, readEquityRows, readOrderEventRows, readPositionSnapshotRows, readRiskEventRows, readFeedQualityRows,
   readTradeRows,
 } from './ledger-reads.ts';
 import {
@@ -335,6 +336,10 @@ export class KyselyStore implements TradingStore {
 
   readRiskEvents(runId: string): Promise<readonly RiskEventRecord[]> {
     return this.#run('readRiskEvents', () => readRiskEventRows(this.#db, runId));
+  }
+
+  readFeedQuality(runId: string): Promise<readonly FeedQualityRecord[]> {
+    return this.#run('readFeedQuality', () => readFeedQualityRows(this.#db, runId));
   }
 
   latestFeatureVectors(runId: string, n: number): Promise<readonly FeatureVectorRecord[]> {

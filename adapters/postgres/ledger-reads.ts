@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import type {
-  BookSnapshotRecord, EquityRecord, OrderEventRecord, PositionSnapshotRecord, PublicTradeRecord, RiskEventRecord, RowCounts,
+  BookSnapshotRecord, EquityRecord, OrderEventRecord, FeedQualityRecord, PositionSnapshotRecord, PublicTradeRecord, RiskEventRecord, RowCounts,
 } from '../../application/ports/trading-store.ts';
 import { equityFromRow, orderEventFromRow, positionSnapshotFromRow } from './ledger-rows.ts';
 import { bookSnapshotFromRow, tradeFromRow } from './market-rows.ts';
+import { feedQualityFromRow } from './feed-quality-rows.ts';
 import { riskEventFromRow } from './risk-event-rows.ts';
 import { exactInt8 } from './row-checks.ts';
 import type { Database } from './schema.ts';
@@ -52,6 +53,11 @@ export async function readRiskEventRows(db: Kysely<Database>, runId: string): Pr
   return rows.map(riskEventFromRow);
 }
 
+export async function readFeedQualityRows(db: Kysely<Database>, runId: string): Promise<readonly FeedQualityRecord[]> {
+  const rows = await db.selectFrom('feed_quality').selectAll().where('run_id', '=', runId).orderBy('start_us').execute();
+  return rows.map(feedQualityFromRow);
+}
+
 const COUNTED = {
   signals: 'signals',
   orders: 'orders',
@@ -63,6 +69,7 @@ const COUNTED = {
   positionSnapshots: 'position_snapshots',
   equity: 'equity',
   riskEvents: 'risk_events',
+  feedQuality: 'feed_quality',
 } as const satisfies Record<keyof RowCounts, keyof Database>;
 
 /** The rows of one run in each table, in one statement. */

@@ -185,6 +185,22 @@ export interface RiskEventsTable {
   count: ColumnType<string, string | number | undefined, string | number>;
 }
 
+/** Since 0009. */
+export interface FeedQualityTable {
+  run_id: string;
+  start_us: Int8;
+  window_us: Int8;
+  score: number;
+  not_live_us: Int8;
+  gaps: number;
+  crossed: number;
+  resyncs: number;
+  stale_periods: number;
+  malformed: number;
+  ticker_mismatches: number;
+  latency_p99_us: NullableInt8;
+}
+
 export interface ModelsTable {
   id: string;
   file_sha256: string;
@@ -207,5 +223,6 @@ export interface Database {
   position_snapshots: PositionSnapshotsTable;
   equity: EquityTable;
   risk_events: RiskEventsTable;
+  feed_quality: FeedQualityTable;
   models: ModelsTable;
 }

@@ -190,6 +190,30 @@ export interface RiskEventRecord {
   readonly reason: string;
 }
 
+/**
+ * One scored minute of the market-data feed (domain/market/feed-quality.ts): its score and the
+ * counts it was taken from. One record per window start within the run.
+ */
+export interface FeedQualityRecord {
+  readonly runId: string;
+  /** Start of the window, µs since the Unix epoch (the receive clock). */
+  readonly start: Micros;
+  /** Length of the window, µs, positive: a minute unless the run was set otherwise. */
+  readonly window: Micros;
+  /** 0 (unusable) to 100 (clean), an integer. */
+  readonly score: number;
+  /** Time the book was not LIVE within the window, µs. */
+  readonly notLive: Micros;
+  readonly gaps: number;
+  readonly crossed: number;
+  readonly resyncs: number;
+  readonly stalePeriods: number;
+  readonly malformed: number;
+  readonly tickerMismatches: number;
+  /** p99 of frame latency in the window, µs; null without a frame. */
+  readonly latencyP99: Micros | null;
+}
+
 /** An instrument as first registered: its grid as the exchange writes it. */
 export interface StoredInstrument extends InstrumentSpec {
   /** When the store first saw the symbol, µs. */
@@ -271,6 +295,7 @@ export interface StoreBatch {
   readonly positionSnapshots?: readonly PositionSnapshotRecord[];
   readonly equity?: readonly EquityRecord[];
   readonly riskEvents?: readonly RiskEventRecord[];
+  readonly feedQuality?: readonly FeedQualityRecord[];
 }
 
 /** The name of a row's array in a `StoreBatch`: `'signals'`, `'featureVectors'`, … */
@@ -302,6 +327,7 @@ export interface RowCounts {
   readonly positionSnapshots: number;
   readonly equity: number;
   readonly riskEvents: number;
+  readonly feedQuality: number;
 }
 
 /**
@@ -367,6 +393,8 @@ export interface TradingStore {
   readEquity(runId: string): Promise<readonly EquityRecord[]>;
   /** The run's risk decisions in seq order; empty for an unknown run. */
   readRiskEvents(runId: string): Promise<readonly RiskEventRecord[]>;
+  /** The run's scored feed minutes by start; empty for an unknown run or one from before the score was stored. */
+  readFeedQuality(runId: string): Promise<readonly FeedQualityRecord[]>;
   /**
    * The run's newest `n` feature vectors (a non-negative integer), newest (highest seq) first, values
    * bit for bit; fewer when the run has fewer, empty for an unknown run.

@@ -90,6 +90,15 @@ export interface FeedQualityFloor {
 export const DEFAULT_FEED_QUALITY_FLOOR: FeedQualityFloor = { floor: 60, hysteresis: 15, clearAfterMinutes: 2 };
 
 /**
+ * The default gate at another floor (0–100): the hysteresis shrinks near the top so that the clearing
+ * level, floor + hysteresis, never passes 100 (a floor of 95 clears at 100, not at an unreachable 110).
+ * A floor of 0 never trips: no score is below it.
+ */
+export function feedQualityFloorAt(floor: number): FeedQualityFloor {
+  return { ...DEFAULT_FEED_QUALITY_FLOOR, floor, hysteresis: Math.min(DEFAULT_FEED_QUALITY_FLOOR.hysteresis, 100 - floor) };
+}
+
+/**
  * Whether the feed is good enough to open positions, with hysteresis: it trips on the first minute
  * below the floor and clears only after `clearAfterMinutes` minutes in a row at floor + hysteresis or
  * above, so a feed hovering at the floor does not switch entries on and off every minute.

@@ -16,6 +16,7 @@ class FakeSource implements DashboardSource {
       position: { qty: 0, avgEntry: null, mark: null, realizedPnl: 0, unrealizedPnl: 0, fees: 0, netPnl: 0, exposure: 0, exposureShare: 0 },
       openOrders: [], fills: [], fillCount: this.calls, signals: [], mids: [], depth: { bids: [], asks: [] },
       feed: { state: 'LIVE', latencyP50Ms: null, latencyP99Ms: null, frames: this.calls, gaps: 0, resyncs: 0, stalePeriods: 0 },
+      feedQuality: { last: 100, lowest: 100, minutes: 1, tripped: false, floor: 60, recent: [{ t: 0, score: 100 }] },
       writer: { queued: 0, lagMs: 0, spilled: 0, written: 0, writeErrors: 0 },
       model: { id: 'm', schemaId: 's', threshold: 0.5 },
       risk: { state: 'ACTIVE', cause: null, reason: null },

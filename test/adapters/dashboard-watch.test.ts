@@ -68,6 +68,17 @@ describe('what the dashboard gathers from the rows', () => {
     expect(watch.lastRisk).toMatchObject({ cause: 'kill', reason: 'kill switch (dashboard)' });
   });
 
+  it('keeps the newest scored feed minutes, oldest first, within its bound', () => {
+    const watch = new RunWatch(btc, { fills: 2, signals: 2, feedMinutes: 3 });
+    expect(watch.feedMinutes).toEqual([]);
+    const minute = (k: number, score: number) => ({
+      runId: 'r', start: (k * 60_000_000) as Micros, window: 60_000_000 as Micros, score, notLive: 0 as Micros, gaps: 0, crossed: 0, resyncs: 0,
+      stalePeriods: 0, malformed: 0, tickerMismatches: 0, latencyP99: null,
+    });
+    for (const [k, score] of [[1, 100], [2, 40], [3, 70], [4, 95]] as const) watch.onRow({ kind: 'feedQuality', record: minute(k, score) });
+    expect(watch.feedMinutes).toEqual([{ t: 120_000_000, score: 40 }, { t: 180_000_000, score: 70 }, { t: 240_000_000, score: 95 }]);
+  });
+
   test.prop([fc.integer({ min: 2, max: 50 }), fc.integer({ min: 0, max: 5000 })])('a thinned curve stays within its bound and ends at the newest point', (max, n) => {
     const curve = new Thinned<number>(max);
     for (let k = 0; k < n; k++) curve.add(k);

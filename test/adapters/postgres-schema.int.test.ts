@@ -19,11 +19,11 @@ import { onBothEngines } from '../support/engines.ts';
 const MAX = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 const T0 = 1_718_000_000_000_000; // µs, June 2024
 const ETHUSDT: InstrumentSpec = { symbol: 'ETHUSDT', tickSize: '0.01', lotSize: '0.01', minQty: '0.01' };
-const NEW_TABLES = ['book_snapshots', 'equity', 'feature_schemas', 'instruments', 'models', 'order_events', 'position_snapshots', 'public_trades', 'risk_events', 'sweep_results', 'sweeps'];
+const NEW_TABLES = ['book_snapshots', 'equity', 'feature_schemas', 'feed_quality', 'instruments', 'models', 'order_events', 'position_snapshots', 'public_trades', 'risk_events', 'sweep_results', 'sweeps'];
 const OLD_TABLES = ['feature_vectors', 'fills', 'orders', 'runs', 'signals'];
-const ALL = ['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results'];
-const SINCE_0003 = ['0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results'];
-const SINCE_0005 = ['0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results'];
+const ALL = ['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality'];
+const SINCE_0003 = ['0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality'];
+const SINCE_0005 = ['0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality'];
 
 const run = (id: string, startedAt = T0, instrument = BTCUSDT_SPEC, schemaId = 'features-v1'): RunRecord => ({
   id, mode: 'backtest', instrument, source: 'synthetic:7', venue: 'sim', modelId: 'baseline-v1', schemaId,
@@ -206,7 +206,7 @@ function defineSchemaSuite(engine: () => Engine): void {
     };
     expect(before.signals.map((r) => r.seq)).toEqual([1, 7]);
     expect(await migrateTo(schema, '0002-feature-vectors')).toEqual([
-      'Down 0008-sweep-results', 'Down 0007-risk-episodes', 'Down 0006-run-end-reason', 'Down 0005-risk-events', 'Down 0004-vectors-without-foreign-keys', 'Down 0003-market-and-ledger',
+      'Down 0009-feed-quality', 'Down 0008-sweep-results', 'Down 0007-risk-episodes', 'Down 0006-run-end-reason', 'Down 0005-risk-events', 'Down 0004-vectors-without-foreign-keys', 'Down 0003-market-and-ledger',
     ]);
     expect(await tables(schema)).toEqual(OLD_TABLES);
     expect(await columnsOf(schema, 'fills')).not.toContain('slippage_ticks');
@@ -224,7 +224,7 @@ function defineSchemaSuite(engine: () => Engine): void {
     expect(await store.readModel('m')).toBeNull();
     expect(await store.rowCounts('early')).toEqual({
       signals: 2, orders: 1, fills: 3, featureVectors: 2, bookSnapshots: 0, trades: 0, orderEvents: 0, positionSnapshots: 0, equity: 0,
-      riskEvents: 0,
+      riskEvents: 0, feedQuality: 0,
     });
     expect(await migrateTo(schema, NO_MIGRATIONS)).toEqual(ALL.map((n) => `Down ${n}`).reverse());
     expect(await tables(schema)).toEqual([]);
@@ -264,7 +264,7 @@ function defineSchemaSuite(engine: () => Engine): void {
     expect(await store.readRiskEvents('deleted')).toEqual([]);
 
     expect(await migrateTo(schema, '0004-vectors-without-foreign-keys')).toEqual(SINCE_0005.map((n) => `Down ${n}`).reverse());
-    expect(await tables(schema)).toEqual([...NEW_TABLES, ...OLD_TABLES].filter((t) => !['risk_events', 'sweeps', 'sweep_results'].includes(t)).sort());
+    expect(await tables(schema)).toEqual([...NEW_TABLES, ...OLD_TABLES].filter((t) => !['risk_events', 'sweeps', 'sweep_results', 'feed_quality'].includes(t)).sort());
     expect(await ledger()).toEqual(before);
 
     expect(await store.migrate()).toEqual(SINCE_0005);
@@ -275,7 +275,7 @@ function defineSchemaSuite(engine: () => Engine): void {
     expect(await store.readRiskEvents(id)).toEqual(risks(id).slice(1));
     expect(await store.rowCounts(id)).toEqual({
       signals: 1, orders: 0, fills: 0, featureVectors: 1, bookSnapshots: 2, trades: 2, orderEvents: 5, positionSnapshots: 2, equity: 2,
-      riskEvents: 3,
+      riskEvents: 3, feedQuality: 0,
     });
   });
 
@@ -293,7 +293,7 @@ function defineSchemaSuite(engine: () => Engine): void {
       expect(await store.write(full)).toEqual({ rejected: [] });
       const counts = {
         signals: 1, orders: 0, fills: 0, featureVectors: 1, bookSnapshots: 2, trades: 2, orderEvents: 5, positionSnapshots: 2, equity: 2,
-        riskEvents: 4,
+        riskEvents: 4, feedQuality: 0,
       };
       expect(await store.rowCounts(id)).toEqual(counts);
       expect(await store.write(full)).toEqual({ rejected: [] });

@@ -61,7 +61,7 @@ const bitsOf = ({ runId, seq, vector: v }: FeatureVectorRecord) => ({
 });
 
 /** The counts of the 0003 and 0005 tables, which these cases do not write. */
-const NO_LEDGER = { bookSnapshots: 0, trades: 0, orderEvents: 0, positionSnapshots: 0, equity: 0, riskEvents: 0 };
+const NO_LEDGER = { bookSnapshots: 0, trades: 0, orderEvents: 0, positionSnapshots: 0, equity: 0, riskEvents: 0, feedQuality: 0 };
 
 const batch = (parts: Partial<StoreBatch>): StoreBatch => ({ signals: [], orders: [], fills: [], featureVectors: [], ...parts });
 const freshSchema = (): string => `ladder_test_${randomBytes(6).toString('hex')}`;
@@ -134,7 +134,7 @@ function defineStoreSuite(engine: () => Engine): void {
 
   it('applies every migration once; a second migrate applies nothing', async () => {
     const fresh = await open();
-    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results']);
+    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality']);
     expect(await fresh.migrate()).toEqual([]);
   });
 
@@ -151,6 +151,9 @@ function defineStoreSuite(engine: () => Engine): void {
     };
     try {
       const migrator = createMigrator(db, schema);
+      const down9 = await migrator.migrateDown();
+      expect(down9.error).toBeUndefined();
+      expect(down9.results).toEqual([{ migrationName: '0009-feed-quality', direction: 'Down', status: 'Success' }]);
       const down8 = await migrator.migrateDown();
       expect(down8.error).toBeUndefined();
       expect(down8.results).toEqual([{ migrationName: '0008-sweep-results', direction: 'Down', status: 'Success' }]);
@@ -181,7 +184,7 @@ function defineStoreSuite(engine: () => Engine): void {
     } finally {
       await db.destroy();
     }
-    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results']);
+    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality']);
     await fresh.startRun(run('after-redo'));
     await fresh.write(batch({ featureVectors: [vector('after-redo', 1, [0.5])] }));
     expect((await fresh.readFeatureVectors('after-redo')).map(bitsOf)).toEqual([vector('after-redo', 1, [0.5])].map(bitsOf));
@@ -199,7 +202,7 @@ function defineStoreSuite(engine: () => Engine): void {
     } finally {
       await db.destroy();
     }
-    expect(await fresh.migrate()).toEqual(['0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results']);
+    expect(await fresh.migrate()).toEqual(['0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality']);
     await fresh.write(batch({ featureVectors: [vector('before-0002', 1, [1, 2])] }));
     expect(await fresh.rowCounts('before-0002')).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 1, ...NO_LEDGER });
   });

@@ -53,7 +53,7 @@ describe('the ladder command', () => {
       featureVectors: summary.counters.predictions + summary.counters.invalidPredictions + summary.counters.coldVectors,
       // The sample spans 150 s of venue time from a whole second: one snapshot a second; 423 public trades;
       // every order's submit, acceptance, fills, cancel or rejection is an event; a position snapshot
-      // follows each book event that brought fills; three minutes begun.
+      // follows each book event that brought fills; three minutes begun, the two ended scored for feed quality.
       bookSnapshots: 150,
       trades: summary.counters.trades,
       orderEvents: summary.orders.orders + summary.orders.accepted + summary.orders.fills + summary.orders.canceled + summary.orders.rejected,
@@ -61,6 +61,7 @@ describe('the ladder command', () => {
       equity: 3,
       // Every decision of the risk manager, in episodes of repeated decisions: at most one row a decision.
       riskEvents: expect.any(Number),
+      feedQuality: 2,
     });
     expect((summary.stored as { riskEvents: number }).riskEvents).toBeLessThanOrEqual((summary.execution?.riskRefusals ?? 0) + (summary.execution?.riskStateChanges ?? 0));
   });

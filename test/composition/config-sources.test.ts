@@ -49,6 +49,23 @@ describe('settings from a file, the environment and flags', () => {
     expect(paperSettings(base, { LADDER_CONFIG: path })).toMatchObject({ source: 'synthetic', maxPositionLots: 20 });
   });
 
+  it('takes the feed-quality floor from the flag, LADDER_FEED_QUALITY_FLOOR or the file, 0 to 100, and names a bad one', () => {
+    expect(paperSettings(base, {})).toMatchObject({ feedQualityFloor: 60 });
+    expect(paperSettings([...base, '--feed-quality-floor', '75'], {})).toMatchObject({ feedQualityFloor: 75 });
+    expect(paperSettings(base, { LADDER_FEED_QUALITY_FLOOR: '0' })).toMatchObject({ feedQualityFloor: 0 });
+    expect(paperSettings([...base, '--config', file('floor.json', { 'feed-quality-floor': '90' })], {})).toMatchObject({ feedQualityFloor: 90 });
+    expect(liveSettings([...base, '--feed-quality-floor', '40'], KEYS)).toMatchObject({ feedQualityFloor: 40 });
+    let message = '';
+    try {
+      paperSettings([...base, '--feed-quality-floor', '101'], {});
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe('--feed-quality-floor: 101 is outside 0..100');
+    expect(refusal(() => paperSettings(base, { LADDER_FEED_QUALITY_FLOOR: 'high' }))).toBe('LADDER_FEED_QUALITY_FLOOR');
+    expect(refusal(() => paperSettings([...base, '--feed-quality-floor', '-1'], {}))).toBe('--feed-quality-floor');
+  });
+
   it('refuses a value of the wrong type, naming the file and key', () => {
     expect(refusal(() => paperSettings([...base, '--config', file('type.json', { 'max-position': true })], {}))).toBe(`${join(dir, 'type.json')}: max-position`);
     expect(refusal(() => paperSettings([...base, '--config', file('bool.json', { json: 'yes' })], {}))).toBe(`${join(dir, 'bool.json')}: json`);

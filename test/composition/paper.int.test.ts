@@ -44,10 +44,10 @@ describe.skipIf(!hasShared || !pgUp)('app:paper over the real Bybit capture, sto
     expect(result.stored).toEqual({ signals: c.signals, orders: result.summary.orders.orders, fills: result.summary.orders.fills, featureVectors: 414,
       // Book frames from 18.129 s to 61.629 s past the minute: a snapshot at the first and at each of the
       // 43 whole seconds after it; every public trade; submit, accept and fills of each order, one
-      // position snapshot an order (each fills at once); two minutes begun.
+      // position snapshot an order (each fills at once); two minutes begun, the first scored for feed quality.
       bookSnapshots: 44, trades: 56, orderEvents: 2 * result.summary.orders.orders + result.summary.orders.fills,
       positionSnapshots: result.summary.orders.orders, equity: 2,
-      riskEvents: expect.any(Number) });
+      riskEvents: expect.any(Number), feedQuality: 1 });
 
     // Read the run back through a second connection, as a report would.
     const store = await createStore(unwrap(parseDbTarget(db.url)));

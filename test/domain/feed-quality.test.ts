@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { feedQuality, FeedQualityGate, nextBaseline, type FeedMinute } from '../../domain/market/feed-quality.ts';
+import { feedQuality, feedQualityFloorAt, FeedQualityGate, nextBaseline, type FeedMinute } from '../../domain/market/feed-quality.ts';
 
 const MINUTE = 60_000_000;
 const clean: FeedMinute = { windowMicros: MINUTE, notLiveMicros: 0, gaps: 0, crossed: 0, resyncs: 0, stalePeriods: 0, malformed: 0, tickerMismatches: 0, latencyP99Micros: 5_000 };
@@ -62,5 +62,15 @@ describe('FeedQualityGate', () => {
     expect(() => new FeedQualityGate({ floor: 101, hysteresis: 0, clearAfterMinutes: 1 })).toThrow(RangeError);
     expect(() => new FeedQualityGate({ floor: 50, hysteresis: -1, clearAfterMinutes: 1 })).toThrow(RangeError);
     expect(() => new FeedQualityGate({ floor: 50, hysteresis: 5, clearAfterMinutes: 0 })).toThrow(RangeError);
+  });
+
+  it('at a floor set by the operator, never trips at 0 and still clears at a floor near 100', () => {
+    const never = new FeedQualityGate(feedQualityFloorAt(0));
+    expect([0, 0, 0].map((s) => never.onScore(s))).toEqual([null, null, null]);
+    const high = new FeedQualityGate(feedQualityFloorAt(95));
+    expect(high.settings).toMatchObject({ floor: 95, hysteresis: 5 });
+    expect([94, 100, 100].map((s) => high.onScore(s))).toEqual(['trip', null, 'clear']);
+    const top = new FeedQualityGate(feedQualityFloorAt(100));
+    expect([99, 100, 100].map((s) => top.onScore(s))).toEqual(['trip', null, 'clear']);
   });
 });

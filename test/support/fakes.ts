@@ -14,6 +14,7 @@ import type {
   PositionSnapshotRecord,
   PublicTradeRecord,
   RiskEventRecord,
+  FeedQualityRecord,
   RowCounts,
   RunEnd,
   RunPnl,
@@ -45,6 +46,7 @@ export class MemoryStore implements TradingStore {
   positionSnapshots: PositionSnapshotRecord[] = [];
   equity: EquityRecord[] = [];
   riskEvents: RiskEventRecord[] = [];
+  feedQuality: FeedQualityRecord[] = [];
   instruments = new Map<string, StoredInstrument>();
   featureSchemas = new Map<string, FeatureSchema>();
   models = new Map<string, ModelRecord>();
@@ -74,6 +76,7 @@ export class MemoryStore implements TradingStore {
     appendNew(this.orderEvents, batch.orderEvents, (r) => `${r.runId}/${r.orderId}/${r.seq}`);
     appendNew(this.positionSnapshots, batch.positionSnapshots, (r) => `${r.runId}/${r.seq}`);
     appendNew(this.equity, batch.equity, (r) => `${r.runId}/${r.intervalStart}`);
+    appendNew(this.feedQuality, batch.feedQuality, (r) => `${r.runId}/${r.start}`);
     // An episode's row grows under its seq, as the database's upsert does.
     for (const r of batch.riskEvents ?? []) {
       const at = this.riskEvents.findIndex((h) => h.runId === r.runId && h.seq === r.seq);
@@ -117,6 +120,7 @@ export class MemoryStore implements TradingStore {
       positionSnapshots: this.positionSnapshots.filter((r) => r.runId === runId).length,
       equity: this.equity.filter((r) => r.runId === runId).length,
       riskEvents: this.riskEvents.filter((r) => r.runId === runId).length,
+      feedQuality: this.feedQuality.filter((r) => r.runId === runId).length,
     };
   }
   registerInstrument(spec: InstrumentSpec, seenAt: Micros): Promise<void> {
@@ -148,6 +152,9 @@ export class MemoryStore implements TradingStore {
   }
   readRiskEvents(runId: string): Promise<readonly RiskEventRecord[]> {
     return Promise.resolve(this.riskEvents.filter((r) => r.runId === runId).sort((a, b) => a.seq - b.seq));
+  }
+  readFeedQuality(runId: string): Promise<readonly FeedQualityRecord[]> {
+    return Promise.resolve(this.feedQuality.filter((r) => r.runId === runId).sort((a, b) => a.start - b.start));
   }
   readOrderEvents(runId: string): Promise<readonly OrderEventRecord[]> {
     return Promise.resolve(
