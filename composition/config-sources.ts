@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from './config.ts';
+import { ConfigError } from './config-error.ts';
 
 /** A command's flags as `node:util` parseArgs takes them; the same table governs the file and the environment. */
 export type OptionTable = Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly short?: string }>>;
