@@ -120,10 +120,8 @@ async function runFromCommandLine(
   run: (options: PaperOptions) => Promise<PaperResult>,
 ): Promise<number> {
   // The heavy parts (onnxruntime, PGlite, OpenTelemetry) load only once the settings are known good.
-  const [{ createPinoLogger }, { formatSummary }] = await Promise.all([import('../adapters/log/pino-logger.ts'), import('./format-summary.ts')]);
-  // Readable lines on a terminal; JSON when standard error is piped or logged (LADDER_LOG_FORMAT=json forces it).
-  const format = process.env.LADDER_LOG_FORMAT === 'json' || process.stderr.isTTY !== true ? 'json' : 'human';
-  const logger = createPinoLogger({ level: config.logLevel, format });
+  const [{ createPinoLogger }, { unitsOf }, { formatSummary }] = await Promise.all([import('../adapters/log/pino-logger.ts'), import('../adapters/log/units.ts'), import('./format-summary.ts')]);
+  const logger = createPinoLogger({ level: config.logLevel, format: logFormat(config, process.stderr.isTTY === true), units: unitsOf(config.instrument) });
   let stoppedBy: 'SIGINT' | 'SIGTERM' | null = null;
   const result = await run({
     logger,
@@ -164,6 +162,11 @@ async function runFromCommandLine(
   }
   if (result.summary.execution?.riskState === 'HALTED') return EXIT.halted;
   return ended === null ? EXIT.completed : EXIT[ended];
+}
+
+/** Readable lines on a terminal, JSON when standard error is piped or logged; `--log-format` (or LADDER_LOG_FORMAT) chooses either. */
+export function logFormat(config: Pick<PaperConfig, 'logFormat'>, terminal: boolean): 'pretty' | 'json' {
+  return config.logFormat ?? (terminal ? 'pretty' : 'json');
 }
 
 /** Starts the dashboard once the run is under way; the run goes on without it if it cannot listen. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../composition/config-error.ts';
-import { LIVE_HELP, liveSettings, PAPER_HELP, PAPER_OPTIONS, LIVE_OPTIONS, paperSettings } from '../../composition/run-command.ts';
+import { LIVE_HELP, liveSettings, logFormat, PAPER_HELP, PAPER_OPTIONS, LIVE_OPTIONS, paperSettings } from '../../composition/run-command.ts';
 import { LIVE_SETTINGS, PAPER_SETTINGS } from '../../composition/run-settings.ts';
 import { helpLines, readSettings } from '../../composition/settings.ts';
 
@@ -86,5 +86,20 @@ describe('the settings declared once', () => {
     expect(refusal(() => paperSettings([...base, '--capital', '-5'], {}))).toBe('--capital: "-5" is not a positive amount of USDT');
     expect(refusal(() => paperSettings([...base, '--seed', '-1'], {}))).toBe('--seed: -1 is outside 0..4294967295');
     expect(refusal(() => liveSettings([...base, '--dcp-window', '2'], KEYS))).toBe('--dcp-window: 2 is outside 3..300');
+  });
+
+  it('choose the log format by flag, variable or file, else by whether standard error is a terminal', () => {
+    const chosen = (args: string[], env: NodeJS.ProcessEnv, terminal: boolean) => {
+      const config = paperSettings([...base, ...args], env);
+      if (config === 'help') throw new Error('unexpected help');
+      return logFormat(config, terminal);
+    };
+    expect(chosen([], {}, true)).toBe('pretty');
+    expect(chosen([], {}, false)).toBe('json');
+    expect(chosen(['--log-format', 'json'], {}, true)).toBe('json');
+    expect(chosen(['--log-format', 'pretty'], {}, false)).toBe('pretty');
+    expect(chosen([], { LADDER_LOG_FORMAT: 'json' }, true)).toBe('json');
+    expect(chosen(['--config', file('format.json', { 'log-format': 'pretty' })], {}, false)).toBe('pretty');
+    expect(refusal(() => chosen([], { LADDER_LOG_FORMAT: 'text' }, true))).toBe('LADDER_LOG_FORMAT: "text" is not one of pretty, json');
   });
 });
