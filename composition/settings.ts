@@ -14,6 +14,8 @@ export interface Setting<S extends z.ZodType = z.ZodType> {
   /** The value's placeholder in the help: `--max-position QTY`. */
   readonly arg?: string;
   readonly short?: string;
+  /** A flag that may be given several times (`--input a --input b`): its value is then a list. */
+  readonly multiple?: true;
   /** What it does, in one sentence or a few; wrapped to the help's width. */
   readonly help: string;
   /** The default as the user would write it, shown in the help; absent: none, or one the command works out. */
@@ -32,8 +34,8 @@ interface Meta {
 }
 
 /** A setting whose text is read by `schema`; with `default`, read from that text when the setting is absent. */
-export function setting<S extends z.ZodType<unknown, string>>(schema: S, meta: Meta & { readonly default: string }): Setting<z.ZodPrefault<S>>;
-export function setting<S extends z.ZodType<unknown, string>>(schema: S, meta: Meta): Setting<z.ZodOptional<S>>;
+export function setting<S extends z.ZodType<unknown, string>>(schema: S, meta: Meta & { readonly default: string }): Setting<z.ZodPrefault<S>> & { readonly type: 'string' };
+export function setting<S extends z.ZodType<unknown, string>>(schema: S, meta: Meta): Setting<z.ZodOptional<S>> & { readonly type: 'string' };
 export function setting(schema: z.ZodType<unknown, string>, meta: Meta & { readonly default?: string }): Setting {
   const { default: defaultText, ...rest } = meta;
   return defaultText === undefined
@@ -42,7 +44,7 @@ export function setting(schema: z.ZodType<unknown, string>, meta: Meta & { reado
 }
 
 /** An on/off flag (`--json`); false when absent. */
-export function flag(help: string, short?: string): Setting<z.ZodDefault<z.ZodBoolean>> {
+export function flag(help: string, short?: string): Setting<z.ZodDefault<z.ZodBoolean>> & { readonly type: 'boolean' } {
   return { type: 'boolean', schema: z.boolean().default(false), help, ...(short === undefined ? {} : { short }) };
 }
 
@@ -112,8 +114,12 @@ export function readSettings<T extends SettingTable>(table: T, values: Readonly<
 }
 
 /** The table as `node:util` parseArgs takes it (and `layerConfig`, which checks the file and the environment against it). */
-export function optionTable<T extends SettingTable>(table: T): { readonly [K in keyof T]: { readonly type: T[K]['type']; readonly short?: string } } {
-  return Object.fromEntries(Object.entries(table).map(([k, s]) => [k, s.short === undefined ? { type: s.type } : { type: s.type, short: s.short }])) as never;
+export function optionTable<T extends SettingTable>(
+  table: T,
+): { readonly [K in keyof T]: T[K] extends { readonly multiple: true } ? { readonly type: 'string'; readonly multiple: true } : { readonly type: T[K]['type']; readonly short?: string } } {
+  return Object.fromEntries(
+    Object.entries(table).map(([k, s]) => [k, { type: s.type, ...(s.short === undefined ? {} : { short: s.short }), ...(s.multiple === undefined ? {} : { multiple: true }) }]),
+  ) as never;
 }
 
 /** Where the help's descriptions start, and how wide its lines may be. */

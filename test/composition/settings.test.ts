@@ -7,6 +7,8 @@ import { ConfigError } from '../../composition/config-error.ts';
 import { LIVE_HELP, liveSettings, logFormat, PAPER_HELP, PAPER_OPTIONS, LIVE_OPTIONS, paperSettings } from '../../composition/run-command.ts';
 import { LIVE_SETTINGS, PAPER_SETTINGS } from '../../composition/run-settings.ts';
 import { helpLines, readSettings } from '../../composition/settings.ts';
+import { BACKTEST_HELP, backtestCommand } from '../../composition/backtest-command.ts';
+import { BACKTEST_SETTINGS } from '../../composition/backtest-settings.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ladder-settings-'));
@@ -101,5 +103,28 @@ describe('the settings declared once', () => {
     expect(chosen([], { LADDER_LOG_FORMAT: 'json' }, true)).toBe('json');
     expect(chosen(['--config', file('format.json', { 'log-format': 'pretty' })], {}, false)).toBe('pretty');
     expect(refusal(() => chosen([], { LADDER_LOG_FORMAT: 'text' }, true))).toBe('LADDER_LOG_FORMAT: "text" is not one of pretty, json');
+  });
+
+  it('govern ladder backtest too: its help, seeds, jobs and the variables and keys it shares with paper', async () => {
+    for (const [key, setting] of Object.entries(BACKTEST_SETTINGS)) if (key !== 'help') expect(BACKTEST_HELP).toContain(`  --${key}${setting.arg === undefined ? '' : ` ${setting.arg}`}`);
+    const refused = async (args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> => {
+      const saved = { ...process.env };
+      Object.assign(process.env, env);
+      try {
+        await backtestCommand(['--source', 'synthetic', '--duration', '1s', '--db', 'none', '--quiet', ...args], () => undefined);
+        return 'accepted';
+      } catch (error) {
+        if (error instanceof ConfigError) return error.message;
+        throw error;
+      } finally {
+        process.env = saved;
+      }
+    };
+    expect(await refused(['--seed', '1,x'])).toBe('--seed: "x" is not a whole number');
+    expect(await refused(['--seed', '4,4'])).toBe('--seed: "4,4" names a seed twice');
+    expect(await refused(['--informed-share', '2'])).toBe('--informed-share: "2" is not a number from 0 to 1');
+    expect(await refused([], { LADDER_JOBS: '0' })).toBe('LADDER_JOBS: 0 is outside 1..64');
+    expect(await refused(['--config', file('backtest.json', { policy: 'basline' })])).toBe(`${join(dir, 'backtest.json')}: policy: "basline" is not one of smart, baseline; did you mean "baseline"?`);
+    expect(await refused(['--duration', '10'])).toMatch(/^--duration: "10" has no unit/);
   });
 });
