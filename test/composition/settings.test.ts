@@ -9,6 +9,8 @@ import { LIVE_SETTINGS, PAPER_SETTINGS } from '../../composition/run-settings.ts
 import { helpLines, readSettings } from '../../composition/settings.ts';
 import { BACKTEST_HELP, backtestCommand } from '../../composition/backtest-command.ts';
 import { BACKTEST_SETTINGS } from '../../composition/backtest-settings.ts';
+import { synthCommand } from '../../composition/synth-command.ts';
+import { runsCommand } from '../../composition/runs-command.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ladder-settings-'));
@@ -126,5 +128,23 @@ describe('the settings declared once', () => {
     expect(await refused([], { LADDER_JOBS: '0' })).toBe('LADDER_JOBS: 0 is outside 1..64');
     expect(await refused(['--config', file('backtest.json', { policy: 'basline' })])).toBe(`${join(dir, 'backtest.json')}: policy: "basline" is not one of smart, baseline; did you mean "baseline"?`);
     expect(await refused(['--duration', '10'])).toMatch(/^--duration: "10" has no unit/);
+  });
+
+  it('govern synth and runs: a misspelt flag, a unitless duration and a wrong word are refused by name before anything is written', async () => {
+    const out = join(dir, 'synth.jsonl');
+    const message = async (run: () => Promise<unknown>): Promise<string> => {
+      try {
+        await run();
+        return 'accepted';
+      } catch (error) {
+        if (error instanceof ConfigError) return error.message;
+        throw error;
+      }
+    };
+    expect(await message(() => synthCommand(['--out', out, '--frams', '3'], () => undefined))).toBe('--frams: unknown flag; did you mean --frames? ("ladder help synth" lists the flags)');
+    expect(await message(() => synthCommand(['--out', out, '--duration', '10'], () => undefined))).toMatch(/^--duration: "10" has no unit/);
+    expect(await message(() => synthCommand(['--out', out, '--depth', '0'], () => undefined))).toBe('--depth: 0 is outside 1..1000');
+    expect(await message(() => runsCommand(['--kind', 'papr'], () => undefined))).toBe('--kind: "papr" is not one of paper, live, backtest; did you mean "paper"?');
+    expect(await message(() => runsCommand(['--limit', '-1'], () => undefined))).toBe('--limit: -1 is outside 1..100000');
   });
 });
