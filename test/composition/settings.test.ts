@@ -11,6 +11,9 @@ import { BACKTEST_HELP, backtestCommand } from '../../composition/backtest-comma
 import { BACKTEST_SETTINGS } from '../../composition/backtest-settings.ts';
 import { synthCommand } from '../../composition/synth-command.ts';
 import { runsCommand } from '../../composition/runs-command.ts';
+import { workerCommand } from '../../composition/worker-command.ts';
+import { sweepCommand } from '../../composition/sweep-command.ts';
+import { publishCommand } from '../../composition/publish-command.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ladder-settings-'));
@@ -146,5 +149,12 @@ describe('the settings declared once', () => {
     expect(await message(() => synthCommand(['--out', out, '--depth', '0'], () => undefined))).toBe('--depth: 0 is outside 1..1000');
     expect(await message(() => runsCommand(['--kind', 'papr'], () => undefined))).toBe('--kind: "papr" is not one of paper, live, backtest; did you mean "paper"?');
     expect(await message(() => runsCommand(['--limit', '-1'], () => undefined))).toBe('--limit: -1 is outside 1..100000');
+    // worker, sweep and publish: checked before any connection (the address below has no server).
+    const nats = 'nats://127.0.0.1:1';
+    expect(await message(() => workerCommand(['--nats', nats, '--max-jbs', '3'], () => undefined))).toBe('--max-jbs: unknown flag; did you mean --max-jobs? ("ladder help worker" lists the flags)');
+    expect(await message(() => workerCommand(['--nats', nats, '--idle-exit', '10'], () => undefined))).toMatch(/^--idle-exit: "10" has no unit/);
+    expect(await message(() => workerCommand(['--nats', nats, '--log-level', 'loud'], () => undefined))).toMatch(/^--log-level: "loud" is not one of/);
+    expect(await message(() => sweepCommand(['--stauts'], () => undefined))).toMatch(/^--stauts: unknown flag; did you mean --status\?/);
+    expect(await message(() => publishCommand(['--input', out, '--publish', nats, '--log-level', 'wran'], () => undefined))).toMatch(/^--log-level: "wran" is not one of .*did you mean "warn"\?$/);
   });
 });
