@@ -14,6 +14,7 @@ import { runsCommand } from '../../composition/runs-command.ts';
 import { workerCommand } from '../../composition/worker-command.ts';
 import { sweepCommand } from '../../composition/sweep-command.ts';
 import { publishCommand } from '../../composition/publish-command.ts';
+import { replayCommand } from '../../composition/replay-command.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ladder-settings-'));
@@ -133,7 +134,7 @@ describe('the settings declared once', () => {
     expect(await refused(['--duration', '10'])).toMatch(/^--duration: "10" has no unit/);
   });
 
-  it('govern synth and runs: a misspelt flag, a unitless duration and a wrong word are refused by name before anything is written', async () => {
+  it('govern synth, runs, replay, worker, sweep and publish: a misspelt flag, a unitless duration and a wrong word are refused by name before anything is written', async () => {
     const out = join(dir, 'synth.jsonl');
     const message = async (run: () => Promise<unknown>): Promise<string> => {
       try {
@@ -149,6 +150,10 @@ describe('the settings declared once', () => {
     expect(await message(() => synthCommand(['--out', out, '--depth', '0'], () => undefined))).toBe('--depth: 0 is outside 1..1000');
     expect(await message(() => runsCommand(['--kind', 'papr'], () => undefined))).toBe('--kind: "papr" is not one of paper, live, backtest; did you mean "paper"?');
     expect(await message(() => runsCommand(['--limit', '-1'], () => undefined))).toBe('--limit: -1 is outside 1..100000');
+    const sample = join(root, 'test/fixtures/btcusdt-sample.jsonl');
+    expect(await message(() => replayCommand(['--input', sample, '--emit', 'tpo'], () => undefined))).toBe('--emit: "tpo" is not one of top, none; did you mean "top"?');
+    expect(await message(() => replayCommand(['--input', sample, '--category', 'inverse'], () => undefined))).toMatch(/^--category: "inverse" is not one of linear, spot/);
+    expect(await message(() => replayCommand(['--input', sample, '--speed', '0'], () => undefined))).toBe('--speed: "0" is not a positive number or "max"');
     // worker, sweep and publish: checked before any connection (the address below has no server).
     const nats = 'nats://127.0.0.1:1';
     expect(await message(() => workerCommand(['--nats', nats, '--max-jbs', '3'], () => undefined))).toBe('--max-jbs: unknown flag; did you mean --max-jobs? ("ladder help worker" lists the flags)');
