@@ -12,7 +12,7 @@ export const PUBLISH_HELP = `ladder publish — put a recording on the market-da
 
 Usage: ladder publish --input FILE --publish nats://HOST:PORT[/STREAM] [--retain-age D] [--retain-mb N]
 
-  --input FILE        recorded frames (any format ladder replay reads)
+  --input FILE           recorded frames (any format ladder replay reads)
 ${PUBLISH_FLAGS_HELP}
 
 Each frame keeps the receive time a replay of the file gives it, so "ladder backtest --source

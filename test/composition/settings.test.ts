@@ -15,6 +15,7 @@ import { workerCommand } from '../../composition/worker-command.ts';
 import { sweepCommand } from '../../composition/sweep-command.ts';
 import { publishCommand } from '../../composition/publish-command.ts';
 import { replayCommand } from '../../composition/replay-command.ts';
+import { recordCommand } from '../../composition/record-command.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ladder-settings-'));
@@ -134,7 +135,7 @@ describe('the settings declared once', () => {
     expect(await refused(['--duration', '10'])).toMatch(/^--duration: "10" has no unit/);
   });
 
-  it('govern synth, runs, replay, worker, sweep and publish: a misspelt flag, a unitless duration and a wrong word are refused by name before anything is written', async () => {
+  it('govern synth, runs, replay, record, worker, sweep and publish: a misspelt flag, a unitless duration and a wrong word are refused by name before anything is written', async () => {
     const out = join(dir, 'synth.jsonl');
     const message = async (run: () => Promise<unknown>): Promise<string> => {
       try {
@@ -154,6 +155,8 @@ describe('the settings declared once', () => {
     expect(await message(() => replayCommand(['--input', sample, '--emit', 'tpo'], () => undefined))).toBe('--emit: "tpo" is not one of top, none; did you mean "top"?');
     expect(await message(() => replayCommand(['--input', sample, '--category', 'inverse'], () => undefined))).toMatch(/^--category: "inverse" is not one of linear, spot/);
     expect(await message(() => replayCommand(['--input', sample, '--speed', '0'], () => undefined))).toBe('--speed: "0" is not a positive number or "max"');
+    expect(await message(() => recordCommand(['--out', out, '--depht', '5']))).toBe('--depht: unknown flag; did you mean --depth? ("ladder help record" lists the flags)');
+    expect(await message(() => recordCommand(['--out', out, '--duration', '90']))).toMatch(/^--duration: "90" has no unit/);
     // worker, sweep and publish: checked before any connection (the address below has no server).
     const nats = 'nats://127.0.0.1:1';
     expect(await message(() => workerCommand(['--nats', nats, '--max-jbs', '3'], () => undefined))).toBe('--max-jbs: unknown flag; did you mean --max-jobs? ("ladder help worker" lists the flags)');
@@ -161,5 +164,6 @@ describe('the settings declared once', () => {
     expect(await message(() => workerCommand(['--nats', nats, '--log-level', 'loud'], () => undefined))).toMatch(/^--log-level: "loud" is not one of/);
     expect(await message(() => sweepCommand(['--stauts'], () => undefined))).toMatch(/^--stauts: unknown flag; did you mean --status\?/);
     expect(await message(() => publishCommand(['--input', out, '--publish', nats, '--log-level', 'wran'], () => undefined))).toMatch(/^--log-level: "wran" is not one of .*did you mean "warn"\?$/);
+    expect(await message(() => publishCommand(['--input', out, '--publish', nats, '--retain-age', '48'], () => undefined))).toMatch(/^--retain-age: "48" has no unit/);
   });
 });
