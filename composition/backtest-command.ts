@@ -8,7 +8,10 @@ import type { LoopProgress } from '../application/trading-loop.ts';
 import type { ExecutionCounters } from '../application/execution-engine.ts';
 import type { SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts';
 import type { Logger } from '../application/ports/logger.ts';
-import { ConfigError, DEFAULT_DB, intFlag, paperConfig, type PaperConfig } from './config.ts';
+import { ConfigError, paperConfig, type FlagsOf, type PaperConfig, type PaperFlags } from './config.ts';
+import { BACKTEST_SETTINGS } from './backtest-settings.ts';
+import { PAPER_SETTINGS } from './run-settings.ts';
+import { helpLines, optionTable, readSettings } from './settings.ts';
 import { configForInputs, replayInputs, streamsOf } from './inputs.ts';
 import { mergeReports, runInWorkers, type MergedReport, type RunReport } from './backtest-jobs.ts';
 import { withDefaultRange } from '../adapters/nats/nats-address.ts';
@@ -26,79 +29,15 @@ Usage: ladder backtest (--input FILE… | --source synthetic [--seed N[,N…]] -
                        [--jobs N] [--policy smart|baseline]
                        [--report out.json] [flags]
 
-  --config FILE         settings from a JSON file, keys named as the flags, as for ladder paper; LADDER_<FLAG>
-                        variables too (the command line wins, then the environment, then the file)
-  --input FILE…         recorded frames (any format ladder replay reads: Bybit v5, Binance USD-M or spot
-                        captures), several files or a glob read in order as one stream; the format and,
-                        for Binance, the instrument and the venue's fees are told from the data
-  --source synthetic    the synthetic order-flow market instead, for --duration D
-  --duration D          how much market time to generate (e.g. 90s, 15m, 6h)
-  --source nats://HOST:PORT/STREAM[?start=…&end=…]
-                        the frames a JetStream stream holds (ladder record --publish), from its first to
-                        the last stored when the backtest starts unless start= or end= say otherwise
-  --seed N[,N…]         the synthetic market's seed (default 1), which also seeds the simulated exchange;
-                        several seeds are independent runs
-  --jobs N              run independent runs N at a time in worker threads (default 1: one by one), and
-                        merge their reports. Independent runs: each seed, and each stream of the --input
-                        files (a file whose first lines hold a book snapshot starts a stream; one without
-                        continues the file before it, as the second half of a capture split at midnight)
-  --against-baseline    run the baseline policy over the same data too, and report the slippage reduction
-                        and the Sharpe change against it (under against_baseline); with --db, the run
-                        records its baseline's id, and "ladder report RUN_ID" shows the comparison
-  --report FILE         write the report as JSON (keys: pnl, sharpe, sortino, max_drawdown, trades,
-                        hit_rate, false_signal_rate, signals_resolved, predictions, signals,
-                        slippage_bps_mean, slippage_bps_p95, fill_rate, fees, turnover, exposure, …)
-  --policy P            smart (default: sized, passive post-only orders, escalated after 300 ms while the
-                        signal holds) or baseline (the seed system: a market order of 5% of equity per signal)
-  --capital USDT        starting equity that sizing, returns, drawdown, turnover and exposure relate to (default 10000)
-  --feed-latency-ms N, --order-latency-ms N, --latency-file FILE
-                        the simulated exchange's delays (defaults 5 and 10 ms; the file: recorded µs, sampled)
-  --model DIR           the model (default: the default model)
-  --db TARGET           where the run is stored, as for ladder paper: DATABASE_URL when --db is absent,
-                        else ${DEFAULT_DB}; "ladder runs" lists what is stored there. none keeps nothing
-  --store-market        store the run's market data too: every feature vector, public trade and a book
-                        snapshot of 25 levels a second (by default only the touch a second, for the mid that
-                        "ladder dashboard --run" draws: the input holds the market, the report does not read it)
-  --informed-share X    with --source synthetic: the share of market orders that know the next move (0 to 1,
-                        or calibrated: ${CALIBRATED_INFORMED_SHARE}, within the real captures' bounds; docs/synthetic-market.md)
-  --max-position QTY, --order-size QTY, --taker-fee-ppm N, --maker-fee-ppm N, --depth N
-                        as for ladder paper
-  --log-level LEVEL     logs on standard error (default warn)
-  --quiet               no progress bar on standard error
+${helpLines(BACKTEST_SETTINGS, Object.keys(BACKTEST_SETTINGS).filter((k) => k !== 'help'))}
 
 The backtest is app:paper with the data's own clock and no pacing: the same core, the same frames, the
 same orders and fills. A signal counts as a hit when the mid has moved its way at its horizon, and as false
 when the move is the wrong way or does not cover a maker round trip at the run's fees.`;
 
-const OPTIONS = {
-  config: { type: 'string' },
-  input: { type: 'string', multiple: true },
-  source: { type: 'string' },
-  seed: { type: 'string' },
-  jobs: { type: 'string' },
-  duration: { type: 'string' },
-  report: { type: 'string' },
-  capital: { type: 'string' },
-  policy: { type: 'string' },
-  'feed-latency-ms': { type: 'string' },
-  'order-latency-ms': { type: 'string' },
-  'latency-file': { type: 'string' },
-  model: { type: 'string' },
-  db: { type: 'string' },
-  'store-market': { type: 'boolean' },
-  'informed-share': { type: 'string' },
-  'max-position': { type: 'string' },
-  'order-size': { type: 'string' },
-  'taker-fee-ppm': { type: 'string' },
-  'maker-fee-ppm': { type: 'string' },
-  depth: { type: 'string' },
-  'log-level': { type: 'string' },
-  quiet: { type: 'boolean' },
-  'against-baseline': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const OPTIONS = optionTable(BACKTEST_SETTINGS);
 
-type BacktestFlags = Omit<{ readonly [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string }, 'input'> & { readonly input?: string | readonly string[] };
+type BacktestFlags = FlagsOf<typeof BACKTEST_SETTINGS>;
 
 /** `ladder backtest …`: see BACKTEST_HELP. */
 export async function backtestCommand(args: string[], out: (text: string) => void): Promise<number> {
@@ -133,13 +72,15 @@ async function backtestWith(values: BacktestFlags, positionals: readonly string[
     for (const path of inputs.paths) checkInputFile('--input', path);
     await prescanInput('--input', inputs.paths[0]);
   }
-  if (values.report !== undefined) await checkWritable('--report', values.report);
-  const { 'informed-share': informedText, input: _inputs, ...paperValues } = values;
-  const informed = informedShareFlag(informedText, source);
-  const seeds = seedsFlag(values.seed);
+  // Every value read through its declaration (backtest-settings.ts); app:paper's are read again by paperConfig, with the paper run's checks.
+  const s = readSettings(BACKTEST_SETTINGS, values);
+  if (s.report !== undefined) await checkWritable('--report', s.report);
+  const informed = informedShareFlag(s['informed-share'], source);
+  const seeds = s.seed;
+  const paperValues: PaperFlags = Object.fromEntries(Object.entries(values).filter(([k]) => k in PAPER_SETTINGS && k !== 'input'));
   const given = {
     ...paperConfig(
-      { ...paperValues, seed: String(seeds[0]), input: inputs?.paths[0], source, speed: 'max', 'log-level': values['log-level'] ?? 'warn' },
+      { ...paperValues, seed: String(seeds[0]), input: inputs?.paths[0], source, speed: 'max', 'log-level': s['log-level'] },
       process.env,
     ),
     storeMarketData: values['store-market'] === true,
@@ -219,9 +160,9 @@ function comparison(smart: FullReport, baseline: FullReport): Comparison {
  * Several independent runs (streams of files, seeds), `--jobs` at a time in worker threads (one by one
  * in this thread with --jobs 1), and their merged report.
  */
-async function runMany(configsGiven: readonly PaperConfig[], values: { jobs?: string; report?: string; quiet?: boolean; 'against-baseline'?: boolean; db?: string }, out: (text: string) => void): Promise<number> {
+async function runMany(configsGiven: readonly PaperConfig[], values: BacktestFlags, out: (text: string) => void): Promise<number> {
   let configs = configsGiven;
-  const jobs = values.jobs === undefined ? 1 : intFlag('--jobs', values.jobs, 1, 64);
+  const jobs = readSettings(BACKTEST_SETTINGS, values).jobs ?? 1;
   if (values['against-baseline'] === true) throw new ConfigError('--against-baseline', 'compares one run with its baseline; run each day or seed by itself for it');
   const db = configs[0].db;
   if (jobs > 1 && db.kind === 'pglite' && db.dataDir !== null) {
@@ -252,14 +193,6 @@ function formatMerged(m: MergedReport): string {
     `  trading   ${m.parents} decisions, ${m.orders} orders, ${m.trades} fills (${m.escalations} escalated); mean fill rate ${pct(m.fill_rate_mean)}, mean slippage ${n(m.slippage_bps_mean, 4)} bps`,
     `  signals   ${m.signals} of ${m.predictions} predictions cleared the threshold; ${m.signals_resolved} acted signals judged: hit rate ${pct(m.hit_rate)}, false-signal rate ${pct(m.false_signal_rate)}`,
   ].join('\n');
-}
-
-/** `--seed N` or a comma-separated list of seeds (each one run). */
-function seedsFlag(text: string | undefined): number[] {
-  const parts = (text ?? '1').split(',').map((p) => p.trim());
-  const seeds = parts.map((p) => intFlag('--seed', p, 0, 2 ** 32 - 1));
-  if (new Set(seeds).size !== seeds.length) throw new ConfigError('--seed', `"${text}" names a seed twice`);
-  return seeds;
 }
 
 /** One backtest run through app:paper's path, and its report read back from the store. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from './config.ts';
+import { ConfigError } from './config-error.ts';
 
 /** A command's flags as `node:util` parseArgs takes them; the same table governs the file and the environment. */
 export type OptionTable = Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly short?: string }>>;
@@ -14,7 +14,7 @@ export const ENV_PREFIX = 'LADDER_';
 export const CONFIG_ENV = 'LADDER_CONFIG';
 
 /** Variables with the prefix that are not flags: they are read where they are needed. */
-const OTHER_LADDER_VARIABLES = new Set([CONFIG_ENV, 'LADDER_DASHBOARD_TOKEN', 'LADDER_DEBUG', 'LADDER_LOG_FORMAT']);
+const OTHER_LADDER_VARIABLES = new Set([CONFIG_ENV, 'LADDER_DASHBOARD_TOKEN', 'LADDER_DEBUG']);
 
 export type FlagValues = Record<string, string | boolean | undefined>;
 

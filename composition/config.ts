@@ -1,26 +1,22 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createInstrument, qtyToLots, BTCUSDT_SPEC, type Instrument } from '../domain/values/instrument.ts';
+import type { z } from 'zod';
+import type { Instrument } from '../domain/values/instrument.ts';
 import type { Lots } from '../domain/values/units.ts';
 import type { FeeSchedule } from '../domain/trading/fees.ts';
-import { DEFAULT_FEED_QUALITY_FLOOR } from '../domain/market/feed-quality.ts';
 import { parseDbTarget, type DbTarget } from '../adapters/postgres/db-target.ts';
-import { parseNatsAddress } from '../adapters/nats/nats-address.ts';
-import { DEFAULT_STALE_INTERVALS } from '../application/market-data.ts';
 import type { InputFormat } from '../adapters/replay/input-format.ts';
 import { checkInputFile } from './input-check.ts';
 import { ConfigError } from './config-error.ts';
-import { parseDuration } from './duration.ts';
+import { duration, int, readSettings, type Setting, type SettingTable, type SettingValues } from './settings.ts';
+import { BTCUSDT, DEFAULT_DASHBOARD_PORT, DEFAULT_DB, DEFAULT_MODEL_DIR, PAPER_SETTINGS, type LogLevel } from './run-settings.ts';
 
 export { ConfigError };
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+export { DEFAULT_DASHBOARD_PORT, DEFAULT_DB, DEFAULT_MODEL_DIR, type LogLevel };
 
 /** `nats`: a JetStream stream, given as `--source nats://HOST:PORT/STREAM` (the address is kept in `url`). */
 export type Source = 'replay' | 'bybit' | 'synthetic' | 'nats';
-const SOURCES: readonly Source[] = ['replay', 'bybit', 'synthetic'];
 
 export interface PaperConfig {
   readonly source: Source;
@@ -58,6 +54,8 @@ export interface PaperConfig {
   readonly staleAfter: number;
   readonly fees: FeeSchedule;
   readonly logLevel: LogLevel;
+  /** `--log-format`: readable lines or JSON; absent: readable on a terminal, JSON when piped. */
+  readonly logFormat?: 'pretty' | 'json';
   readonly json: boolean;
   /** How signals become orders: `smart` (sized, passive, escalating) or `baseline` (market, 5% of equity). */
   readonly policy: 'smart' | 'baseline';
@@ -93,208 +91,110 @@ export interface DashboardConfig {
   readonly token: string | null;
 }
 
-/** Where the dashboard listens unless told otherwise. */
-export const DEFAULT_DASHBOARD_PORT = 8420;
-
-export const DEFAULT_DB = 'pglite:./data/ladder';
-/** The model app:paper runs without --model: trained by `ladder train` on the synthetic market (docs/research.md, "The default model"). */
-export const DEFAULT_MODEL_DIR = 'models/synthetic-gbdt';
 /** Where `ladder model baseline` writes the hand-set baseline. */
 export const BASELINE_MODEL_DIR = 'models/baseline';
 
-/** Flag values as parsed from the command line; absent flags are undefined. */
-export interface PaperFlags {
-  readonly source?: string;
-  readonly input?: string;
-  readonly speed?: string;
-  readonly testnet?: boolean;
-  readonly url?: string;
-  readonly seed?: string;
-  readonly duration?: string;
-  readonly db?: string;
-  readonly spill?: string;
-  readonly model?: string;
-  readonly 'pid-file'?: string;
-  readonly 'max-position'?: string;
-  readonly 'order-size'?: string;
-  readonly depth?: string;
-  readonly 'stale-after'?: string;
-  readonly 'taker-fee-ppm'?: string;
-  readonly 'maker-fee-ppm'?: string;
-  readonly 'log-level'?: string;
-  readonly json?: boolean;
-  readonly policy?: string;
-  readonly capital?: string;
-  readonly 'feed-latency-ms'?: string;
-  readonly 'order-latency-ms'?: string;
-  readonly 'latency-file'?: string;
-  readonly 'trace-sample-rate'?: string;
-  readonly 'feed-quality-floor'?: string;
-  readonly 'on-stop'?: string;
-  readonly dashboard?: string;
-  readonly 'dashboard-host'?: string;
-  readonly 'no-dashboard'?: boolean;
-}
+/** Flag values as parsed from the command line, a file or the environment (text, or booleans for flags); absent ones undefined. */
+export type PaperFlags = FlagsOf<typeof PAPER_SETTINGS>;
 
-/** Validates flags and environment at start-up; the first mistake stops it with the field named. */
+/** What a command line gives for a table of settings, before its schemas read it. */
+export type FlagsOf<T extends SettingTable> = { readonly [K in keyof T]?: Exclude<z.input<T[K]['schema']>, undefined> };
+
+/**
+ * Validates flags and environment at start-up; the first mistake stops it with the field named.
+ * Each value is read through its declaration in run-settings.ts; what follows are the checks that
+ * relate several settings, or a setting and the machine.
+ */
 export function paperConfig(flags: PaperFlags, env: NodeJS.ProcessEnv): PaperConfig {
+  const s = readWithLogLevel(PAPER_SETTINGS, flags, env);
   // Live public market data unless a file is given: `npm run app:paper` needs nothing else.
-  const nats = flags.source?.startsWith('nats://') === true ? flags.source : null;
-  const source = (nats === null ? (flags.source ?? (flags.input === undefined ? 'bybit' : 'replay')) : 'nats') as Source;
-  if (!SOURCES.includes(source) && nats === null) throw new ConfigError('--source', `"${String(flags.source)}" is not one of ${SOURCES.join(', ')} or a nats:// address`);
-  if (nats !== null) {
-    const address = parseNatsAddress(nats);
-    if (!address.ok) throw new ConfigError('--source', address.error);
-  }
-  const input = flags.input ?? '';
+  const nats = s.source?.startsWith('nats://') === true ? s.source : null;
+  const source = (nats === null ? (s.source ?? (s.input === undefined ? 'bybit' : 'replay')) : 'nats') as Source;
+  const input = s.input ?? '';
   if (source === 'replay') {
     if (input === '') throw new ConfigError('--input', 'required with --source replay: a file of recorded Bybit frames');
     checkInputFile('--input', input);
-  } else if (flags.input !== undefined) {
+  } else if (s.input !== undefined) {
     throw new ConfigError('--input', `only goes with --source replay, not --source ${source}`);
   }
-  const speed = speedFlag(flags.speed ?? 'max');
-  const url = nats ?? streamUrl(flags.url, flags.testnet);
-  const seed = intFlag('--seed', flags.seed ?? '1', 0, 2 ** 32 - 1);
-  const durationMs = flags.duration === undefined ? null : durationFlag('--duration', flags.duration);
+  const url = nats ?? streamUrl(s.url, s.testnet);
 
-  const { text: dbText, target: db, field: dbOrigin } = dbTarget(flags.db, env);
+  const { text: dbText, target: db, field: dbOrigin } = dbTarget(s.db, env);
 
   // The shipped model is found from wherever ladder runs; a --model path is the user's, relative to here.
-  const modelDir = flags.model ?? (existsSync(DEFAULT_MODEL_DIR) ? DEFAULT_MODEL_DIR : fileURLToPath(new URL(`../${DEFAULT_MODEL_DIR}`, import.meta.url)));
+  const modelDir = s.model ?? (existsSync(DEFAULT_MODEL_DIR) ? DEFAULT_MODEL_DIR : fileURLToPath(new URL(`../${DEFAULT_MODEL_DIR}`, import.meta.url)));
   if (!existsSync(modelDir)) throw new ConfigError('--model', `model directory not found: ${modelDir}`);
-  const pidFile = flags['pid-file'] ?? null;
-  if (pidFile !== null && pidFile.trim() === '') throw new ConfigError('--pid-file', 'must name a file');
-  if (pidFile !== null && !existsSync(dirname(pidFile))) throw new ConfigError('--pid-file', `directory not found: ${dirname(pidFile)}`);
 
-  const instrument = createInstrument(BTCUSDT_SPEC);
-  if (!instrument.ok) throw new Error(`built-in instrument is invalid: ${JSON.stringify(instrument.error)}`);
-  const maxPositionLots = lotsFlag(instrument.value, '--max-position', flags['max-position'] ?? '0.010');
-  const orderLots = lotsFlag(instrument.value, '--order-size', flags['order-size'] ?? '0.002');
-  if (orderLots > maxPositionLots) throw new ConfigError('--order-size', 'must not exceed --max-position');
+  if (s['order-size'] > s['max-position']) throw new ConfigError('--order-size', 'must not exceed --max-position');
 
-  const bookDepth = flags.depth === undefined ? (source === 'replay' || source === 'nats' ? null : 50) : intFlag('--depth', flags.depth, 1, 1000);
+  const bookDepth = s.depth ?? (source === 'replay' || source === 'nats' ? null : 50);
   if (source === 'bybit' && ![1, 50, 200, 1000].includes(bookDepth ?? 0)) {
     throw new ConfigError('--depth', `Bybit's linear order book comes at depth 1, 50, 200 or 1000, not ${bookDepth}`);
   }
-  const staleAfter = staleAfterFlag(flags['stale-after']);
-  const fees: FeeSchedule = {
-    takerPpm: intFlag('--taker-fee-ppm', flags['taker-fee-ppm'] ?? '550', -10_000, 10_000),
-    makerPpm: intFlag('--maker-fee-ppm', flags['maker-fee-ppm'] ?? '200', -10_000, 10_000),
-  };
-  const level = flags['log-level'] ?? env.LOG_LEVEL ?? 'info';
-  if (!LOG_LEVELS.includes(level as LogLevel)) {
-    throw new ConfigError('--log-level', `"${level}" is not one of ${LOG_LEVELS.join(', ')}`);
-  }
+  if (s['latency-file'] !== undefined && flags['order-latency-ms'] !== undefined) throw new ConfigError('--latency-file', 'goes instead of --order-latency-ms, not with it');
   return {
     source,
     input,
-    speed,
+    speed: s.speed,
     url,
-    seed,
-    durationMs,
+    seed: s.seed,
+    durationMs: s.duration ?? null,
     dbText,
     dbOrigin,
-    spillPath: spillPathFor(flags.spill, db, dbText),
+    spillPath: spillPathFor(s.spill, db, dbText),
     db,
     modelDir,
-    pidFile,
-    instrument: instrument.value,
-    maxPositionLots,
-    orderLots,
+    pidFile: s['pid-file'] ?? null,
+    instrument: BTCUSDT,
+    maxPositionLots: s['max-position'],
+    orderLots: s['order-size'],
     bookDepth,
-    staleAfter,
-    fees,
-    logLevel: level as LogLevel,
-    json: flags.json ?? false,
+    staleAfter: s['stale-after'],
+    fees: { takerPpm: s['taker-fee-ppm'], makerPpm: s['maker-fee-ppm'] },
+    logLevel: s['log-level'] ?? 'info',
+    ...(s['log-format'] === undefined ? {} : { logFormat: s['log-format'] }),
+    json: s.json,
     storeMarketData: true,
-    ...executionFlags(flags),
-    traceSampleRate: fractionFlag('--trace-sample-rate', flags['trace-sample-rate'] ?? '0.01'),
-    feedQualityFloor: intFlag('--feed-quality-floor', flags['feed-quality-floor'] ?? String(DEFAULT_FEED_QUALITY_FLOOR.floor), 0, 100),
-    onStop: onStopFlag(flags['on-stop']),
-    dashboard: dashboardFlags(flags, env),
+    policy: s.policy,
+    capitalUsdt: s.capital,
+    latency: { feedMicros: Math.round(s['feed-latency-ms'] * 1000), orderMicros: s['latency-file'] ?? Math.round(s['order-latency-ms'] * 1000) },
+    traceSampleRate: s['trace-sample-rate'],
+    feedQualityFloor: s['feed-quality-floor'],
+    onStop: s['on-stop'],
+    dashboard: dashboardSettings(s, flags, env),
   };
 }
 
-function fractionFlag(field: string, text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !(n >= 0 && n <= 1)) throw new ConfigError(field, `"${text}" is not a fraction from 0 to 1`);
-  return n;
+/**
+ * `readSettings` with the log level falling back to LOG_LEVEL, named as such when it is the one refused.
+ */
+export function readWithLogLevel<T extends SettingTable & { 'log-level': Setting }>(table: T, flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): SettingValues<T> {
+  const fromEnv = flags['log-level'] === undefined && env.LOG_LEVEL !== undefined && env.LOG_LEVEL !== '';
+  try {
+    return readSettings(table, fromEnv ? { ...flags, 'log-level': env.LOG_LEVEL } : flags);
+  } catch (error) {
+    if (fromEnv && error instanceof ConfigError && error.field === '--log-level') throw new ConfigError('LOG_LEVEL', error.reason);
+    throw error;
+  }
 }
 
-function onStopFlag(text: string | undefined): 'cancel' | 'keep' {
-  const value = text ?? 'cancel';
-  if (value !== 'cancel' && value !== 'keep') throw new ConfigError('--on-stop', `"${value}" is not cancel or keep`);
-  return value;
-}
-
-/** `--dashboard PORT` (default ${DEFAULT_DASHBOARD_PORT}), `--dashboard-host`, `--no-dashboard`; the token only from LADDER_DASHBOARD_TOKEN. */
-function dashboardFlags(flags: PaperFlags, env: NodeJS.ProcessEnv): DashboardConfig | null {
-  if (flags['no-dashboard'] === true) {
+/** `--dashboard PORT`, `--dashboard-host`, `--no-dashboard`; the token only from LADDER_DASHBOARD_TOKEN. */
+function dashboardSettings(s: SettingValues<typeof PAPER_SETTINGS>, flags: PaperFlags, env: NodeJS.ProcessEnv): DashboardConfig | null {
+  if (s['no-dashboard']) {
     if (flags.dashboard !== undefined) throw new ConfigError('--no-dashboard', 'give --dashboard or --no-dashboard, not both');
     return null;
   }
-  const port = intFlag('--dashboard', flags.dashboard ?? String(DEFAULT_DASHBOARD_PORT), 0, 65_535);
-  const host = flags['dashboard-host'] ?? '127.0.0.1';
-  if (host.trim() === '') throw new ConfigError('--dashboard-host', 'must name a host or address');
+  const host = s['dashboard-host'];
   const token = env.LADDER_DASHBOARD_TOKEN === undefined || env.LADDER_DASHBOARD_TOKEN === '' ? null : env.LADDER_DASHBOARD_TOKEN;
   if (token !== null && token.length < 16) throw new ConfigError('LADDER_DASHBOARD_TOKEN', 'must be at least 16 characters');
   if (token === null && !isLoopback(host)) {
     throw new ConfigError('--dashboard-host', `${host} is reachable from other machines: set LADDER_DASHBOARD_TOKEN (16 characters or more) so that the dashboard asks for it`);
   }
-  return { host, port, token };
+  return { host, port: s.dashboard, token };
 }
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-/** The largest --capital: 1e-8 USDT units of ten times it stay below 2^53. */
-const MAX_CAPITAL_USDT = 9_000_000;
-
-function executionFlags(flags: PaperFlags): Pick<PaperConfig, 'policy' | 'capitalUsdt' | 'latency'> {
-  const policy = flags.policy ?? 'smart';
-  if (policy !== 'smart' && policy !== 'baseline') throw new ConfigError('--policy', `"${policy}" is not smart or baseline`);
-  const capitalUsdt = flags.capital === undefined ? 10_000 : Number(flags.capital);
-  if (!(capitalUsdt > 0 && Number.isFinite(capitalUsdt))) throw new ConfigError('--capital', `"${flags.capital}" is not a positive amount of USDT`);
-  // Cash is exact in 1e-8 USDT within 2^53: room for the capital and a run's PnL ten times over.
-  if (capitalUsdt > MAX_CAPITAL_USDT) throw new ConfigError('--capital', `at most ${MAX_CAPITAL_USDT.toLocaleString('en-US')} USDT (cash is kept exact to 1e-8 USDT), not ${flags.capital}`);
-  const ms = (field: string, text: string | undefined, fallback: number): number => {
-    if (text === undefined) return fallback * 1000;
-    const n = Number(text);
-    if (!(n >= 0 && n <= 60_000) || text.trim() === '') throw new ConfigError(field, `"${text}" is not a delay in milliseconds (0 to 60000)`);
-    return Math.round(n * 1000);
-  };
-  const feedMicros = ms('--feed-latency-ms', flags['feed-latency-ms'], 5);
-  let orderMicros: number | readonly number[] = ms('--order-latency-ms', flags['order-latency-ms'], 10);
-  const file = flags['latency-file'];
-  if (file !== undefined) {
-    if (flags['order-latency-ms'] !== undefined) throw new ConfigError('--latency-file', 'goes instead of --order-latency-ms, not with it');
-    orderMicros = latencyFile(file);
-  }
-  return { policy, capitalUsdt, latency: { feedMicros, orderMicros } };
-}
-
-/** A JSON array of recorded order latencies in µs (at least one, each a non-negative integer). */
-function latencyFile(file: string): readonly number[] {
-  let values: unknown;
-  try {
-    values = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ConfigError('--latency-file', `cannot read ${file} as JSON: ${(error as Error).message}`);
-  }
-  if (!Array.isArray(values) || values.length === 0) throw new ConfigError('--latency-file', `${file} must hold a JSON array of latencies in µs`);
-  values.forEach((v: unknown, i) => {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new ConfigError('--latency-file', `${file}[${i}] = ${JSON.stringify(v)} is not a latency in whole µs`);
-  });
-  return values as number[];
-}
-
-function lotsFlag(instrument: Instrument, field: string, text: string): Lots {
-  const lots = qtyToLots(instrument, text);
-  if (!lots.ok) throw new ConfigError(field, `"${text}" is not a quantity on the ${instrument.lotSize} grid (${lots.error.kind})`);
-  if (lots.value < instrument.minLots) throw new ConfigError(field, `"${text}" is below the minimum quantity ${instrument.minQty}`);
-  return lots.value;
 }
 
 /** Bybit v5 public linear streams (docs: WebSocket Stream > Connect). */
@@ -325,28 +225,32 @@ export function streamUrl(url: string | undefined, testnet: boolean | undefined)
   return chosen;
 }
 
+/**
+ * Helpers for the commands whose flags are not declared in a table yet: each reads one value through
+ * the same schema the declared settings use, so that a check is written once.
+ */
+export function readOne<T>(field: string, schema: z.ZodType<T>, text: string | undefined): T {
+  const r = schema.safeParse(text);
+  if (!r.success) throw new ConfigError(field, r.error.issues[0].message);
+  return r.data;
+}
+
 /** `--stale-after N`: push intervals without a book frame before a LIVE book is stale. */
 export function staleAfterFlag(text: string | undefined): number {
-  return text === undefined ? DEFAULT_STALE_INTERVALS : intFlag('--stale-after', text, 1, 100_000);
+  return readOne('--stale-after', PAPER_SETTINGS['stale-after'].schema, text);
 }
 
 export function speedFlag(text: string): number | 'max' {
-  if (text === 'max') return 'max';
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new ConfigError('--speed', `"${text}" is not a positive number or "max"`);
-  return n;
+  return readOne('--speed', PAPER_SETTINGS.speed.schema, text);
 }
 
-/** A duration with its unit ("90s", "15m", "1h", "500ms", "2d"), in milliseconds; see `parseDuration`. */
+/** A duration with its unit ("90s", "15m", "1h", "500ms", "2d"), in milliseconds; see `readDuration`. */
 export function durationFlag(field: string, text: string): number {
-  return parseDuration(field, text);
+  return readOne(field, duration(), text);
 }
 
 export function intFlag(field: string, text: string, min: number, max: number): number {
-  if (!/^-?\d+$/.test(text)) throw new ConfigError(field, `"${text}" is not a whole number`);
-  const n = Number(text);
-  if (n < min || n > max) throw new ConfigError(field, `${n} is outside ${min}..${max}`);
-  return n;
+  return readOne(field, int(min, max), text);
 }
 
 /**

@@ -75,7 +75,7 @@ export async function dashboardCommand(args: string[], out: (text: string) => vo
     }
     const { createPinoLogger } = await import('../adapters/log/pino-logger.ts');
     // Only a request that fails is logged, on standard error.
-    const logger = createPinoLogger({ level: 'warn', format: process.stderr.isTTY ? 'human' : 'json' });
+    const logger = createPinoLogger({ level: 'warn', format: process.stderr.isTTY ? 'pretty' : 'json' });
     let served: { url: string; close(): Promise<void> };
     try {
       served = await serveStoredRun(store, runId, { host, port, token, capitalUsdt, logger });

@@ -5,16 +5,23 @@ export const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000
 
 /**
  * A duration written with its unit — `500ms`, `90s`, `15m`, `1.5h`, `2d` — in milliseconds, rounded
- * to the millisecond and positive. A number without a unit, a negative one or another unit throws a
- * `ConfigError` naming `field`.
+ * to the millisecond and positive; or what is wrong with the text: no unit, a negative number,
+ * another unit.
  */
-export function parseDuration(field: string, text: string): number {
+export function readDuration(text: string): { ok: true; value: number } | { ok: false; error: string } {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
-  if (m === null) throw new ConfigError(field, `"${text}" is not a duration: a positive number with a unit, like 500ms, 90s, 15m, 1h or 2d`);
-  if (m[2] === '') throw new ConfigError(field, `"${text}" has no unit: write ${m[1]}s, ${m[1]}m or ${m[1]}h (units: ms, s, m, h, d)`);
+  if (m === null) return { ok: false, error: `"${text}" is not a duration: a positive number with a unit, like 500ms, 90s, 15m, 1h or 2d` };
+  if (m[2] === '') return { ok: false, error: `"${text}" has no unit: write ${m[1]}s, ${m[1]}m or ${m[1]}h (units: ms, s, m, h, d)` };
   const unit = DURATION_UNITS[m[2].toLowerCase()];
-  if (unit === undefined) throw new ConfigError(field, `"${text}": "${m[2]}" is not a unit of time (ms, s, m, h, d)`);
+  if (unit === undefined) return { ok: false, error: `"${text}": "${m[2]}" is not a unit of time (ms, s, m, h, d)` };
   const ms = Math.round(Number(m[1]) * unit);
-  if (ms <= 0) throw new ConfigError(field, `"${text}" is not a positive duration`);
-  return ms;
+  if (ms <= 0) return { ok: false, error: `"${text}" is not a positive duration` };
+  return { ok: true, value: ms };
+}
+
+/** `readDuration`, throwing a `ConfigError` naming `field` for a mistake. */
+export function parseDuration(field: string, text: string): number {
+  const r = readDuration(text);
+  if (!r.ok) throw new ConfigError(field, r.error);
+  return r.value;
 }

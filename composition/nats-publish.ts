@@ -1,20 +1,22 @@
 import type { Logger } from '../application/ports/logger.ts';
 import { parseNatsAddress } from '../adapters/nats/nats-address.ts';
 import { NatsFramePublisher } from '../adapters/nats/frame-publisher.ts';
-import { ConfigError, durationFlag, intFlag } from './config.ts';
+import { ConfigError } from './config-error.ts';
+import { duration, helpLines, int, optionTable, readSettings, setting, text } from './settings.ts';
 
-/** The flags of PUBLISH_FLAGS_HELP, for the commands that publish (record, publish). */
-export const PUBLISH_OPTIONS = {
-  publish: { type: 'string' },
-  'retain-age': { type: 'string' },
-  'retain-mb': { type: 'string' },
-} as const;
+/** The bus flags of the commands that publish (record, publish), declared as the trading commands' are (run-settings.ts). */
+export const PUBLISH_SETTINGS = {
+  publish: setting(text(), {
+    arg: 'nats://HOST:PORT[/STREAM]',
+    help: 'publish every frame, with its receive time, to a JetStream stream (default stream LADDER_MD; subjects STREAM.bybit.linear.<topic>), created when absent',
+  }),
+  'retain-age': setting(duration(), { arg: 'D', help: 'the stream drops frames older than D (e.g. 48h); default: kept' }),
+  'retain-mb': setting(int(1, 100_000_000), { arg: 'N', help: 'the stream keeps at most N MB, the oldest frames going first; default: no bound' }),
+};
 
-export const PUBLISH_FLAGS_HELP = `  --publish nats://HOST:PORT[/STREAM]
-                      publish every frame, with its receive time, to a JetStream stream (default
-                      stream LADDER_MD; subjects STREAM.bybit.linear.<topic>), created when absent
-  --retain-age D      the stream drops frames older than D (e.g. 48h); default: kept
-  --retain-mb N       the stream keeps at most N MB, the oldest frames going first; default: no bound`;
+export const PUBLISH_OPTIONS = optionTable(PUBLISH_SETTINGS);
+
+export const PUBLISH_FLAGS_HELP = helpLines(PUBLISH_SETTINGS);
 
 /** `--publish`, `--retain-age`, `--retain-mb` → a connected publisher; a refused setting names its flag. */
 export async function openPublisher(
@@ -25,8 +27,9 @@ export async function openPublisher(
   const address = parseNatsAddress(flags.publish ?? '');
   if (!address.ok) throw new ConfigError(flag, address.error);
   if (address.value.startGiven || address.value.endGiven || address.value.durable !== null) throw new ConfigError(flag, 'a publish address takes no start=, end= or durable=');
-  const maxAgeMs = flags['retain-age'] === undefined ? null : durationFlag('--retain-age', flags['retain-age']);
-  const maxMb = flags['retain-mb'] === undefined ? null : intFlag('--retain-mb', flags['retain-mb'], 1, 100_000_000);
+  const settings = readSettings(PUBLISH_SETTINGS, flags);
+  const maxAgeMs = settings['retain-age'] ?? null;
+  const maxMb = settings['retain-mb'] ?? null;
   try {
     return await NatsFramePublisher.open({
       server: address.value.server,

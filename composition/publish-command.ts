@@ -1,16 +1,18 @@
-import { parseArgs } from 'node:util';
 import type { Micros } from '../domain/values/units.ts';
 import { createPinoLogger } from '../adapters/log/pino-logger.ts';
 import { readFrameLines } from '../adapters/replay/frame-reader.ts';
 import { receiveTimeOf } from '../adapters/replay/file-feed.ts';
-import { ConfigError } from './config.ts';
+import { ConfigError, readOne } from './config.ts';
+import { parseCommandLine } from './args.ts';
+import { LOG_LEVELS } from './run-settings.ts';
+import { oneOf } from './settings.ts';
 import { openPublisher, PUBLISH_FLAGS_HELP, PUBLISH_OPTIONS } from './nats-publish.ts';
 
 export const PUBLISH_HELP = `ladder publish — put a recording on the market-data bus (a JetStream stream), frame by frame
 
 Usage: ladder publish --input FILE --publish nats://HOST:PORT[/STREAM] [--retain-age D] [--retain-mb N]
 
-  --input FILE        recorded frames (any format ladder replay reads)
+  --input FILE           recorded frames (any format ladder replay reads)
 ${PUBLISH_FLAGS_HELP}
 
 Each frame keeps the receive time a replay of the file gives it, so "ladder backtest --source
@@ -18,8 +20,10 @@ nats://HOST:PORT/STREAM" gives what "ladder backtest --input FILE" gives.`;
 
 /** `ladder publish --input FILE --publish nats://…` */
 export async function publishCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandLine('publish', {
     args,
+    strict: true,
+    allowPositionals: false,
     options: {
       input: { type: 'string' },
       ...PUBLISH_OPTIONS,
@@ -33,7 +37,7 @@ export async function publishCommand(args: string[], out: (text: string) => void
   }
   if (values.input === undefined) throw new ConfigError('--input', 'required: the recording to publish');
   if (values.publish === undefined) throw new ConfigError('--publish', 'required: nats://HOST:PORT[/STREAM]');
-  const logger = createPinoLogger({ level: (values['log-level'] ?? 'warn') as 'warn' });
+  const logger = createPinoLogger({ level: readOne('--log-level', oneOf(LOG_LEVELS), values['log-level'] ?? 'warn') });
   const publisher = await openPublisher(values, '--publish', logger);
   let frames = 0;
   try {

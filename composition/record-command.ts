@@ -4,26 +4,40 @@ import { createPinoLogger } from '../adapters/log/pino-logger.ts';
 import { BybitLiveFeed } from '../adapters/bybit/live-feed.ts';
 import { FrameRecorder } from '../adapters/recorder/frame-recorder.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
-import { ConfigError, durationFlag, intFlag, staleAfterFlag, streamUrl } from './config.ts';
+import { ConfigError, streamUrl } from './config.ts';
+import { LOG_LEVELS, PAPER_SETTINGS } from './run-settings.ts';
+import { duration, flag, helpLines, int, named, oneOf, optionTable, readSettings, setting, text } from './settings.ts';
 import { resolveInstrument } from './instruments.ts';
 import { openPublisher, PUBLISH_FLAGS_HELP, PUBLISH_OPTIONS } from './nats-publish.ts';
 import type { NatsFramePublisher } from '../adapters/nats/frame-publisher.ts';
 import { parseCommandLine } from './args.ts';
 
+/**
+ * `ladder record`'s settings, declared as the trading commands' are (run-settings.ts); the bus flags
+ * (--publish and its retention) are nats-publish.ts's table, shared with ladder publish.
+ */
+const RECORD_SETTINGS = {
+  out: setting(named('a file'), { arg: 'FILE', help: 'where to write; FILE.gz writes gzip. Lines are "<receive µs> <frame text>"' }),
+  symbol: setting(named('a symbol'), { arg: 'S', default: 'BTCUSDT', help: 'linear perpetual to record' }),
+  'stale-after': PAPER_SETTINGS['stale-after'],
+  depth: setting(int(1, 1000), { arg: 'N', default: '50', help: 'order-book depth: 1, 50, 200 or 1000' }),
+  duration: setting(duration(), { arg: 'D', help: 'stop after D, with its unit (90s, 15m, 1h); default: until Ctrl-C' }),
+  'rotate-mb': setting(int(1, 1_000_000), { arg: 'N', help: 'start a new file every N MB written' }),
+  'rotate-hourly': flag('start a new file every hour'),
+  testnet: flag("Bybit's testnet stream instead of mainnet"),
+  url: setting(text(), { arg: 'U', help: 'another v5 public linear stream' }),
+  progress: setting(int(1, 3600), { arg: 'S', default: '5', help: 'seconds between progress lines on standard error' }),
+  'log-level': setting(oneOf(LOG_LEVELS), { arg: 'LEVEL', default: 'warn', help: 'logs on standard error' }),
+  help: flag('this text', 'h'),
+};
+
 export const RECORD_HELP = `ladder record — record Bybit's public order book and trades, every frame exactly as received
 
 Flags:
-  --out FILE          where to write; FILE.gz writes gzip. Lines are "<receive µs> <frame text>"
+${helpLines(RECORD_SETTINGS, ['out'])}
 ${PUBLISH_FLAGS_HELP}
-                      (--out, --publish or both; consumers read it with --source nats://HOST:PORT/STREAM)
-  --symbol S          linear perpetual to record (default BTCUSDT)
-  --stale-after N     the book is stale after N push intervals without a book frame (default 10)
-  --depth N           order-book depth: 1, 50, 200 or 1000 (default 50)
-  --duration D        stop after D (90s, 15m, 1h); default: until Ctrl-C
-  --rotate-mb N       start a new file every N MB written
-  --rotate-hourly     start a new file every hour
-  --testnet | --url U Bybit's testnet, or another v5 public linear stream
-  --progress S        seconds between progress lines on standard error (default 5)
+                         (--out, --publish or both; consumers read it with --source nats://HOST:PORT/STREAM)
+${helpLines(RECORD_SETTINGS, ['symbol', 'stale-after', 'depth', 'duration', 'rotate-mb', 'rotate-hourly', 'testnet', 'url', 'progress', 'log-level'])}
 
 Ctrl-C (SIGINT) or SIGTERM stops it after writing everything received. Replay with "ladder replay".`;
 
@@ -31,46 +45,31 @@ Ctrl-C (SIGINT) or SIGTERM stops it after writing everything received. Replay wi
 export async function recordCommand(args: string[]): Promise<number> {
   const { values } = parseCommandLine('record', {
     args,
-    options: {
-      out: { type: 'string' },
-      symbol: { type: 'string' },
-      depth: { type: 'string' },
-      'stale-after': { type: 'string' },
-      duration: { type: 'string' },
-      'rotate-mb': { type: 'string' },
-      'rotate-hourly': { type: 'boolean' },
-      testnet: { type: 'boolean' },
-      url: { type: 'string' },
-      progress: { type: 'string' },
-      ...PUBLISH_OPTIONS,
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...optionTable(RECORD_SETTINGS), ...PUBLISH_OPTIONS },
   });
   if (values.help === true) {
     console.log(RECORD_HELP);
     return 0;
   }
   if (values.out === undefined && values.publish === undefined) throw new ConfigError('--out', 'required: the file to record to (or --publish nats://…)');
-  const symbol = values.symbol ?? 'BTCUSDT';
+  const settings = readSettings(RECORD_SETTINGS, values);
+  const { symbol, depth, progress: progressSeconds } = settings;
   const instrument = resolveInstrument({ symbol, category: 'linear' });
-  const depth = intFlag('--depth', values.depth ?? '50', 1, 1000);
-  const durationMs = values.duration === undefined ? null : durationFlag('--duration', values.duration);
-  const rotateMb = values['rotate-mb'] === undefined ? null : intFlag('--rotate-mb', values['rotate-mb'], 1, 1_000_000);
-  const progressSeconds = intFlag('--progress', values.progress ?? '5', 1, 3600);
-  const url = streamUrl(values.url, values.testnet);
+  const durationMs = settings.duration ?? null;
+  const rotateMb = settings['rotate-mb'] ?? null;
+  const url = streamUrl(settings.url, settings.testnet);
 
   const clock = new SystemClock();
-  const logger = createPinoLogger({ level: (values['log-level'] ?? 'warn') as 'warn' });
+  const logger = createPinoLogger({ level: settings['log-level'] });
   const feed = BybitLiveFeed.create({ url, symbol, depth, clock, logger, decoder: scanningDecoder(instrument) });
   if (!feed.ok) throw new ConfigError(`--${feed.error.field}`, feed.error.reason);
   const out = values.out;
   const recorder = out === undefined ? null : await FrameRecorder.open({
     path: out,
     clock,
-    ...(rotateMb === null && values['rotate-hourly'] !== true
+    ...(rotateMb === null && !settings['rotate-hourly']
       ? {}
-      : { rotate: { ...(rotateMb === null ? {} : { maxBytes: rotateMb * 1_000_000 }), everyHour: values['rotate-hourly'] === true } }),
+      : { rotate: { ...(rotateMb === null ? {} : { maxBytes: rotateMb * 1_000_000 }), everyHour: settings['rotate-hourly'] } }),
   }).catch((error: unknown) => {
     throw new ConfigError('--out', (error as Error).message);
   });
@@ -85,7 +84,7 @@ export async function recordCommand(args: string[]): Promise<number> {
     recorder?.write(text, recvTime);
     publisher?.publish(text, recvTime);
   });
-  const market = new MarketData({ instrument, bookDepth: depth, sync: bybitSyncConfig(depth, staleAfterFlag(values['stale-after'])) }, feed.value, logger);
+  const market = new MarketData({ instrument, bookDepth: depth, sync: bybitSyncConfig(depth, settings['stale-after']) }, feed.value, logger);
 
   const stop = (): void => void feed.value.close();
   process.once('SIGINT', stop);

@@ -8,7 +8,10 @@ import { createPinoLogger } from '../adapters/log/pino-logger.ts';
 import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
 import { readFrameLines } from '../adapters/replay/frame-reader.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
-import { ConfigError, intFlag, speedFlag, staleAfterFlag } from './config.ts';
+import { z } from 'zod';
+import { ConfigError } from './config.ts';
+import { LOG_LEVELS, PAPER_SETTINGS } from './run-settings.ts';
+import { flag, helpLines, int, named, oneOf, optionTable, readSettings, setting, text, type Setting } from './settings.ts';
 import { openNatsSource } from './nats-source.ts';
 import { resolveInstrument } from './instruments.ts';
 import { replayInputs } from './inputs.ts';
@@ -17,23 +20,32 @@ import { checkInputFile, prescanInput } from './input-check.ts';
 import { EXIT, printable } from './user-error.ts';
 import { parseCommandLine } from './args.ts';
 
+/** `ladder replay`'s settings, declared as the trading commands' are (run-settings.ts); --speed and --stale-after are paper's. */
+const REPLAY_SETTINGS = {
+  input: {
+    type: 'string',
+    multiple: true,
+    schema: z.array(z.string()).optional(),
+    arg: 'FILE…',
+    help: 'recorder lines ("<µs> <frame>"), bare frame lines, a Bybit dump (.data; gzip or zip), or a Binance USD-M or spot capture ("<ns> <combined-stream frame>"); several files or a glob are read in order as one stream. The format is told from the first lines',
+  } as Setting<z.ZodOptional<z.ZodArray<z.ZodString>>> & { readonly multiple: true },
+  source: setting(text(), { arg: 'nats://HOST:PORT/STREAM', help: 'instead: the frames a JetStream stream holds (first to last; see docs/scale-out.md)' }),
+  emit: setting(oneOf(['top', 'none']), { arg: 'top|none', default: 'top', help: 'one JSON line per book frame applied with the touch and the book state, or none' }),
+  speed: { ...PAPER_SETTINGS.speed, help: 'pace at N x the recorded speed, or as fast as possible' },
+  'stale-after': PAPER_SETTINGS['stale-after'],
+  depth: setting(int(1, 10_000), { arg: 'N', help: 'keep the best N levels a side; default: the depth in the topic name' }),
+  symbol: setting(named('a symbol'), { arg: 'S', help: 'the instrument; default: the symbol of the first book frame' }),
+  category: setting(oneOf(['linear', 'spot']), { arg: 'C', help: "linear (default) or spot, for the instrument's grid (a Binance capture: its own)" }),
+  'tick-size': setting(text(), { arg: 'X', help: 'price step, for a symbol without a known grid' }),
+  'lot-size': setting(text(), { arg: 'X', help: 'quantity step, likewise' }),
+  'log-level': setting(oneOf(LOG_LEVELS), { arg: 'L', default: 'warn', help: 'logs on standard error' }),
+  help: flag('this text', 'h'),
+};
+
 export const REPLAY_HELP = `ladder replay — run recorded frames through the parser, the book and its integrity checks
 
 Flags:
-  --input FILE…       recorder lines ("<µs> <frame>"), bare frame lines, a Bybit dump (.data; gzip or zip),
-                      or a Binance USD-M or spot capture ("<ns> <combined-stream frame>"); several files
-                      or a glob are read in order as one stream. The format is told from the first lines
-  --source nats://HOST:PORT/STREAM
-                      instead: the frames a JetStream stream holds (first to last; see docs/scale-out.md)
-  --emit top|none     one JSON line per book frame applied with the touch and the book state (default top)
-  --speed N|max       pace at N x the recorded speed, or as fast as possible (default max)
-  --stale-after N     the book is stale after N push intervals without a book frame (default 10)
-  --depth N           keep the best N levels a side; default: the depth in the topic name
-  --symbol S          the instrument; default: the symbol of the first book frame
-  --category C        linear (default) or spot, for the instrument's grid (a Binance capture: its own)
-  --tick-size X       price step, for a symbol without a known grid
-  --lot-size X        quantity step, likewise
-  --log-level L       logs on standard error (default warn)
+${helpLines(REPLAY_SETTINGS, Object.keys(REPLAY_SETTINGS).filter((k) => k !== 'help'))}
 
 The last line is {"summary":{…}} with frames, book frames, trades, gaps, resyncs, malformed and crossed.`;
 
@@ -42,25 +54,13 @@ export async function replayCommand(args: string[], out: (text: string) => void)
   const { values, positionals } = parseCommandLine('replay', {
     args,
     allowPositionals: true,
-    options: {
-      input: { type: 'string', multiple: true },
-      source: { type: 'string' },
-      emit: { type: 'string' },
-      speed: { type: 'string' },
-      depth: { type: 'string' },
-      'stale-after': { type: 'string' },
-      symbol: { type: 'string' },
-      category: { type: 'string' },
-      'tick-size': { type: 'string' },
-      'lot-size': { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: optionTable(REPLAY_SETTINGS),
   });
   if (values.help === true) {
     out(REPLAY_HELP);
     return 0;
   }
+  const settings = readSettings(REPLAY_SETTINGS, values);
   const nats = values.source?.startsWith('nats://') === true ? values.source : null;
   if (values.source !== undefined && nats === null) throw new ConfigError('--source', `"${values.source}" is not a nats:// address; a file goes with --input`);
   if (nats === null && values.input === undefined) throw new ConfigError('--input', 'required: a file of recorded frames');
@@ -72,11 +72,8 @@ export async function replayCommand(args: string[], out: (text: string) => void)
     for (const path of inputs.paths) checkInputFile('--input', path);
     await prescanInput('--input', inputs.paths[0]);
   }
-  const emit = values.emit ?? 'top';
-  if (emit !== 'top' && emit !== 'none') throw new ConfigError('--emit', `"${emit}" is not top or none`);
-  const category = values.category ?? 'linear';
-  if (category !== 'linear' && category !== 'spot') throw new ConfigError('--category', `"${category}" is not linear or spot`);
-  const speed = speedFlag(values.speed ?? 'max');
+  const { emit, speed } = settings;
+  const category = settings.category ?? 'linear';
   const clock = new SystemClock();
 
   // Binance's grid follows from its market (USD-M: linear, spot: spot); Bybit's from --category.
@@ -86,14 +83,14 @@ export async function replayCommand(args: string[], out: (text: string) => void)
   if (symbol === undefined) throw new ConfigError('--input', `${printable(input)} holds no order-book frame (a Bybit v5 orderbook topic); --symbol names the instrument of a file that has them`);
   const grid = format.venue === 'binance' && values.category === undefined ? (format.market === 'usdm' ? 'linear' : 'spot') : category;
   const instrument = resolveInstrument({ symbol, category: grid, tickSize: values['tick-size'], lotSize: values['lot-size'] });
-  const depth = values.depth === undefined ? (first?.depth ?? null) : intFlag('--depth', values.depth, 1, 10_000);
+  const depth = settings.depth ?? first?.depth ?? null;
 
-  const logLevel = values['log-level'] ?? 'warn';
-  const logger = logLevel === 'silent' ? silentLogger : createPinoLogger({ level: logLevel as 'warn' });
+  const logLevel = settings['log-level'];
+  const logger = logLevel === 'silent' ? silentLogger : createPinoLogger({ level: logLevel });
   const feed = inputs === null || nats !== null
     ? await openNatsSource(nats ?? '', instrument, logger)
     : new FileReplayFeed(inputs.paths, clock, { speed, decoder: scanningDecoder(instrument), format: format.venue === 'binance' ? { ...format, symbol } : format });
-  const market = new MarketData({ instrument, bookDepth: depth, sync: bybitSyncConfig(depth, staleAfterFlag(values['stale-after'])) }, feed, logger);
+  const market = new MarketData({ instrument, bookDepth: depth, sync: bybitSyncConfig(depth, settings['stale-after']) }, feed, logger);
   const lines = new LineBuffer(out);
   const counters = await replayBook(feed, market, emit === 'top' ? (top) => lines.push(formatTop(instrument, top)) : null);
   lines.flush();

@@ -5,11 +5,29 @@ import { createStore } from '../adapters/postgres/connect.ts';
 import { describeDbTarget } from '../adapters/postgres/db-target.ts';
 import { renderReportHtml, type ReportPage } from '../adapters/dashboard/report-html.ts';
 import { reportPageData } from '../adapters/dashboard/report-page.ts';
-import { ConfigError, dbTarget } from './config.ts';
+import { ConfigError, dbTarget, DEFAULT_DB } from './config.ts';
+import { PAPER_SETTINGS } from './run-settings.ts';
+import { flag, helpLines, named, optionTable, readSettings, setting, text } from './settings.ts';
 import { endLines } from './run-end.ts';
 import { feedQualityLine } from './feed-quality-line.ts';
 import { normalizeArgs } from './args.ts';
 import { isDirectory, trainingReportCommand } from './training-report-command.ts';
+
+/** `ladder report`'s settings, declared as the trading commands' are (run-settings.ts). */
+const REPORT_SETTINGS = {
+  html: setting(named('a file'), {
+    arg: 'FILE',
+    help: 'write the report as one self-contained HTML page (inline charts, no script, readable offline): equity curve, drawdown, slippage histogram, confidence reliability table and the comparison with a baseline; without --html the report is printed as text',
+  }),
+  model: setting(text(), { arg: 'DIR', help: "a trained model's directory (with its report.json): its training report instead of a run's" }),
+  baseline: setting(text(), {
+    arg: 'RUN_ID',
+    help: 'the run to compare with; by default the baseline twin a "ladder backtest --against-baseline" run recorded (printed under "against_baseline.run" of its --report)',
+  }),
+  db: setting(text(), { arg: 'TARGET', help: `where the runs are stored (default DATABASE_URL, else ${DEFAULT_DB})` }),
+  capital: setting(PAPER_SETTINGS.capital.schema.unwrap(), { arg: 'USDT', default: '10000', help: 'starting equity returns and drawdown relate to, as the run commands' }),
+  help: flag('this text', 'h'),
+};
 
 export const REPORT_HELP = `ladder report RUN_ID [--html out.html] [--baseline RUN_ID] [--db TARGET] [--capital USDT]
 ladder report --model DIR [--html out.html]
@@ -22,23 +40,9 @@ cost, the abstain verdict, the baselines on the same rows, each horizon, the rel
 permutation importance beside gain, where false signals happen, and the walk-forward folds
 (docs/research.md).
 
-  --html FILE        write the report as one self-contained HTML page (inline charts, no script, readable
-                     offline): equity curve, drawdown, slippage histogram, confidence reliability table and
-                     the comparison with a baseline; without --html the report is printed as text
-  --model DIR        a trained model's directory (with its report.json): its training report instead of a run's
-  --baseline RUN_ID  the run to compare with; by default the baseline twin a "ladder backtest
-                     --against-baseline" run recorded (printed under "against_baseline.run" of its --report)
-  --db TARGET        where the runs are stored (default DATABASE_URL, else pglite:./data/ladder)
-  --capital USDT     starting equity returns and drawdown relate to (default 10000, as the run commands)`;
+${helpLines(REPORT_SETTINGS, ['html', 'model', 'baseline', 'db', 'capital'])}`;
 
-const OPTIONS = {
-  html: { type: 'string' },
-  model: { type: 'string' },
-  baseline: { type: 'string' },
-  db: { type: 'string' },
-  capital: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const OPTIONS = optionTable(REPORT_SETTINGS);
 
 /** `ladder report RUN_ID …`: see REPORT_HELP. Bad input throws a `ConfigError`; an unknown run returns 1. */
 export async function reportCommand(args: string[], out: (text: string) => void): Promise<number> {
@@ -58,8 +62,7 @@ export async function reportCommand(args: string[], out: (text: string) => void)
   }
   const runId = positionals[0];
   if (runId === undefined || positionals.length > 1) throw new ConfigError('RUN_ID', 'give the id of one stored run (ladder report RUN_ID), or a trained model\'s directory (ladder report --model DIR)');
-  const capitalUsdt = values.capital === undefined ? 10_000 : Number(values.capital);
-  if (!(capitalUsdt > 0 && Number.isFinite(capitalUsdt))) throw new ConfigError('--capital', `"${values.capital}" is not a positive amount of USDT`);
+  const { capital: capitalUsdt } = readSettings(REPORT_SETTINGS, values);
   const { target, field } = dbTarget(values.db, process.env);
   // Opening an embedded store creates it: a store that is not there is only searched in words.
   if (target.kind === 'pglite' && target.dataDir !== null && !existsSync(target.dataDir)) {

@@ -1,26 +1,26 @@
 import { existsSync } from 'node:fs';
-import { ConfigError, DEFAULT_DB, dbTarget, intFlag } from './config.ts';
+import { ConfigError, DEFAULT_DB, dbTarget } from './config.ts';
+import { flag, helpLines, int, oneOf, optionTable, readSettings, setting, text } from './settings.ts';
 import { parseCommandLine } from './args.ts';
 import { isoMicros } from './run-end.ts';
+
+/** `ladder runs`' settings, declared as the trading commands' are (run-settings.ts). */
+const RUNS_SETTINGS = {
+  db: setting(text(), { arg: 'TARGET', help: `where to look: ${DEFAULT_DB} (default), pglite:DIR or postgres://…; DATABASE_URL is used when --db is absent (the same store paper and backtest use)` }),
+  kind: setting(oneOf(['paper', 'live', 'backtest']), { arg: 'K', help: 'only paper, live or backtest runs' }),
+  limit: setting(int(1, 100_000), { arg: 'N', default: '20', help: 'at most N runs' }),
+  json: flag('one JSON line per run'),
+  help: flag('this text', 'h'),
+};
 
 export const RUNS_HELP = `ladder runs [--db TARGET] [--kind paper|live|backtest] [--limit N] [--json]
 
 Lists the runs stored in a database, newest first: id, kind, source, start, the market time covered,
 net PnL and how each ended. "ladder report RUN_ID" reports one of them.
 
-  --db TARGET    where to look: ${DEFAULT_DB} (default), pglite:DIR or postgres://…;
-                 DATABASE_URL is used when --db is absent (the same store paper and backtest use)
-  --kind K       only paper, live or backtest runs
-  --limit N      at most N runs (default 20)
-  --json         one JSON line per run`;
+${helpLines(RUNS_SETTINGS, ['db', 'kind', 'limit', 'json'])}`;
 
-const OPTIONS = {
-  db: { type: 'string' },
-  kind: { type: 'string' },
-  limit: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const OPTIONS = optionTable(RUNS_SETTINGS);
 
 /** `ladder runs`: see RUNS_HELP. */
 export async function runsCommand(args: string[], out: (text: string) => void): Promise<number> {
@@ -30,9 +30,7 @@ export async function runsCommand(args: string[], out: (text: string) => void): 
     return 0;
   }
   if (positionals.length > 0) throw new ConfigError('runs', `unexpected argument "${positionals[0]}"; "ladder report RUN_ID" reports one run`);
-  const kind = values.kind;
-  if (kind !== undefined && !['paper', 'live', 'backtest'].includes(kind)) throw new ConfigError('--kind', `"${kind}" is not paper, live or backtest`);
-  const limit = values.limit === undefined ? 20 : intFlag('--limit', values.limit, 1, 100_000);
+  const { kind, limit } = readSettings(RUNS_SETTINGS, values);
   const { text, target, field } = dbTarget(values.db, process.env);
   if (text === 'none') throw new ConfigError(field, 'none keeps no run: name the store to list');
   const [{ openDatabase }, { listRuns }, { describeDbTarget }] = await Promise.all([

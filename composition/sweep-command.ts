@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { summarizeSweep, type SweepReportFields, type SweepResultRow } from '../application/sweep-summary.ts';
 import type { Logger } from '../application/ports/logger.ts';
 import { createPinoLogger } from '../adapters/log/pino-logger.ts';
 import { parseNatsAddress } from '../adapters/nats/nats-address.ts';
 import { DEFAULT_QUEUE_STREAM, NatsWorkQueue, type QueueProgress } from '../adapters/nats/work-queue.ts';
 import { SweepStore } from '../adapters/postgres/sweep-store.ts';
-import { ConfigError, dbTarget, DEFAULT_DB, durationFlag, intFlag } from './config.ts';
+import { ConfigError, dbTarget, DEFAULT_DB, durationFlag, intFlag, readOne } from './config.ts';
+import { parseCommandLine } from './args.ts';
+import { LOG_LEVELS } from './run-settings.ts';
+import { oneOf } from './settings.ts';
 import { describeInput, expandJobs, GRID_FLAGS, parseJob, readGrid, type JobInput } from './sweep-grid.ts';
 import { formatSweep, sweepPage, type SweepView } from './sweep-page.ts';
 
@@ -47,12 +49,12 @@ const OPTIONS = {
 
 /** `ladder sweep …`: see SWEEP_HELP. */
 export async function sweepCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+  const { values } = parseCommandLine('sweep', { args, options: OPTIONS, strict: true, allowPositionals: false });
   if (values.help === true) {
     out(SWEEP_HELP);
     return 0;
   }
-  const logger = createPinoLogger({ level: (values['log-level'] ?? 'warn') as 'warn' });
+  const logger = createPinoLogger({ level: readOne('--log-level', oneOf(LOG_LEVELS), values['log-level'] ?? 'warn') });
   if (values.status === true) return status(values, logger, out);
   if (values.grid === undefined) throw new ConfigError('--grid', 'required: the parameters to try (or --status)');
   if (values.nats === undefined) throw new ConfigError('--nats', 'required: nats://HOST:PORT[/STREAM], where the jobs go');

@@ -1,53 +1,52 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Logger } from '../application/ports/logger.ts';
 import { createPinoLogger } from '../adapters/log/pino-logger.ts';
 import type { QueuedJob } from '../adapters/nats/work-queue.ts';
-import { ConfigError, dbTarget, DEFAULT_DB, durationFlag, intFlag } from './config.ts';
+import { ConfigError, dbTarget, DEFAULT_DB } from './config.ts';
+import { parseCommandLine } from './args.ts';
+import { LOG_LEVELS } from './run-settings.ts';
+import { duration, flag, helpLines, int, named, oneOf, optionTable, readSettings, setting, text } from './settings.ts';
 import { backtestArgs, parseJob, type SweepJob } from './sweep-grid.ts';
 import { openQueue, openStore } from './sweep-command.ts';
+
+/** `ladder worker`'s settings, declared as the trading commands' are (run-settings.ts). */
+const WORKER_SETTINGS = {
+  nats: setting(text(), { arg: 'URL', help: 'nats://HOST:PORT[/STREAM]: the work-queue stream "ladder sweep" publishes to' }),
+  db: setting(text(), { arg: 'TARGET', help: `the shared database: each job's run and its result (default DATABASE_URL, else ${DEFAULT_DB}); several workers need a Postgres server (postgres://…), not PGlite` }),
+  'idle-exit': setting(duration(), { arg: 'D', help: 'stop after D without a job, with its unit (default: wait for jobs until stopped)' }),
+  'max-jobs': setting(int(1, 1_000_000_000), { arg: 'N', help: 'stop after N jobs' }),
+  name: setting(named('the worker'), { arg: 'NAME', help: 'how results name this worker (default HOST-PID)' }),
+  'log-level': setting(oneOf(LOG_LEVELS), { arg: 'LEVEL', default: 'warn', help: 'logs on standard error' }),
+  help: flag('this text', 'h'),
+};
 
 export const WORKER_HELP = `ladder worker — take sweep jobs from the work queue, backtest them, store the results
 
 Usage: ladder worker --nats URL [--db TARGET] [--idle-exit D] [--max-jobs N] [--name NAME]
 
-  --nats URL          nats://HOST:PORT[/STREAM]: the work-queue stream "ladder sweep" publishes to
-  --db TARGET         the shared database: each job's run and its result (default DATABASE_URL, else ${DEFAULT_DB});
-                      several workers need a Postgres server (postgres://…), not PGlite
-  --idle-exit D       stop after D without a job (default: wait for jobs until stopped)
-  --max-jobs N        stop after N jobs
-  --name NAME         how results name this worker (default HOST-PID)
-  --log-level LEVEL   logs on standard error (default warn)
+${helpLines(WORKER_SETTINGS, ['nats', 'db', 'idle-exit', 'max-jobs', 'name', 'log-level'])}
 
 Each job is acknowledged once its result is stored; a worker that dies holding a job has it given to
 another after the sweep's ack deadline, and a job finished twice keeps one result. SIGINT or SIGTERM
 stops the worker after the job in hand. One line per job on standard output.`;
 
-const OPTIONS = {
-  nats: { type: 'string' },
-  db: { type: 'string' },
-  'idle-exit': { type: 'string' },
-  'max-jobs': { type: 'string' },
-  name: { type: 'string' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const OPTIONS = optionTable(WORKER_SETTINGS);
 
 /** `ladder worker …`: see WORKER_HELP. */
 export async function workerCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+  const { values } = parseCommandLine('worker', { args, options: OPTIONS, strict: true, allowPositionals: false });
   if (values.help === true) {
     out(WORKER_HELP);
     return 0;
   }
   if (values.nats === undefined) throw new ConfigError('--nats', 'required: nats://HOST:PORT[/STREAM], where the jobs are');
-  const idleMs = values['idle-exit'] === undefined ? null : durationFlag('--idle-exit', values['idle-exit']);
-  const maxJobs = values['max-jobs'] === undefined ? Infinity : intFlag('--max-jobs', values['max-jobs'], 1, 1_000_000_000);
-  const name = values.name ?? `${hostname()}-${process.pid}`;
-  const logLevel = values['log-level'] ?? 'warn';
-  const logger = createPinoLogger({ level: logLevel as 'warn' });
+  const settings = readSettings(WORKER_SETTINGS, values);
+  const idleMs = settings['idle-exit'] ?? null;
+  const maxJobs = settings['max-jobs'] ?? Infinity;
+  const name = settings.name ?? `${hostname()}-${process.pid}`;
+  const logger = createPinoLogger({ level: settings['log-level'] });
   const { text: db } = dbTarget(values.db, process.env);
   // The database must answer (and be migrated) before a job is taken.
   await (await openStore(db)).close();
@@ -77,7 +76,7 @@ export async function workerCommand(args: string[], out: (text: string) => void)
         if (idleMs !== null && Date.now() - idleSince >= idleMs) break;
         continue;
       }
-      await work(job, { name, db, logLevel, logger, out });
+      await work(job, { name, db, logLevel: settings['log-level'], logger, out });
       done++;
       idleSince = Date.now();
     }

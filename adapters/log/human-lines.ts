@@ -1,3 +1,5 @@
+import { convertedKey, grouped, UNIT_FIELDS, type LogUnits } from './units.ts';
+
 /** pino's numeric levels, as a person reads them. */
 const LEVELS: Readonly<Record<number, string>> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO ', 40: 'WARN ', 50: 'ERROR', 60: 'FATAL' };
 
@@ -10,14 +12,21 @@ const QUIET_FIELDS = new Set(['level', 'time', 'msg', 'app', 'pid', 'hostname', 
  * that no raw byte of an input reaches the screen.
  */
 export class HumanLines {
-  constructor(private readonly out: { write(text: string): unknown }) {}
+  constructor(
+    private readonly out: { write(text: string): unknown },
+    private readonly units: LogUnits | null = null,
+  ) {}
 
   write(record: string): void {
-    for (const line of record.split('\n')) if (line.trim() !== '') this.out.write(`${formatRecord(line)}\n`);
+    for (const line of record.split('\n')) if (line.trim() !== '') this.out.write(`${formatRecord(line, this.units)}\n`);
   }
 }
 
-export function formatRecord(json: string): string {
+/**
+ * One record as a line. With `units`, a price in ticks or a size in lots that the record also carries
+ * in currency (pino-logger adds it, see units.ts) reads as `limit 89,997.4 USDT`, `qty 0.002 BTC`.
+ */
+export function formatRecord(json: string, units: LogUnits | null = null): string {
   let r: Record<string, unknown>;
   try {
     r = JSON.parse(json) as Record<string, unknown>;
@@ -25,9 +34,18 @@ export function formatRecord(json: string): string {
     return escape(json, 200);
   }
   const time = typeof r.time === 'number' ? new Date(r.time).toISOString().slice(11, 23) : '';
+  const converted = new Set(units === null ? [] : Object.keys(UNIT_FIELDS).filter((k) => k in r).map((k) => convertedKey(k, units)));
   const fields = Object.entries(r)
-    .filter(([k]) => !QUIET_FIELDS.has(k))
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(escape(v, 120)) : escape(JSON.stringify(v) ?? 'undefined', 160)}`);
+    // A null says nothing to a person reading the line (a market order's limitPrice); JSON keeps it.
+    .filter(([k, v]) => !QUIET_FIELDS.has(k) && !converted.has(k) && v !== null)
+    .map(([k, v]) => {
+      const unit = UNIT_FIELDS[k];
+      const inCurrency = units === null || unit === undefined ? undefined : r[convertedKey(k, units)];
+      if (unit !== undefined && units !== null && typeof inCurrency === 'string') {
+        return `${unit.label} ${grouped(escape(inCurrency, 40))} ${unit.kind === 'price' ? units.quote : units.base}`;
+      }
+      return `${k}=${typeof v === 'string' ? JSON.stringify(escape(v, 120)) : escape(JSON.stringify(v) ?? 'undefined', 160)}`;
+    });
   return `${time} ${LEVELS[r.level as number] ?? String(r.level)} ${escape(typeof r.msg === 'string' ? r.msg : '', 200)}${fields.length === 0 ? '' : `  ${fields.join(' ')}`}`;
 }
 
