@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { DEFAULT_FEED_QUALITY_FLOOR } from '../domain/market/feed-quality.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -108,7 +109,7 @@ const SHARED = {
     help: 'smart (sized by confidence, volatility and depth, worked passively with post-only orders, escalated to market after 300 ms while the signal holds) or baseline (a market order worth 5% of equity per signal); both under the risk manager',
   }),
   // Cash is exact in 1e-8 USDT within 2^53: room for the capital and a run's PnL ten times over.
-  capital: setting(number((n) => n > 0 && n <= MAX_CAPITAL_USDT, `is not a positive amount of USDT up to ${MAX_CAPITAL_USDT.toLocaleString('en-US')} (cash is kept exact to 1e-8 USDT)`), {
+  capital: setting(number((n) => n > 0, 'is not a positive amount of USDT').pipe(z.number().max(MAX_CAPITAL_USDT, { error: (issue) => `at most ${MAX_CAPITAL_USDT.toLocaleString('en-US')} USDT (cash is kept exact to 1e-8 USDT), not ${String(issue.input)}` })), {
     arg: 'USDT',
     default: '10000',
     help: 'starting equity that sizing and the risk limits relate to',
