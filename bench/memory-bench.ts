@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { benchScript, root } from './root.ts';
 
 /*
  * `npm run bench:memory [-- SHORT LONG]`: peak resident memory of `ladder backtest --source synthetic`
@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
  * The last line printed is one JSON object of named figures.
  */
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const [short = '1h', long = '24h'] = process.argv.slice(2);
 
 interface Peak {
@@ -21,7 +20,7 @@ interface Peak {
 }
 
 async function peak(duration: string): Promise<Peak> {
-  const args = ['--import', 'tsx', `${root}bench/memory-main.ts`, '--source', 'synthetic', '--seed', '7', '--duration', duration];
+  const args = [...benchScript('memory-main'), '--source', 'synthetic', '--seed', '7', '--duration', duration];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let last = '';
   for await (const line of createInterface({ input: child.stdout })) last = line;

@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { BTCUSDT_SPEC, createInstrument } from '../domain/values/instrument.ts';
 import { unwrap } from '../domain/result.ts';
 import { benchBook } from './book-bench.ts';
@@ -24,11 +23,11 @@ import type { Lots } from '../domain/values/units.ts';
 import { BYBIT_LINEAR_FEES } from '../domain/trading/fees.ts';
 import { FEATURES } from '../domain/features/definitions.ts';
 import { parseBybitFrame } from '../adapters/bybit/parse.ts';
+import { benchScript, root } from './root.ts';
 import type { Micros } from '../domain/values/units.ts';
 
 type Figures = Record<string, { value: number; unit: string }>;
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const capture = `${root}../shared/data/bybit/linear-BTCUSDT-orderbook200-trades-tickers.jsonl`;
 const sample = `${root}test/fixtures/btcusdt-sample.jsonl`;
 const instrument = unwrap(createInstrument(BTCUSDT_SPEC));
@@ -180,7 +179,7 @@ async function ratios(): Promise<Figures> {
 
 /** The soak (bench/soak-main.ts) in a fresh process with --expose-gc; its lines printed as they come, the last is its figures. */
 async function soakInItsOwnProcess(hours: string): Promise<Figures> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', `${root}bench/soak-main.ts`, hours], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--expose-gc', ...benchScript('soak-main'), hours], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let last = '';
   let lastAt = 0;
   for await (const line of createInterface({ input: child.stdout })) {
@@ -199,7 +198,7 @@ async function soakInItsOwnProcess(hours: string): Promise<Figures> {
  * it left in this process's heap. Its lines are printed as they come; the last is its figures.
  */
 async function storeInItsOwnProcess(): Promise<Figures> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `${root}bench/store-main.ts`], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, benchScript('store-main'), { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let last = '';
   for await (const line of createInterface({ input: child.stdout })) {
     if (last !== '') console.log(last);
