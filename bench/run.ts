@@ -24,6 +24,7 @@ import { BYBIT_LINEAR_FEES } from '../domain/trading/fees.ts';
 import { FEATURES } from '../domain/features/definitions.ts';
 import { parseBybitFrame } from '../adapters/bybit/parse.ts';
 import { benchScript, root } from './root.ts';
+import { benchStartup, type StartupFigures } from './startup-bench.ts';
 import type { Micros } from '../domain/values/units.ts';
 
 type Figures = Record<string, { value: number; unit: string }>;
@@ -34,10 +35,16 @@ const instrument = unwrap(createInstrument(BTCUSDT_SPEC));
 const figures: Figures = {};
 const round = (n: number, digits = 0): number => Number(n.toFixed(digits));
 
-// `npm run bench -- soak [hours]`: the soak alone; `npm run bench -- ratio`: the backtest-path ratios alone.
+// `npm run bench -- soak [hours]`: the soak alone; `npm run bench -- ratio`: the backtest-path ratios alone;
+// `npm run bench -- startup [duration]`: start-up and memory of whole processes alone (bench/startup-bench.ts).
 const mode = process.argv[2];
 if (mode === 'soak') {
   Object.assign(figures, await soakInItsOwnProcess(process.argv[3] ?? '24'));
+  console.log(JSON.stringify(figures));
+  process.exit(0);
+}
+if (mode === 'startup') {
+  Object.assign(figures, await startup(process.argv[3]));
   console.log(JSON.stringify(figures));
   process.exit(0);
 }
@@ -145,8 +152,41 @@ figures.train_1m_x_60_seconds = { value: round(training.seconds, 1), unit: 's' }
 
 Object.assign(figures, await storeInItsOwnProcess());
 Object.assign(figures, await ratios());
+Object.assign(figures, await startup());
 
 console.log(JSON.stringify(figures));
+
+/** Start-up times and peak memory of whole `ladder` processes, each also over a bare `node -e 0` of this run. */
+async function startup(duration?: string): Promise<Figures> {
+  const s: StartupFigures = await benchStartup(duration === undefined ? {} : { backtestDuration: duration });
+  const length = duration ?? '10m';
+  const t = (label: string, x: { seconds: number; ratio: number }, goal: string): void =>
+    console.log(`start-up: ${label}: ${round(x.seconds, 3)} s, ${round(x.ratio, 1)}× a bare node -e 0 (goal ${goal})`);
+  console.log(`start-up: running ${s.running}; a bare node -e 0: ${round(s.bare.seconds, 3)} s, peak RSS ${round(s.bare.mib)} MiB (medians)`);
+  t('ladder --help to its exit', s.help, '≤ 0.3 s');
+  t('ladder doctor, offline (every address a closed local port, the embedded store), to its verdict', s.doctor, '≤ 2 s');
+  t('app:paper --source synthetic --db none, spawn to the first frame ("book LIVE")', s.firstFrameNoStore, '≤ 1.5 s');
+  t('app:paper --source synthetic on the embedded store (pglite:./data/ladder), spawn to the first frame', s.firstFrameStore, '≤ 1.5 s');
+  for (const [label, p, goal] of [['--db none', s.backtestNoStore, ' (goal ≤ 300 MiB)'], ['the embedded store (on-disk PGlite)', s.backtestStore, '']] as const) {
+    console.log(`memory: ladder backtest --source synthetic --duration ${length} with ${label}: peak RSS ${round(p.mib)} MiB, ${round(p.ratio, 1)}× a bare node's, in ${round(p.seconds, 1)} s${goal}`);
+  }
+  console.log(`memory: the embedded store's own cost: ${round(s.backtestStore.mib - s.backtestNoStore.mib)} MiB of peak RSS`);
+  return {
+    node_bare_seconds: { value: round(s.bare.seconds, 3), unit: 's' },
+    help_seconds: { value: round(s.help.seconds, 3), unit: 's' },
+    help_to_bare_node: { value: round(s.help.ratio, 2), unit: '×' },
+    doctor_offline_seconds: { value: round(s.doctor.seconds, 3), unit: 's' },
+    doctor_offline_to_bare_node: { value: round(s.doctor.ratio, 2), unit: '×' },
+    paper_first_frame_no_store_seconds: { value: round(s.firstFrameNoStore.seconds, 3), unit: 's' },
+    paper_first_frame_no_store_to_bare_node: { value: round(s.firstFrameNoStore.ratio, 2), unit: '×' },
+    paper_first_frame_store_seconds: { value: round(s.firstFrameStore.seconds, 3), unit: 's' },
+    paper_first_frame_store_to_bare_node: { value: round(s.firstFrameStore.ratio, 2), unit: '×' },
+    backtest_no_store_peak_rss_mib: { value: round(s.backtestNoStore.mib), unit: 'MiB' },
+    backtest_no_store_peak_rss_to_bare_node: { value: round(s.backtestNoStore.ratio, 2), unit: '×' },
+    backtest_store_peak_rss_mib: { value: round(s.backtestStore.mib), unit: 'MiB' },
+    embedded_store_peak_rss_cost_mib: { value: round(s.backtestStore.mib - s.backtestNoStore.mib), unit: 'MiB' },
+  };
+}
 
 /**
  * The whole backtest path (`ladder backtest --input`, smart policy, default model) over a synthetic
