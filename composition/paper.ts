@@ -103,9 +103,21 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
   container.bind(TOKENS.Logger).toConstantValue(options.logger);
   container.bind(TOKENS.TraceIds).toConstantValue(telemetry?.traceIds ?? null);
   container.load(coreModule, feedModule(config.source), options.venueModule ?? simulatedVenueModule);
-  const store = await container.getAsync(TOKENS.Store);
+  // The model (onnxruntime and its session) loads while the store starts (PGlite takes seconds).
+  const loadingModel = container.getAsync(TOKENS.Model);
+  // Handled here so that a model refused while the store is still starting is not an unhandled rejection;
+  // awaiting it below still throws.
+  loadingModel.catch(() => undefined);
+  let store: TradingStore;
   try {
-    const model = await container.getAsync(TOKENS.Model);
+    store = await container.getAsync(TOKENS.Store);
+  } catch (error) {
+    // The store's refusal is the run's answer; a model that loaded meanwhile is closed.
+    await loadingModel.then((m) => m.close(), () => undefined);
+    throw error;
+  }
+  try {
+    const model = await loadingModel;
     let models: ModelSlot | null = null;
     try {
       const applied = await store.migrate();
