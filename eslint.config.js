@@ -2,7 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', 'data/**', 'bin/**', '.dependency-cruiser.cjs', 'eslint.config.js', 'adapters/dashboard/public/**'] },
+  { ignores: ['node_modules/**', 'coverage/**', 'dist/**', 'data/**', 'bin/**', '.dependency-cruiser.cjs', 'eslint.config.js', 'adapters/dashboard/public/**',
+    // Plain JavaScript preloaded into measured processes (node --import), outside the TypeScript project.
+    'bench/*.mjs', 'test/support/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { benchScript, root } from './root.ts';
 
 /*
  * `npm run bench:memory [-- SHORT LONG]`: peak resident memory of `ladder backtest --source synthetic --db none`
@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
  * The last line printed is one JSON object of named figures.
  */
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const [short = '1h', long = '24h'] = process.argv.slice(2);
 
 interface Peak {
@@ -23,7 +22,7 @@ interface Peak {
 async function peak(duration: string): Promise<Peak> {
   // --db none: the run's rows go to an in-memory store dropped at the end, not into ./data/ladder (a
   // day's ledger on disk for every bench), and the figure is the backtest's, not a database file's.
-  const args = ['--import', 'tsx', `${root}bench/memory-main.ts`, '--source', 'synthetic', '--seed', '7', '--duration', duration, '--db', 'none'];
+  const args = [...benchScript('memory-main'), '--source', 'synthetic', '--seed', '7', '--duration', duration, '--db', 'none'];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let last = '';
   for await (const line of createInterface({ input: child.stdout })) last = line;

@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { BTCUSDT_SPEC, createInstrument } from '../domain/values/instrument.ts';
 import { unwrap } from '../domain/result.ts';
 import { benchBook } from './book-bench.ts';
@@ -24,11 +23,12 @@ import type { Lots } from '../domain/values/units.ts';
 import { BYBIT_LINEAR_FEES } from '../domain/trading/fees.ts';
 import { FEATURES } from '../domain/features/definitions.ts';
 import { parseBybitFrame } from '../adapters/bybit/parse.ts';
+import { benchScript, root } from './root.ts';
+import { benchStartup, type StartupFigures } from './startup-bench.ts';
 import type { Micros } from '../domain/values/units.ts';
 
 type Figures = Record<string, { value: number; unit: string }>;
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const capture = `${root}../shared/data/bybit/linear-BTCUSDT-orderbook200-trades-tickers.jsonl`;
 const sample = `${root}test/fixtures/btcusdt-sample.jsonl`;
 const instrument = unwrap(createInstrument(BTCUSDT_SPEC));
@@ -36,7 +36,8 @@ const figures: Figures = {};
 const round = (n: number, digits = 0): number => Number(n.toFixed(digits));
 
 // `npm run bench -- soak [hours]`: the soak alone; `npm run bench -- soak-live [minutes] [fault every s]`: app:live
-// against the local Bybit v5 servers with faults, in real time; `npm run bench -- ratio`: the backtest-path ratios alone.
+// against the local Bybit v5 servers with faults, in real time; `npm run bench -- ratio`: the backtest-path ratios alone;
+// `npm run bench -- startup [duration]`: start-up and memory of whole processes alone (bench/startup-bench.ts).
 const mode = process.argv[2];
 if (mode === 'soak') {
   Object.assign(figures, await soakInItsOwnProcess(process.argv[3] ?? '24'));
@@ -44,7 +45,12 @@ if (mode === 'soak') {
   process.exit(0);
 }
 if (mode === 'soak-live') {
-  Object.assign(figures, await soakInItsOwnProcess(process.argv[3] ?? '10', 'soak-live-main.ts', process.argv[4] ?? '60'));
+  Object.assign(figures, await soakInItsOwnProcess(process.argv[3] ?? '10', 'soak-live-main', process.argv[4] ?? '60'));
+  console.log(JSON.stringify(figures));
+  process.exit(0);
+}
+if (mode === 'startup') {
+  Object.assign(figures, await startup(process.argv[3]));
   console.log(JSON.stringify(figures));
   process.exit(0);
 }
@@ -152,8 +158,48 @@ figures.train_1m_x_60_seconds = { value: round(training.seconds, 1), unit: 's' }
 
 Object.assign(figures, await storeInItsOwnProcess());
 Object.assign(figures, await ratios());
+Object.assign(figures, await startup());
 
 console.log(JSON.stringify(figures));
+
+/** Start-up times and peak memory of whole `ladder` processes, each also over a bare `node -e 0` of this run. */
+async function startup(duration?: string): Promise<Figures> {
+  const s: StartupFigures = await benchStartup(duration === undefined ? {} : { backtestDuration: duration });
+  const length = duration ?? '10m';
+  const t = (label: string, x: { seconds: number; ratio: number }, goal: string): void =>
+    console.log(`start-up: ${label}: ${round(x.seconds, 3)} s, ${round(x.ratio, 1)}× a bare node -e 0 (goal ${goal})`);
+  console.log(`start-up: running ${s.running}; a bare node -e 0: ${round(s.bare.seconds, 3)} s, peak RSS ${round(s.bare.mib)} MiB (medians)`);
+  t('ladder --help to its exit', s.help, '≤ 0.3 s');
+  t('ladder doctor, offline (every address a closed local port, the embedded store), to its verdict', s.doctor, '≤ 2 s');
+  t('app:paper --source synthetic --db none, spawn to the first frame ("book LIVE")', s.firstFrameNoStore, '≤ 1.5 s');
+  t('app:paper --source synthetic on the embedded store (pglite:./data/ladder), spawn to the first frame', s.firstFrameStore, '≤ 1.5 s');
+  const backtests = [
+    ['--db none', s.backtestNoStore, ' (goal ≤ 300 MiB)'],
+    ['the embedded store, pglite:./data/ladder as it exists after a first run', s.backtestStore, ''],
+    ['an embedded store in a new directory (PGlite creates it first)', s.backtestNewStore, ''],
+  ] as const;
+  for (const [label, p, goal] of backtests) {
+    console.log(`memory: ladder backtest --source synthetic --duration ${length} with ${label}: peak RSS ${round(p.mib)} MiB, ${round(p.ratio, 1)}× a bare node's, in ${round(p.seconds, 1)} s${goal}`);
+  }
+  console.log(`memory: the embedded store's own cost: ${round(s.backtestStore.mib - s.backtestNoStore.mib)} MiB of peak RSS (${round(s.backtestNewStore.mib - s.backtestNoStore.mib)} MiB when it is created)`);
+  return {
+    node_bare_seconds: { value: round(s.bare.seconds, 3), unit: 's' },
+    help_seconds: { value: round(s.help.seconds, 3), unit: 's' },
+    help_to_bare_node: { value: round(s.help.ratio, 2), unit: '×' },
+    doctor_offline_seconds: { value: round(s.doctor.seconds, 3), unit: 's' },
+    doctor_offline_to_bare_node: { value: round(s.doctor.ratio, 2), unit: '×' },
+    paper_first_frame_no_store_seconds: { value: round(s.firstFrameNoStore.seconds, 3), unit: 's' },
+    paper_first_frame_no_store_to_bare_node: { value: round(s.firstFrameNoStore.ratio, 2), unit: '×' },
+    paper_first_frame_store_seconds: { value: round(s.firstFrameStore.seconds, 3), unit: 's' },
+    paper_first_frame_store_to_bare_node: { value: round(s.firstFrameStore.ratio, 2), unit: '×' },
+    backtest_no_store_peak_rss_mib: { value: round(s.backtestNoStore.mib), unit: 'MiB' },
+    backtest_no_store_peak_rss_to_bare_node: { value: round(s.backtestNoStore.ratio, 2), unit: '×' },
+    backtest_store_peak_rss_mib: { value: round(s.backtestStore.mib), unit: 'MiB' },
+    embedded_store_peak_rss_cost_mib: { value: round(s.backtestStore.mib - s.backtestNoStore.mib), unit: 'MiB' },
+    backtest_new_store_peak_rss_mib: { value: round(s.backtestNewStore.mib), unit: 'MiB' },
+    new_embedded_store_peak_rss_cost_mib: { value: round(s.backtestNewStore.mib - s.backtestNoStore.mib), unit: 'MiB' },
+  };
+}
 
 /**
  * The whole backtest path (`ladder backtest --input`, smart policy, default model) over a synthetic
@@ -185,8 +231,8 @@ async function ratios(): Promise<Figures> {
 }
 
 /** A soak (bench/soak-main.ts, or `main`) in a fresh process with --expose-gc; its lines printed as they come, the last is its figures. */
-async function soakInItsOwnProcess(length: string, main = 'soak-main.ts', ...more: string[]): Promise<Figures> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', `${root}bench/${main}`, length, ...more], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+async function soakInItsOwnProcess(length: string, main = 'soak-main', ...more: string[]): Promise<Figures> {
+  const child = spawn(process.execPath, ['--expose-gc', ...benchScript(main), length, ...more], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let last = '';
   let lastAt = 0;
   for await (const line of createInterface({ input: child.stdout })) {
@@ -205,7 +251,7 @@ async function soakInItsOwnProcess(length: string, main = 'soak-main.ts', ...mor
  * it left in this process's heap. Its lines are printed as they come; the last is its figures.
  */
 async function storeInItsOwnProcess(): Promise<Figures> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `${root}bench/store-main.ts`], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, benchScript('store-main'), { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let last = '';
   for await (const line of createInterface({ input: child.stdout })) {
     if (last !== '') console.log(last);

@@ -1,5 +1,5 @@
-// A worker thread of `ladder backtest --jobs N`: TypeScript sources run through tsx's loader, as in bin/ladder.js.
-import { register } from 'tsx/esm/api';
+// A worker thread of `ladder backtest --jobs N` when the sources run through tsx (bin/entry.js); a
+// compiled run starts dist/composition/backtest-worker.js directly.
+import { importEntry } from './entry.js';
 
-register();
-await import('../composition/backtest-worker.ts');
+await importEntry('composition/backtest-worker');

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench`: runs the benchmarks; the last line printed is one JSON object of named figures.
-import { register } from 'tsx/esm/api';
+// `npm run bench`: runs the benchmarks (compiled when dist/ is up to date, bin/entry.js); the last line
+// printed is one JSON object of named figures.
+import { importEntry } from './entry.js';
 
-register();
-await import('../bench/run.ts');
+await importEntry('bench/run');

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Entry point of the `ladder` command: TypeScript sources run through tsx's loader.
-import { register } from 'tsx/esm/api';
+// Entry point of the `ladder` command: the compiled dist/ when it is up to date, else the TypeScript
+// sources through tsx (bin/entry.js).
+import { importEntry } from './entry.js';
 
 // An error that escapes every handler still ends in one line, never a trace (LADDER_DEBUG=1 shows it).
 const fatal = (error) => {
@@ -17,6 +18,5 @@ process.stdout.on('error', (error) => {
 });
 process.on('unhandledRejection', fatal);
 
-register();
-const { main } = await import('../composition/cli.ts');
+const { main } = await importEntry('composition/cli');
 process.exitCode = await main(process.argv.slice(2));

@@ -86,7 +86,9 @@ export interface JobRequest {
 /** What a worker answers: the run's report, or why it failed. */
 export type JobAnswer = { readonly ok: true; readonly report: RunReport } | { readonly ok: false; readonly error: string };
 
-const WORKER = fileURLToPath(new URL('../bin/backtest-worker.js', import.meta.url));
+// Compiled (dist/composition/backtest-jobs.js), the worker's module sits beside this one; from the
+// TypeScript sources, bin/backtest-worker.js loads it through tsx.
+const WORKER = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? './backtest-worker.js' : '../bin/backtest-worker.js', import.meta.url));
 
 /**
  * Runs the configurations in worker threads, `jobs` at a time, each in a worker of its own (a fresh

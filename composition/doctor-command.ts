@@ -131,6 +131,8 @@ function restFor(streamUrl: string): string | null {
 }
 
 async function checkDatabase(config: PaperConfig): Promise<Check> {
+  // `none` is a store in memory: nothing to reach, and no reason to start PGlite to say so.
+  if (config.dbText === 'none') return { name: 'database', verdict: 'ok', text: 'none: runs keep nothing (a store in memory, dropped at the end)' };
   try {
     const db = await openDatabase(config.db);
     try {

@@ -17,7 +17,7 @@ import { roundTripBps } from '../domain/model/targets.ts';
 import { SystemClock } from '../adapters/clock/system-clock.ts';
 import { FileSpillLog } from '../adapters/spill/file-spill.ts';
 import { loadOnnxModel, type OnnxSignalModel } from '../adapters/onnx/onnx-model.ts';
-import { createStore } from '../adapters/postgres/connect.ts';
+import { MemoryStore } from '../adapters/memory/memory-store.ts';
 import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
 import { detectInputFormat, withSymbol, type InputFormat } from '../adapters/replay/input-format.ts';
 import { BybitLiveFeed } from '../adapters/bybit/live-feed.ts';
@@ -39,7 +39,10 @@ export const coreModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Clock).toResolvedValue(() => new SystemClock()).inSingletonScope();
   bind(TOKENS.Store)
     .toResolvedValue(async (config: PaperConfig) => {
+      // `--db none` keeps the run in memory, without PGlite (~650 MB) or the SQL layer loaded at all.
+      if (config.dbText === 'none') return new MemoryStore();
       try {
+        const { createStore } = await import('../adapters/postgres/connect.ts');
         return await createStore(config.db);
       } catch (error) {
         const dir = config.db.kind === 'pglite' ? config.db.dataDir : null;

@@ -3,7 +3,6 @@ import type { Clock } from '../application/ports/clock.ts';
 import type { Logger } from '../application/ports/logger.ts';
 import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
 import { parseNatsAddress } from '../adapters/nats/nats-address.ts';
-import { NatsStreamFeed } from '../adapters/nats/stream-feed.ts';
 import { ConfigError, type PaperConfig } from './config.ts';
 import { TOKENS } from './tokens.ts';
 
@@ -18,6 +17,8 @@ export const natsFeedModule = new ContainerModule(({ bind }) => {
       async (config: PaperConfig, clock: Clock, logger: Logger) => {
         const address = parseNatsAddress(config.url);
         if (!address.ok) throw new ConfigError('--source', address.error);
+        // The NATS client is loaded only by the runs that read from it.
+        const { NatsStreamFeed } = await import('../adapters/nats/stream-feed.ts');
         try {
           return await NatsStreamFeed.open({ address: address.value, clock, logger, decoder: scanningDecoder(config.instrument) });
         } catch (error) {

@@ -9,7 +9,7 @@ import type { Logger } from '../application/ports/logger.ts';
 import type { ModelRecord, RowCounts, RunMode, RunRecord, TradingStore } from '../application/ports/trading-store.ts';
 import type { LoopProgress, LoopSummary, TradingLoop } from '../application/trading-loop.ts';
 import type { BatchedWriter } from '../application/batched-writer.ts';
-import { startTelemetry } from '../adapters/telemetry/otel.ts';
+import { otlpConfigured } from '../adapters/telemetry/otlp-endpoints.ts';
 import { MANIFEST_FILE, MODEL_FILE } from '../adapters/onnx/manifest.ts';
 import { coreModule, feedModule, openCheckedModel, simulatedVenueModule } from './modules.ts';
 import { ConfigError, type PaperConfig } from './config.ts';
@@ -93,16 +93,31 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
   const runId = given.runId ?? randomUUID();
   // Every line the run and its parts log carries the run's id.
   const options: PaperOptions = { ...given, logger: withFields(given.logger, { runId }) };
-  const telemetry = startTelemetry(options.env, { sampleRate: config.traceSampleRate });
+  // The OpenTelemetry SDK and its exporters are loaded only when an endpoint is set.
+  const telemetry = otlpConfigured(options.env)
+    ? (await import('../adapters/telemetry/otel.ts')).startTelemetry(options.env, { sampleRate: config.traceSampleRate })
+    : null;
   const container = new Container();
   container.bind(TOKENS.Config).toConstantValue(config);
   container.bind(TOKENS.RunId).toConstantValue(runId);
   container.bind(TOKENS.Logger).toConstantValue(options.logger);
   container.bind(TOKENS.TraceIds).toConstantValue(telemetry?.traceIds ?? null);
   container.load(coreModule, feedModule(config.source), options.venueModule ?? simulatedVenueModule);
-  const store = await container.getAsync(TOKENS.Store);
+  // The model (onnxruntime and its session) loads while the store starts (PGlite takes seconds).
+  const loadingModel = container.getAsync(TOKENS.Model);
+  // Handled here so that a model refused while the store is still starting is not an unhandled rejection;
+  // awaiting it below still throws.
+  loadingModel.catch(() => undefined);
+  let store: TradingStore;
   try {
-    const model = await container.getAsync(TOKENS.Model);
+    store = await container.getAsync(TOKENS.Store);
+  } catch (error) {
+    // The store's refusal is the run's answer; a model that loaded meanwhile is closed.
+    await loadingModel.then((m) => m.close(), () => undefined);
+    throw error;
+  }
+  try {
+    const model = await loadingModel;
     let models: ModelSlot | null = null;
     try {
       const applied = await store.migrate();

@@ -6,6 +6,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, ParentBasedSampler, RandomIdGenerator, type IdGenerator } from '@opentelemetry/sdk-trace-base';
 import type { TraceIdSource } from '../../application/decision-trace.ts';
 import { DecisionSampler } from './decision-sampler.ts';
+import { metricsUrl, tracesUrl } from './otlp-endpoints.ts';
 
 export interface Telemetry {
   /** The provider's trace ids: the loop fixes an order-causing tick's id early, for its log lines. */
@@ -86,25 +87,6 @@ export function startTelemetry(env: NodeJS.ProcessEnv, options: TelemetryOptions
   });
   sdk.start();
   return { traceIds, shutdown: () => sdk.shutdown() };
-}
-
-/**
- * The traces URL per the OTLP exporter specification: the signal-specific variable is used as is;
- * the base endpoint gets `/v1/traces` appended.
- */
-export function tracesUrl(env: NodeJS.ProcessEnv): string | null {
-  return signalUrl(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, env.OTEL_EXPORTER_OTLP_ENDPOINT, 'traces');
-}
-
-/** The metrics URL, as `tracesUrl`: OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, or the base endpoint + `/v1/metrics`. */
-export function metricsUrl(env: NodeJS.ProcessEnv): string | null {
-  return signalUrl(env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, env.OTEL_EXPORTER_OTLP_ENDPOINT, 'metrics');
-}
-
-function signalUrl(own: string | undefined, base: string | undefined, signal: 'traces' | 'metrics'): string | null {
-  if (own) return own;
-  if (!base) return null;
-  return `${base.replace(/\/+$/, '')}/v1/${signal}`;
 }
 
 /** The export interval from OTEL_METRIC_EXPORT_INTERVAL (ms); the export timeout may not exceed it. */
