@@ -25,6 +25,17 @@ export interface SizingMoment {
  * position room; rounded down to lots, with the explanation stored in the order's record.
  */
 export function sizeDecision(settings: ExecutionSettings, instrument: Instrument, m: SizingMoment): { qty: Lots; explanation: string } {
+  const sized = uncapped(settings, instrument, m);
+  // One decision is one order within the risk manager's order limits (lots and value): sized beyond
+  // them it would be refused whole, again at every signal, and a reversal through the position limit
+  // (twice the limit in one order) would never trade. The rest waits for the next signal.
+  const byValue = m.mid > 0 ? Math.floor(settings.risk.maxOrderNotional / (m.mid * instrument.cashPerTickLot)) : Infinity;
+  const cap = Math.min(settings.risk.maxOrderLots, byValue);
+  if (sized.qty <= cap) return sized;
+  return { qty: Math.max(0, cap) as Lots, explanation: `${sized.explanation}; order limit ${cap} lots ← bound` };
+}
+
+function uncapped(settings: ExecutionSettings, instrument: Instrument, m: SizingMoment): { qty: Lots; explanation: string } {
   const max = settings.risk.maxPositionLots;
   if (settings.policy === 'baseline') {
     const full = baselineSize(m.equity, Math.floor(m.mid) as Ticks, instrument, settings.baselineFraction);
