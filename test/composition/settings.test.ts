@@ -16,6 +16,7 @@ import { sweepCommand } from '../../composition/sweep-command.ts';
 import { publishCommand } from '../../composition/publish-command.ts';
 import { replayCommand } from '../../composition/replay-command.ts';
 import { recordCommand } from '../../composition/record-command.ts';
+import { featuresCommand } from '../../composition/features-command.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ladder-settings-'));
@@ -165,5 +166,25 @@ describe('the settings declared once', () => {
     expect(await message(() => sweepCommand(['--stauts'], () => undefined))).toMatch(/^--stauts: unknown flag; did you mean --status\?/);
     expect(await message(() => publishCommand(['--input', out, '--publish', nats, '--log-level', 'wran'], () => undefined))).toMatch(/^--log-level: "wran" is not one of .*did you mean "warn"\?$/);
     expect(await message(() => publishCommand(['--input', out, '--publish', nats, '--retain-age', '48'], () => undefined))).toMatch(/^--retain-age: "48" has no unit/);
+  });
+
+  it('govern features, train, model, db and kill: a misspelt flag and a wrong value are refused by name before anything is read or written', async () => {
+    const message = async (run: () => Promise<unknown>): Promise<string> => {
+      try {
+        await run();
+        return 'accepted';
+      } catch (error) {
+        if (error instanceof ConfigError) return error.message;
+        throw error;
+      }
+    };
+    const out = join(dir, 'features.csv');
+    const synthetic = ['--source', 'synthetic', '--out', out];
+    expect(await message(() => featuresCommand([...synthetic, '--frams', '3'], () => undefined))).toBe('--frams: unknown flag; did you mean --frames? ("ladder help features" lists the flags)');
+    expect(await message(() => featuresCommand([...synthetic, '--duration', '90'], () => undefined))).toMatch(/^--duration: "90" has no unit/);
+    expect(await message(() => featuresCommand([...synthetic, '--frames', '10', '--depth', '0'], () => undefined))).toBe('--depth: 0 is outside 1..10000');
+    expect(await message(() => featuresCommand([...synthetic, '--frames', '10', '--labels', '--dead-zone-bps', '-1'], () => undefined))).toBe('--dead-zone-bps: "-1" is not a non-negative number of basis points');
+    expect(await message(() => featuresCommand([...synthetic, '--frames', '10', '--log-level', 'wran'], () => undefined))).toMatch(/^--log-level: "wran" is not one of .*did you mean "warn"\?$/);
+    expect(await message(() => featuresCommand([...synthetic, '--frames', '10', '--min-windows', '3'], () => undefined))).toBe('--min-windows: only goes with --labels');
   });
 });
