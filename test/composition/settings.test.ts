@@ -17,6 +17,7 @@ import { publishCommand } from '../../composition/publish-command.ts';
 import { replayCommand } from '../../composition/replay-command.ts';
 import { recordCommand } from '../../composition/record-command.ts';
 import { featuresCommand } from '../../composition/features-command.ts';
+import { trainCommand } from '../../composition/train-command.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ladder-settings-'));
@@ -186,5 +187,11 @@ describe('the settings declared once', () => {
     expect(await message(() => featuresCommand([...synthetic, '--frames', '10', '--labels', '--dead-zone-bps', '-1'], () => undefined))).toBe('--dead-zone-bps: "-1" is not a non-negative number of basis points');
     expect(await message(() => featuresCommand([...synthetic, '--frames', '10', '--log-level', 'wran'], () => undefined))).toMatch(/^--log-level: "wran" is not one of .*did you mean "warn"\?$/);
     expect(await message(() => featuresCommand([...synthetic, '--frames', '10', '--min-windows', '3'], () => undefined))).toBe('--min-windows: only goes with --labels');
+    // train: refused before the data is read (the file named does not exist).
+    const data = ['--data', join(dir, 'absent.csv'), '--out', join(dir, 'model')];
+    expect(await message(() => trainCommand([...data, '--leavs', '4'], () => undefined))).toBe('--leavs: unknown flag; did you mean --leaves? ("ladder help train" lists the flags)');
+    expect(await message(() => trainCommand([...data, '--max-warmup', '30'], () => undefined))).toMatch(/^--max-warmup: "30" has no unit/);
+    expect(await message(() => trainCommand([...data, '--holdout', 'half'], () => undefined))).toBe('--holdout: "half" is not a number');
+    expect(await message(() => trainCommand([...data, '--folds', '0'], () => undefined))).toBe('--folds: 0 is outside 1..50');
   });
 });
