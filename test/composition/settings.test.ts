@@ -18,6 +18,7 @@ import { replayCommand } from '../../composition/replay-command.ts';
 import { recordCommand } from '../../composition/record-command.ts';
 import { featuresCommand } from '../../composition/features-command.ts';
 import { trainCommand } from '../../composition/train-command.ts';
+import { modelCommand } from '../../composition/model-command.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ladder-settings-'));
@@ -193,5 +194,7 @@ describe('the settings declared once', () => {
     expect(await message(() => trainCommand([...data, '--max-warmup', '30'], () => undefined))).toMatch(/^--max-warmup: "30" has no unit/);
     expect(await message(() => trainCommand([...data, '--holdout', 'half'], () => undefined))).toBe('--holdout: "half" is not a number');
     expect(await message(() => trainCommand([...data, '--folds', '0'], () => undefined))).toBe('--folds: 0 is outside 1..50');
+    expect(await message(() => modelCommand(['predict', join(root, 'models/baseline'), '--row', 'r.json'], () => undefined))).toBe('--row: unknown flag; did you mean --rows? ("ladder help model" lists the flags)');
+    expect(await message(() => modelCommand(['reload', '--pid', 'abc'], () => undefined))).toBe('--pid: "abc", not a process id');
   });
 });
