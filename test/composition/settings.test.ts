@@ -20,6 +20,7 @@ import { featuresCommand } from '../../composition/features-command.ts';
 import { trainCommand } from '../../composition/train-command.ts';
 import { modelCommand } from '../../composition/model-command.ts';
 import { killCommand } from '../../composition/kill-command.ts';
+import { dbCommand } from '../../composition/commands.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ladder-settings-'));
@@ -197,6 +198,8 @@ describe('the settings declared once', () => {
     expect(await message(() => trainCommand([...data, '--folds', '0'], () => undefined))).toBe('--folds: 0 is outside 1..50');
     expect(await message(() => modelCommand(['predict', join(root, 'models/baseline'), '--row', 'r.json'], () => undefined))).toBe('--row: unknown flag; did you mean --rows? ("ladder help model" lists the flags)');
     expect(await message(() => modelCommand(['reload', '--pid', 'abc'], () => undefined))).toBe('--pid: "abc", not a process id');
+    expect(await message(() => dbCommand(['rollback', '--db', 'pglite:memory', '--step', '2']))).toBe('--step: unknown flag; did you mean --steps? ("ladder help db" lists the flags)');
+    expect(await message(() => dbCommand(['rollback', '--db', 'pglite:memory', '--steps', 'two']))).toBe('--steps: "two" is not a whole number');
     expect(refusal(() => killCommand(['--pidfile', join(dir, 'run.pid')], () => undefined))).toBe('--pidfile: unknown flag; did you mean --pid-file? ("ladder help kill" lists the flags)');
     expect(refusal(() => killCommand(['--pid', '0'], () => undefined))).toBe('--pid: "0", not a process id');
   });
