@@ -200,6 +200,10 @@ describe('the settings declared once', () => {
     expect(await message(() => modelCommand(['reload', '--pid', 'abc'], () => undefined))).toBe('--pid: "abc", not a process id');
     expect(await message(() => dbCommand(['rollback', '--db', 'pglite:memory', '--step', '2']))).toBe('--step: unknown flag; did you mean --steps? ("ladder help db" lists the flags)');
     expect(await message(() => dbCommand(['rollback', '--db', 'pglite:memory', '--steps', 'two']))).toBe('--steps: "two" is not a whole number');
+    // sweep: its values are read before the grid file or any server is touched.
+    expect(await message(() => sweepCommand(['--grid', join(dir, 'absent.json'), '--seeds', '1', '--duration', '10', '--nats', 'nats://127.0.0.1:1'], () => undefined))).toMatch(/^--duration: "10" has no unit/);
+    expect(await message(() => sweepCommand(['--status', '--ack-wait', '30'], () => undefined))).toMatch(/^--ack-wait: "30" has no unit/);
+    expect(await message(() => sweepCommand(['--status', '--log-level', 'loud'], () => undefined))).toMatch(/^--log-level: "loud" is not one of/);
     expect(refusal(() => killCommand(['--pidfile', join(dir, 'run.pid')], () => undefined))).toBe('--pidfile: unknown flag; did you mean --pid-file? ("ladder help kill" lists the flags)');
     expect(refusal(() => killCommand(['--pid', '0'], () => undefined))).toBe('--pid: "0", not a process id');
   });
