@@ -204,6 +204,8 @@ describe('the settings declared once', () => {
     expect(await message(() => sweepCommand(['--grid', join(dir, 'absent.json'), '--seeds', '1', '--duration', '10', '--nats', 'nats://127.0.0.1:1'], () => undefined))).toMatch(/^--duration: "10" has no unit/);
     expect(await message(() => sweepCommand(['--status', '--ack-wait', '30'], () => undefined))).toMatch(/^--ack-wait: "30" has no unit/);
     expect(await message(() => sweepCommand(['--status', '--log-level', 'loud'], () => undefined))).toMatch(/^--log-level: "loud" is not one of/);
+    expect(await message(() => publishCommand(['--inptu', 'x.jsonl', '--publish', 'nats://127.0.0.1:1'], () => undefined))).toBe('--inptu: unknown flag; did you mean --input? ("ladder help publish" lists the flags)');
+    expect(await message(() => publishCommand(['--publish', 'nats://127.0.0.1:1'], () => undefined))).toBe('--input: required: the recording to publish');
     expect(refusal(() => killCommand(['--pidfile', join(dir, 'run.pid')], () => undefined))).toBe('--pidfile: unknown flag; did you mean --pid-file? ("ladder help kill" lists the flags)');
     expect(refusal(() => killCommand(['--pid', '0'], () => undefined))).toBe('--pid: "0", not a process id');
   });
