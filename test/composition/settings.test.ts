@@ -21,6 +21,7 @@ import { trainCommand } from '../../composition/train-command.ts';
 import { modelCommand } from '../../composition/model-command.ts';
 import { killCommand } from '../../composition/kill-command.ts';
 import { dbCommand } from '../../composition/commands.ts';
+import { doctorCommand } from '../../composition/doctor-command.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ladder-settings-'));
@@ -172,7 +173,7 @@ describe('the settings declared once', () => {
     expect(await message(() => publishCommand(['--input', out, '--publish', nats, '--retain-age', '48'], () => undefined))).toMatch(/^--retain-age: "48" has no unit/);
   });
 
-  it('govern features, train, model, db and kill: a misspelt flag and a wrong value are refused by name before anything is read or written', async () => {
+  it('govern features, train, model, db, sweep, publish, doctor and kill: a misspelt flag and a wrong value are refused by name before anything is read or written', async () => {
     const message = async (run: () => Promise<unknown>): Promise<string> => {
       try {
         await run();
@@ -206,6 +207,10 @@ describe('the settings declared once', () => {
     expect(await message(() => sweepCommand(['--status', '--log-level', 'loud'], () => undefined))).toMatch(/^--log-level: "loud" is not one of/);
     expect(await message(() => publishCommand(['--inptu', 'x.jsonl', '--publish', 'nats://127.0.0.1:1'], () => undefined))).toBe('--inptu: unknown flag; did you mean --input? ("ladder help publish" lists the flags)');
     expect(await message(() => publishCommand(['--publish', 'nats://127.0.0.1:1'], () => undefined))).toBe('--input: required: the recording to publish');
+    // doctor: its own flags are refused by name before any check runs.
+    expect(await message(() => doctorCommand(['--live', '--timeout-ms', '50'], () => undefined, {}))).toBe('--timeout-ms: "50" is not a whole number of milliseconds from 100 to 60000');
+    expect(await message(() => doctorCommand(['--live', '--rest-url', 'api.bybit.com'], () => undefined, {}))).toBe('--rest-url: "api.bybit.com" is not an http:// or https:// URL');
+    expect(await message(() => doctorCommand(['--live', '--rest-url'], () => undefined, {}))).toBe('--rest-url: needs a value');
     expect(refusal(() => killCommand(['--pidfile', join(dir, 'run.pid')], () => undefined))).toBe('--pidfile: unknown flag; did you mean --pid-file? ("ladder help kill" lists the flags)');
     expect(refusal(() => killCommand(['--pid', '0'], () => undefined))).toBe('--pid: "0", not a process id');
   });
