@@ -1,3 +1,8 @@
+/**
+ * `ladder train`: its settings, the run from the data to the checked model and the model directory it
+ * writes. One piece because each step feeds the next and the flags govern them all; the summary and
+ * report.json are formatted in train-report.ts, the progress line in train-progress.ts.
+ */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,7 +40,8 @@ export const REPORT_FILE = 'report.json';
 const INPUT = 'features';
 const OUTPUT = 'scores';
 
-const d = DEFAULT_GBDT_PARAMS;
+/** The trainer's defaults, shown in the help as the flags' own. */
+const GBDT = DEFAULT_GBDT_PARAMS;
 const files = (arg: string, help: string): Setting<z.ZodOptional<z.ZodArray<z.ZodString>>> & { readonly multiple: true } =>
   ({ type: 'string', multiple: true, schema: z.array(z.string()).optional(), arg, help });
 const anyNumber = (): z.ZodType<number, string> => number(() => true, 'is not a number');
@@ -61,16 +67,16 @@ const TRAIN_SETTINGS = {
   'target-fsr': setting(anyNumber(), { arg: 'X', default: '0.2', help: 'false-signal rate the threshold must meet on validation data; when none does, the model abstains: it never signals' }),
   'min-signals': setting(int(1, 10_000_000), { arg: 'N', default: '50', help: 'the least signals a threshold may leave on validation data' }),
   calibration: setting(text(), { arg: 'KIND', default: 'isotonic', help: 'isotonic or platt' }),
-  rounds: setting(int(1, 100_000), { arg: 'N', default: String(d.rounds), help: 'boosting rounds' }),
-  'learning-rate': setting(anyNumber(), { arg: 'X', default: String(d.learningRate), help: 'shrinkage of each tree' }),
-  leaves: setting(int(2, 65_536), { arg: 'N', default: String(d.numLeaves), help: 'leaves a tree may have' }),
-  'min-data-in-leaf': setting(int(1, 10_000_000), { arg: 'N', default: String(d.minDataInLeaf), help: 'the fewest rows a leaf may hold' }),
-  'lambda-l2': setting(anyNumber(), { arg: 'X', default: String(d.lambdaL2), help: 'L2 regularisation of leaf values' }),
-  'feature-fraction': setting(anyNumber(), { arg: 'X', default: String(d.featureFraction), help: 'share of the features each tree may split on' }),
-  'bagging-fraction': setting(anyNumber(), { arg: 'X', default: String(d.baggingFraction), help: 'share of the rows each tree is fitted on' }),
-  'max-bins': setting(int(2, 255), { arg: 'N', default: String(d.maxBins), help: 'histogram bins a feature is cut into' }),
-  'early-stopping': setting(int(0, 100_000), { arg: 'N', default: String(d.earlyStoppingRounds), help: 'stop after N rounds without improvement on the early-stopping rows (0: never)' }),
-  seed: setting(int(0, 2 ** 32 - 1), { arg: 'N', default: String(d.seed), help: 'the sampling seed' }),
+  rounds: setting(int(1, 100_000), { arg: 'N', default: String(GBDT.rounds), help: 'boosting rounds' }),
+  'learning-rate': setting(anyNumber(), { arg: 'X', default: String(GBDT.learningRate), help: 'shrinkage of each tree' }),
+  leaves: setting(int(2, 65_536), { arg: 'N', default: String(GBDT.numLeaves), help: 'leaves a tree may have' }),
+  'min-data-in-leaf': setting(int(1, 10_000_000), { arg: 'N', default: String(GBDT.minDataInLeaf), help: 'the fewest rows a leaf may hold' }),
+  'lambda-l2': setting(anyNumber(), { arg: 'X', default: String(GBDT.lambdaL2), help: 'L2 regularisation of leaf values' }),
+  'feature-fraction': setting(anyNumber(), { arg: 'X', default: String(GBDT.featureFraction), help: 'share of the features each tree may split on' }),
+  'bagging-fraction': setting(anyNumber(), { arg: 'X', default: String(GBDT.baggingFraction), help: 'share of the rows each tree is fitted on' }),
+  'max-bins': setting(int(2, 255), { arg: 'N', default: String(GBDT.maxBins), help: 'histogram bins a feature is cut into' }),
+  'early-stopping': setting(int(0, 100_000), { arg: 'N', default: String(GBDT.earlyStoppingRounds), help: 'stop after N rounds without improvement on the early-stopping rows (0: never)' }),
+  seed: setting(int(0, 2 ** 32 - 1), { arg: 'N', default: String(GBDT.seed), help: 'the sampling seed' }),
   quiet: flag('no progress on standard error'),
   help: flag('this text', 'h'),
 };
@@ -274,7 +280,7 @@ function gbdtFlags(v: Flags): GbdtParams {
     baggingFraction: v['bagging-fraction'],
     maxBins: v['max-bins'],
     earlyStoppingRounds: v['early-stopping'],
-    minGainToSplit: d.minGainToSplit,
+    minGainToSplit: GBDT.minGainToSplit,
     seed: v.seed,
   };
   const problem = checkGbdtParams(params);
