@@ -4,7 +4,15 @@ import {
   createMigrator, migrateToLatest, migrationStates, rollBack, type MigrationOutcome, type MigrationState,
 } from '../adapters/postgres/migrate.ts';
 import type { Ticks } from '../domain/values/units.ts';
-import { ConfigError, DEFAULT_DB, dbTarget, intFlag } from './config.ts';
+import { ConfigError, DEFAULT_DB, dbTarget } from './config.ts';
+import { flag, helpLines, int, optionTable, readSettings, setting, text } from './settings.ts';
+
+/** `ladder db`'s settings, declared as the other commands' are (settings.ts). */
+const DB_SETTINGS = {
+  db: setting(text(), { arg: 'TARGET', help: `${DEFAULT_DB} (default), pglite:memory, or postgres://user@host:port/db; DATABASE_URL is used when --db is absent` }),
+  steps: setting(int(1, 1_000), { arg: 'N', default: '1', help: 'rollback: how many migrations to undo' }),
+  help: flag('this text', 'h'),
+};
 
 const DB_HELP = `ladder db migrate|status|rollback [--db TARGET] [--steps N]
 
@@ -13,30 +21,25 @@ const DB_HELP = `ladder db migrate|status|rollback [--db TARGET] [--steps N]
   rollback     undo the last N applied migrations, newest first, and list them
 
 Flags:
-  --db TARGET  ${DEFAULT_DB} (default), pglite:memory, or postgres://user@host:port/db;
-               DATABASE_URL is used when --db is absent
-  --steps N    rollback: how many migrations to undo (default 1)
+${helpLines(DB_SETTINGS, ['db', 'steps'])}
 
 A failed migration changes nothing: the migrations of one command run in one transaction.`;
 
 /** `ladder db migrate|status|rollback [--db TARGET] [--steps N]` */
 export async function dbCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine('db', {
-    args,
-    options: { db: { type: 'string' }, steps: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: true,
-  });
+  const { values: parsed, positionals } = parseCommandLine('db', { args, options: optionTable(DB_SETTINGS), allowPositionals: true });
   const [sub, ...extra] = positionals;
-  if (values.help === true || sub === undefined) {
+  if (parsed.help === true || sub === undefined) {
     console.log(DB_HELP);
-    return sub === undefined && values.help !== true ? 2 : 0;
+    return sub === undefined && parsed.help !== true ? 2 : 0;
   }
   if (sub !== 'migrate' && sub !== 'status' && sub !== 'rollback') {
     throw new ConfigError('db', `unknown subcommand "${sub}"; use migrate, status or rollback`);
   }
   if (extra.length > 0) throw new ConfigError('db', `unexpected argument "${extra[0]}"`);
-  if (values.steps !== undefined && sub !== 'rollback') throw new ConfigError('--steps', 'only goes with "ladder db rollback"');
-  const steps = values.steps === undefined ? 1 : intFlag('--steps', values.steps, 1, 1_000);
+  if (parsed.steps !== undefined && sub !== 'rollback') throw new ConfigError('--steps', 'only goes with "ladder db rollback"');
+  const values = readSettings(DB_SETTINGS, parsed);
+  const steps = values.steps;
   const { text, target, field } = dbTarget(values.db, process.env);
   let db;
   try {

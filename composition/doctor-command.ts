@@ -11,6 +11,24 @@ import { BYBIT_MAINNET_URL, BYBIT_TESTNET_URL, ConfigError, type PaperConfig } f
 import type { LiveConfig } from './live-config.ts';
 import { openCheckedModel } from './modules.ts';
 import { liveSettings, paperSettings } from './run-command.ts';
+import { flag, fromResult, helpLines, readSettings, setting } from './settings.ts';
+
+/** A REST base as --rest-url takes it, without its trailing slashes. */
+function readRestUrl(v: string): { ok: true; value: string } | { ok: false; error: string } {
+  return /^https?:\/\/./.test(v) ? { ok: true, value: v.replace(/\/+$/, '') } : { ok: false, error: `"${v}" is not an http:// or https:// URL` };
+}
+
+function readTimeout(v: string): { ok: true; value: number } | { ok: false; error: string } {
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 100 && n <= 60_000 ? { ok: true, value: n } : { ok: false, error: `"${v}" is not a whole number of milliseconds from 100 to 60000` };
+}
+
+/** The doctor's own settings; every other flag goes to the settings of the run checked (paper's, or live's). */
+const DOCTOR_SETTINGS = {
+  live: flag("check app:live's settings (keys from BYBIT_API_KEY / BYBIT_API_SECRET, mainnet confirmation)"),
+  'rest-url': setting(fromResult(readRestUrl), { arg: 'URL', help: "Bybit's REST base to ask (default: the one of the stream's network)" }),
+  'timeout-ms': setting(fromResult(readTimeout), { arg: 'N', default: '4000', help: 'how long each network check may take' }),
+};
 
 export const DOCTOR_HELP = `ladder doctor [--live] [--rest-url URL] [--timeout-ms N] [the flags of ladder paper, or with --live of ladder live]
 
@@ -27,9 +45,7 @@ Where the exchange cannot be reached, the clock and exchange checks say so; they
 checked needs Bybit's market data (the default, --source bybit), since it cannot run. The last line
 says whether the run checked can run, and which offline commands can when it cannot.
 
-  --live          check app:live's settings (keys from BYBIT_API_KEY / BYBIT_API_SECRET, mainnet confirmation)
-  --rest-url URL  Bybit's REST base to ask (default: the one of the stream's network)
-  --timeout-ms N  how long each network check may take (default 4000)
+${helpLines(DOCTOR_SETTINGS)}
 
 Exit code 0 when the run checked can run, 1 when a check failed (it cannot).`;
 
@@ -101,26 +117,22 @@ export async function doctorCommand(args: string[], out: (text: string) => void,
 
 function doctorFlags(args: string[]): { live: boolean; restFlag: string | null; timeoutMs: number; rest: string[] } {
   const rest: string[] = [];
-  let live = false;
-  let restFlag: string | null = null;
-  let timeoutMs = 4000;
+  const given: Record<string, unknown> = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === '--live') live = true;
-    else if (a === '--rest-url' || a === '--timeout-ms') {
+    const key = a.slice(2);
+    const own = a.startsWith('--') && Object.hasOwn(DOCTOR_SETTINGS, key) ? DOCTOR_SETTINGS[key as keyof typeof DOCTOR_SETTINGS] : null;
+    if (own === null) rest.push(a);
+    else if (own.type === 'boolean') given[key] = true;
+    else {
       const v = args[++i];
       if (v === undefined) throw new ConfigError(a, 'needs a value');
-      if (a === '--rest-url') {
-        if (!/^https?:\/\/./.test(v)) throw new ConfigError(a, `"${v}" is not an http:// or https:// URL`);
-        restFlag = v.replace(/\/+$/, '');
-      } else {
-        timeoutMs = Number(v);
-        if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 60_000) throw new ConfigError(a, `"${v}" is not a whole number of milliseconds from 100 to 60000`);
-      }
-    } else rest.push(a);
+      given[key] = v;
+    }
   }
+  const { live, 'rest-url': restFlag, 'timeout-ms': timeoutMs } = readSettings(DOCTOR_SETTINGS, given);
   // The dashboard is not the doctor's business: never bind its port here.
-  return { live, restFlag, timeoutMs, rest: [...rest, '--no-dashboard'] };
+  return { live, restFlag: restFlag ?? null, timeoutMs, rest: [...rest, '--no-dashboard'] };
 }
 
 /** Bybit's REST base for one of its public streams. */

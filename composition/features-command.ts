@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { exportFeatures, exportSelection, horizonLabel, REQUIRED_FEATURES, type ExportPosition, type ExportSummary } from '../application/feature-export.ts';
 import { renderFeatureTable } from '../application/feature-docs.ts';
 import type { ExportLabels } from '../application/ports/feature-sink.ts';
@@ -23,15 +23,61 @@ import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
 import { withSymbol } from '../adapters/replay/input-format.ts';
 import { SyntheticFeed } from '../adapters/synthetic/synthetic-feed.ts';
 import { openNatsSource } from './nats-source.ts';
-import { ConfigError, durationFlag, intFlag, type LogLevel } from './config.ts';
+import { ConfigError, durationFlag } from './config.ts';
+import { duration, flag, fromResult, helpLines, int, oneOf, optionTable, readSettings, setting, text, type Setting, type SettingValues } from './settings.ts';
 import { inputInstrument, replayInputs, type ReplayInputs } from './inputs.ts';
 import { checkInputFile, checkWritable, noUsableFrame, prescanInput } from './input-check.ts';
 import { EXIT, printable } from './user-error.ts';
-import { normalizeArgs } from './args.ts';
+import { parseCommandLine } from './args.ts';
 import { formatExportSummary } from './export-summary.ts';
 
 /** Bybit's non-VIP linear taker fee, ppm: the default dead zone covers its round trip (11 bps). */
 const TAKER_PPM = 550;
+
+/** A non-negative number of basis points, as `--dead-zone-bps` takes it. */
+function readBps(text: string): { ok: true; value: number } | { ok: false; error: string } {
+  const n = Number(text);
+  return /^\d+(\.\d+)?$/.test(text) && Number.isFinite(n) ? { ok: true, value: n } : { ok: false, error: `"${text}" is not a non-negative number of basis points` };
+}
+
+/** `ladder features`' settings, declared as the trading commands' are (run-settings.ts). */
+const FEATURES_SETTINGS = {
+  input: {
+    type: 'string',
+    multiple: true,
+    schema: z.array(z.string()).optional(),
+    arg: 'FILE…',
+    help: 'recorded frames: recorder lines, bare frame lines, a Bybit dump (gzip, zip) or a Binance USD-M or spot capture; several files or a glob in order are one stream',
+  } as Setting<z.ZodOptional<z.ZodArray<z.ZodString>>> & { readonly multiple: true },
+  source: setting(text(), { arg: 'S', help: 'replay (with --input, the default), synthetic (the offline market), or a JetStream stream nats://HOST:PORT/STREAM (its first frame to its last; see docs/scale-out.md)' }),
+  seed: setting(int(0, 2 ** 32 - 1), { arg: 'N', default: '1', help: 'synthetic market seed' }),
+  frames: setting(int(1, 1_000_000_000), { arg: 'N', help: 'synthetic: stop after N order-book frames' }),
+  duration: setting(duration(), { arg: 'D', help: 'synthetic: stop after D of venue time (e.g. 90s, 15m, 1h)' }),
+  out: setting(text(), {
+    arg: 'FILE',
+    help: 'the file to write: Apache Parquet when it ends in .parquet, CSV otherwise; FILE.schema.json is written beside it. Rows go to FILE.partial first and are renamed at the end, so FILE is always complete',
+  }),
+  force: flag('replace an existing FILE (otherwise refused)'),
+  labels: flag('add forward-return labels for each horizon'),
+  horizons: setting(text(), { arg: 'LIST', help: 'label horizons (default 5s,30s,2m,5m, as ladder train); needs --labels' }),
+  'min-windows': setting(int(0, 1_000_000), {
+    arg: 'N',
+    default: '10',
+    help: "a horizon needs N non-overlapping windows in the data's span of venue time, else its columns are dropped with a line saying so (0 keeps every horizon). Rows are held in memory until the span reaches N × the longest horizon",
+  }),
+  'dead-zone-bps': setting(fromResult(readBps), {
+    arg: 'X',
+    default: String(roundTripDeadZoneBps(TAKER_PPM)),
+    help: `a return within ±X bps is class 0; needs --labels. The default covers a taker round trip of ${TAKER_PPM} ppm a side`,
+  }),
+  groups: setting(text(), { arg: 'LIST', help: 'feature groups to compute: book, flow, price, regime (default: every feature)' }),
+  features: setting(text(), { arg: 'LIST', help: 'single features, in this order unless --groups is also given (then the union)' }),
+  depth: setting(int(1, 10_000), { arg: 'N', help: 'keep the best N levels a side (default: every level sent; 50 for synthetic)' }),
+  quiet: flag('no progress on standard error'),
+  'log-level': setting(oneOf(['debug', 'info', 'warn', 'error']), { arg: 'LEVEL', help: 'book warnings on standard error: debug, info, warn, error (default: none)' }),
+  list: flag('print the feature table (markdown) of the selection, or of every feature, and exit'),
+  help: flag('this text', 'h'),
+};
 
 export const FEATURES_HELP = `ladder features — export feature vectors (and training labels) to CSV or Parquet
 
@@ -39,30 +85,7 @@ Usage: ladder features (--input FILE | --source synthetic [--seed N] (--frames N
                        --out FILE.csv|FILE.parquet [--labels] [flags]
 
 Flags:
-  --input FILE…         recorded frames: recorder lines, bare frame lines, a Bybit dump (gzip, zip) or a
-                        Binance USD-M or spot capture; several files or a glob in order are one stream
-  --source S            replay (with --input, the default), synthetic (the offline market), or a JetStream
-                        stream nats://HOST:PORT/STREAM (its first frame to its last; see docs/scale-out.md)
-  --seed N              synthetic market seed (default 1)
-  --frames N            synthetic: stop after N order-book frames
-  --duration D          synthetic: stop after D of venue time (e.g. 90s, 15m, 1h)
-  --out FILE            the file to write: Apache Parquet when it ends in .parquet, CSV otherwise;
-                        FILE.schema.json is written beside it. Rows go to
-                        FILE.partial first and are renamed at the end, so FILE is always complete
-  --force               replace an existing FILE (otherwise refused)
-  --labels              add forward-return labels for each horizon
-  --horizons LIST       label horizons (default 5s,30s,2m,5m, as ladder train); needs --labels
-  --min-windows N       a horizon needs N non-overlapping windows in the data's span of venue time, else
-                        its columns are dropped with a line saying so (default 10; 0 keeps every horizon).
-                        Rows are held in memory until the span reaches N × the longest horizon
-  --dead-zone-bps X     a return within ±X bps is class 0 (default ${roundTripDeadZoneBps(TAKER_PPM)}: a taker round trip of
-                        ${TAKER_PPM} ppm a side); needs --labels
-  --groups LIST         feature groups to compute: book, flow, price, regime (default: every feature)
-  --features LIST       single features, in this order unless --groups is also given (then the union)
-  --depth N             keep the best N levels a side (default: every level sent; 50 for synthetic)
-  --quiet               no progress on standard error
-  --log-level LEVEL     book warnings on standard error: debug, info, warn, error (default: none)
-  --list                print the feature table (markdown) of the selection, or of every feature, and exit
+${helpLines(FEATURES_SETTINGS, Object.keys(FEATURES_SETTINGS).filter((k) => k !== 'help'))}
 
 Columns: ts (venue time, ms), recv_ts (receive time, ms), schema_id, warm (1 once every feature has
 had its warm-up), one column per feature, then with --labels for each horizon h: label_ret_{h}_bps,
@@ -71,91 +94,56 @@ applied while the book is LIVE. ${REQUIRED_FEATURES.join(', ')} are always expor
 --features selection without them gets them added. Numbers read back bit for bit; an empty cell is no
 value. See docs/features.md.`;
 
-const OPTIONS = {
-  input: { type: 'string', multiple: true },
-  source: { type: 'string' },
-  seed: { type: 'string' },
-  frames: { type: 'string' },
-  duration: { type: 'string' },
-  out: { type: 'string' },
-  force: { type: 'boolean' },
-  labels: { type: 'boolean' },
-  horizons: { type: 'string' },
-  'min-windows': { type: 'string' },
-  'dead-zone-bps': { type: 'string' },
-  groups: { type: 'string' },
-  features: { type: 'string' },
-  depth: { type: 'string' },
-  quiet: { type: 'boolean' },
-  'log-level': { type: 'string' },
-  list: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const OPTIONS = optionTable(FEATURES_SETTINGS);
 
-/** The flags as parsed; absent ones are undefined. */
-interface Flags {
-  readonly input?: string[];
-  readonly source?: string;
-  readonly seed?: string;
-  readonly frames?: string;
-  readonly duration?: string;
-  readonly out?: string;
-  readonly force?: boolean;
-  readonly labels?: boolean;
-  readonly 'min-windows'?: string;
-  readonly horizons?: string;
-  readonly 'dead-zone-bps'?: string;
-  readonly groups?: string;
-  readonly features?: string;
-  readonly depth?: string;
-  readonly quiet?: boolean;
-  readonly 'log-level'?: string;
-  readonly list?: boolean;
-}
+/** The flags as parsed: absent ones undefined, so that a flag given where it does not belong is told. */
+type Given = Readonly<Partial<Record<keyof typeof FEATURES_SETTINGS, unknown>>>;
+/** The flags read to their types, defaults filled in. */
+type Values = SettingValues<typeof FEATURES_SETTINGS>;
 
 /** `ladder features …`: see FEATURES_HELP. Writes results to `out`, progress to standard error. */
 export async function featuresCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values: parsed, positionals } = parseArgs({ args: normalizeArgs(args, OPTIONS, 'features'), options: OPTIONS, strict: true, allowPositionals: true });
+  const { values: parsed, positionals } = parseCommandLine('features', { args, options: OPTIONS, strict: true, allowPositionals: true });
   if (positionals.length > 0 && parsed.input === undefined) throw new ConfigError('--input', `"${positionals[0]}" given without --input`);
-  const values = { ...parsed, input: parsed.input === undefined ? undefined : [...parsed.input, ...positionals] };
-  if (values.help === true) {
+  const given: Given = { ...parsed, input: parsed.input === undefined ? undefined : [...parsed.input, ...positionals] };
+  if (given.help === true) {
     out(FEATURES_HELP);
     return 0;
   }
-  const { definitions, added } = selection(values);
-  if (values.list === true) {
+  const { definitions, added } = selection(parsed.groups, parsed.features);
+  if (given.list === true) {
     out(renderFeatureTable(definitions));
     return 0;
   }
+  const source = parsed.source ?? (given.input === undefined ? undefined : 'replay');
+  belongs(given, source);
+  const values = readSettings(FEATURES_SETTINGS, given);
   const labels = labelFlags(values);
   const target = outFlag(values);
   const inputs = values.input === undefined ? null : replayInputs(values.input);
   const linear = unwrap(createInstrument(BTCUSDT_SPEC));
   const instrument = inputs === null ? linear : inputInstrument(inputs.format, linear);
-  const source = values.source?.startsWith('nats://') === true
+  const chosen = values.source?.startsWith('nats://') === true
     ? { feed: await openNatsSource(values.source, instrument), depth: null, fraction: (): null => null }
-    : sourceFlags(values, instrument, inputs);
+    : sourceFlags(source, values, instrument, inputs);
   if (inputs !== null) await prescanInput('--input', inputs.paths[0]);
   await checkWritable('--out', `${target}.partial`);
   const logLevel = values['log-level'];
-  if (logLevel !== undefined && !['debug', 'info', 'warn', 'error'].includes(logLevel)) {
-    throw new ConfigError('--log-level', `"${logLevel}" is not one of debug, info, warn, error`);
-  }
-  const logger: Logger = logLevel === undefined ? silentLogger : createPinoLogger({ level: logLevel as LogLevel });
+  const logger: Logger = logLevel === undefined ? silentLogger : createPinoLogger({ level: logLevel });
 
   // Progress only on a terminal: piped or logged, standard error keeps to what went wrong.
-  const bar = new ProgressBar(process.stderr, { quiet: values.quiet === true || process.stderr.isTTY !== true });
-  const force = values.force === true;
+  const bar = new ProgressBar(process.stderr, { quiet: values.quiet || process.stderr.isTTY !== true });
+  const force = values.force;
   const file = target.endsWith('.parquet') ? new ParquetFeatureSink(target, { force }) : new CsvFeatureSink(target, { force });
   // Horizons the data cannot support are dropped, as ladder train drops those its holdout cannot judge.
-  const minWindows = labels === null ? 0 : windowsFlag(values['min-windows']);
+  const minWindows = labels === null ? 0 : values['min-windows'];
   const support = minWindows === 0 ? null : new HorizonSupportSink(file, minWindows);
   const sink = support ?? file;
   let summary: ExportSummary;
   try {
     summary = await exportFeatures(
-      { feed: source.feed, sink, clock: new SystemClock(), logger },
-      { instrument, bookDepth: source.depth, definitions, labels, onProgress: (p) => bar.update(p), fraction: source.fraction },
+      { feed: chosen.feed, sink, clock: new SystemClock(), logger },
+      { instrument, bookDepth: chosen.depth, definitions, labels, onProgress: (p) => bar.update(p), fraction: chosen.fraction },
     );
   } catch (error) {
     if (error instanceof OutputExistsError) throw new ConfigError('--out', error.message);
@@ -168,7 +156,7 @@ export async function featuresCommand(args: string[], out: (text: string) => voi
   }
   const kept = support?.support ?? null;
   out(formatExportSummary(summary, { out: target, definitions, added, labels: labels === null || kept === null ? labels : { ...labels, horizonsMicros: kept.kept }, support: kept, minWindows }));
-  const incomplete = (source.feed as MarketDataFeed).incomplete ?? null;
+  const incomplete = (chosen.feed as MarketDataFeed).incomplete ?? null;
   if (incomplete !== null) {
     console.error(`ladder: --input: ${printable(incomplete, 300)}; the rows of every frame before the cut were written`);
     return EXIT.inputCut;
@@ -177,34 +165,33 @@ export async function featuresCommand(args: string[], out: (text: string) => voi
 }
 
 /** The features to compute, from `--groups` and `--features`; an unknown name stops naming its flag. */
-function selection(values: Flags): { definitions: readonly FeatureDefinition[]; added: readonly string[] } {
+function selection(groups: string | undefined, features: string | undefined): { definitions: readonly FeatureDefinition[]; added: readonly string[] } {
   const list = (text: string | undefined): string[] | undefined =>
     text === undefined ? undefined : text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const chosen: FeatureSelection = { groups: list(values.groups) ?? [], features: list(values.features) ?? [] };
+  const chosen: FeatureSelection = { groups: list(groups) ?? [], features: list(features) ?? [] };
   const result = exportSelection(chosen);
   if (!result.ok) throw new ConfigError(result.error.kind === 'UnknownGroup' ? '--groups' : '--features', describeSelectionError(result.error));
   return result.value;
 }
 
-function labelFlags(values: Flags): ExportLabels | null {
-  if (values.labels !== true) {
-    if (values.horizons !== undefined) throw new ConfigError('--horizons', 'only goes with --labels');
-    if (values['dead-zone-bps'] !== undefined) throw new ConfigError('--dead-zone-bps', 'only goes with --labels');
-    if (values['min-windows'] !== undefined) throw new ConfigError('--min-windows', 'only goes with --labels');
-    return null;
+/** A flag given where it does not belong is told so before its value is read: the label flags without --labels, the synthetic market's with a replay. */
+function belongs(given: Given, source: string | undefined): void {
+  if (given.labels !== true) {
+    for (const flag of ['horizons', 'dead-zone-bps', 'min-windows'] as const) {
+      if (given[flag] !== undefined) throw new ConfigError(`--${flag}`, 'only goes with --labels');
+    }
   }
-  const horizonsMicros = values.horizons === undefined ? TRAINING_HORIZONS_MICROS : horizonsFlag(values.horizons);
-  const text = values['dead-zone-bps'];
-  const deadZoneBps = text === undefined ? roundTripDeadZoneBps(TAKER_PPM) : Number(text);
-  if (text !== undefined && (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(deadZoneBps))) {
-    throw new ConfigError('--dead-zone-bps', `"${text}" is not a non-negative number of basis points`);
+  if (source === 'replay') {
+    for (const flag of ['seed', 'frames', 'duration'] as const) {
+      if (given[flag] !== undefined) throw new ConfigError(`--${flag}`, 'only goes with --source synthetic');
+    }
   }
-  return { horizonsMicros, deadZoneBps };
 }
 
-/** `--min-windows N`: 0 (keep every horizon) to a million; 10 when absent. */
-function windowsFlag(text: string | undefined): number {
-  return text === undefined ? 10 : intFlag('--min-windows', text, 0, 1_000_000);
+function labelFlags(values: Values): ExportLabels | null {
+  if (!values.labels) return null;
+  const horizonsMicros = values.horizons === undefined ? TRAINING_HORIZONS_MICROS : horizonsFlag(values.horizons);
+  return { horizonsMicros, deadZoneBps: values['dead-zone-bps'] };
 }
 
 /** `1s,5s,30s`: durations as `--duration` takes them, strictly increasing once sorted, in µs. */
@@ -218,13 +205,13 @@ export function horizonsFlag(text: string): number[] {
   return micros;
 }
 
-function outFlag(values: Flags): string {
+function outFlag(values: Values): string {
   const target = values.out;
   if (target === undefined) throw new ConfigError('--out', 'required: the CSV or .parquet file to write');
   if (existsSync(target) && statSync(target).isDirectory()) throw new ConfigError('--out', `${target} is a directory`);
   const dir = dirname(target);
   if (!existsSync(dir)) throw new ConfigError('--out', `directory not found: ${dir}`);
-  const conflict = outputConflict(target, values.force === true);
+  const conflict = outputConflict(target, values.force);
   if (conflict !== null) throw new ConfigError('--out', `${conflict} already exists; pass --force to replace it`);
   return target;
 }
@@ -235,15 +222,11 @@ interface SourceChoice {
   readonly fraction: (position: ExportPosition) => number | null;
 }
 
-function sourceFlags(values: Flags, instrument: Instrument, inputs: ReplayInputs | null): SourceChoice {
-  const source = values.source ?? (values.input === undefined ? undefined : 'replay');
+function sourceFlags(source: string | undefined, values: Values, instrument: Instrument, inputs: ReplayInputs | null): SourceChoice {
   const clock = new SystemClock();
   const decoder = scanningDecoder(instrument);
-  const depthFlag = values.depth === undefined ? undefined : intFlag('--depth', values.depth, 1, 10_000);
+  const depthFlag = values.depth;
   if (source === 'replay') {
-    for (const flag of ['seed', 'frames', 'duration'] as const) {
-      if (values[flag] !== undefined) throw new ConfigError(`--${flag}`, 'only goes with --source synthetic');
-    }
     if (inputs === null) throw new ConfigError('--input', 'required with --source replay: a file of recorded frames');
     for (const path of inputs.paths) checkInputFile('--input', path);
     const estimate = new LineEstimate(inputs.paths[0]);
@@ -252,9 +235,7 @@ function sourceFlags(values: Flags, instrument: Instrument, inputs: ReplayInputs
   }
   if (source === 'synthetic') {
     if (values.input !== undefined) throw new ConfigError('--input', 'only goes with --source replay, not --source synthetic');
-    const seed = intFlag('--seed', values.seed ?? '1', 0, 2 ** 32 - 1);
-    const frames = values.frames === undefined ? undefined : intFlag('--frames', values.frames, 1, 1_000_000_000);
-    const durationMs = values.duration === undefined ? undefined : durationFlag('--duration', values.duration);
+    const { seed, frames, duration: durationMs } = values;
     if (frames === undefined && durationMs === undefined) throw new ConfigError('--frames', 'the synthetic market never ends: give --frames N or --duration D');
     const depth = depthFlag ?? 50;
     const feed = new SyntheticFeed(

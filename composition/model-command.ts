@@ -9,9 +9,22 @@ import { openOnnxModel } from '../adapters/onnx/onnx-model.ts';
 import { describeType } from '../adapters/onnx/onnx-types.ts';
 import { describeReadoutError, readPrediction, type Readout } from '../adapters/onnx/output-readout.ts';
 import { describeRawRunProblem, openRawModel } from '../adapters/onnx/raw-model.ts';
-import { signalProcess, targetPid } from './process-signal.ts';
+import { PID_SETTINGS, signalProcess, targetPid } from './process-signal.ts';
+import { flag, optionTable, readSettings, setting, text } from './settings.ts';
 import { ConfigError, BASELINE_MODEL_DIR } from './config.ts';
 import { parseCommandLine } from './args.ts';
+
+/**
+ * `ladder model`'s flags, declared once; each belongs to one subcommand, and the help (below) is
+ * written by subcommand, so it describes them there rather than in a table of its own.
+ */
+const MODEL_SETTINGS = {
+  out: setting(text(), { arg: 'DIR', help: 'baseline: the directory to write' }),
+  rows: setting(text(), { arg: 'F', help: 'predict: a JSON array of rows' }),
+  ...PID_SETTINGS,
+  verbose: flag('inspect: the manifest in full'),
+  help: flag('this text', 'h'),
+};
 
 const HELP = `ladder model baseline|inspect|predict|reload
 
@@ -38,23 +51,13 @@ manifest: predict then gives its raw tensor outputs. Outputs that are not tensor
 
 /** `ladder model baseline|inspect|predict|reload`; writes its report through `out`, one call a line. */
 export async function modelCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseCommandLine('model', {
-    args,
-    options: {
-      out: { type: 'string' },
-      rows: { type: 'string' },
-      pid: { type: 'string' },
-      'pid-file': { type: 'string' },
-      verbose: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: true,
-  });
+  const { values: parsed, positionals } = parseCommandLine('model', { args, options: optionTable(MODEL_SETTINGS), allowPositionals: true });
   const [sub, target, ...extra] = positionals;
-  if (values.help === true || sub === undefined) {
+  if (parsed.help === true || sub === undefined) {
     out(HELP);
-    return sub === undefined && values.help !== true ? 2 : 0;
+    return sub === undefined && parsed.help !== true ? 2 : 0;
   }
+  const values = readSettings(MODEL_SETTINGS, parsed);
   if (extra.length > 0) throw new ConfigError('model', `unexpected argument "${extra[0]}"`);
   switch (sub) {
     case 'baseline': {
@@ -65,7 +68,7 @@ export async function modelCommand(args: string[], out: (text: string) => void):
       return 0;
     }
     case 'inspect':
-      return inspectWithVerdict(modelPaths('inspect', target), values.verbose === true, out);
+      return inspectWithVerdict(modelPaths('inspect', target), values.verbose, out);
     case 'predict': {
       if (values.rows === undefined) throw new ConfigError('--rows', 'required: a JSON file holding an array of rows');
       return predictCommand(modelPaths('predict', target), values.rows, readRows(values.rows), out);

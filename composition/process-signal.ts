@@ -1,5 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError } from './config.ts';
+import { setting, text } from './settings.ts';
+
+/** How a command names the process it signals: declared once for `ladder kill` and `ladder model reload`. */
+export const PID_SETTINGS = {
+  pid: setting(text(), { arg: 'PID', help: 'the id of the process running the paper command' }),
+  'pid-file': setting(text(), { arg: 'FILE', help: 'the file that process writes when started with --pid-file' }),
+};
 
 /**
  * The process id a command signals: `--pid`, or the one a running `ladder paper --pid-file FILE`

@@ -7,63 +7,69 @@ import { createPinoLogger } from '../adapters/log/pino-logger.ts';
 import { parseNatsAddress } from '../adapters/nats/nats-address.ts';
 import { DEFAULT_QUEUE_STREAM, NatsWorkQueue, type QueueProgress } from '../adapters/nats/work-queue.ts';
 import { SweepStore } from '../adapters/postgres/sweep-store.ts';
-import { ConfigError, dbTarget, DEFAULT_DB, durationFlag, intFlag, readOne } from './config.ts';
+import { z } from 'zod';
+import { ConfigError, dbTarget, DEFAULT_DB, intFlag } from './config.ts';
 import { parseCommandLine } from './args.ts';
 import { LOG_LEVELS } from './run-settings.ts';
-import { oneOf } from './settings.ts';
+import { duration, flag, helpLines, oneOf, optionTable, readSettings, setting, text, type Setting } from './settings.ts';
 import { describeInput, expandJobs, GRID_FLAGS, parseJob, readGrid, type JobInput } from './sweep-grid.ts';
 import { formatSweep, sweepPage, type SweepView } from './sweep-page.ts';
+
+/** `ladder sweep`'s settings, declared as the other commands' are (settings.ts). */
+const SWEEP_SETTINGS = {
+  grid: setting(text(), {
+    arg: 'FILE',
+    help: `JSON: backtest flags (without --) and the values to try, e.g. {"policy": ["smart", "baseline"], "order-size": ["0.002", "0.004"]}; flags: ${GRID_FLAGS.join(', ')}`,
+  }),
+  input: {
+    type: 'string',
+    multiple: true,
+    schema: z.array(z.string()).optional(),
+    arg: 'X',
+    help: 'a recording every worker can read (a shared path), or a stream nats://HOST:PORT/STREAM; repeat for several. One job per input × parameter set',
+  } as Setting<z.ZodOptional<z.ZodArray<z.ZodString>>> & { readonly multiple: true },
+  seeds: setting(text(), { arg: 'LIST', help: 'synthetic markets instead (1,2,3), each --duration D of market time' }),
+  duration: setting(duration(), { arg: 'D', help: 'with --seeds: the market time of each synthetic run' }),
+  nats: setting(text(), { arg: 'URL', help: `nats://HOST:PORT[/STREAM]: the work-queue stream (default ${DEFAULT_QUEUE_STREAM})` }),
+  db: setting(text(), { arg: 'TARGET', help: `the shared database the workers write results to (default DATABASE_URL, else ${DEFAULT_DB})` }),
+  name: setting(text(), { arg: 'ID', help: "the sweep's id (default: sweep-<date>-<random>); publishing it again adds no job twice" }),
+  'ack-wait': setting(duration(), {
+    arg: 'D',
+    help: 'how long a worker may hold a job without a sign of life before it is given to another (default 30s; workers send in-progress heartbeats every third of it)',
+  }),
+  status: flag('progress and the summary: parameter sets best first (mean PnL over their inputs, then mean Sharpe); --html FILE writes it as one page. Without --name: the latest sweep'),
+  html: setting(text(), { arg: 'FILE', help: 'with --status: the summary as one HTML page' }),
+  'log-level': setting(oneOf(LOG_LEVELS), { arg: 'LEVEL', default: 'warn', help: 'logs on standard error' }),
+  help: flag('this text', 'h'),
+};
 
 export const SWEEP_HELP = `ladder sweep — a parameter sweep of backtests, run by any number of "ladder worker"s
 
 Usage: ladder sweep --grid grid.json (--input FILE|nats://… ... | --seeds 1,2,3 --duration D) --nats URL [--db TARGET]
        ladder sweep --status [--name ID] [--db TARGET] [--nats URL] [--html FILE]
 
-  --grid FILE         JSON: backtest flags (without --) and the values to try, e.g.
-                      {"policy": ["smart", "baseline"], "order-size": ["0.002", "0.004"]}; flags: ${GRID_FLAGS.join(', ')}
-  --input X           a recording every worker can read (a shared path), or a stream nats://HOST:PORT/STREAM;
-                      repeat for several. One job per input × parameter set
-  --seeds LIST        synthetic markets instead (1,2,3), each --duration D of market time
-  --nats URL          nats://HOST:PORT[/STREAM]: the work-queue stream (default ${DEFAULT_QUEUE_STREAM})
-  --db TARGET         the shared database the workers write results to (default DATABASE_URL, else ${DEFAULT_DB})
-  --name ID           the sweep's id (default: sweep-<date>-<random>); publishing it again adds no job twice
-  --ack-wait D        how long a worker may hold a job without a sign of life before it is given to
-                      another (default 30s; workers send in-progress heartbeats every third of it)
-  --status            progress and the summary: parameter sets best first (mean PnL over their inputs,
-                      then mean Sharpe); --html FILE writes it as one page. Without --name: the latest sweep`;
+${helpLines(SWEEP_SETTINGS, Object.keys(SWEEP_SETTINGS).filter((k) => k !== 'help'))}`;
 
-const OPTIONS = {
-  grid: { type: 'string' },
-  input: { type: 'string', multiple: true },
-  seeds: { type: 'string' },
-  duration: { type: 'string' },
-  nats: { type: 'string' },
-  db: { type: 'string' },
-  name: { type: 'string' },
-  'ack-wait': { type: 'string' },
-  status: { type: 'boolean' },
-  html: { type: 'string' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const OPTIONS = optionTable(SWEEP_SETTINGS);
 
 /** `ladder sweep …`: see SWEEP_HELP. */
 export async function sweepCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values } = parseCommandLine('sweep', { args, options: OPTIONS, strict: true, allowPositionals: false });
-  if (values.help === true) {
+  const { values: parsed } = parseCommandLine('sweep', { args, options: OPTIONS, strict: true, allowPositionals: false });
+  if (parsed.help === true) {
     out(SWEEP_HELP);
     return 0;
   }
-  const logger = createPinoLogger({ level: readOne('--log-level', oneOf(LOG_LEVELS), values['log-level'] ?? 'warn') });
-  if (values.status === true) return status(values, logger, out);
+  const values = readSettings(SWEEP_SETTINGS, parsed);
+  const logger = createPinoLogger({ level: values['log-level'] });
+  if (values.status) return status(values, logger, out);
   if (values.grid === undefined) throw new ConfigError('--grid', 'required: the parameters to try (or --status)');
   if (values.nats === undefined) throw new ConfigError('--nats', 'required: nats://HOST:PORT[/STREAM], where the jobs go');
   const grid = readGrid(values.grid);
-  const inputs = sweepInputs(values);
+  const inputs = sweepInputs(parsed);
   const id = values.name ?? `sweep-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}-${randomBytes(3).toString('hex')}`;
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(id)) throw new ConfigError('--name', `"${id}" is not a sweep id (letters, digits, ., _ and -)`);
   const jobs = expandJobs(id, inputs, grid);
-  const ackWaitMs = values['ack-wait'] === undefined ? null : durationFlag('--ack-wait', values['ack-wait']);
+  const ackWaitMs = values['ack-wait'] ?? null;
   const store = await openStore(values.db);
   try {
     const queue = await openQueue(values.nats, ackWaitMs, logger, 'ladder sweep');
@@ -86,7 +92,6 @@ function sweepInputs(values: { input?: string[]; seeds?: string; duration?: stri
   if (values.seeds !== undefined) {
     if (values.input !== undefined) throw new ConfigError('--seeds', 'give --input or --seeds, not both');
     if (values.duration === undefined) throw new ConfigError('--duration', 'required with --seeds: the market time of each synthetic run');
-    durationFlag('--duration', values.duration);
     const seeds = values.seeds.split(',').map((s) => intFlag('--seeds', s.trim(), 0, 2 ** 32 - 1));
     if (new Set(seeds).size !== seeds.length) throw new ConfigError('--seeds', 'lists a seed twice');
     return seeds.map((seed) => ({ kind: 'synthetic', seed, duration: values.duration! }));

@@ -1,8 +1,13 @@
+/**
+ * `ladder train`: its settings, the run from the data to the checked model and the model directory it
+ * writes. One piece because each step feeds the next and the flags govern them all; the summary and
+ * report.json are formatted in train-report.ts, the progress line in train-progress.ts.
+ */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import type { TrainingTable } from '../application/ports/training-table.ts';
 import { projectFeatures, trainEnsemble, TrainingError, type TrainedEnsemble, type TrainingOptions } from '../application/training.ts';
 import { horizonLabel } from '../application/feature-export.ts';
@@ -16,11 +21,12 @@ import { readTrainingTable, TrainingDataError } from '../adapters/export/trainin
 import { measureAgreement } from '../adapters/onnx/agreement.ts';
 import { formatManifest, MANIFEST_FILE, MODEL_FILE, type Manifest } from '../adapters/onnx/manifest.ts';
 import { encodeTreeEnsemble } from '../adapters/onnx/tree-ensemble-export.ts';
-import { ConfigError, durationFlag, intFlag } from './config.ts';
+import { ConfigError, durationFlag } from './config.ts';
+import { duration, flag, helpLines, int, number, optionTable, readSettings, setting, text, type Setting, type SettingValues } from './settings.ts';
 import { featuresCommand } from './features-command.ts';
 import { formatTrainingSummary, trainingReportJson } from './train-report.ts';
 import { TrainingProgressLine } from './train-progress.ts';
-import { normalizeArgs } from './args.ts';
+import { parseCommandLine } from './args.ts';
 
 /** Bybit's non-VIP linear maker fee, ppm a side: the default cost is its round trip (4 bps). */
 const MAKER_PPM = 200;
@@ -34,40 +40,52 @@ export const REPORT_FILE = 'report.json';
 const INPUT = 'features';
 const OUTPUT = 'scores';
 
+/** The trainer's defaults, shown in the help as the flags' own. */
+const GBDT = DEFAULT_GBDT_PARAMS;
+const files = (arg: string, help: string): Setting<z.ZodOptional<z.ZodArray<z.ZodString>>> & { readonly multiple: true } =>
+  ({ type: 'string', multiple: true, schema: z.array(z.string()).optional(), arg, help });
+const anyNumber = (): z.ZodType<number, string> => number(() => true, 'is not a number');
+
+/** `ladder train`'s settings, declared as the trading commands' are (run-settings.ts); ranges beyond a flag's own are checked where they meet. */
+const TRAIN_SETTINGS = {
+  input: files('CAPTURE…', `recorded market data (the files "ladder features --input" reads); features and labels are computed first (at --horizons, default ${INPUT_HORIZONS})`),
+  data: files('FILE…', 'exports of "ladder features --labels" (CSV or Parquet, each with its .schema.json); several files are read in time order and must not overlap'),
+  out: setting(text(), { arg: 'DIR', help: 'the model directory to write: model.onnx, manifest.json, report.json' }),
+  force: flag('replace an existing model directory'),
+  id: setting(text(), { arg: 'NAME', help: "the model id (default: the directory's name)" }),
+  horizons: setting(text(), { arg: 'LIST', help: 'label horizons to model, one regressor each (default: every horizon of the data)' }),
+  primary: setting(text(), { arg: 'H', help: 'the signal\'s horizon, on which the threshold is chosen (default: the horizon whose model has the highest information coefficient on validation rows)' }),
+  weights: setting(text(), { arg: 'LIST|ic', help: "one weight per horizon, or ic (the default): each model's information coefficient on validation rows where positive, else 0 (the member is dropped)" }),
+  features: setting(text(), { arg: 'LIST', help: 'the features to train on (default: the stationary ones of the data; with --input, those warm within --max-warmup)' }),
+  'all-features': flag('keep price levels (mid_price, spread_bps, …) in the default selection'),
+  'max-warmup': setting(duration(), { arg: 'D', default: DEFAULT_MAX_WARMUP, help: '--input: leave out features whose warm-up is longer' }),
+  holdout: setting(anyNumber(), { arg: 'X', default: '0.2', help: 'share of the rows, at the end, kept untouched for the final score' }),
+  'min-windows': setting(int(1, 1_000_000), { arg: 'N', default: '10', help: 'a horizon needs N non-overlapping windows in the holdout, else it is dropped' }),
+  folds: setting(int(1, 50), { arg: 'N', default: '4', help: 'walk-forward folds (fewer when the data is short); purge and embargo are the longest horizon' }),
+  'maker-fee-ppm': setting(int(-10_000, 10_000), { arg: 'N', default: String(MAKER_PPM), help: `maker fee a side; the default --cost-bps is its round trip (${roundTripBps(MAKER_PPM)} bps at ${MAKER_PPM})` }),
+  'cost-bps': setting(anyNumber(), { arg: 'X', help: "round-trip cost a signal's move must cover (default: the maker round trip)" }),
+  'target-fsr': setting(anyNumber(), { arg: 'X', default: '0.2', help: 'false-signal rate the threshold must meet on validation data; when none does, the model abstains: it never signals' }),
+  'min-signals': setting(int(1, 10_000_000), { arg: 'N', default: '50', help: 'the least signals a threshold may leave on validation data' }),
+  calibration: setting(text(), { arg: 'KIND', default: 'isotonic', help: 'isotonic or platt' }),
+  rounds: setting(int(1, 100_000), { arg: 'N', default: String(GBDT.rounds), help: 'boosting rounds' }),
+  'learning-rate': setting(anyNumber(), { arg: 'X', default: String(GBDT.learningRate), help: 'shrinkage of each tree' }),
+  leaves: setting(int(2, 65_536), { arg: 'N', default: String(GBDT.numLeaves), help: 'leaves a tree may have' }),
+  'min-data-in-leaf': setting(int(1, 10_000_000), { arg: 'N', default: String(GBDT.minDataInLeaf), help: 'the fewest rows a leaf may hold' }),
+  'lambda-l2': setting(anyNumber(), { arg: 'X', default: String(GBDT.lambdaL2), help: 'L2 regularisation of leaf values' }),
+  'feature-fraction': setting(anyNumber(), { arg: 'X', default: String(GBDT.featureFraction), help: 'share of the features each tree may split on' }),
+  'bagging-fraction': setting(anyNumber(), { arg: 'X', default: String(GBDT.baggingFraction), help: 'share of the rows each tree is fitted on' }),
+  'max-bins': setting(int(2, 255), { arg: 'N', default: String(GBDT.maxBins), help: 'histogram bins a feature is cut into' }),
+  'early-stopping': setting(int(0, 100_000), { arg: 'N', default: String(GBDT.earlyStoppingRounds), help: 'stop after N rounds without improvement on the early-stopping rows (0: never)' }),
+  seed: setting(int(0, 2 ** 32 - 1), { arg: 'N', default: String(GBDT.seed), help: 'the sampling seed' }),
+  quiet: flag('no progress on standard error'),
+  help: flag('this text', 'h'),
+};
+
 export const TRAIN_HELP = `ladder train — train a gradient-boosted multi-horizon model, judged on an untouched holdout
 
 Usage: ladder train (--input CAPTURE… | --data FILE…) --out DIR [flags]
 
-  --input CAPTURE…       recorded market data (the files "ladder features --input" reads); features and
-                         labels are computed first (at --horizons, default ${INPUT_HORIZONS})
-  --data FILE…           exports of "ladder features --labels" (CSV or Parquet, each with its
-                         .schema.json); several files are read in time order and must not overlap
-  --out DIR              the model directory to write: model.onnx, manifest.json, report.json
-  --force                replace an existing model directory
-  --id NAME              the model id (default: the directory's name)
-  --horizons LIST        label horizons to model, one regressor each (default: every horizon of the data)
-  --primary H            the signal's horizon, on which the threshold is chosen (default: the horizon
-                         whose model has the highest information coefficient on validation rows)
-  --weights LIST|ic      one weight per horizon, or ic (the default): each model's information
-                         coefficient on validation rows where positive, else 0 (the member is dropped)
-  --features LIST        the features to train on (default: the stationary ones of the data; with
-                         --input, those warm within --max-warmup)
-  --all-features         keep price levels (mid_price, spread_bps, …) in the default selection
-  --max-warmup D         --input: leave out features whose warm-up is longer (default ${DEFAULT_MAX_WARMUP})
-  --holdout X            share of the rows, at the end, kept untouched for the final score (default 0.2)
-  --min-windows N        a horizon needs N non-overlapping windows in the holdout, else it is dropped (default 10)
-  --folds N              walk-forward folds (default 4; fewer when the data is short); purge and embargo
-                         are the longest horizon
-  --maker-fee-ppm N      fee a side the default cost is the round trip of (default ${MAKER_PPM}: ${roundTripBps(MAKER_PPM)} bps)
-  --cost-bps X           round-trip cost a signal's move must cover (default: the maker round trip)
-  --target-fsr X         false-signal rate the threshold must meet on validation data (default 0.2);
-                         when none does, the model abstains: it never signals
-  --min-signals N        the least signals a threshold may leave on validation data (default 50)
-  --calibration KIND     isotonic (default) or platt
-  --rounds N --learning-rate X --leaves N --min-data-in-leaf N --lambda-l2 X
-  --feature-fraction X --bagging-fraction X --max-bins N --early-stopping N --seed N
-                         gradient boosting (defaults ${JSON.stringify(DEFAULT_GBDT_PARAMS)})
-  --quiet                no progress on standard error
+${helpLines(TRAIN_SETTINGS, Object.keys(TRAIN_SETTINGS).filter((k) => k !== 'help'))}
 
 Each member learns the move beyond the cost (its training window's mean taken out). The model is
 exported as an ONNX TreeEnsembleRegressor (ai.onnx.ml 3) with one output column per horizon, checked
@@ -75,57 +93,27 @@ against the trainer's own predictions on every row (within ${AGREEMENT_TOLERANCE
 holdout's figures (the headline), the baselines on the same rows, every fold's figures, per-horizon
 figures, permutation importance beside gain and where false signals happen. See docs/research.md.`;
 
-const OPTIONS = {
-  data: { type: 'string', multiple: true },
-  input: { type: 'string', multiple: true },
-  features: { type: 'string' },
-  'all-features': { type: 'boolean' },
-  'max-warmup': { type: 'string' },
-  holdout: { type: 'string' },
-  'min-windows': { type: 'string' },
-  'maker-fee-ppm': { type: 'string' },
-  out: { type: 'string' },
-  force: { type: 'boolean' },
-  id: { type: 'string' },
-  horizons: { type: 'string' },
-  primary: { type: 'string' },
-  weights: { type: 'string' },
-  folds: { type: 'string' },
-  'cost-bps': { type: 'string' },
-  'target-fsr': { type: 'string' },
-  'min-signals': { type: 'string' },
-  calibration: { type: 'string' },
-  rounds: { type: 'string' },
-  'learning-rate': { type: 'string' },
-  leaves: { type: 'string' },
-  'min-data-in-leaf': { type: 'string' },
-  'lambda-l2': { type: 'string' },
-  'feature-fraction': { type: 'string' },
-  'bagging-fraction': { type: 'string' },
-  'max-bins': { type: 'string' },
-  'early-stopping': { type: 'string' },
-  seed: { type: 'string' },
-  quiet: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const OPTIONS = optionTable(TRAIN_SETTINGS);
 
-type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+/** The flags read to their types, defaults filled in. */
+type Flags = SettingValues<typeof TRAIN_SETTINGS>;
 
 /** `ladder train …`: see TRAIN_HELP. */
 export async function trainCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({ args: normalizeArgs(args, OPTIONS, 'train'), options: OPTIONS, strict: true, allowPositionals: true });
-  if (values.help === true) {
+  const { values: parsed, positionals } = parseCommandLine('train', { args, options: OPTIONS, strict: true, allowPositionals: true });
+  if (parsed.help === true) {
     out(TRAIN_HELP);
     return 0;
   }
   // Trailing file names belong to whichever of --input and --data was given (a shell glob expands so).
-  const inputs = values.input === undefined ? [] : [...values.input, ...positionals];
-  const files = [...(values.data ?? []), ...(values.input === undefined ? positionals : [])];
+  const inputs = parsed.input === undefined ? [] : [...parsed.input, ...positionals];
+  const files = [...(parsed.data ?? []), ...(parsed.input === undefined ? positionals : [])];
   if (files.length === 0 && inputs.length === 0) throw new ConfigError('--input', 'required: recorded market data (or --data: exports of "ladder features --labels")');
   if (files.length > 0 && inputs.length > 0) throw new ConfigError('--input', 'give --input or --data, not both');
+  const values = readSettings(TRAIN_SETTINGS, parsed);
   if (values.out === undefined) throw new ConfigError('--out', 'required: the model directory to write');
   const dir = values.out;
-  if (existsSync(dir) && values.force !== true) throw new ConfigError('--out', `${dir} already exists; pass --force to replace it`);
+  if (existsSync(dir) && !values.force) throw new ConfigError('--out', `${dir} already exists; pass --force to replace it`);
   const gbdt = gbdtFlags(values);
 
   let table: TrainingTable;
@@ -145,7 +133,7 @@ export async function trainCommand(args: string[], out: (text: string) => void):
     if (scratch !== null) await rm(scratch, { recursive: true, force: true });
   }
   const options = trainingFlags(values, table, gbdt, inputs.length > 0);
-  const progress = new TrainingProgressLine(process.stderr, options.folds, options.horizons.length, values.quiet === true);
+  const progress = new TrainingProgressLine(process.stderr, options.folds, options.horizons.length, values.quiet);
   let trained: TrainedEnsemble;
   try {
     trained = trainEnsemble(table, options, (stage, p) => progress.update(stage, p));
@@ -247,15 +235,15 @@ function manifestOf(id: string, table: TrainingTable, o: TrainingOptions, traine
  */
 async function exportInputs(inputs: readonly string[], v: Flags, scratch: string): Promise<string> {
   const target = join(scratch, 'features.csv');
-  const maxWarmup = durationFlag('--max-warmup', v['max-warmup'] ?? DEFAULT_MAX_WARMUP) * 1000;
+  const maxWarmup = v['max-warmup'] * 1000;
   const selected = v.features !== undefined
     ? listFlag(v.features)
-    : (v['all-features'] === true ? FEATURES : trainingSelection(FEATURES).kept).filter((d) => d.warmupMicros <= maxWarmup).map((d) => d.name);
+    : (v['all-features'] ? FEATURES : trainingSelection(FEATURES).kept).filter((d) => d.warmupMicros <= maxWarmup).map((d) => d.name);
   // Every horizon stays in the scratch export (--min-windows 0): the trainer drops those its holdout
   // cannot judge, and says so, with the windows the holdout held.
   const args = [
     ...inputs.flatMap((f) => ['--input', f]), '--out', target, '--labels', '--horizons', v.horizons ?? INPUT_HORIZONS, '--min-windows', '0', '--features', selected.join(','),
-    ...(v.quiet === true ? ['--quiet'] : []),
+    ...(v.quiet ? ['--quiet'] : []),
   ];
   try {
     await featuresCommand(args, () => undefined);
@@ -282,21 +270,18 @@ async function writeModel(dir: string, bytes: Uint8Array, manifest: Manifest, re
 }
 
 function gbdtFlags(v: Flags): GbdtParams {
-  const d = DEFAULT_GBDT_PARAMS;
-  const int = (flag: keyof Flags, fallback: number, min: number, max: number): number =>
-    (v[flag] === undefined ? fallback : intFlag(`--${flag}`, v[flag] as string, min, max));
   const params: GbdtParams = {
-    rounds: int('rounds', d.rounds, 1, 100_000),
-    learningRate: numberFlag(v, 'learning-rate', d.learningRate),
-    numLeaves: int('leaves', d.numLeaves, 2, 65_536),
-    minDataInLeaf: int('min-data-in-leaf', d.minDataInLeaf, 1, 10_000_000),
-    lambdaL2: numberFlag(v, 'lambda-l2', d.lambdaL2),
-    featureFraction: numberFlag(v, 'feature-fraction', d.featureFraction),
-    baggingFraction: numberFlag(v, 'bagging-fraction', d.baggingFraction),
-    maxBins: int('max-bins', d.maxBins, 2, 255),
-    earlyStoppingRounds: int('early-stopping', d.earlyStoppingRounds, 0, 100_000),
-    minGainToSplit: d.minGainToSplit,
-    seed: int('seed', d.seed, 0, 2 ** 32 - 1),
+    rounds: v.rounds,
+    learningRate: v['learning-rate'],
+    numLeaves: v.leaves,
+    minDataInLeaf: v['min-data-in-leaf'],
+    lambdaL2: v['lambda-l2'],
+    featureFraction: v['feature-fraction'],
+    baggingFraction: v['bagging-fraction'],
+    maxBins: v['max-bins'],
+    earlyStoppingRounds: v['early-stopping'],
+    minGainToSplit: GBDT.minGainToSplit,
+    seed: v.seed,
   };
   const problem = checkGbdtParams(params);
   if (problem !== null) throw new ConfigError('train', problem);
@@ -320,24 +305,23 @@ function trainingFlags(v: Flags, table: TrainingTable, gbdt: GbdtParams, fromInp
     if (weights.length !== horizons.length) throw new ConfigError('--weights', `needs one weight per horizon (${horizons.length}), got ${weights.length}`);
     if (weights.some((w) => w < 0) || !weights.some((w) => w > 0)) throw new ConfigError('--weights', 'must be ≥ 0 with at least one positive');
   }
-  const calibration = v.calibration ?? 'isotonic';
+  const calibration = v.calibration;
   if (calibration !== 'isotonic' && calibration !== 'platt') throw new ConfigError('--calibration', `"${calibration}" is not isotonic or platt`);
-  const target = numberFlag(v, 'target-fsr', 0.2);
+  const target = v['target-fsr'];
   if (!(target >= 0 && target <= 1)) throw new ConfigError('--target-fsr', `${target} is not in [0, 1]`);
-  const makerPpm = v['maker-fee-ppm'] === undefined ? MAKER_PPM : intFlag('--maker-fee-ppm', v['maker-fee-ppm'], -10_000, 10_000);
-  const costBps = numberFlag(v, 'cost-bps', Math.max(0, roundTripBps(makerPpm)));
+  const costBps = v['cost-bps'] ?? Math.max(0, roundTripBps(v['maker-fee-ppm']));
   if (!(costBps >= 0)) throw new ConfigError('--cost-bps', `${costBps} is negative`);
-  const holdoutShare = numberFlag(v, 'holdout', 0.2);
+  const holdoutShare = v.holdout;
   if (!(holdoutShare > 0 && holdoutShare < 0.9)) throw new ConfigError('--holdout', `${holdoutShare} is not in (0, 0.9)`);
   return {
     horizons, primary, weights, gbdt, calibration, costBps, targetFalseSignalRate: target,
-    folds: v.folds === undefined ? 4 : intFlag('--folds', v.folds, 1, 50),
-    minSignals: v['min-signals'] === undefined ? 50 : intFlag('--min-signals', v['min-signals'], 1, 10_000_000),
+    folds: v.folds,
+    minSignals: v['min-signals'],
     earlyStoppingShare: 0.15,
     features: modelFeatures(v, table, fromInput),
     holdoutShare,
     calibrationShare: 0.25,
-    minWindows: v['min-windows'] === undefined ? 10 : intFlag('--min-windows', v['min-windows'], 1, 1_000_000),
+    minWindows: v['min-windows'],
   };
 }
 
@@ -355,14 +339,9 @@ function modelFeatures(v: Flags, table: TrainingTable, fromInput: boolean): stri
   const known = new Map(FEATURES.map((d) => [d.name, d]));
   const wanted = v.features !== undefined ? new Set(listFlag(v.features)) : null;
   const names = table.featureNames.filter((name) =>
-    (wanted === null || wanted.has(name)) && (v['all-features'] === true || wanted !== null || known.get(name)?.stationary !== false));
+    (wanted === null || wanted.has(name)) && (v['all-features'] || wanted !== null || known.get(name)?.stationary !== false));
   if (names.length === 0) throw new ConfigError('--features', 'no feature of the data is left to train on');
   return names;
-}
-
-function numberFlag(v: Flags, flag: keyof Flags, fallback: number): number {
-  const text = v[flag];
-  return text === undefined ? fallback : numberText(`--${flag}`, text as string);
 }
 
 function numberText(flag: string, text: string): number {

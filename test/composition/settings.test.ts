@@ -16,6 +16,12 @@ import { sweepCommand } from '../../composition/sweep-command.ts';
 import { publishCommand } from '../../composition/publish-command.ts';
 import { replayCommand } from '../../composition/replay-command.ts';
 import { recordCommand } from '../../composition/record-command.ts';
+import { featuresCommand } from '../../composition/features-command.ts';
+import { trainCommand } from '../../composition/train-command.ts';
+import { modelCommand } from '../../composition/model-command.ts';
+import { killCommand } from '../../composition/kill-command.ts';
+import { dbCommand } from '../../composition/commands.ts';
+import { doctorCommand } from '../../composition/doctor-command.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ladder-settings-'));
@@ -165,5 +171,47 @@ describe('the settings declared once', () => {
     expect(await message(() => sweepCommand(['--stauts'], () => undefined))).toMatch(/^--stauts: unknown flag; did you mean --status\?/);
     expect(await message(() => publishCommand(['--input', out, '--publish', nats, '--log-level', 'wran'], () => undefined))).toMatch(/^--log-level: "wran" is not one of .*did you mean "warn"\?$/);
     expect(await message(() => publishCommand(['--input', out, '--publish', nats, '--retain-age', '48'], () => undefined))).toMatch(/^--retain-age: "48" has no unit/);
+  });
+
+  it('govern features, train, model, db, sweep, publish, doctor and kill: a misspelt flag and a wrong value are refused by name before anything is read or written', async () => {
+    const message = async (run: () => Promise<unknown>): Promise<string> => {
+      try {
+        await run();
+        return 'accepted';
+      } catch (error) {
+        if (error instanceof ConfigError) return error.message;
+        throw error;
+      }
+    };
+    const out = join(dir, 'features.csv');
+    const synthetic = ['--source', 'synthetic', '--out', out];
+    expect(await message(() => featuresCommand([...synthetic, '--frams', '3'], () => undefined))).toBe('--frams: unknown flag; did you mean --frames? ("ladder help features" lists the flags)');
+    expect(await message(() => featuresCommand([...synthetic, '--duration', '90'], () => undefined))).toMatch(/^--duration: "90" has no unit/);
+    expect(await message(() => featuresCommand([...synthetic, '--frames', '10', '--depth', '0'], () => undefined))).toBe('--depth: 0 is outside 1..10000');
+    expect(await message(() => featuresCommand([...synthetic, '--frames', '10', '--labels', '--dead-zone-bps', '-1'], () => undefined))).toBe('--dead-zone-bps: "-1" is not a non-negative number of basis points');
+    expect(await message(() => featuresCommand([...synthetic, '--frames', '10', '--log-level', 'wran'], () => undefined))).toMatch(/^--log-level: "wran" is not one of .*did you mean "warn"\?$/);
+    expect(await message(() => featuresCommand([...synthetic, '--frames', '10', '--min-windows', '3'], () => undefined))).toBe('--min-windows: only goes with --labels');
+    // train: refused before the data is read (the file named does not exist).
+    const data = ['--data', join(dir, 'absent.csv'), '--out', join(dir, 'model')];
+    expect(await message(() => trainCommand([...data, '--leavs', '4'], () => undefined))).toBe('--leavs: unknown flag; did you mean --leaves? ("ladder help train" lists the flags)');
+    expect(await message(() => trainCommand([...data, '--max-warmup', '30'], () => undefined))).toMatch(/^--max-warmup: "30" has no unit/);
+    expect(await message(() => trainCommand([...data, '--holdout', 'half'], () => undefined))).toBe('--holdout: "half" is not a number');
+    expect(await message(() => trainCommand([...data, '--folds', '0'], () => undefined))).toBe('--folds: 0 is outside 1..50');
+    expect(await message(() => modelCommand(['predict', join(root, 'models/baseline'), '--row', 'r.json'], () => undefined))).toBe('--row: unknown flag; did you mean --rows? ("ladder help model" lists the flags)');
+    expect(await message(() => modelCommand(['reload', '--pid', 'abc'], () => undefined))).toBe('--pid: "abc", not a process id');
+    expect(await message(() => dbCommand(['rollback', '--db', 'pglite:memory', '--step', '2']))).toBe('--step: unknown flag; did you mean --steps? ("ladder help db" lists the flags)');
+    expect(await message(() => dbCommand(['rollback', '--db', 'pglite:memory', '--steps', 'two']))).toBe('--steps: "two" is not a whole number');
+    // sweep: its values are read before the grid file or any server is touched.
+    expect(await message(() => sweepCommand(['--grid', join(dir, 'absent.json'), '--seeds', '1', '--duration', '10', '--nats', 'nats://127.0.0.1:1'], () => undefined))).toMatch(/^--duration: "10" has no unit/);
+    expect(await message(() => sweepCommand(['--status', '--ack-wait', '30'], () => undefined))).toMatch(/^--ack-wait: "30" has no unit/);
+    expect(await message(() => sweepCommand(['--status', '--log-level', 'loud'], () => undefined))).toMatch(/^--log-level: "loud" is not one of/);
+    expect(await message(() => publishCommand(['--inptu', 'x.jsonl', '--publish', 'nats://127.0.0.1:1'], () => undefined))).toBe('--inptu: unknown flag; did you mean --input? ("ladder help publish" lists the flags)');
+    expect(await message(() => publishCommand(['--publish', 'nats://127.0.0.1:1'], () => undefined))).toBe('--input: required: the recording to publish');
+    // doctor: its own flags are refused by name before any check runs.
+    expect(await message(() => doctorCommand(['--live', '--timeout-ms', '50'], () => undefined, {}))).toBe('--timeout-ms: "50" is not a whole number of milliseconds from 100 to 60000');
+    expect(await message(() => doctorCommand(['--live', '--rest-url', 'api.bybit.com'], () => undefined, {}))).toBe('--rest-url: "api.bybit.com" is not an http:// or https:// URL');
+    expect(await message(() => doctorCommand(['--live', '--rest-url'], () => undefined, {}))).toBe('--rest-url: needs a value');
+    expect(refusal(() => killCommand(['--pidfile', join(dir, 'run.pid')], () => undefined))).toBe('--pidfile: unknown flag; did you mean --pid-file? ("ladder help kill" lists the flags)');
+    expect(refusal(() => killCommand(['--pid', '0'], () => undefined))).toBe('--pid: "0", not a process id');
   });
 });
