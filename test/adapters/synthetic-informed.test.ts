@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MARKET_PARAMS } from '../../adapters/synthetic/market-params.ts';
 import { OrderFlowModel } from '../../adapters/synthetic/order-flow-model.ts';
 import { Rng } from '../../adapters/synthetic/rng.ts';
+import { syntheticMakerMarkout } from '../support/synthetic-markouts.ts';
 
 /*
  * Maker markouts of public trades, the fills a resting order at the touch would have had: the mid's
@@ -13,30 +14,7 @@ import { Rng } from '../../adapters/synthetic/rng.ts';
 const BOUNDS_BPS = [-1.015, 0] as const;
 const INFORMED = { informedShare: 0.2, informedImpact: 0.3 };
 const STEP_MS = 20;
-
-function makerMarkout(informed: Partial<typeof INFORMED>, seed: number): number {
-  const m = new OrderFlowModel({ ...DEFAULT_MARKET_PARAMS, ...informed }, new Rng(seed, 0), new Rng(seed, 2), 900_000, STEP_MS);
-  const mids: number[] = [];
-  const trades: Array<readonly [number, number, number, number]> = [];
-  for (let s = 0; s < 30_000; s++) {
-    m.step();
-    for (let k = 0; k < m.orders.count; k++) {
-      const from = k === 0 ? 0 : m.orders.fillEnd[k - 1];
-      // A buy lifted resting asks: their makers sold (sign −1).
-      for (let f = from; f < m.orders.fillEnd[k]; f++) trades.push([s, m.orders.buy[k] === 1 ? -1 : 1, m.fills.prices[f], m.fills.lots[f]]);
-    }
-    mids.push((m.bids.best + m.asks.best) / 2);
-  }
-  const ahead = 1000 / STEP_MS;
-  let sum = 0;
-  let lots = 0;
-  for (const [s, sign, price, q] of trades) {
-    if (s + ahead >= mids.length) continue;
-    sum += ((sign * (mids[s + ahead] - price)) / price) * 1e4 * q;
-    lots += q;
-  }
-  return sum / lots;
-}
+const makerMarkout = (params: Partial<typeof INFORMED>, seed: number): number => syntheticMakerMarkout(params, seed).markoutBps;
 
 describe('the synthetic market with informed flow', () => {
   it('makes resting orders pay adverse selection within the bounds measured on the real captures', () => {
