@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import type { TradingStore } from '../application/ports/trading-store.ts';
 import type { Logger } from '../application/ports/logger.ts';
 import { ConfigError, DEFAULT_DASHBOARD_PORT, DEFAULT_DB, dbTarget, intFlag, isLoopback } from './config.ts';
 import { parseCommandLine } from './args.ts';
-import { notFound } from './report-command.ts';
+import { openStoreOfRun } from './stored-run.ts';
 import { EXIT } from './user-error.ts';
 
 export const DASHBOARD_HELP = `ladder dashboard --run RUN_ID [--db TARGET] [--port N] [--host HOST] [--capital USDT]
@@ -54,25 +53,10 @@ export async function dashboardCommand(args: string[], out: (text: string) => vo
   }
   const { text, target, field } = dbTarget(values.db, process.env);
   if (text === 'none') throw new ConfigError(field, 'none keeps no run: name the store the run is in');
-  const [{ createStore }, { describeDbTarget }] = await Promise.all([import('../adapters/postgres/connect.ts'), import('../adapters/postgres/db-target.ts')]);
-  // Opening an embedded store creates it: a store that is not there is only searched in words.
-  if (target.kind === 'pglite' && target.dataDir !== null && !existsSync(target.dataDir)) {
-    out(notFound(runId, describeDbTarget(target), field));
-    return EXIT.failed;
-  }
-  const store = await createStore(target).catch((error: unknown) => {
-    throw new ConfigError(field, (error as Error).message);
-  });
+  const opened = await openStoreOfRun(runId, target, field, out);
+  if (opened === null) return EXIT.failed;
+  const { store, run: known } = opened;
   try {
-    const known = await store.readRun(runId).catch((error: unknown) => {
-      // A database no run has used has no runs table: the run is not there either.
-      if (/relation "?[a-z_.]*runs"? does not exist/.test((error as Error).message)) return null;
-      throw error;
-    });
-    if (known === null) {
-      out(notFound(runId, describeDbTarget(target), field));
-      return EXIT.failed;
-    }
     const { createPinoLogger } = await import('../adapters/log/pino-logger.ts');
     // Only a request that fails is logged, on standard error.
     const logger = createPinoLogger({ level: 'warn', format: process.stderr.isTTY ? 'pretty' : 'json' });

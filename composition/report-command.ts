@@ -1,8 +1,5 @@
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { createStore } from '../adapters/postgres/connect.ts';
-import { describeDbTarget } from '../adapters/postgres/db-target.ts';
 import { renderReportHtml, type ReportPage } from '../adapters/dashboard/report-html.ts';
 import { reportPageData } from '../adapters/dashboard/report-page.ts';
 import { ConfigError, dbTarget, DEFAULT_DB } from './config.ts';
@@ -11,6 +8,7 @@ import { flag, helpLines, named, optionTable, readSettings, setting, text } from
 import { endLines } from './run-end.ts';
 import { feedQualityLine } from './feed-quality-line.ts';
 import { normalizeArgs } from './args.ts';
+import { openStoreOfRun } from './stored-run.ts';
 import { isDirectory, trainingReportCommand } from './training-report-command.ts';
 
 /** `ladder report`'s settings, declared as the trading commands' are (run-settings.ts). */
@@ -64,24 +62,10 @@ export async function reportCommand(args: string[], out: (text: string) => void)
   if (runId === undefined || positionals.length > 1) throw new ConfigError('RUN_ID', 'give the id of one stored run (ladder report RUN_ID), or a trained model\'s directory (ladder report --model DIR)');
   const { capital: capitalUsdt } = readSettings(REPORT_SETTINGS, values);
   const { target, field } = dbTarget(values.db, process.env);
-  // Opening an embedded store creates it: a store that is not there is only searched in words.
-  if (target.kind === 'pglite' && target.dataDir !== null && !existsSync(target.dataDir)) {
-    out(notFound(runId, describeDbTarget(target), field));
-    return 1;
-  }
-  const store = await createStore(target).catch((error: unknown) => {
-    throw new ConfigError(field, (error as Error).message);
-  });
+  const opened = await openStoreOfRun(runId, target, field, out);
+  if (opened === null) return 1;
+  const { store, run: known } = opened;
   try {
-    // A database no run has used has no runs table: the run is not there either.
-    const known = await store.readRun(runId).catch((error: unknown) => {
-      if (/relation "?[a-z_.]*runs"? does not exist/.test((error as Error).message)) return null;
-      throw error;
-    });
-    if (known === null) {
-      out(notFound(runId, describeDbTarget(target), field));
-      return 1;
-    }
     if (values.baseline !== undefined && (await store.readRun(values.baseline)) === null) throw new ConfigError('--baseline', `no run ${values.baseline} in the store`);
     const page = await reportPageData(store, runId, { ...(values.baseline === undefined ? {} : { baselineRunId: values.baseline }), capitalUsdt });
     if (page === null) throw new Error(`run ${runId} vanished from the store while being read`);
@@ -102,11 +86,7 @@ export async function reportCommand(args: string[], out: (text: string) => void)
   }
 }
 
-/** A run not found: the store searched (and where its choice came from), and how to look elsewhere. */
-export function notFound(runId: string, store: string, field: string): string {
-  const how = field === '--db' ? 'another with --db TARGET' : `${field} chose it; --db TARGET chooses another`;
-  return `no run ${runId} in ${store}: "ladder runs --db ${store}" lists the runs stored there; ${how} (a backtest run with --db none kept nothing)`;
-}
+export { notFound } from './stored-run.ts';
 
 function formatText(p: ReportPage): string {
   const f = p.figures;
