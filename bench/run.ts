@@ -35,17 +35,17 @@ const instrument = unwrap(createInstrument(BTCUSDT_SPEC));
 const figures: Figures = {};
 const round = (n: number, digits = 0): number => Number(n.toFixed(digits));
 
-// `npm run bench -- soak [hours]`: the soak alone; `npm run bench -- soak-live [minutes] [fault every s]`: app:live
+// `npm run bench -- soak [hours]`: the soak alone; `npm run bench -- soak-live [minutes] [fault every s]` (60 min by default): app:live
 // against the local Bybit v5 servers with faults, in real time; `npm run bench -- ratio`: the backtest-path ratios alone;
 // `npm run bench -- startup [duration]`: start-up and memory of whole processes alone (bench/startup-bench.ts).
 const mode = process.argv[2];
 if (mode === 'soak') {
-  Object.assign(figures, await soakInItsOwnProcess(process.argv[3] ?? '24'));
+  Object.assign(figures, await soakInItsOwnProcess(process.argv[3] ?? '24', 'soak-main', process.argv[4] ?? process.env.SOAK_DB ?? 'pglite'));
   console.log(JSON.stringify(figures));
   process.exit(0);
 }
 if (mode === 'soak-live') {
-  Object.assign(figures, await soakInItsOwnProcess(process.argv[3] ?? '10', 'soak-live-main', process.argv[4] ?? '60'));
+  Object.assign(figures, await soakInItsOwnProcess(process.argv[3] ?? process.env.SOAK_LIVE_MINUTES ?? '60', 'soak-live-main', process.argv[4] ?? process.env.SOAK_LIVE_FAULT_EVERY_S ?? '60'));
   console.log(JSON.stringify(figures));
   process.exit(0);
 }

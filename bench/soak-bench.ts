@@ -1,10 +1,12 @@
 import 'reflect-metadata';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { writeHeapSnapshot } from 'node:v8';
 import { join } from 'node:path';
 import { silentLogger } from '../application/ports/logger.ts';
 import { paperConfig } from '../composition/config.ts';
 import { runPaper, type PaperResult } from '../composition/paper.ts';
+import type { RowCounts } from '../application/ports/trading-store.ts';
 import type { LoopProgress } from '../application/trading-loop.ts';
 
 /** One sample, at the end of a simulated hour: the heap after a full collection and the resident set, MB. */
@@ -15,12 +17,123 @@ export interface SoakSample {
   readonly wallSeconds: number;
 }
 
+/**
+ * Where the resident set is, MB: V8's `heapTotal`, `external` and `arrayBuffers` (process.memoryUsage),
+ * the size of every WebAssembly memory alive (PGlite's Postgres is the only WebAssembly in a run;
+ * `trackWasmMemories` must have been called before it started), and from /proc/self/smaps the resident
+ * anonymous memory (malloc's arenas, V8's heap, the WebAssembly memories) and file-backed memory (code).
+ */
+export interface RssParts {
+  readonly heapTotalMb: number;
+  readonly externalMb: number;
+  readonly arrayBuffersMb: number;
+  readonly wasmMb: number;
+  readonly anonMb: number;
+  readonly fileMb: number;
+}
+
+/** What this file uses of the WebAssembly API (the project's TypeScript libraries do not declare it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  Memory: new (descriptor: unknown) => WasmMemory;
+  instantiate: (...args: unknown[]) => Promise<unknown>;
+  instantiateStreaming: (...args: unknown[]) => Promise<unknown>;
+  Instance: new (...args: unknown[]) => { readonly exports: Record<string, unknown> };
+  __soakTracked?: boolean;
+}
+
+const wasmMemories: WeakRef<WasmMemory>[] = [];
+
+/**
+ * Remembers every WebAssembly memory made from now on (created by `new WebAssembly.Memory`, or exported
+ * by an instance made by `new WebAssembly.Instance` or `WebAssembly.instantiate`), weakly, so that `rssParts` can read their sizes.
+ */
+export function trackWasmMemories(): void {
+  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  if (wasm.__soakTracked === true) return;
+  wasm.__soakTracked = true;
+  const OriginalMemory = wasm.Memory;
+  const remember = (m: unknown): void => {
+    if (m instanceof OriginalMemory && !wasmMemories.some((r) => r.deref() === m)) wasmMemories.push(new WeakRef(m));
+  };
+  const OriginalInstance = wasm.Instance;
+  const exported = (made: unknown): void => {
+    const instance = made instanceof OriginalInstance ? made : (made as { instance?: { exports: Record<string, unknown> } }).instance;
+    for (const value of Object.values(instance?.exports ?? {})) remember(value);
+  };
+  wasm.Memory = new Proxy(OriginalMemory, {
+    construct(target, args: [unknown]) {
+      const m = new target(...args);
+      remember(m);
+      return m;
+    },
+  });
+  wasm.Instance = new Proxy(OriginalInstance, {
+    construct(target, args: unknown[]) {
+      const made = new target(...args);
+      exported(made);
+      return made;
+    },
+  });
+  const instantiate = wasm.instantiate.bind(wasm);
+  wasm.instantiate = async (...args: unknown[]): Promise<unknown> => {
+    const made = await instantiate(...args);
+    exported(made);
+    return made;
+  };
+  const streaming = wasm.instantiateStreaming.bind(wasm);
+  wasm.instantiateStreaming = async (...args: unknown[]): Promise<unknown> => {
+    const made = await streaming(...args);
+    exported(made);
+    return made;
+  };
+}
+
+/** The parts of the RSS now (Linux; the smaps parts are 0 elsewhere). */
+export function rssParts(): RssParts {
+  const m = process.memoryUsage();
+  let anonKb = 0;
+  let fileKb = 0;
+  try {
+    let anonymous = false;
+    for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+      if (head !== null) {
+        anonymous = head[1] === '0' && (head[2] === '' || head[2].startsWith('['));
+        continue;
+      }
+      if (!line.startsWith('Rss:')) continue;
+      const kb = Number(line.slice(4).trim().split(' ')[0]);
+      if (anonymous) anonKb += kb;
+      else fileKb += kb;
+    }
+  } catch {
+    // No /proc: the smaps parts stay 0.
+  }
+  // The regular expression's last match holds a slice of the ~0.8 MB smaps text, and with it the whole
+  // text, until another match replaces it: one on a short string, so that the next sample's heap
+  // does not count the bench's own reading.
+  /x/.exec('x');
+  let wasmBytes = 0;
+  for (const r of wasmMemories) wasmBytes += r.deref()?.buffer.byteLength ?? 0;
+  return {
+    heapTotalMb: m.heapTotal / MB, externalMb: m.external / MB, arrayBuffersMb: m.arrayBuffers / MB,
+    wasmMb: wasmBytes / MB, anonMb: anonKb / 1024, fileMb: fileKb / 1024,
+  };
+}
+
 export interface SoakBench {
   readonly hours: number;
+  /** Where the run was stored: PGlite on disk, or the store that keeps nothing of the market (`--db none`). */
+  readonly store: SoakStore;
   readonly frames: number;
   readonly orders: number;
   readonly fills: number;
-  readonly samples: readonly SoakSample[];
+  /** The rows the run stored, by kind (null if the store did not finish the run). */
+  readonly rows: RowCounts | null;
+  readonly samples: readonly (SoakSample & RssParts)[];
   /** Least-squares slope over the hourly samples from hour 1 on, MB an hour. */
   readonly heapSlopeMbPerHour: number;
   readonly rssSlopeMbPerHour: number;
@@ -45,10 +158,12 @@ export function slope(points: readonly (readonly [number, number])[]): number {
   return sxy / sxx;
 }
 
-/** One app:paper run of the synthetic market (seed 7) with the smart policy, stored in PGlite at `db`. */
-function soakRun(db: string, hours: number, onProgress: (p: LoopProgress) => void): Promise<PaperResult> {
+export type SoakStore = 'pglite' | 'none';
+
+/** One app:paper run of the synthetic market (seed 7) with the smart policy, stored in PGlite at `db` (or in no store). */
+function soakRun(db: string, store: SoakStore, hours: number, onProgress: (p: LoopProgress) => void): Promise<PaperResult> {
   const config = {
-    ...paperConfig({ source: 'synthetic', seed: '7', duration: `${hours}h`, speed: 'max', db: `pglite:${db}`, 'log-level': 'silent', policy: 'smart' }, {}),
+    ...paperConfig({ source: 'synthetic', seed: '7', duration: `${hours}h`, speed: 'max', db: store === 'none' ? 'none' : `pglite:${db}`, 'log-level': 'silent', policy: 'smart' }, {}),
     storeMarketData: false,
   };
   return runPaper(config, { logger: silentLogger, env: {}, mode: 'paper', onKill: () => () => undefined, onProgress });
@@ -59,6 +174,23 @@ export function countHandles(): Map<string, number> {
   const counts = new Map<string, number>();
   for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
   return counts;
+}
+
+/**
+ * The active handles beyond `before` once the run has ended: what closes as the run ends (a socket's
+ * close callback, a pending immediate) is given up to 5 s, then the heap is collected and one turn of
+ * the event loop passes before they are counted. The turn matters: a collection that finds objects
+ * registered with a FinalizationRegistry (PGlite's, onnxruntime's, undici's) makes node queue their
+ * cleanup as a native immediate, which `process.getActiveResourcesInfo()` lists as an `Immediate` until
+ * the next check phase runs it (the `Immediate` every earlier soak reported, no JavaScript immediate of
+ * the run's: an async hook saw none alive).
+ */
+export async function handlesLeftAfter(before: ReadonlyMap<string, number>, gc: () => void): Promise<string[]> {
+  const left = (): string[] => [...countHandles()].filter(([kind, n]) => n > (before.get(kind) ?? 0)).map(([kind, n]) => `${n - (before.get(kind) ?? 0)} ${kind}`);
+  for (let i = 0; i < 50 && left().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
+  return left();
 }
 
 /** The process's open file descriptors and what they are (Linux), empty elsewhere. */
@@ -85,43 +217,46 @@ export const openFds = (): Map<string, string> => {
  * full collection (the process must run with --expose-gc) along with the RSS. At the end, the file
  * descriptors and active handles left beyond those before the run are counted.
  */
-export async function benchSoak(hours: number, onSample: (s: SoakSample) => void = () => undefined): Promise<SoakBench> {
+export async function benchSoak(hours: number, onSample: (s: SoakSample & RssParts) => void = () => undefined, store: SoakStore = 'pglite'): Promise<SoakBench> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error('the soak measures the heap after a collection: run node with --expose-gc');
+  trackWasmMemories();
   const dir = mkdtempSync(join(tmpdir(), 'ladder-soak-'));
   // A first short run opens what a process opens once (onnxruntime's own files): the soak's run must
   // leave nothing beyond what the process held after it.
-  await soakRun(join(dir, 'warm-up'), 0.02, () => undefined);
+  await soakRun(join(dir, 'warm-up'), store, 0.02, () => undefined);
   await new Promise((resolve) => setTimeout(resolve, 200));
   const fdsBefore = openFds();
   const handlesBefore = countHandles();
   const started = performance.now();
-  const samples: SoakSample[] = [];
+  const samples: (SoakSample & RssParts)[] = [];
   let first: number | null = null;
   let nextHour = 1;
   try {
-    const result = await soakRun(join(dir, 'db'), hours, (p) => {
+    const result = await soakRun(join(dir, 'db'), store, hours, (p) => {
       if (first === null && p.venueMicros > 0) first = p.venueMicros;
       if (first === null || p.venueMicros - first < nextHour * 3_600_000_000) return;
       gc();
       const m = process.memoryUsage();
-      const sample = { hour: nextHour, heapMb: m.heapUsed / MB, rssMb: m.rss / MB, wallSeconds: (performance.now() - started) / 1000 };
+      const sample = { hour: nextHour, heapMb: m.heapUsed / MB, rssMb: m.rss / MB, wallSeconds: (performance.now() - started) / 1000, ...rssParts() };
       samples.push(sample);
       onSample(sample);
+      // SOAK_HEAP_SNAPSHOT_HOURS=2,12: a heap snapshot at those hours, after the collection, to compare what grew.
+      if ((process.env.SOAK_HEAP_SNAPSHOT_HOURS ?? '').split(',').includes(String(nextHour))) {
+        writeHeapSnapshot(join(tmpdir(), `ladder-soak-${store}-hour${nextHour}.heapsnapshot`));
+      }
       nextHour++;
     });
-    // What closes as the run ends (a socket's close callback, a pending immediate) is given up to 5 s.
-    const left = (): string[] => [...countHandles()].filter(([kind, n]) => n > (handlesBefore.get(kind) ?? 0)).map(([kind, n]) => `${n - (handlesBefore.get(kind) ?? 0)} ${kind}`);
-    for (let i = 0; i < 50 && left().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
-    gc();
+    const handlesLeft = await handlesLeftAfter(handlesBefore, gc);
     const fdsAfter = openFds();
-    const handlesLeft = left();
     const points = (key: 'heapMb' | 'rssMb'): [number, number][] => samples.map((s) => [s.hour, s[key]]);
     return {
       hours,
+      store,
       frames: result.summary.counters.frames,
       orders: result.summary.orders.orders,
       fills: result.summary.orders.fills,
+      rows: result.stored,
       samples,
       heapSlopeMbPerHour: slope(points('heapMb')),
       rssSlopeMbPerHour: slope(points('rssMb')),
