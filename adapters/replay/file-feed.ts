@@ -34,7 +34,7 @@ export class FileReplayFeed implements MarketDataFeed {
   readonly description: string;
   /** Set when the file turned out cut short: the events before the cut were all delivered. */
   incomplete: string | null = null;
-  private closed = false;
+  private closedFlag = false;
   private readonly decode: FrameDecoder;
 
   private readonly paths: readonly string[];
@@ -51,20 +51,50 @@ export class FileReplayFeed implements MarketDataFeed {
     this.decode = options.decoder ?? jsonDecoder;
   }
 
-  async *events(): AsyncGenerator<MarketEvent> {
+  /** Set by `close`: a consumer of `eventBatches` stops at the event in hand. */
+  get closeAsked(): boolean {
+    return this.closedFlag;
+  }
+
+  /**
+   * At speed `max`, the events of each read chunk as one array, in order: the same events as
+   * `events()`, one turn of the event loop a chunk rather than one an event. Null when paced.
+   */
+  eventBatches(): AsyncIterable<readonly MarketEvent[]> | null {
+    if ((this.options.speed ?? 'max') !== 'max') return null;
+    return this.decodedBatches();
+  }
+
+  private async *decodedBatches(): AsyncGenerator<readonly MarketEvent[]> {
+    try {
+      for await (const events of this.decoded()) {
+        if (this.closedFlag) return;
+        yield events;
+      }
+    } catch (error) {
+      if (!(error instanceof InputCutShort)) throw error;
+      this.incomplete = error.message;
+    }
+  }
+
+  private decoded(): AsyncGenerator<MarketEvent[]> {
     const batches = readInputBatches(this.paths);
     const format = this.options.format;
-    const speed = this.options.speed ?? 'max';
-    const decoded = format?.venue === 'binance'
+    return format?.venue === 'binance'
       ? this.parseBinance(batches, new BinanceLineDecoder(format.market, format.symbol ?? ''))
       : this.parse(batches);
+  }
+
+  async *events(): AsyncGenerator<MarketEvent> {
+    const speed = this.options.speed ?? 'max';
+    const decoded = this.decoded();
     try {
       if (speed === 'max') {
         // As fast as taken: the events of a read chunk are decoded and handed over in one go, without
         // a pacing stage between, so that an event costs this generator's one turn and no more.
         for await (const events of decoded) {
           for (const event of events) {
-            if (this.closed) return;
+            if (this.closedFlag) return;
             yield event;
           }
         }
@@ -72,7 +102,7 @@ export class FileReplayFeed implements MarketDataFeed {
       }
       const paced = pace(flatten(decoded), { speed, clock: this.clock, sleep: this.options.sleep ?? timerSleep, timeOf: receiveTime });
       for await (const event of paced) {
-        if (this.closed) return;
+        if (this.closedFlag) return;
         yield event;
       }
     } catch (error) {
@@ -85,7 +115,7 @@ export class FileReplayFeed implements MarketDataFeed {
   private async *parse(batches: AsyncIterable<readonly FrameLine[]>): AsyncGenerator<MarketEvent[]> {
     let lastTime = 0 as Micros;
     for await (const lines of batches) {
-      if (this.closed) return;
+      if (this.closedFlag) return;
       const events: MarketEvent[] = [];
       for (const line of lines) {
         if (line.text.length === 0) continue;
@@ -98,7 +128,7 @@ export class FileReplayFeed implements MarketDataFeed {
 
   private async *parseBinance(batches: AsyncIterable<readonly FrameLine[]>, decoder: BinanceLineDecoder): AsyncGenerator<MarketEvent[]> {
     for await (const lines of batches) {
-      if (this.closed) return;
+      if (this.closedFlag) return;
       const events: MarketEvent[] = [];
       for (const line of lines) {
         if (line.text.length === 0) continue;
@@ -113,7 +143,7 @@ export class FileReplayFeed implements MarketDataFeed {
   }
 
   close(): Promise<void> {
-    this.closed = true;
+    this.closedFlag = true;
     return Promise.resolve();
   }
 }

@@ -23,6 +23,21 @@ async function collect(feed: FileReplayFeed): Promise<MarketEvent[]> {
 }
 
 describe('FileReplayFeed', () => {
+  it('hands the same events over in read chunks at speed max, and none of them when paced', async () => {
+    const text = `1700000000001234 ${snapshot}\n\n${snapshot}\nnot json\n`.repeat(3000);
+    const path = join(dir, 'batched.jsonl');
+    writeFileSync(path, text);
+    const batched: MarketEvent[] = [];
+    let batches = 0;
+    for await (const batch of new FileReplayFeed(path, new StepClock(5)).eventBatches() ?? []) {
+      batches++;
+      batched.push(...batch);
+    }
+    expect(batches).toBeGreaterThan(1);
+    expect(batched).toEqual(await collect(new FileReplayFeed(path, new StepClock(5))));
+    expect(new FileReplayFeed(path, new StepClock(5), { speed: 2 }).eventBatches()).toBeNull();
+  });
+
   it('reads recorder lines with their receive time and bare frame lines, plain or gzip', async () => {
     const text = `1700000000001234 ${snapshot}\n\n${snapshot}\nnot json\n`;
     const plain = join(dir, 'frames.jsonl');
