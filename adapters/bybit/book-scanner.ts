@@ -65,6 +65,12 @@ export function scanBookBytes(frame: Uint8Array, recvTime: Micros, out: ScannedB
   return scanLoaded(recvTime, out);
 }
 
+/** `scanBookFrame` for the UTF-8 bytes `source[start, end)` (a line of a read chunk), copied into the scratch. */
+export function scanBookRange(source: Buffer, start: number, end: number, recvTime: Micros, out: ScannedBook): ScanOutcome {
+  out.loadRange(source, start, end);
+  return scanLoaded(recvTime, out);
+}
+
 function scanLoaded(recvTime: Micros, out: ScannedBook): ScanOutcome {
   out.isBook = false;
   out.reason = '';

@@ -2,40 +2,58 @@ import type { MarketEvent } from '../../domain/market/market-event.ts';
 import { LevelBuffer } from '../../domain/market/level-buffer.ts';
 import type { Instrument } from '../../domain/values/instrument.ts';
 import type { Micros } from '../../domain/values/units.ts';
-import { scanBookFrame, ScannedBook } from './book-scanner.ts';
+import { scanBookFrame, scanBookRange, ScannedBook } from './book-scanner.ts';
 import { parseBybitFrame } from './parse.ts';
 
-/** Turns frame texts into market events for one instrument; each event owns its data. */
-export type FrameDecoder = (text: string, recvTime: Micros) => MarketEvent;
+/**
+ * Turns frame texts into market events for one instrument; each event owns its data. A decoder may
+ * also read a frame straight from the bytes of a read chunk (`bytes`), making the text only where it
+ * needs it: a file replay then never turns the lines it scans into strings.
+ */
+export type FrameDecoder = ((text: string, recvTime: Micros) => MarketEvent) & { readonly bytes?: BytesDecoder };
+
+/** A frame given as the UTF-8 bytes `source[start, end)`; the same event as the text decoder's for its text. */
+export type BytesDecoder = (source: Buffer, start: number, end: number, recvTime: Micros) => MarketEvent;
 
 /** The JSON path alone: any instrument, strings kept for the book to convert. */
 export const jsonDecoder: FrameDecoder = parseBybitFrame;
 
 /**
  * Order-book frames of `instrument` go through the byte-level scanner straight to ticks and lots
- * (1.4–1.6 × JSON.parse's own speed on the real capture, `npm run bench`); everything else, and every
- * frame the scanner leaves alone or refuses, through `parseBybitFrame`, so a bad frame is reported
- * the same way whichever reader saw it. The scanner writes into scratch it reuses, so the levels are
- * copied into buffers of the frame's own size: an event stays valid however long it is queued.
+ * (1.4–1.6 × JSON.parse's own speed on the real capture, `npm run bench`), from the text or from the
+ * bytes of a read chunk; everything else, and every frame the scanner leaves alone or refuses, through
+ * `parseBybitFrame`, so a bad frame is reported the same way
+ * whichever reader saw it. The scanner writes into scratch it reuses, so the levels are copied into
+ * buffers of the frame's own size: an event stays valid however long it is queued.
  */
 export function scanningDecoder(instrument: Instrument): FrameDecoder {
   const scratch = new ScannedBook(instrument);
-  return (text, recvTime) => {
+  const fromText = (text: string, recvTime: Micros): MarketEvent => {
     if (scanBookFrame(text, recvTime, scratch) !== 'book') return parseBybitFrame(text, recvTime);
-    return {
-      kind: 'gridBook',
-      frame: {
-        type: scratch.type,
-        symbol: instrument.symbol,
-        u: scratch.u,
-        seq: scratch.seq,
-        ts: scratch.ts,
-        cts: scratch.cts,
-        recvTime: scratch.recvTime,
-        bids: copyOf(scratch.bids),
-        asks: copyOf(scratch.asks),
-      },
-    };
+    return gridBookEvent(scratch, instrument);
+  };
+  const bytes: BytesDecoder = (source, start, end, recvTime) => {
+    if (scanBookRange(source, start, end, recvTime, scratch) === 'book') return gridBookEvent(scratch, instrument);
+    // Trades and the rest: JSON.parse reads a short frame faster than a scanner written here did.
+    return parseBybitFrame(source.toString('utf8', start, end), recvTime);
+  };
+  return Object.assign(fromText, { bytes });
+}
+
+function gridBookEvent(scratch: ScannedBook, instrument: Instrument): MarketEvent {
+  return {
+    kind: 'gridBook',
+    frame: {
+      type: scratch.type,
+      symbol: instrument.symbol,
+      u: scratch.u,
+      seq: scratch.seq,
+      ts: scratch.ts,
+      cts: scratch.cts,
+      recvTime: scratch.recvTime,
+      bids: copyOf(scratch.bids),
+      asks: copyOf(scratch.asks),
+    },
   };
 }
 

@@ -54,6 +54,15 @@ export class ScannedBook implements GridFrame {
     }
   }
 
+  /** Copies the UTF-8 bytes `source[start, end)` into `bytes` with the terminating zero. */
+  loadRange(source: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (n >= this.bytes.length) this.bytes = new Uint8Array(n * 2 + 1);
+    source.copy(this.bytes, 0, start, end);
+    this.bytes[n] = 0;
+    this.length = n;
+  }
+
   /** Copies UTF-8 `frame` into `bytes` with the terminating zero. */
   loadBytes(frame: Uint8Array): void {
     if (frame.length >= this.bytes.length) this.bytes = new Uint8Array(frame.length * 2 + 1);

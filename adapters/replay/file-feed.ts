@@ -3,9 +3,9 @@ import type { Clock } from '../../application/ports/clock.ts';
 import type { MarketDataFeed } from '../../application/ports/market-data-feed.ts';
 import type { MarketEvent } from '../../domain/market/market-event.ts';
 import type { Micros } from '../../domain/values/units.ts';
-import { jsonDecoder, type FrameDecoder } from '../bybit/frame-decoder.ts';
+import { jsonDecoder, type BytesDecoder, type FrameDecoder } from '../bybit/frame-decoder.ts';
 import { BinanceLineDecoder } from '../binance/line-decoder.ts';
-import { InputCutShort, type FrameLine } from './frame-reader.ts';
+import { InputCutShort, readFrameChunks, type FrameLine } from './frame-reader.ts';
 import type { InputFormat } from './input-format.ts';
 import { readInputBatches } from './input-lines.ts';
 import { millisFieldMicros } from './millis-field.ts';
@@ -78,11 +78,40 @@ export class FileReplayFeed implements MarketDataFeed {
   }
 
   private decoded(): AsyncGenerator<MarketEvent[]> {
-    const batches = readInputBatches(this.paths);
     const format = this.options.format;
-    return format?.venue === 'binance'
-      ? this.parseBinance(batches, new BinanceLineDecoder(format.market, format.symbol ?? ''))
-      : this.parse(batches);
+    if (format?.venue === 'binance') return this.parseBinance(readInputBatches(this.paths), new BinanceLineDecoder(format.market, format.symbol ?? ''));
+    const bytes = this.decode.bytes;
+    return bytes === undefined ? this.parse(readInputBatches(this.paths)) : this.parseBytes(bytes);
+  }
+
+  /**
+   * `parse` for a decoder that reads bytes: each line is scanned where the read chunk holds it, and
+   * made a string only where the decoder needs the text (a bare line's receive time, the JSON path).
+   */
+  private async *parseBytes(decode: BytesDecoder): AsyncGenerator<MarketEvent[]> {
+    let lastTime = 0 as Micros;
+    for (const path of this.paths) {
+      for await (const chunk of readFrameChunks(path)) {
+        if (this.closedFlag) return;
+        const { bytes, count, starts, ends, recvTimes } = chunk;
+        const events: MarketEvent[] = [];
+        for (let k = 0; k < count; k++) {
+          const start = starts[k];
+          const end = ends[k];
+          if (start === end) continue;
+          const recorded = recvTimes[k];
+          if (recorded >= 0) {
+            lastTime = recorded as Micros;
+            events.push(decode(bytes, start, end, lastTime));
+          } else {
+            const text = bytes.toString('utf8', start, end);
+            lastTime = receiveTimeOf(text, null, lastTime);
+            events.push(this.decode(text, lastTime));
+          }
+        }
+        yield events;
+      }
+    }
   }
 
   async *events(): AsyncGenerator<MarketEvent> {

@@ -39,6 +39,22 @@ describe('the scanning decoder', () => {
     });
   }
 
+  for (const path of [sample, ...(existsSync(capture) ? [capture] : [])]) {
+    it(`gives from a read chunk's bytes the events it gives from the text (${path.split('/').at(-1)})`, () => {
+      const lines = linesOf(path);
+      const decode = scanningDecoder(btc);
+      const bytes = scanningDecoder(btc).bytes;
+      if (bytes === undefined) throw new Error('the scanning decoder reads bytes');
+      const chunk = Buffer.from(`${lines.join('\n')}\n`);
+      let start = 0;
+      lines.forEach((l, i) => {
+        const end = start + Buffer.byteLength(l);
+        expect(bytes(chunk, start, end, i as Micros)).toEqual(decode(l, i as Micros));
+        start = end + 1;
+      });
+    });
+  }
+
   it('leaves frames of another symbol and malformed book frames to the JSON parser', () => {
     const decode = scanningDecoder(btc);
     const other = '{"topic":"orderbook.50.ETHUSDT","type":"snapshot","ts":1,"data":{"s":"ETHUSDT","b":[["1.00","1"]],"a":[],"u":1,"seq":1},"cts":1}';
