@@ -12,8 +12,37 @@ import { parseBybitFrame } from './parse.ts';
  */
 export type FrameDecoder = ((text: string, recvTime: Micros) => MarketEvent) & { readonly bytes?: BytesDecoder };
 
-/** A frame given as the UTF-8 bytes `source[start, end)`; the same event as the text decoder's for its text. */
-export type BytesDecoder = (source: Buffer, start: number, end: number, recvTime: Micros) => MarketEvent;
+/**
+ * A frame given as the UTF-8 bytes `source[start, end)`; the same event as the text decoder's for its
+ * text. With a `pool`, a book event's levels are the pool's buffers, valid until the pool is reset.
+ */
+export type BytesDecoder = (source: Buffer, start: number, end: number, recvTime: Micros, pool?: LevelPool) => MarketEvent;
+
+/**
+ * Level buffers lent to the book events of one batch and taken back all at once by `reset`, when
+ * every event of the batch has been consumed: a replay whose consumer goes through a batch before it
+ * asks for the next allocates no typed array per book frame once the pool has grown to a batch.
+ */
+export class LevelPool {
+  private readonly buffers: LevelBuffer[] = [];
+  private used = 0;
+
+  /** A copy of `from`'s levels in a buffer of the pool. */
+  copy(from: LevelBuffer): LevelBuffer {
+    if (this.used === this.buffers.length) this.buffers.push(new LevelBuffer(Math.max(16, from.count)));
+    const to = this.buffers[this.used++];
+    to.reserve(from.count);
+    to.prices.set(from.prices.subarray(0, from.count));
+    to.sizes.set(from.sizes.subarray(0, from.count));
+    to.count = from.count;
+    return to;
+  }
+
+  /** Every buffer lent is free again: the events that held them must not be read any more. */
+  reset(): void {
+    this.used = 0;
+  }
+}
 
 /** The JSON path alone: any instrument, strings kept for the book to convert. */
 export const jsonDecoder: FrameDecoder = parseBybitFrame;
@@ -30,17 +59,17 @@ export function scanningDecoder(instrument: Instrument): FrameDecoder {
   const scratch = new ScannedBook(instrument);
   const fromText = (text: string, recvTime: Micros): MarketEvent => {
     if (scanBookFrame(text, recvTime, scratch) !== 'book') return parseBybitFrame(text, recvTime);
-    return gridBookEvent(scratch, instrument);
+    return gridBookEvent(scratch, instrument, undefined);
   };
-  const bytes: BytesDecoder = (source, start, end, recvTime) => {
-    if (scanBookRange(source, start, end, recvTime, scratch) === 'book') return gridBookEvent(scratch, instrument);
+  const bytes: BytesDecoder = (source, start, end, recvTime, pool) => {
+    if (scanBookRange(source, start, end, recvTime, scratch) === 'book') return gridBookEvent(scratch, instrument, pool);
     // Trades and the rest: JSON.parse reads a short frame faster than a scanner written here did.
     return parseBybitFrame(source.toString('utf8', start, end), recvTime);
   };
   return Object.assign(fromText, { bytes });
 }
 
-function gridBookEvent(scratch: ScannedBook, instrument: Instrument): MarketEvent {
+function gridBookEvent(scratch: ScannedBook, instrument: Instrument, pool: LevelPool | undefined): MarketEvent {
   return {
     kind: 'gridBook',
     frame: {
@@ -51,8 +80,8 @@ function gridBookEvent(scratch: ScannedBook, instrument: Instrument): MarketEven
       ts: scratch.ts,
       cts: scratch.cts,
       recvTime: scratch.recvTime,
-      bids: copyOf(scratch.bids),
-      asks: copyOf(scratch.asks),
+      bids: pool === undefined ? copyOf(scratch.bids) : pool.copy(scratch.bids),
+      asks: pool === undefined ? copyOf(scratch.asks) : pool.copy(scratch.asks),
     },
   };
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../../application/ports/clock.ts';
 import type { MarketDataFeed } from '../../application/ports/market-data-feed.ts';
 import type { MarketEvent } from '../../domain/market/market-event.ts';
 import type { Micros } from '../../domain/values/units.ts';
-import { jsonDecoder, type BytesDecoder, type FrameDecoder } from '../bybit/frame-decoder.ts';
+import { jsonDecoder, LevelPool, type BytesDecoder, type FrameDecoder } from '../bybit/frame-decoder.ts';
 import { BinanceLineDecoder } from '../binance/line-decoder.ts';
 import { InputCutShort, readFrameChunks, type FrameLine } from './frame-reader.ts';
 import type { InputFormat } from './input-format.ts';
@@ -67,7 +67,8 @@ export class FileReplayFeed implements MarketDataFeed {
 
   private async *decodedBatches(): AsyncGenerator<readonly MarketEvent[]> {
     try {
-      for await (const events of this.decoded()) {
+      // The consumer is done with a batch when it asks for the next: its book levels can be lent again.
+      for await (const events of this.decoded(new LevelPool())) {
         if (this.closedFlag) return;
         yield events;
       }
@@ -77,22 +78,24 @@ export class FileReplayFeed implements MarketDataFeed {
     }
   }
 
-  private decoded(): AsyncGenerator<MarketEvent[]> {
+  /** The files' events a read chunk at a time; with a `pool`, book levels are lent from it, each batch's until the next is asked for. */
+  private decoded(pool?: LevelPool): AsyncGenerator<MarketEvent[]> {
     const format = this.options.format;
     if (format?.venue === 'binance') return this.parseBinance(readInputBatches(this.paths), new BinanceLineDecoder(format.market, format.symbol ?? ''));
     const bytes = this.decode.bytes;
-    return bytes === undefined ? this.parse(readInputBatches(this.paths)) : this.parseBytes(bytes);
+    return bytes === undefined ? this.parse(readInputBatches(this.paths)) : this.parseBytes(bytes, pool);
   }
 
   /**
    * `parse` for a decoder that reads bytes: each line is scanned where the read chunk holds it, and
    * made a string only where the decoder needs the text (a bare line's receive time, the JSON path).
    */
-  private async *parseBytes(decode: BytesDecoder): AsyncGenerator<MarketEvent[]> {
+  private async *parseBytes(decode: BytesDecoder, pool: LevelPool | undefined): AsyncGenerator<MarketEvent[]> {
     let lastTime = 0 as Micros;
     for (const path of this.paths) {
       for await (const chunk of readFrameChunks(path)) {
         if (this.closedFlag) return;
+        pool?.reset();
         const { bytes, count, starts, ends, recvTimes } = chunk;
         const events: MarketEvent[] = [];
         for (let k = 0; k < count; k++) {
@@ -102,7 +105,7 @@ export class FileReplayFeed implements MarketDataFeed {
           const recorded = recvTimes[k];
           if (recorded >= 0) {
             lastTime = recorded as Micros;
-            events.push(decode(bytes, start, end, lastTime));
+            events.push(decode(bytes, start, end, lastTime, pool));
           } else {
             const text = bytes.toString('utf8', start, end);
             lastTime = receiveTimeOf(text, null, lastTime);

@@ -14,7 +14,9 @@ export interface MarketDataFeed {
   /**
    * The same events as `events()`, handed over several at a time (a replay's read chunk), for a
    * consumer that goes through each array in order and looks at `closeAsked` before each event; null or
-   * absent where the feed cannot (a live socket, a paced replay): `events()` is the way.
+   * absent where the feed cannot (a live socket, a paced replay): `events()` is the way. An array's
+   * events are valid until the next array is asked for (their buffers may then be reused): a consumer
+   * keeps what it needs of them, not the events.
    */
   eventBatches?(): AsyncIterable<readonly MarketEvent[]> | null;
   /** True once `close` has been asked for; read by a consumer of `eventBatches` between events. */
