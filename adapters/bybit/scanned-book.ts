@@ -27,8 +27,12 @@ export class ScannedBook implements GridFrame {
   readonly quotedSymbol: string;
   /** 10^k for the k decimals a price or size may leave out. */
   readonly powers: Float64Array;
-  /** The frame being scanned, then a zero byte; `length` bytes long without it. */
-  bytes = new Uint8Array(4096);
+  /**
+   * The frame being scanned, `bytes[start, length)`, then a zero byte: the scratch's own copy (start
+   * 0), or, for the span of one scan, the read chunk that holds the frame (`scanBookIn`).
+   */
+  bytes: Uint8Array = new Uint8Array(4096);
+  start = 0;
   length = 0;
   private readonly encoder = new TextEncoder();
 
@@ -52,15 +56,6 @@ export class ScannedBook implements GridFrame {
       // Three bytes a UTF-16 unit is UTF-8's most, so the second attempt always fits.
       this.bytes = new Uint8Array(text.length * 3 + 1);
     }
-  }
-
-  /** Copies the UTF-8 bytes `source[start, end)` into `bytes` with the terminating zero. */
-  loadRange(source: Buffer, start: number, end: number): void {
-    const n = end - start;
-    if (n >= this.bytes.length) this.bytes = new Uint8Array(n * 2 + 1);
-    source.copy(this.bytes, 0, start, end);
-    this.bytes[n] = 0;
-    this.length = n;
   }
 
   /** Copies UTF-8 `frame` into `bytes` with the terminating zero. */

@@ -38,7 +38,7 @@ describe('FileReplayFeed', () => {
     const path = join(dir, 'batched.jsonl');
     writeFileSync(path, text);
     for (const options of [{}, { decoder: scanningDecoder(btc) }]) {
-      const batched: MarketEvent[] = [];
+      const batched: unknown[] = [];
       let batches = 0;
       // A batch's events are valid until the next is asked for: kept here as copies.
       for await (const batch of new FileReplayFeed(path, new StepClock(5), options).eventBatches() ?? []) {
