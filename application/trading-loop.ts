@@ -303,9 +303,9 @@ export class TradingLoop {
 
   /** `onEvent`, returning a promise only when the event's processing waits for something. */
   private step(event: MarketEvent): Promise<void> | undefined {
-    // A book frame is a book frame in a trace, whichever reader converted it.
+    // A book frame is a book frame in a trace, and trades are trades, whichever reader converted them.
     const isBook = event.kind === 'book' || event.kind === 'gridBook';
-    this.trace.begin(isBook ? 'book' : event.kind);
+    this.trace.begin(isBook ? 'book' : event.kind === 'gridTrades' ? 'trades' : event.kind);
     let pending: Promise<void> | undefined;
     try {
       pending = this.processEvent(event, isBook);

@@ -4,6 +4,7 @@ import type { Instrument } from '../../domain/values/instrument.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import { scanBookFrame, scanBookIn, ScannedBook } from './book-scanner.ts';
 import { parseBybitFrame } from './parse.ts';
+import { scanTradesIn } from './trade-scanner.ts';
 
 /**
  * Turns frame texts into market events for one instrument; each event owns its data. A decoder may
@@ -55,8 +56,9 @@ export const jsonDecoder: FrameDecoder = parseBybitFrame;
 /**
  * Order-book frames of `instrument` go through the byte-level scanner straight to ticks and lots
  * (1.4–1.6 × JSON.parse's own speed on the real capture, `npm run bench`), from the text or from the
- * bytes of a read chunk; everything else, and every frame the scanner leaves alone or refuses, through
- * `parseBybitFrame`, so a bad frame is reported the same way
+ * bytes of a read chunk; from bytes, public trades too go through their scanner straight to the grid
+ * (`gridTrades`, trade-scanner.ts); everything else, and every frame a scanner leaves alone or refuses,
+ * through `parseBybitFrame`, so a bad frame is reported the same way
  * whichever reader saw it. The scanner writes into scratch it reuses, so the levels are copied into
  * buffers of the frame's own size: an event stays valid however long it is queued.
  */
@@ -76,7 +78,11 @@ export function scanningDecoder(instrument: Instrument): FrameDecoder {
       view = new Uint8Array(source.buffer, source.byteOffset, source.length);
     }
     if (scanBookIn(view, start, end, recvTime, scratch) === 'book') return gridBookEvent(scratch, instrument, pool);
-    // Trades and the rest: JSON.parse reads a short frame faster than a scanner written here did.
+    // Not a book frame (the scan stops at the topic): trades are read from the same bytes, to the grid.
+    if (!scratch.isBook) {
+      const trades = scanTradesIn(source, view, start, end, recvTime, scratch);
+      if (trades !== null) return { kind: 'gridTrades', trades };
+    }
     return parseBybitFrame(source.toString('utf8', start, end), recvTime);
   };
   return Object.assign(fromText, { bytes });
