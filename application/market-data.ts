@@ -138,6 +138,10 @@ export class MarketData {
         return this.onBook(event.frame);
       case 'trades':
         return this.withTime(event.trades[0]?.recvTime, { ...QUIET, trades: this.convertTrades(event.trades) });
+      case 'gridTrades':
+        // Already on the grid, the symbol checked: what convertTrades would have made of them.
+        this.c.trades += event.trades.length;
+        return this.withTime(event.trades[0]?.recvTime, { ...QUIET, trades: event.trades });
       case 'ticker':
         this.c.tickers++;
         if (this.sync.live) this.checkTicker(event.ticker);

@@ -41,6 +41,12 @@ export interface ModelSwap {
   readonly to: ModelInfo;
 }
 
+/** A prediction and the model that made it. */
+export interface SlotPrediction {
+  readonly info: ModelInfo;
+  readonly prediction: Prediction;
+}
+
 /** Model changes of a run, counted among the loop's counters. */
 export interface ModelSwitchCounters {
   /** Models taken while running (a reload of the same files counts too). */
@@ -108,8 +114,21 @@ export class ModelSlot {
     this.counters.modelReloadsRefused++;
   }
 
+  /**
+   * `predict` within the call, when the current model can answer so (`SignalModel.predictNow`); null,
+   * with nothing counted or switched, when it cannot: then `predict` is the way.
+   */
+  predictNow(vector: FeatureVector): SlotPrediction | null {
+    const model = this.pending ?? this.active;
+    if (model.predictNow === undefined) return null;
+    if (this.pending !== null) this.switchToPending(this.pending);
+    this.predictionCount++;
+    // Nothing is in flight once the call returns, so the model is never left retired while it predicts.
+    return { info: model.info, prediction: model.predictNow(vector) };
+  }
+
   /** Predicts on the current model, which is the offered one from the first prediction after an offer. */
-  async predict(vector: FeatureVector): Promise<{ readonly info: ModelInfo; readonly prediction: Prediction }> {
+  async predict(vector: FeatureVector): Promise<SlotPrediction> {
     if (this.pending !== null) this.switchToPending(this.pending);
     const model = this.active;
     this.predictionCount++;

@@ -17,7 +17,7 @@ import type { BatchedWriter } from './batched-writer.ts';
 import { DecisionTrace, STAGE, type TraceIdSource } from './decision-trace.ts';
 import { LoopMetrics } from './loop-metrics.ts';
 import { bybitSyncConfig, MarketData } from './market-data.ts';
-import { ModelSlot, type ModelSwitchCounters } from './model-switch.ts';
+import { ModelSlot, type ModelSwitchCounters, type SlotPrediction } from './model-switch.ts';
 import { ExecutionEngine, type ExecutionCounters, type ExecutionSettings } from './execution-engine.ts';
 import type { ExecutionQualitySummary } from './execution-quality.ts';
 import { OrderFlow } from './order-flow.ts';
@@ -148,6 +148,8 @@ export class TradingLoop {
   private readonly feedQuality: FeedQualityMonitor;
   private signalSeq = 0;
   private vectorSeq = 0;
+  /** The market's counters, read only when a feed minute is scored: one closure for the run, not one an event. */
+  private readonly marketCounters = (): Readonly<MarketData['counters']> => this.market.counters;
 
   constructor(
     private readonly config: TradingLoopConfig,
@@ -227,16 +229,24 @@ export class TradingLoop {
   async run(): Promise<LoopSummary> {
     const started = this.deps.clock.nowMicros();
     this.metrics.observe();
+    const { feed } = this.deps;
     try {
-      for await (const event of this.deps.feed.events()) {
-        if (++this.events % PROGRESS_EVERY === 0 && this.onProgress !== null) {
-          const { frames, bookFrames } = this.market.counters;
-          this.onProgress({ frames, bookFrames, venueMicros: this.venueMicros });
+      // A feed that hands its events over a read chunk at a time costs one turn of the event loop a
+      // chunk instead of one an event; a close asked for meanwhile still ends the run after the event in hand.
+      const batches = feed.eventBatches?.() ?? null;
+      if (batches !== null) {
+        for await (const batch of batches) {
+          for (let i = 0; i < batch.length; i++) {
+            if (feed.closeAsked === true) break;
+            const pending = this.next(batch[i]);
+            if (pending !== undefined) await pending;
+          }
         }
-        // Most events (trades, and books that reach no decision) are done with synchronously: only
-        // those that wait for the model or the venue are awaited.
-        const pending = this.step(event);
-        if (pending !== undefined) await pending;
+      } else {
+        for await (const event of feed.events()) {
+          const pending = this.next(event);
+          if (pending !== undefined) await pending;
+        }
       }
     } finally {
       this.metrics.stop();
@@ -273,6 +283,19 @@ export class TradingLoop {
     return { ...s, counters: { ...s.counters, ...this.models.counters }, signalOutcomes: this.outcomes.final(), notLiveMicros: notLive, venueSpan, execution, feedQuality: this.feedQuality.summary() };
   }
 
+  /**
+   * One event of the run: progress, then its step. Most events (trades, and books that reach no
+   * decision) are done with synchronously: only those that wait for the model or the venue return a
+   * promise, which the run awaits before the next event.
+   */
+  private next(event: MarketEvent): Promise<void> | undefined {
+    if (++this.events % PROGRESS_EVERY === 0 && this.onProgress !== null) {
+      const { frames, bookFrames } = this.market.counters;
+      this.onProgress({ frames, bookFrames, venueMicros: this.venueMicros });
+    }
+    return this.step(event);
+  }
+
   /** Processes one market event (one tick of the decision trace); exposed for tests and replays that drive the loop themselves. */
   async onEvent(event: MarketEvent): Promise<void> {
     await this.step(event);
@@ -280,9 +303,9 @@ export class TradingLoop {
 
   /** `onEvent`, returning a promise only when the event's processing waits for something. */
   private step(event: MarketEvent): Promise<void> | undefined {
-    // A book frame is a book frame in a trace, whichever reader converted it.
+    // A book frame is a book frame in a trace, and trades are trades, whichever reader converted them.
     const isBook = event.kind === 'book' || event.kind === 'gridBook';
-    this.trace.begin(isBook ? 'book' : event.kind);
+    this.trace.begin(isBook ? 'book' : event.kind === 'gridTrades' ? 'trades' : event.kind);
     let pending: Promise<void> | undefined;
     try {
       pending = this.processEvent(event, isBook);
@@ -327,9 +350,17 @@ export class TradingLoop {
     return this.onLiveBookRecorded(step.book);
   }
 
-  private async onLiveBookRecorded(frame: FrameHeader): Promise<void> {
+  private onLiveBookRecorded(frame: FrameHeader): Promise<void> | undefined {
     this.recorder.book(this.book, frame.ts, frame.recvTime, this.orders.position);
-    await this.onLiveBook(frame);
+    const pending = this.onLiveBook(frame);
+    if (pending === undefined) {
+      this.recordPosition(frame);
+      return undefined;
+    }
+    return pending.then(() => this.recordPosition(frame));
+  }
+
+  private recordPosition(frame: FrameHeader): void {
     this.recorder.position(this.orders.position, this.orders.counters.filledLots, frame.ts, this.book);
   }
 
@@ -359,7 +390,7 @@ export class TradingLoop {
     const at = receiveTimeOf(event);
     if (at === null) return;
     const latency = event.kind === 'book' || event.kind === 'gridBook' ? event.frame.recvTime - event.frame.cts : undefined;
-    const scored = this.feedQuality.observe(at, () => this.market.counters, this.market.state === 'LIVE', latency);
+    const scored = this.feedQuality.observe(at, this.marketCounters, this.market.state === 'LIVE', latency);
     if (scored === null) return;
     this.deps.logger.info({ score: scored.score, penalties: scored.penalties, start: scored.start }, 'feed quality');
     const m = scored.minute;
@@ -380,13 +411,29 @@ export class TradingLoop {
    * engine's step (kill switch, the working order's algorithm) and the signal's order, so that every
    * order of a tick is decided after its inference, as the decision trace shows it.
    */
-  private async onLiveBook(frame: FrameHeader): Promise<void> {
+  private onLiveBook(frame: FrameHeader): Promise<void> | undefined {
     this.venueMicros = frame.ts;
     this.feedLatencyMicros = frame.recvTime - frame.cts;
     this.deps.venue.observeBook?.(this.book, frame.ts);
     this.outcomes.book(frame.ts, this.book.midTimesTwo());
-    const inferred = await this.infer(frame);
+    // A model that answers within the call (the in-process tree walk) is not awaited: the same
+    // prediction, the same order of steps, without a promise between the features and the decision.
+    const inferred = this.infer(frame);
+    if (inferred instanceof Promise) return inferred.then((i) => this.decide(i, frame));
+    return this.decide(inferred, frame);
+  }
+
+  /** The execution engine's step and the signal's order, after the tick's inference; a promise only when something is awaited. */
+  private decide(inferred: Inferred | null, frame: FrameHeader): Promise<void> | undefined {
     this.trace.start(STAGE.risk);
+    if (this.execution === null && (inferred === null || inferred.signal === null)) {
+      this.decided(inferred);
+      return undefined;
+    }
+    return this.decideAsync(inferred, frame);
+  }
+
+  private async decideAsync(inferred: Inferred | null, frame: FrameHeader): Promise<void> {
     if (this.execution !== null) {
       if (this.pendingKill !== null) {
         const reason = this.pendingKill;
@@ -396,14 +443,21 @@ export class TradingLoop {
       await this.execution.onBook(this.book, frame.ts);
     }
     if (inferred !== null && inferred.signal !== null) await this.act(inferred.signal, inferred.model, inferred.vector, frame);
+    this.decided(inferred);
+  }
+
+  private decided(inferred: Inferred | null): void {
     const ms = this.trace.decided();
     if (inferred === null) return;
     this.decisionLatency.record(ms * 1000);
     this.metrics.recordDecision(ms);
   }
 
-  /** Features, then the model when the windows are warm; null when the tick does not reach inference. */
-  private async infer(frame: FrameHeader): Promise<Inferred | null> {
+  /**
+   * Features, then the model when the windows are warm; null when the tick does not reach inference.
+   * Synchronous when the model answers within the call (`ModelSlot.predictNow`), a promise otherwise.
+   */
+  private infer(frame: FrameHeader): Inferred | null | Promise<Inferred | null> {
     this.trace.start(STAGE.features);
     const vector = this.features.onBook(this.book, frame.ts);
     if (vector !== null && this.config.storeVectors !== false) this.deps.writer.featureVector({ runId: this.config.runId, seq: ++this.vectorSeq, vector });
@@ -416,7 +470,13 @@ export class TradingLoop {
     }
     // The event is predicted and recorded by one model, even if another is offered meanwhile.
     this.trace.start(STAGE.inference);
-    const { info: model, prediction } = await this.models.predict(vector);
+    const now = this.models.predictNow(vector);
+    if (now !== null) return this.inferred(now, vector, frame);
+    return this.models.predict(vector).then((p) => this.inferred(p, vector, frame));
+  }
+
+  /** The signal of a prediction, or null when it does not clear the model's threshold. */
+  private inferred({ info: model, prediction }: SlotPrediction, vector: FeatureVector, frame: FrameHeader): Inferred {
     this.trace.end(STAGE.inference);
     this.counters.predictions++;
     const signal = createSignal({

@@ -15,6 +15,8 @@ import type { LoopProgress } from '../application/trading-loop.ts';
  * other work, wall time measures the neighbours as much as the code; CPU time does much less so.
  */
 export interface RatioBench {
+  /** The store the run wrote to: `none` (the MemoryStore of a run that keeps nothing) or `pglite:memory` (the embedded database, in memory). */
+  readonly db: RatioStore;
   readonly frames: number;
   /** The whole backtest path over the file (read, decode, book, features, model, execution, simulator, risk, writer), while the loop runs. */
   readonly pathFramesPerSec: number;
@@ -93,15 +95,24 @@ export function jsonParseRate(paths: readonly string[]): { frames: number; perSe
 }
 
 /**
- * The whole backtest path over recorded files as `ladder backtest --input FILE… --policy smart` runs
- * it (app:paper's composition, the default model, the simulated exchange, an in-memory store, no
- * market rows), against JSON.parse over the same frames, in this one process.
+ * The stores a ratio is measured with. `none` is what a backtest that keeps nothing runs with
+ * (`--db none`, adapters/memory/memory-store.ts: the rows its summary and report read, in the
+ * process), and the ratio the issue's goal is judged on; `pglite:memory` is the embedded database in
+ * memory, printed beside it so that nobody takes the one figure for the other: every signal, order
+ * event, fill and snapshot row then goes through PGlite's SQL.
  */
-export async function benchRatio(paths: readonly string[]): Promise<RatioBench> {
+export type RatioStore = 'none' | 'pglite:memory';
+
+/**
+ * The whole backtest path over recorded files as `ladder backtest --input FILE… --policy smart --db
+ * STORE` runs it (app:paper's composition, the default model, the simulated exchange, no market
+ * rows), against JSON.parse over the same frames, in this one process.
+ */
+export async function benchRatio(paths: readonly string[], db: RatioStore = 'none'): Promise<RatioBench> {
   const parse = jsonParseRate(paths);
   const inputs = replayInputs(paths);
   const given = {
-    ...paperConfig({ input: paths[0], speed: 'max', db: 'pglite:memory', 'log-level': 'silent', policy: 'smart' }, {}),
+    ...paperConfig({ input: paths[0], speed: 'max', db, 'log-level': 'silent', policy: 'smart' }, {}),
     storeMarketData: false,
   };
   const config = configForInputs(given, inputs, {});
@@ -121,6 +132,7 @@ export async function benchRatio(paths: readonly string[]): Promise<RatioBench> 
   const b = last as { frames: number; cpu: number } | null;
   const pathFramesPerSec = a === null || b === null || b.cpu <= a.cpu ? NaN : (b.frames - a.frames) / (b.cpu - a.cpu);
   return {
+    db,
     frames,
     pathFramesPerSec,
     pathWallFramesPerSec: frames / (result.summary.elapsedMicros / 1e6),

@@ -212,17 +212,21 @@ async function ratios(): Promise<Figures> {
   try {
     const file = join(dir, 'synthetic-hour.jsonl');
     await writeSyntheticFile(file, 7, 60);
-    const r = await benchRatio([file]);
-    console.log(`backtest path / JSON.parse: an hour of the synthetic market (seed 7, ${r.frames} frames) through ladder backtest --input, smart policy: ${round(r.pathFramesPerSec)} frames/CPU-s against JSON.parse's ${round(r.jsonParsePerSec)}: ${round(r.ratio, 3)} (whole run with start-up ${round(r.runFramesPerSec)} frames/CPU-s; ${r.orders} orders, ${r.fills} fills)`);
+    const r = await benchRatio([file], 'none');
+    console.log(`backtest path / JSON.parse: an hour of the synthetic market (seed 7, ${r.frames} frames) through ladder backtest --input --db none, smart policy: ${round(r.pathFramesPerSec)} frames/CPU-s against JSON.parse's ${round(r.jsonParsePerSec)}: ${round(r.ratio, 3)} (whole run with start-up ${round(r.runFramesPerSec)} frames/CPU-s; ${r.orders} orders, ${r.fills} fills)`);
     out.backtest_to_json_parse_synthetic = { value: round(r.ratio, 3), unit: '×' };
     out.backtest_path_synthetic_frames_per_cpu_sec = { value: round(r.pathFramesPerSec), unit: 'frames/s' };
+    // The same hour with every row through the embedded database: what a run that stores pays.
+    const p = await benchRatio([file], 'pglite:memory');
+    console.log(`backtest path / JSON.parse: the same hour with --db pglite:memory (the embedded database, rows written through its SQL): ${round(p.pathFramesPerSec)} frames/CPU-s against JSON.parse's ${round(p.jsonParsePerSec)}: ${round(p.ratio, 3)} (whole run with start-up ${round(p.runFramesPerSec)} frames/CPU-s)`);
+    out.backtest_to_json_parse_synthetic_pglite = { value: round(p.ratio, 3), unit: '×' };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const binance = [`${root}../shared/data/binance/usdm-btcusdt-20240718.gz`, `${root}../shared/data/binance/usdm-btcusdt-20240719.gz`];
   if (binance.every((f) => existsSync(f))) {
-    const r = await benchRatio(binance);
-    console.log(`backtest path / JSON.parse: the 480 s Binance USD-M capture (${r.frames} frames, across midnight) through ladder backtest --input: ${round(r.pathFramesPerSec)} frames/CPU-s against JSON.parse's ${round(r.jsonParsePerSec)}: ${round(r.ratio, 3)} (${r.orders} orders, ${r.fills} fills)`);
+    const r = await benchRatio(binance, 'none');
+    console.log(`backtest path / JSON.parse: the 480 s Binance USD-M capture (${r.frames} frames, across midnight) through ladder backtest --input --db none: ${round(r.pathFramesPerSec)} frames/CPU-s against JSON.parse's ${round(r.jsonParsePerSec)}: ${round(r.ratio, 3)} (${r.orders} orders, ${r.fills} fills)`);
     out.backtest_to_json_parse_binance = { value: round(r.ratio, 3), unit: '×' };
   } else {
     console.log('backtest path / JSON.parse on the Binance capture: skipped, ../shared/data/binance is absent');

@@ -65,6 +65,34 @@ export function scanBookBytes(frame: Uint8Array, recvTime: Micros, out: ScannedB
   return scanLoaded(recvTime, out);
 }
 
+/**
+ * `scanBookFrame` for the UTF-8 bytes `source[start, end)`, a line of a read chunk, scanned where it
+ * is: the byte after the line (its line ending) is zero for the span of the scan, then put back. A
+ * line that ends the buffer is copied into the scratch instead. `at` is then an index into the line.
+ */
+export function scanBookIn(source: Uint8Array, start: number, end: number, recvTime: Micros, out: ScannedBook): ScanOutcome {
+  if (end >= source.length) {
+    out.loadBytes(source.subarray(start, end));
+    return scanLoaded(recvTime, out);
+  }
+  const own = out.bytes;
+  const ownLength = out.length;
+  const after = source[end];
+  source[end] = 0;
+  out.bytes = source;
+  out.start = start;
+  out.length = end;
+  try {
+    return scanLoaded(recvTime, out);
+  } finally {
+    source[end] = after;
+    out.bytes = own;
+    out.start = 0;
+    out.length = ownLength;
+    out.at -= start;
+  }
+}
+
 function scanLoaded(recvTime: Micros, out: ScannedBook): ScanOutcome {
   out.isBook = false;
   out.reason = '';
@@ -110,7 +138,7 @@ function keyAt(t: Uint8Array, i: number, keys: readonly string[]): number {
 }
 
 function scanTop(t: Uint8Array, out: ScannedBook): number {
-  let i = ws(t, 0);
+  let i = ws(t, out.start);
   if (t[i] !== LBRACE) return fallback(out, i, 'not a JSON object');
   i = ws(t, i + 1);
   if (t[i] !== QUOTE) return fallback(out, i, 'an object that does not start with a key');

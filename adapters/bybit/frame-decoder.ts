@@ -2,40 +2,106 @@ import type { MarketEvent } from '../../domain/market/market-event.ts';
 import { LevelBuffer } from '../../domain/market/level-buffer.ts';
 import type { Instrument } from '../../domain/values/instrument.ts';
 import type { Micros } from '../../domain/values/units.ts';
-import { scanBookFrame, ScannedBook } from './book-scanner.ts';
+import { scanBookFrame, scanBookIn, ScannedBook } from './book-scanner.ts';
 import { parseBybitFrame } from './parse.ts';
+import { scanTradesIn } from './trade-scanner.ts';
 
-/** Turns frame texts into market events for one instrument; each event owns its data. */
-export type FrameDecoder = (text: string, recvTime: Micros) => MarketEvent;
+/**
+ * Turns frame texts into market events for one instrument; each event owns its data. A decoder may
+ * also read a frame straight from the bytes of a read chunk (`bytes`), making the text only where it
+ * needs it: a file replay then never turns the lines it scans into strings.
+ */
+export type FrameDecoder = ((text: string, recvTime: Micros) => MarketEvent) & { readonly bytes?: BytesDecoder };
+
+/**
+ * A frame given as the UTF-8 bytes `source[start, end)`; the same event as the text decoder's for its
+ * text. With a `pool`, a book event's levels are the pool's buffers, valid until the pool is reset.
+ */
+export type BytesDecoder = (source: Buffer, start: number, end: number, recvTime: Micros, pool?: LevelPool) => MarketEvent;
+
+/**
+ * Level buffers lent to the book events of one batch and taken back all at once by `reset`, when
+ * every event of the batch has been consumed: a replay whose consumer goes through a batch before it
+ * asks for the next allocates no typed array per book frame once the pool has grown to a batch.
+ */
+export class LevelPool {
+  private readonly buffers: LevelBuffer[] = [];
+  private used = 0;
+
+  /** A copy of `from`'s levels in a buffer of the pool. */
+  copy(from: LevelBuffer): LevelBuffer {
+    if (this.used === this.buffers.length) this.buffers.push(new LevelBuffer(Math.max(16, from.count)));
+    const to = this.buffers[this.used++];
+    const n = from.count;
+    to.reserve(n);
+    // A frame holds a few levels: a loop costs less than two views and two native copies.
+    const { prices, sizes } = to;
+    for (let i = 0; i < n; i++) {
+      prices[i] = from.prices[i];
+      sizes[i] = from.sizes[i];
+    }
+    to.count = n;
+    return to;
+  }
+
+  /** Every buffer lent is free again: the events that held them must not be read any more. */
+  reset(): void {
+    this.used = 0;
+  }
+}
 
 /** The JSON path alone: any instrument, strings kept for the book to convert. */
 export const jsonDecoder: FrameDecoder = parseBybitFrame;
 
 /**
  * Order-book frames of `instrument` go through the byte-level scanner straight to ticks and lots
- * (1.4–1.6 × JSON.parse's own speed on the real capture, `npm run bench`); everything else, and every
- * frame the scanner leaves alone or refuses, through `parseBybitFrame`, so a bad frame is reported
- * the same way whichever reader saw it. The scanner writes into scratch it reuses, so the levels are
- * copied into buffers of the frame's own size: an event stays valid however long it is queued.
+ * (1.4–1.6 × JSON.parse's own speed on the real capture, `npm run bench`), from the text or from the
+ * bytes of a read chunk; from bytes, public trades too go through their scanner straight to the grid
+ * (`gridTrades`, trade-scanner.ts); everything else, and every frame a scanner leaves alone or refuses,
+ * through `parseBybitFrame`, so a bad frame is reported the same way
+ * whichever reader saw it. The scanner writes into scratch it reuses, so the levels are copied into
+ * buffers of the frame's own size: an event stays valid however long it is queued.
  */
 export function scanningDecoder(instrument: Instrument): FrameDecoder {
   const scratch = new ScannedBook(instrument);
-  return (text, recvTime) => {
+  const fromText = (text: string, recvTime: Micros): MarketEvent => {
     if (scanBookFrame(text, recvTime, scratch) !== 'book') return parseBybitFrame(text, recvTime);
-    return {
-      kind: 'gridBook',
-      frame: {
-        type: scratch.type,
-        symbol: instrument.symbol,
-        u: scratch.u,
-        seq: scratch.seq,
-        ts: scratch.ts,
-        cts: scratch.cts,
-        recvTime: scratch.recvTime,
-        bids: copyOf(scratch.bids),
-        asks: copyOf(scratch.asks),
-      },
-    };
+    return gridBookEvent(scratch, instrument, undefined);
+  };
+  // The scanner reads a plain Uint8Array over the chunk (one per chunk): a Buffer beside the scratch's
+  // own arrays would make its every byte read polymorphic.
+  let chunk: Buffer | null = null;
+  let view: Uint8Array = new Uint8Array(0);
+  const bytes: BytesDecoder = (source, start, end, recvTime, pool) => {
+    if (source !== chunk) {
+      chunk = source;
+      view = new Uint8Array(source.buffer, source.byteOffset, source.length);
+    }
+    if (scanBookIn(view, start, end, recvTime, scratch) === 'book') return gridBookEvent(scratch, instrument, pool);
+    // Not a book frame (the scan stops at the topic): trades are read from the same bytes, to the grid.
+    if (!scratch.isBook) {
+      const trades = scanTradesIn(source, view, start, end, recvTime, scratch);
+      if (trades !== null) return { kind: 'gridTrades', trades };
+    }
+    return parseBybitFrame(source.toString('utf8', start, end), recvTime);
+  };
+  return Object.assign(fromText, { bytes });
+}
+
+function gridBookEvent(scratch: ScannedBook, instrument: Instrument, pool: LevelPool | undefined): MarketEvent {
+  return {
+    kind: 'gridBook',
+    frame: {
+      type: scratch.type,
+      symbol: instrument.symbol,
+      u: scratch.u,
+      seq: scratch.seq,
+      ts: scratch.ts,
+      cts: scratch.cts,
+      recvTime: scratch.recvTime,
+      bids: pool === undefined ? copyOf(scratch.bids) : pool.copy(scratch.bids),
+      asks: pool === undefined ? copyOf(scratch.asks) : pool.copy(scratch.asks),
+    },
   };
 }
 

@@ -27,8 +27,12 @@ export class ScannedBook implements GridFrame {
   readonly quotedSymbol: string;
   /** 10^k for the k decimals a price or size may leave out. */
   readonly powers: Float64Array;
-  /** The frame being scanned, then a zero byte; `length` bytes long without it. */
-  bytes = new Uint8Array(4096);
+  /**
+   * The frame being scanned, `bytes[start, length)`, then a zero byte: the scratch's own copy (start
+   * 0), or, for the span of one scan, the read chunk that holds the frame (`scanBookIn`).
+   */
+  bytes: Uint8Array = new Uint8Array(4096);
+  start = 0;
   length = 0;
   private readonly encoder = new TextEncoder();
 

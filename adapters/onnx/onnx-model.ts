@@ -136,9 +136,29 @@ class OrtSignalModel implements OnnxSignalModel {
     // The runner stands in only for a model read through its one output, of the input's width.
     const [fetch] = this.fetches;
     this.trees = trees !== null && this.fetches.length === 1 && fetch === trees.output && trees.features <= input.features ? trees : null;
+    // Within the call where the model needs no deferred runtime call: the tree walk or the native session.
+    if (this.trees !== null || this.native !== null) this.predictNow = (features) => this.predictWithin(features);
   }
 
+  /** `predict` within the call; set only where the model is walked here or run by the native session. */
+  readonly predictNow?: (features: FeatureVector) => Prediction;
+
   private readonly trees: TreeEnsembleRunner | null;
+
+  /** The checks and the in-process or native prediction of `predictNow`. */
+  private predictWithin(features: FeatureVector): Prediction {
+    this.check(features);
+    if (this.trees !== null) return this.predictTrees(this.trees, features.values);
+    return this.predictNative(features.values);
+  }
+
+  private check(features: FeatureVector): void {
+    if (features.schemaId !== this.info.schemaId) {
+      throw this.reject({ kind: 'SchemaMismatch', expected: this.info.schemaId, actual: features.schemaId });
+    }
+    const n = this.input.features;
+    if (features.values.length !== n) throw this.reject({ kind: 'WrongLength', expected: n, actual: features.values.length });
+  }
 
   async predict(features: FeatureVector): Promise<Prediction> {
     if (features.schemaId !== this.info.schemaId) {
@@ -147,7 +167,7 @@ class OrtSignalModel implements OnnxSignalModel {
     const n = this.input.features;
     if (features.values.length !== n) throw this.reject({ kind: 'WrongLength', expected: n, actual: features.values.length });
     if (this.trees !== null) return this.predictTrees(this.trees, features.values);
-    if (this.native !== null) return this.predictNow(features.values);
+    if (this.native !== null) return this.predictNative(features.values);
     const shared = !this.busy;
     const row = shared ? this.row : new Float32Array(n);
     const feeds = shared ? this.feeds : { [this.input.name]: new Tensor('float32', row, [1, n]) };
@@ -168,7 +188,7 @@ class OrtSignalModel implements OnnxSignalModel {
   }
 
   /** One prediction by the native session, within this call: the shared row is free again when it returns. */
-  private predictNow(values: Float64Array): Prediction {
+  private predictNative(values: Float64Array): Prediction {
     this.row.set(values);
     let results: Record<string, { readonly data: unknown }>;
     try {

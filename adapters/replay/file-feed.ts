@@ -3,9 +3,9 @@ import type { Clock } from '../../application/ports/clock.ts';
 import type { MarketDataFeed } from '../../application/ports/market-data-feed.ts';
 import type { MarketEvent } from '../../domain/market/market-event.ts';
 import type { Micros } from '../../domain/values/units.ts';
-import { jsonDecoder, type FrameDecoder } from '../bybit/frame-decoder.ts';
+import { jsonDecoder, LevelPool, type BytesDecoder, type FrameDecoder } from '../bybit/frame-decoder.ts';
 import { BinanceLineDecoder } from '../binance/line-decoder.ts';
-import { InputCutShort, type FrameLine } from './frame-reader.ts';
+import { InputCutShort, readFrameChunks, type FrameLine } from './frame-reader.ts';
 import type { InputFormat } from './input-format.ts';
 import { readInputBatches } from './input-lines.ts';
 import { millisFieldMicros } from './millis-field.ts';
@@ -34,7 +34,7 @@ export class FileReplayFeed implements MarketDataFeed {
   readonly description: string;
   /** Set when the file turned out cut short: the events before the cut were all delivered. */
   incomplete: string | null = null;
-  private closed = false;
+  private closedFlag = false;
   private readonly decode: FrameDecoder;
 
   private readonly paths: readonly string[];
@@ -51,20 +51,82 @@ export class FileReplayFeed implements MarketDataFeed {
     this.decode = options.decoder ?? jsonDecoder;
   }
 
-  async *events(): AsyncGenerator<MarketEvent> {
-    const batches = readInputBatches(this.paths);
+  /** Set by `close`: a consumer of `eventBatches` stops at the event in hand. */
+  get closeAsked(): boolean {
+    return this.closedFlag;
+  }
+
+  /**
+   * At speed `max`, the events of each read chunk as one array, in order: the same events as
+   * `events()`, one turn of the event loop a chunk rather than one an event. Null when paced.
+   */
+  eventBatches(): AsyncIterable<readonly MarketEvent[]> | null {
+    if ((this.options.speed ?? 'max') !== 'max') return null;
+    return this.decodedBatches();
+  }
+
+  private async *decodedBatches(): AsyncGenerator<readonly MarketEvent[]> {
+    try {
+      // The consumer is done with a batch when it asks for the next: its book levels can be lent again.
+      for await (const events of this.decoded(new LevelPool())) {
+        if (this.closedFlag) return;
+        yield events;
+      }
+    } catch (error) {
+      if (!(error instanceof InputCutShort)) throw error;
+      this.incomplete = error.message;
+    }
+  }
+
+  /** The files' events a read chunk at a time; with a `pool`, book levels are lent from it, each batch's until the next is asked for. */
+  private decoded(pool?: LevelPool): AsyncGenerator<MarketEvent[]> {
     const format = this.options.format;
+    if (format?.venue === 'binance') return this.parseBinance(readInputBatches(this.paths), new BinanceLineDecoder(format.market, format.symbol ?? ''));
+    const bytes = this.decode.bytes;
+    return bytes === undefined ? this.parse(readInputBatches(this.paths)) : this.parseBytes(bytes, pool);
+  }
+
+  /**
+   * `parse` for a decoder that reads bytes: each line is scanned where the read chunk holds it, and
+   * made a string only where the decoder needs the text (a bare line's receive time, the JSON path).
+   */
+  private async *parseBytes(decode: BytesDecoder, pool: LevelPool | undefined): AsyncGenerator<MarketEvent[]> {
+    let lastTime = 0 as Micros;
+    for (const path of this.paths) {
+      for await (const chunk of readFrameChunks(path)) {
+        if (this.closedFlag) return;
+        pool?.reset();
+        const { bytes, count, starts, ends, recvTimes } = chunk;
+        const events: MarketEvent[] = [];
+        for (let k = 0; k < count; k++) {
+          const start = starts[k];
+          const end = ends[k];
+          if (start === end) continue;
+          const recorded = recvTimes[k];
+          if (recorded >= 0) {
+            lastTime = recorded as Micros;
+            events.push(decode(bytes, start, end, lastTime, pool));
+          } else {
+            const text = bytes.toString('utf8', start, end);
+            lastTime = receiveTimeOf(text, null, lastTime);
+            events.push(this.decode(text, lastTime));
+          }
+        }
+        yield events;
+      }
+    }
+  }
+
+  async *events(): AsyncGenerator<MarketEvent> {
     const speed = this.options.speed ?? 'max';
-    const decoded = format?.venue === 'binance'
-      ? this.parseBinance(batches, new BinanceLineDecoder(format.market, format.symbol ?? ''))
-      : this.parse(batches);
+    const decoded = this.decoded();
     try {
       if (speed === 'max') {
         // As fast as taken: the events of a read chunk are decoded and handed over in one go, without
         // a pacing stage between, so that an event costs this generator's one turn and no more.
         for await (const events of decoded) {
           for (const event of events) {
-            if (this.closed) return;
+            if (this.closedFlag) return;
             yield event;
           }
         }
@@ -72,7 +134,7 @@ export class FileReplayFeed implements MarketDataFeed {
       }
       const paced = pace(flatten(decoded), { speed, clock: this.clock, sleep: this.options.sleep ?? timerSleep, timeOf: receiveTime });
       for await (const event of paced) {
-        if (this.closed) return;
+        if (this.closedFlag) return;
         yield event;
       }
     } catch (error) {
@@ -85,7 +147,7 @@ export class FileReplayFeed implements MarketDataFeed {
   private async *parse(batches: AsyncIterable<readonly FrameLine[]>): AsyncGenerator<MarketEvent[]> {
     let lastTime = 0 as Micros;
     for await (const lines of batches) {
-      if (this.closed) return;
+      if (this.closedFlag) return;
       const events: MarketEvent[] = [];
       for (const line of lines) {
         if (line.text.length === 0) continue;
@@ -98,7 +160,7 @@ export class FileReplayFeed implements MarketDataFeed {
 
   private async *parseBinance(batches: AsyncIterable<readonly FrameLine[]>, decoder: BinanceLineDecoder): AsyncGenerator<MarketEvent[]> {
     for await (const lines of batches) {
-      if (this.closed) return;
+      if (this.closedFlag) return;
       const events: MarketEvent[] = [];
       for (const line of lines) {
         if (line.text.length === 0) continue;
@@ -113,7 +175,7 @@ export class FileReplayFeed implements MarketDataFeed {
   }
 
   close(): Promise<void> {
-    this.closed = true;
+    this.closedFlag = true;
     return Promise.resolve();
   }
 }

@@ -100,6 +100,102 @@ export async function* readFrameLineBatches(path: string, options: ReadFrameOpti
   if (cut !== null && options.truncated !== 'end') throw new InputCutShort(`compressed data cut short (the writer stopped mid-file?): ${path}`);
 }
 
+/**
+ * A read chunk's lines as byte ranges of one buffer, for a reader that scans bytes rather than text:
+ * line k's frame is `bytes[starts[k], ends[k])` (no line ending, no receive-time prefix, possibly
+ * empty), its receive time `recvTimes[k]`, or -1 for a bare frame line. The lines, their order, their
+ * receive times and the errors are those of `readFrameLineBatches`; no line is made a string.
+ */
+export interface FrameChunk {
+  readonly bytes: Buffer;
+  readonly count: number;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  readonly recvTimes: Float64Array;
+}
+
+/** `readFrameLineBatches`' lines as `FrameChunk`s: a line cut by a chunk boundary is joined to the next chunk. */
+export async function* readFrameChunks(path: string, options: ReadFrameOptions = {}): AsyncGenerator<FrameChunk> {
+  const chunks = await openChunks(path);
+  let carry: Buffer | null = null;
+  let cut: Error | null = null;
+  try {
+    for await (const read of chunks) {
+      let chunk = read;
+      if (carry !== null) {
+        // The line cut by the chunk boundary is joined alone, as a chunk of its own: the rest is not copied.
+        const nl = read.indexOf(LINE_FEED);
+        if (nl === -1) {
+          carry = Buffer.concat([carry, read]);
+          continue;
+        }
+        const joined = linesOf(Buffer.concat([carry, read.subarray(0, nl + 1)]));
+        carry = null;
+        if (joined.chunk.count > 0) yield joined.chunk;
+        chunk = read.subarray(nl + 1);
+      }
+      const lines = linesOf(chunk);
+      if (lines.end < chunk.length) carry = chunk.subarray(lines.end);
+      if (lines.chunk.count > 0) yield lines.chunk;
+    }
+  } catch (error) {
+    if (!(error instanceof TruncatedInput)) throw error;
+    cut = error;
+  }
+  if (carry !== null && carry.length > 0) {
+    // The last line, without its line feed.
+    const last = Buffer.concat([carry, Buffer.of(LINE_FEED)]);
+    const lines = linesOf(last);
+    if (lines.chunk.count > 0) yield lines.chunk;
+  }
+  if (cut !== null && options.truncated !== 'end') throw new InputCutShort(`compressed data cut short (the writer stopped mid-file?): ${path}`);
+}
+
+/** The whole lines of `buf` (each ended by a line feed) as a chunk, and where the unfinished rest starts. */
+function linesOf(buf: Buffer): { chunk: FrameChunk; end: number } {
+  let lines = 0;
+  for (let nl = buf.indexOf(LINE_FEED); nl !== -1; nl = buf.indexOf(LINE_FEED, nl + 1)) lines++;
+  const starts = new Int32Array(lines);
+  const ends = new Int32Array(lines);
+  const recvTimes = new Float64Array(lines);
+  let count = 0;
+  let pos = 0;
+  for (let nl = buf.indexOf(LINE_FEED); nl !== -1; nl = buf.indexOf(LINE_FEED, pos)) {
+    let end = nl;
+    if (end > pos && buf[end - 1] === CARRIAGE_RETURN) end--;
+    if (end > pos) {
+      const at = frameStart(buf, pos, end);
+      starts[count] = at;
+      ends[count] = end;
+      recvTimes[count] = at === pos ? -1 : stampOf(buf, pos, at - 1);
+      count++;
+    }
+    pos = nl + 1;
+  }
+  return { chunk: { bytes: buf, count, starts, ends, recvTimes }, end: pos };
+}
+
+/** Where the frame of the non-empty line `buf[start, end)` starts: after a receive-time stamp and its space, if any. */
+function frameStart(buf: Buffer, start: number, end: number): number {
+  let i = start;
+  while (i < end && i - start <= MAX_NANO_DIGITS) {
+    const c = buf[i];
+    if (c < ZERO || c > NINE) break;
+    i++;
+  }
+  const digits = i - start;
+  if (digits > 0 && digits <= MAX_NANO_DIGITS && i < end && buf[i] === SPACE && Number.isSafeInteger(stampOf(buf, start, i))) return i + 1;
+  return start;
+}
+
+/** The stamp of digits `buf[start, end)`: µs, or ns cut to the µs they fall in (see `frameLine`). */
+function stampOf(buf: Buffer, start: number, end: number): number {
+  const last = end - start > MAX_DIGITS ? end - 3 : end;
+  let value = 0;
+  for (let k = start; k < last; k++) value = value * 10 + (buf[k] - ZERO);
+  return value;
+}
+
 /** The line `buf[start, end)` without its `\r`, split into receive time and text; null when empty. */
 function frameLine(buf: Buffer, start: number, end: number, lineNo: number): FrameLine | null {
   if (end > start && buf[end - 1] === CARRIAGE_RETURN) end--;

@@ -85,6 +85,7 @@ export function venueTime(event: MarketEvent): Micros | null {
     case 'gridBook':
       return event.frame.ts;
     case 'trades':
+    case 'gridTrades':
       return event.trades.length > 0 ? event.trades[0].ts : null;
     case 'ticker':
       return event.ticker.ts;

@@ -12,6 +12,16 @@ export interface MarketDataFeed {
   readonly description: string;
   events(): AsyncIterable<MarketEvent>;
   /**
+   * The same events as `events()`, handed over several at a time (a replay's read chunk), for a
+   * consumer that goes through each array in order and looks at `closeAsked` before each event; null or
+   * absent where the feed cannot (a live socket, a paced replay): `events()` is the way. An array's
+   * events are valid until the next array is asked for (their buffers may then be reused): a consumer
+   * keeps what it needs of them, not the events.
+   */
+  eventBatches?(): AsyncIterable<readonly MarketEvent[]> | null;
+  /** True once `close` has been asked for; read by a consumer of `eventBatches` between events. */
+  readonly closeAsked?: boolean;
+  /**
    * Asks for a fresh book snapshot because the book can no longer be trusted (a sequence gap, a
    * crossed book, silence). A live feed resubscribes the book topic and, if no snapshot follows in
    * time, reconnects; it reports what it did with `status` events. A replay cannot ask for anything

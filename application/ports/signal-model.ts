@@ -29,5 +29,11 @@ export interface Prediction {
 export interface SignalModel {
   readonly info: ModelInfo;
   predict(features: FeatureVector): Promise<Prediction>;
+  /**
+   * The same prediction as `predict`, made within the call, for a model that needs no I/O and no
+   * other thread for it (the in-process tree walk); absent where the model cannot. Throws where
+   * `predict` rejects. A backtest predicts at every book frame: a promise less each time counts.
+   */
+  predictNow?(features: FeatureVector): Prediction;
   close(): Promise<void>;
 }

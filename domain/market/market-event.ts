@@ -1,4 +1,4 @@
-import type { Micros } from '../values/units.ts';
+import type { Lots, Micros, Ticks } from '../values/units.ts';
 import type { LevelBuffer } from './level-buffer.ts';
 
 /**
@@ -56,6 +56,23 @@ export interface RawTrade {
   readonly blockTrade: boolean;
 }
 
+/**
+ * A public trade on the instrument's grid: price in ticks, size in lots (`Trade` in trade.ts). A
+ * byte-level reader that has checked the symbol and the grid hands trades over as these directly.
+ */
+export interface GridTrade {
+  readonly tradeId: string;
+  readonly symbol: string;
+  readonly price: Ticks;
+  readonly size: Lots;
+  /** The side of the order that took liquidity: a Buy lifted the ask, a Sell hit the bid. */
+  readonly takerSide: TakerSide;
+  /** Trade time (Bybit's `T`), comparable with the book's `cts`. */
+  readonly ts: Micros;
+  readonly recvTime: Micros;
+  readonly blockTrade: boolean;
+}
+
 /** Bybit v5 `tickers.{symbol}`; only the fields the system reads. Fields absent from a delta are null. */
 export interface Ticker {
   readonly symbol: string;
@@ -74,6 +91,8 @@ export type MarketEvent =
   | { readonly kind: 'book'; readonly frame: BookFrame }
   | { readonly kind: 'gridBook'; readonly frame: GridBookFrame }
   | { readonly kind: 'trades'; readonly trades: readonly RawTrade[] }
+  /** Trades a byte-level reader has already put on the instrument's grid (symbol checked, price positive, size above zero). */
+  | { readonly kind: 'gridTrades'; readonly trades: readonly GridTrade[] }
   | { readonly kind: 'ticker'; readonly ticker: Ticker }
   /** Subscription acknowledgements, pongs and other frames that carry no market data. */
   | { readonly kind: 'control'; readonly op: string; readonly success: boolean; readonly message: string; readonly recvTime: Micros }
@@ -102,6 +121,7 @@ export function receiveTimeOf(event: MarketEvent): Micros | null {
     case 'gridBook':
       return event.frame.recvTime;
     case 'trades':
+    case 'gridTrades':
       return event.trades.length > 0 ? event.trades[0].recvTime : null;
     case 'ticker':
       return event.ticker.recvTime;

@@ -1,21 +1,9 @@
 import { err, ok, type Result } from '../result.ts';
 import { priceToTicks, qtyToLots, type GridError, type Instrument } from '../values/instrument.ts';
-import type { Lots, Micros, Ticks } from '../values/units.ts';
-import type { RawTrade, TakerSide } from './market-event.ts';
+import type { GridTrade, RawTrade } from './market-event.ts';
 
 /** A public trade on the instrument's grid: price in ticks, size in lots. */
-export interface Trade {
-  readonly tradeId: string;
-  readonly symbol: string;
-  readonly price: Ticks;
-  readonly size: Lots;
-  /** The side of the order that took liquidity: a Buy lifted the ask, a Sell hit the bid. */
-  readonly takerSide: TakerSide;
-  /** Trade time (Bybit's `T`), comparable with the book's `cts`. */
-  readonly ts: Micros;
-  readonly recvTime: Micros;
-  readonly blockTrade: boolean;
-}
+export type Trade = GridTrade;
 
 export type TradeError =
   | { readonly kind: 'TradeSymbolMismatch'; readonly expected: string; readonly got: string; readonly tradeId: string }

@@ -221,12 +221,18 @@ export class RiskManager {
   private drawdownTrips(equity: number, peak: number, now: Micros): (RiskRecord | null)[] {
     if (peak <= 0) return [];
     const drawdownBps = ((peak - equity) / peak) * BPS;
-    const text = `drawdown ${drawdownBps.toFixed(1)} bps from peak ${peak}`;
-    if (drawdownBps >= this.config.drawdownHaltBps) return [this.breaker.trip('drawdown', 'HALTED', `${text} >= ${this.config.drawdownHaltBps}`, now)];
+    // Called at every book: the reason's text is made only where the drawdown's state changes (a trip
+    // to the level it is at, or a clear of what is not tripped, records nothing).
+    const level = this.breaker.level('drawdown');
+    if (drawdownBps >= this.config.drawdownHaltBps) {
+      return level === 'HALTED' ? [] : [this.breaker.trip('drawdown', 'HALTED', `${drawdownText(drawdownBps, peak)} >= ${this.config.drawdownHaltBps}`, now)];
+    }
     // A halt on drawdown holds until an operator resumes; a reduction lifts once the drawdown recovers.
-    if (this.breaker.level('drawdown') === 'HALTED') return [];
-    if (drawdownBps >= this.config.drawdownReduceBps) return [this.breaker.trip('drawdown', 'REDUCING', `${text} >= ${this.config.drawdownReduceBps}`, now)];
-    return [this.breaker.clear('drawdown', `${text} < ${this.config.drawdownReduceBps}`, now)];
+    if (level === 'HALTED') return [];
+    if (drawdownBps >= this.config.drawdownReduceBps) {
+      return level === 'REDUCING' ? [] : [this.breaker.trip('drawdown', 'REDUCING', `${drawdownText(drawdownBps, peak)} >= ${this.config.drawdownReduceBps}`, now)];
+    }
+    return level === 'ACTIVE' ? [] : [this.breaker.clear('drawdown', `${drawdownText(drawdownBps, peak)} < ${this.config.drawdownReduceBps}`, now)];
   }
 
   private refusal(order: RiskOrder): RiskRefusal | null {
@@ -275,4 +281,8 @@ export class RiskManager {
     this.journal.push(...kept);
     return kept;
   }
+}
+
+function drawdownText(drawdownBps: number, peak: number): string {
+  return `drawdown ${drawdownBps.toFixed(1)} bps from peak ${peak}`;
 }

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { scanningDecoder } from '../../adapters/bybit/frame-decoder.ts';
 import { FileReplayFeed, parseLine } from '../../adapters/replay/file-feed.ts';
+import { btc } from '../support/builders.ts';
+import type { LevelBuffer } from '../../domain/market/level-buffer.ts';
 import type { MarketEvent } from '../../domain/market/market-event.ts';
 import { StepClock } from '../support/fakes.ts';
 
@@ -22,7 +25,32 @@ async function collect(feed: FileReplayFeed): Promise<MarketEvent[]> {
   return out;
 }
 
+/** A grid book event with its levels as plain lists (a buffer's room beyond its count is no part of it), copied. */
+const levelsAsLists = (e: MarketEvent): unknown => {
+  if (e.kind !== 'gridBook') return structuredClone(e);
+  const list = (b: LevelBuffer): number[][] => Array.from({ length: b.count }, (_, i) => [b.prices[i], b.sizes[i]]);
+  return { ...e, frame: { ...e.frame, bids: list(e.frame.bids), asks: list(e.frame.asks) } };
+};
+
 describe('FileReplayFeed', () => {
+  it('hands the same events over in read chunks at speed max, and none of them when paced', async () => {
+    const text = `1700000000001234 ${snapshot}\n\n${snapshot}\nnot json\n`.repeat(3000);
+    const path = join(dir, 'batched.jsonl');
+    writeFileSync(path, text);
+    for (const options of [{}, { decoder: scanningDecoder(btc) }]) {
+      const batched: unknown[] = [];
+      let batches = 0;
+      // A batch's events are valid until the next is asked for: kept here as copies.
+      for await (const batch of new FileReplayFeed(path, new StepClock(5), options).eventBatches() ?? []) {
+        batches++;
+        batched.push(...batch.map(levelsAsLists));
+      }
+      expect(batches).toBeGreaterThan(1);
+      expect(batched).toEqual((await collect(new FileReplayFeed(path, new StepClock(5), options))).map(levelsAsLists));
+    }
+    expect(new FileReplayFeed(path, new StepClock(5), { speed: 2 }).eventBatches()).toBeNull();
+  });
+
   it('reads recorder lines with their receive time and bare frame lines, plain or gzip', async () => {
     const text = `1700000000001234 ${snapshot}\n\n${snapshot}\nnot json\n`;
     const plain = join(dir, 'frames.jsonl');

@@ -5,6 +5,8 @@ import { jsonDecoder, scanningDecoder } from '../../adapters/bybit/frame-decoder
 import { BookSync } from '../../domain/market/book-sync.ts';
 import type { MarketEvent } from '../../domain/market/market-event.ts';
 import { OrderBook } from '../../domain/market/order-book.ts';
+import { tradeFromRaw } from '../../domain/market/trade.ts';
+import { unwrap } from '../../domain/result.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import { btc } from '../support/builders.ts';
 
@@ -19,6 +21,12 @@ function applyAll(events: readonly MarketEvent[]) {
   const sync = new BookSync(new OrderBook(btc), { pushIntervalMicros: 100_000, staleAfterIntervals: 10 });
   for (const e of events) if (e.kind === 'book' || e.kind === 'gridBook') sync.onBookFrame(e.frame);
   return { book: sync.book, counters: sync.counters, state: sync.state };
+}
+
+/** An event with its trades on the grid, as MarketData converts a `trades` event's (every trade valid here). */
+function gridded(e: MarketEvent): unknown {
+  if (e.kind !== 'trades') return e;
+  return { kind: 'gridTrades', trades: e.trades.map((r) => unwrap(tradeFromRaw(btc, r))) };
 }
 
 describe('the scanning decoder', () => {
@@ -36,6 +44,23 @@ describe('the scanning decoder', () => {
       expect(a.counters).toEqual(b.counters);
       expect(a.state).toBe('LIVE');
       for (const side of ['bid', 'ask'] as const) expect(a.book.topN(side, 1000)).toEqual(b.book.topN(side, 1000));
+    });
+  }
+
+  for (const path of [sample, ...(existsSync(capture) ? [capture] : [])]) {
+    it(`gives from a read chunk's bytes the events it gives from the text (${path.split('/').at(-1)})`, () => {
+      const lines = linesOf(path);
+      const decode = scanningDecoder(btc);
+      const bytes = scanningDecoder(btc).bytes;
+      if (bytes === undefined) throw new Error('the scanning decoder reads bytes');
+      const chunk = Buffer.from(`${lines.join('\n')}\n`);
+      let start = 0;
+      lines.forEach((l, i) => {
+        const end = start + Buffer.byteLength(l);
+        // Trades come from bytes already on the grid: compared as MarketData converts the text's.
+        expect(gridded(bytes(chunk, start, end, i as Micros))).toEqual(gridded(decode(l, i as Micros)));
+        start = end + 1;
+      });
     });
   }
 

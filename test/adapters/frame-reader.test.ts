@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readFrameLines, type FrameLine } from '../../adapters/replay/frame-reader.ts';
+import { readFrameChunks, readFrameLines, type FrameLine } from '../../adapters/replay/frame-reader.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'frame-reader-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,6 +20,33 @@ async function readAll(path: string): Promise<FrameLine[]> {
   for await (const line of readFrameLines(path)) out.push(line);
   return out;
 }
+
+/** The lines of `readFrameChunks` as `readFrameLines` gives them (text and receive time), empty texts left out. */
+async function chunkLines(path: string): Promise<{ text: string; recvTime: number | null }[]> {
+  const out: { text: string; recvTime: number | null }[] = [];
+  for await (const c of readFrameChunks(path)) {
+    for (let k = 0; k < c.count; k++) out.push({ text: c.bytes.toString('utf8', c.starts[k], c.ends[k]), recvTime: c.recvTimes[k] < 0 ? null : c.recvTimes[k] });
+  }
+  return out;
+}
+
+describe('readFrameChunks', () => {
+  it('gives the lines readFrameLines gives, across read chunks, plain and gzip', async () => {
+    const kinds = [
+      (k: number) => `${1_700_000_000_000_000 + k} {"n":${k},"pad":"${'x'.repeat(k % 700)}"}`,
+      (k: number) => `${1_721_347_028_479_102_227n + BigInt(k)} {"n":${k}}\r`,
+      (k: number) => `{"n":${k},"é":"ü"}`,
+      () => '',
+      (k: number) => `${k} `,
+      (k: number) => `12345678901234567890 {"too":"long a stamp ${k}"}`,
+    ];
+    const text = Array.from({ length: 6000 }, (_, k) => kinds[k % kinds.length](k)).join('\n');
+    for (const path of [put('chunks.jsonl', text), put('chunks.gz', gzipSync(text))]) {
+      const lines = (await readAll(path)).map(({ text: t, recvTime }) => ({ text: t, recvTime }));
+      expect(await chunkLines(path)).toEqual(lines.filter((l) => l.text.length > 0 || l.recvTime !== null));
+    }
+  });
+});
 
 /** Table-driven CRC-32 (IEEE 802.3, as zip uses it); Node 20 has no zlib.crc32. */
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {

@@ -52,7 +52,7 @@ function replay(file: string, instrument: Instrument, depth?: number): Replay {
   const lines = readFileSync(dataDir + file, 'utf8').split('\n').filter((line) => line.length > 0);
   const book = new OrderBook(instrument, { depth });
   const r: Replay = {
-    counts: { book: 0, gridBook: 0, trades: 0, ticker: 0, control: 0, ignored: 0, malformed: 0, status: 0, heartbeat: 0 },
+    counts: { book: 0, gridBook: 0, trades: 0, gridTrades: 0, ticker: 0, control: 0, ignored: 0, malformed: 0, status: 0, heartbeat: 0 },
     malformedReasons: new Set(),
     ignoredTopics: new Set(),
     history: { seq: [], bid: [], ask: [] },
@@ -99,7 +99,8 @@ function replay(file: string, instrument: Instrument, depth?: number): Replay {
       case 'status':
       case 'heartbeat':
       case 'gridBook':
-        // parseBybitFrame never yields grid frames; only the scanning decoder does.
+      case 'gridTrades':
+        // parseBybitFrame never yields grid events; only the scanning decoder does.
         break;
     }
   });
@@ -134,7 +135,7 @@ describe.skipIf(!present)('the real Bybit linear BTCUSDT capture', () => {
 
   it('parses every frame; the kline topic, which the system does not read, is ignored and nothing is malformed', () => {
     const r = run!;
-    expect(r.counts).toEqual({ book: 414, gridBook: 0, trades: 16, ticker: 185, control: 0, ignored: 22, malformed: 0, status: 0, heartbeat: 0 });
+    expect(r.counts).toEqual({ book: 414, gridBook: 0, trades: 16, gridTrades: 0, ticker: 185, control: 0, ignored: 22, malformed: 0, status: 0, heartbeat: 0 });
     expect([...r.ignoredTopics]).toEqual(['kline.1.BTCUSDT']);
   });
 
@@ -197,7 +198,7 @@ describe.skipIf(!present)('the real Bybit spot BTCUSDT capture', () => {
 describe.skipIf(!present)('the Bybit historical XRPUSDT ob500 dump', () => {
   it('(c) applies every frame through a 500-level window without error, staying at exactly 500 a side', () => {
     const r = replay(XRP, linearXrp, 500);
-    expect(r.counts).toEqual({ book: 50, gridBook: 0, trades: 0, ticker: 0, control: 0, ignored: 0, malformed: 0, status: 0, heartbeat: 0 });
+    expect(r.counts).toEqual({ book: 50, gridBook: 0, trades: 0, gridTrades: 0, ticker: 0, control: 0, ignored: 0, malformed: 0, status: 0, heartbeat: 0 });
     expect(r.bookErrors).toEqual([]);
     expect([...r.levelCounts]).toEqual(['500/500']);
     // Bybit sent a delete for every level that left the window: the window never had to drop one.

@@ -61,7 +61,34 @@ function slotWith(initial: SignalModel) {
   return { slot: new ModelSlot(initial, schema, logger), logger };
 }
 
+/** A model that also answers within the call. */
+class NowModel extends HeldModel {
+  predictNow(): Prediction {
+    return { score: 2, confidence: 1 };
+  }
+}
+
 describe('ModelSlot', () => {
+  it('predicts within the call on a model that can, switching and counting as predict does; null on one that cannot', async () => {
+    const a = new NowModel('a');
+    const { slot } = slotWith(a);
+    expect(slot.predictNow(vector)?.prediction.score).toBe(2);
+    const b = new HeldModel('b');
+    unwrap(slot.offer(b));
+    // The offered model cannot: nothing is switched or counted until predict runs on it.
+    expect(slot.predictNow(vector)).toBeNull();
+    expect(slot.predictions).toBe(1);
+    expect((await slot.predict(vector)).info.id).toBe('b');
+    await settle();
+    expect(a.closed).toBe(1);
+    const c = new NowModel('c');
+    unwrap(slot.offer(c));
+    expect(slot.predictNow(vector)?.info.id).toBe('c');
+    await settle();
+    expect(b.closed).toBe(1);
+    expect(slot.predictions).toBe(3);
+  });
+
   it('takes a model of the running schema at the next prediction, then closes the one it replaced', async () => {
     const a = new HeldModel('a');
     const b = new HeldModel('b');
