@@ -28,6 +28,7 @@ import type {
   TradingStore,
   WriteOutcome,
 } from '../../application/ports/trading-store.ts';
+import { SignalColumns } from './signal-columns.ts';
 
 /**
  * One row kind of a run: the rows in arrival order and the keys already held (a batch written twice
@@ -64,7 +65,8 @@ class Rows<R> {
 
 class RunRows {
   run: StoredRun;
-  readonly signals = new Rows<SignalRecord>((r) => String(r.seq));
+  // A day of signals is hundreds of thousands: held as columns, not objects (signal-columns.ts).
+  readonly signals = new SignalColumns();
   readonly orders = new Map<string, Order>();
   readonly fills = new Rows<FillRecord>((r) => r.fill.tradeId);
   // The market data a paper run records (a vector per book event, snapshots, public trades) grows with
