@@ -241,6 +241,7 @@ export class ExecutionEngine {
         ...(choice === null || choice.kind === 'take' ? {} : { chosen: choice.kind }),
       },
       this.settings.passive,
+      this.instrument,
     );
     for (const action of actions) await this.act(parent, action, book, ts);
   }

@@ -4,6 +4,7 @@ import type { Side } from '../domain/trading/side.ts';
 import type { Instrument } from '../domain/values/instrument.ts';
 import type { Cash, Lots, Ticks } from '../domain/values/units.ts';
 import type { ExecutionSettings } from './execution-types.ts';
+import { unitsText } from '../domain/execution/units-text.ts';
 
 export interface SizingMoment {
   readonly side: Side;
@@ -32,7 +33,7 @@ export function sizeDecision(settings: ExecutionSettings, instrument: Instrument
   const byValue = m.mid > 0 ? Math.floor(settings.risk.maxOrderNotional / (m.mid * instrument.cashPerTickLot)) : Infinity;
   const cap = Math.min(settings.risk.maxOrderLots, byValue);
   if (sized.qty <= cap) return sized;
-  return { qty: Math.max(0, cap) as Lots, explanation: `${sized.explanation}; order limit ${cap} lots ← bound` };
+  return { qty: Math.max(0, cap) as Lots, explanation: `${sized.explanation}; order limit ${unitsText(instrument).qty(Math.max(0, cap))} ← bound` };
 }
 
 function uncapped(settings: ExecutionSettings, instrument: Instrument, m: SizingMoment): { qty: Lots; explanation: string } {
@@ -41,7 +42,8 @@ function uncapped(settings: ExecutionSettings, instrument: Instrument, m: Sizing
     const full = baselineSize(m.equity, Math.floor(m.mid) as Ticks, instrument, settings.baselineFraction);
     const room = m.side === 'Buy' ? max - m.exposure : max + m.exposure;
     const qty = Math.max(0, Math.min(full, room)) as Lots;
-    return { qty, explanation: `${settings.baselineFraction * 100}% of equity = ${full} lots, position room ${room}` };
+    const u = unitsText(instrument);
+    return { qty, explanation: `${settings.baselineFraction * 100}% of equity = ${u.qty(full)}, position room ${u.qty(room)}` };
   }
   const sized = sizeOrder(
     {

@@ -1,6 +1,7 @@
 import type { Instrument } from '../values/instrument.ts';
 import type { Side } from '../trading/side.ts';
 import type { Cash, Lots, Ticks } from '../values/units.ts';
+import { unitsText } from './units-text.ts';
 
 /** The cost of taking `lots` lots by walking the book, in bps of the mid (the liq_cost features). */
 export interface LiquidityPoint {
@@ -150,7 +151,6 @@ interface Cap {
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
-const fmt = (lots: number): string => (lots === Infinity ? 'none' : String(lots));
 
 /**
  * The order size, in lots: the smallest of the caps, rounded down, and zero when below the minimum
@@ -160,44 +160,47 @@ const fmt = (lots: number): string => (lots === Infinity ? 'none' : String(lots)
  * - depth: maxDepthShare x visible depth, when known;
  * - liquidity cost: the largest size costing at most maxLiquidityCostBps, when known;
  * - position: the room left before |exposure| passes maxPosition in the order's direction.
- * The explanation names each cap and marks the one that bound (the first of equal smallest ones).
+ * The explanation names each cap, in the base currency (BTC), and marks the one that bound (the first
+ * of equal smallest ones).
  */
 export function sizeOrder(inputs: SizingInputs, params: SizingParams): Sizing {
   validateSizingParams(params);
   validateInputs(inputs);
+  const u = unitsText(inputs.instrument);
+  const qty = (lots: number): string => (lots === Infinity ? 'none' : u.qty(lots));
   const perLot = cashPerLot(inputs.instrument, inputs.mid);
   const equity = Math.max(0, inputs.equity);
   const share = confidenceShare(inputs.confidence, params);
   const full = floorLots((equity * params.equityFraction) / perLot);
   const conf = floorLots(share * full);
-  const caps: Cap[] = [{ limit: 'confidence', lots: conf, text: `conf ${inputs.confidence.toFixed(3)} → ${pct(share)} of ${full} = ${conf}` }];
+  const caps: Cap[] = [{ limit: 'confidence', lots: conf, text: `conf ${inputs.confidence.toFixed(3)} → ${pct(share)} of ${qty(full)} = ${qty(conf)}` }];
 
   if (inputs.realizedVolBps === null) caps.push({ limit: 'volatility', lots: Infinity, text: 'vol n/a' });
   else {
     const vol = Math.max(inputs.realizedVolBps, params.volFloorBps);
     const lots = floorLots((equity * params.riskBps) / vol / perLot);
-    caps.push({ limit: 'volatility', lots, text: `vol ${vol.toFixed(1)} bps, risk ${params.riskBps} bps → cap ${lots}` });
+    caps.push({ limit: 'volatility', lots, text: `vol ${vol.toFixed(1)} bps, risk ${params.riskBps} bps → cap ${qty(lots)}` });
   }
   if (inputs.depthLots === null) caps.push({ limit: 'depth', lots: Infinity, text: 'depth n/a' });
   else {
     const lots = floorLots(params.maxDepthShare * inputs.depthLots);
-    caps.push({ limit: 'depth', lots, text: `depth ${pct(params.maxDepthShare)} of ${inputs.depthLots} within ${params.depthWithinBps} bps = ${lots}` });
+    caps.push({ limit: 'depth', lots, text: `depth ${pct(params.maxDepthShare)} of ${qty(inputs.depthLots)} within ${params.depthWithinBps} bps = ${qty(lots)}` });
   }
   const liq = liquidityCap(inputs.liquidityCost, params.maxLiquidityCostBps);
   const liqLots = liq === null ? Infinity : floorLots(liq);
-  caps.push({ limit: 'liquidityCost', lots: liqLots, text: liq === null ? 'liq cost n/a' : `liq cost <= ${params.maxLiquidityCostBps} bps → cap ${fmt(liqLots)}` });
+  caps.push({ limit: 'liquidityCost', lots: liqLots, text: liq === null ? 'liq cost n/a' : `liq cost <= ${params.maxLiquidityCostBps} bps → cap ${qty(liqLots)}` });
   const sign = inputs.side === 'Buy' ? 1 : -1;
   const room = Math.max(0, inputs.maxPosition - sign * inputs.exposure);
-  caps.push({ limit: 'position', lots: room, text: `room ${room} (max ${inputs.maxPosition}, exposure ${inputs.exposure})` });
+  caps.push({ limit: 'position', lots: room, text: `room ${qty(room)} (max ${qty(inputs.maxPosition)}, exposure ${qty(inputs.exposure)})` });
 
   let bound = caps[0];
   for (const cap of caps) if (cap.lots < bound.lots) bound = cap;
   const parts = caps.map((c) => (c === bound ? `${c.text} ← bound` : c.text));
   const rounded = bound.lots;
   if (rounded > 0 && rounded < inputs.instrument.minLots) {
-    parts.push(`${rounded} lots below the minimum ${inputs.instrument.minLots} → 0`);
+    parts.push(`${qty(rounded)} below the minimum ${qty(inputs.instrument.minLots)} → 0`);
     return { lots: 0 as Lots, explanation: parts.join('; '), limitedBy: 'minQty' };
   }
-  parts.push(`rounded ${rounded} lots`);
+  parts.push(`rounded ${qty(rounded)}`);
   return { lots: rounded as Lots, explanation: parts.join('; '), limitedBy: bound.limit };
 }

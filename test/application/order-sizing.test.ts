@@ -22,7 +22,7 @@ describe('the size of a decision', () => {
     expect(settings.risk.maxOrderLots).toBe(10);
     const back = sizeDecision(settings, btc, moment('Buy', -10));
     expect(back.qty).toBe(10);
-    expect(back.explanation).toMatch(/order limit 10 lots ← bound/);
+    expect(back.explanation).toMatch(/order limit 0.010 BTC ← bound/);
     // Within the limit nothing changes: 5% of 40,000 USDT at 65,000 is 30 lots, the room 10.
     expect(sizeDecision(settings, btc, moment('Sell', 0))).toMatchObject({ qty: 10 });
     expect(sizeDecision(settings, btc, moment('Sell', -10)).qty).toBe(0);
