@@ -94,8 +94,13 @@ export interface BacktestReport {
   readonly escalation_rate: number | null;
   /** From decision to last fill, escalations included, ms. */
   readonly time_to_fill_ms: { readonly p50: number | null; readonly p95: number | null };
-  /** Decisions and their shortfall by class: passive maker, escalated, market. */
+  /** Decisions, their shortfall and cost a lot by class: passive maker, escalated, market. */
   readonly execution_classes: Readonly<Record<ExecutionClass, ClassFigures>> | null;
+  /**
+   * A run that executed another run's decisions at market (the paired comparison): the same figures
+   * grouped by how the other run executed each decision. Null in any other run.
+   */
+  readonly paired_classes: Readonly<Record<ExecutionClass, ClassFigures>> | null;
   /** Fees + shortfall without fees − 5 s markout, per lot decided, bps. */
   readonly cost_per_lot_bps: ExecutionQualitySummary['cost_per_lot_bps'] | null;
   /** Decisions risk refused before they sent anything: not decisions, not judged as signals. */
@@ -160,6 +165,7 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
     escalation_rate: q?.escalation_rate ?? null,
     time_to_fill_ms: q === null ? { p50: valueQuantile(r.execution?.fillTimesMs ?? [], 0.5), p95: valueQuantile(r.execution?.fillTimesMs ?? [], 0.95) } : { p50: q.time_to_fill_ms.p50, p95: q.time_to_fill_ms.p95 },
     execution_classes: q?.by_class ?? null,
+    paired_classes: q?.paired_classes ?? null,
     cost_per_lot_bps: q?.cost_per_lot_bps ?? null,
     refused_decisions: r.facts?.refusedDecisions ?? 0,
     predictions: r.facts?.predictions ?? 0,

@@ -16,16 +16,18 @@ import type { Side } from '../domain/trading/side.ts';
 import type { Signal } from '../domain/trading/signal.ts';
 import type { Instrument } from '../domain/values/instrument.ts';
 import type { Cash, Lots, Micros, Ticks } from '../domain/values/units.ts';
-import type { ExecutionCounters, ExecutionSettings } from './execution-types.ts';
+import type { DecisionRecord, ExecutionCounters, ExecutionSettings } from './execution-types.ts';
 import type { OrderFlow } from './order-flow.ts';
 import type { Logger } from './ports/logger.ts';
 import { flattenOnExchange } from './exchange-flatten.ts';
 import type { VenueNotice } from './ports/live-venue.ts';
 
-export type { ExecutionCounters, ExecutionPolicy, ExecutionSettings } from './execution-types.ts';
+export type { DecisionRecord, ExecutionCounters, ExecutionPolicy, ExecutionSettings } from './execution-types.ts';
 
 interface Parent {
   readonly id: number;
+  /** The LIVE book it was decided on (the engine's count), for the paired comparison's record. */
+  readonly book: number;
   readonly side: Side;
   readonly target: Lots;
   readonly startedAt: Micros;
@@ -53,6 +55,8 @@ interface Parent {
   cancelling: string | null;
   /** The rest is to be taken at market once the child's cancel lands. */
   escalating: boolean;
+  /** Finished: an escalation finishes it before the step's own `done` arrives, which must not count it again. */
+  finished: boolean;
 }
 
 /**
@@ -87,6 +91,11 @@ export class ExecutionEngine {
   private killed: string | null = null;
   private closedTrades = 0;
   private closedNet = 0;
+  /** LIVE books seen from the loop: where each decision was taken, the same in every run over the same frames. */
+  private books = 0;
+  /** The decisions a paired run executes at market at once, and the next one due. */
+  private readonly replay: readonly DecisionRecord[] | null;
+  private replayNext = 0;
 
   constructor(
     private readonly instrument: Instrument,
@@ -101,8 +110,9 @@ export class ExecutionEngine {
     private readonly now: () => Micros = () => 0 as Micros,
   ) {
     this.risk = new RiskManager({ ...settings.risk, instrument });
-    this.quality = new ExecutionQuality(instrument);
-    this.chooser = settings.chooser === undefined || settings.policy !== 'smart' ? null : new OrderChooser(settings.chooser, settings.passive.escalateAfterMicros, holdMicros);
+    this.quality = new ExecutionQuality(instrument, settings.passive.escalateAfterMicros);
+    this.chooser = settings.chooser === undefined || settings.policy !== 'smart' ? null : new OrderChooser(settings.chooser, settings.passive.escalateAfterMicros, holdMicros, settings.chooser.priors);
+    this.replay = settings.decisions?.replay ?? null;
     orders.listeners.fill.push((fill) => this.onFill(fill));
     orders.listeners.closed.push((order) => this.onClosed(order));
     orders.listeners.forgotten.push((id) => this.onForgotten(id));
@@ -202,12 +212,49 @@ export class ExecutionEngine {
     for (const id of ids) void this.cancelOnce(id, ts);
   }
 
-  /** After every LIVE book, once the venue has seen it. */
+  /**
+   * After every LIVE book, once the venue has seen it. A paired run (`settings.decisions.replay`) then
+   * takes, at market, each decision of the run compared that was taken on this book.
+   */
   async onBook(book: OrderBook, ts: Micros): Promise<void> {
+    this.books++;
+    await this.step(book, ts);
+    if (this.replay !== null && this.killed === null) await this.replayDue(book, ts);
+  }
+
+  /** The paired run: the decisions taken on this book by the run compared, each at market at once with its size. */
+  private async replayDue(book: OrderBook, ts: Micros): Promise<void> {
+    const replay = this.replay ?? [];
+    while (this.replayNext < replay.length && replay[this.replayNext].book <= this.books) {
+      const d = replay[this.replayNext++];
+      // The same frames give the same LIVE books; a decision on a book already passed was not met (none is expected).
+      const taken = d.book === this.books && await this.takeAtOnce(d.id, d.side, d.lots, book, ts, `decision ${d.id} of the run compared (${d.executed} there), taken at market at once`, d.executed);
+      if (!taken) this.counters.refusedDecisions++;
+    }
+  }
+
+  /** Risk, then the decision's whole size at market; false when refused (or no two-sided book). */
+  private async takeAtOnce(id: number, side: Side, lots: Lots, book: OrderBook, ts: Micros, reason: string, paired: DecisionRecord['executed'] | null): Promise<boolean> {
+    const mid2 = book.midTimesTwo();
+    if (mid2 === null) return false;
+    if (!this.allow(this.orders.nextOrderId(), side, lots, null, mid2 / 2, ts)) return false;
+    this.counters.parents++;
+    this.counters.targetLots += lots;
+    this.quality.decide(id, side, lots, mid2, ts, true, paired);
+    this.quality.order(id, this.orders.nextOrderId(), true);
+    await this.orders.submitMarket({ side, qty: lots }, ts, Math.floor(mid2 / 2) as Ticks, reason);
+    this.quality.end(id);
+    return true;
+  }
+
+  /** One step at a book: risk, then the working parent's next actions. */
+  private async step(book: OrderBook, ts: Micros): Promise<void> {
     this.started = true;
     this.risk.onDataIntegrity(true, ts);
     this.risk.onVenueSync(this.orders.venueOutOfSync, ts);
-    this.quality.book(ts, book.midTimesTwo());
+    const mid2 = book.midTimesTwo();
+    this.quality.book(ts, mid2);
+    this.chooser?.onMid(ts, mid2);
     const mark = markOf(book);
     if (mark !== null) this.risk.onEquity(this.equity(mark), ts);
     this.flushRisk();
@@ -225,6 +272,10 @@ export class ExecutionEngine {
     const ask = book.bestAsk();
     if (bid === null || ask === null || ask <= bid) return;
     const choice = this.chooser?.choose(parent.side, book, parent.target - parent.filled, parent.edgeBps, this.quality.chooserEvidence(), ts) ?? null;
+    // A first choice to rest: what it expected, to be set against what resting realized over a take at once.
+    if (choice !== null && choice.kind !== 'take' && parent.orders.size === 0) {
+      this.quality.expectRest(parent.id, choice.fillProbability, choice.takePrice);
+    }
     if (choice !== null && choice.kind === 'take' && this.holds(parent, ts)) {
       // Resting is expected to cost more than taking now: cancel the child, then take the rest once the
       // cancel lands (the child may fill meanwhile).
@@ -260,6 +311,8 @@ export class ExecutionEngine {
 
   /** A signal that cleared the model's threshold. Resolves once its order, if any, is sent. */
   async onSignal(signal: Signal, direction: 1 | -1, book: OrderBook, ts: Micros, volBps: number | null): Promise<boolean> {
+    // A paired run executes the decisions of the run it is compared with, not its own signals.
+    if (this.replay !== null) return false;
     const side: Side = direction === 1 ? 'Buy' : 'Sell';
     const active = this.parent;
     if (active !== null) {
@@ -281,26 +334,22 @@ export class ExecutionEngine {
       return false;
     }
     if (this.settings.policy === 'baseline') {
-      if (!this.allow(this.orders.nextOrderId(), side, lots.qty, null, mid2 / 2, ts)) return false;
-      this.counters.parents++;
-      this.counters.targetLots += lots.qty;
-      const decision = this.nextParent++;
-      this.quality.decide(decision, side, lots.qty, mid2, ts, true);
-      this.quality.order(decision, this.orders.nextOrderId(), true);
-      await this.orders.submitMarket({ side, qty: lots.qty }, ts, mid, `baseline: ${lots.explanation}`);
-      this.quality.end(decision);
+      const decision = this.nextParent;
+      if (!(await this.takeAtOnce(decision, side, lots.qty, book, ts, `baseline: ${lots.explanation}`, null))) return false;
+      this.nextParent++;
+      this.settings.decisions?.record?.({ id: decision, book: this.books, ts, side, lots: lots.qty, executed: 'market' });
       return true;
     }
     const parent: Parent = {
-      id: this.nextParent++, side, target: lots.qty, startedAt: ts, arrivalMid: mid, lastSignalAt: ts, confidence: signal.confidence, edgeBps: Math.abs(signal.score), choice: null, sizing: lots.explanation, opposed: false,
-      filled: 0, lastFillAt: null, child: null, orders: new Set(), cancelling: null, escalating: false,
+      id: this.nextParent++, book: this.books, side, target: lots.qty, startedAt: ts, arrivalMid: mid, lastSignalAt: ts, confidence: signal.confidence, edgeBps: Math.abs(signal.score), choice: null, sizing: lots.explanation, opposed: false,
+      filled: 0, lastFillAt: null, child: null, orders: new Set(), cancelling: null, escalating: false, finished: false,
     };
     this.parent = parent;
     this.counters.parents++;
     this.counters.targetLots += lots.qty;
     this.logger.debug({ parent: parent.id, side, lots: lots.qty, sizing: lots.explanation }, 'parent order started');
     this.quality.decide(parent.id, side, lots.qty, mid2, ts, false);
-    await this.onBook(book, ts);
+    await this.step(book, ts);
     // A decision whose first order risk refused is no decision: it is not judged as an acted signal.
     return this.parent === parent || parent.orders.size > 0;
   }
@@ -520,7 +569,11 @@ export class ExecutionEngine {
 
   private finish(parent: Parent, reason: string): void {
     if (this.parent === parent) this.parent = null;
+    if (parent.finished) return;
+    parent.finished = true;
     this.quality.end(parent.id);
+    const executed = this.quality.classOf(parent.id);
+    if (executed !== null) this.settings.decisions?.record?.({ id: parent.id, book: parent.book, ts: parent.startedAt, side: parent.side, lots: parent.target, executed });
     this.counters.parentsDone++;
     if (parent.lastFillAt !== null) {
       this.counters.parentsFilled++;

@@ -1,5 +1,6 @@
 import type { ExecutionPolicy, ExecutionSettings } from '../application/execution-engine.ts';
 import type { Cash, Lots, Micros } from '../domain/values/units.ts';
+import type { ChoicePriors } from '../domain/execution/choice-priors.ts';
 
 /** 1 USDT in Cash (1e-8 USDT). */
 const CASH_PER_USDT = 100_000_000;
@@ -13,6 +14,10 @@ export interface ExecutionChoices {
   readonly threshold: number;
   /** The venue's fees: with them the smart policy chooses each child's placement by expected cost. */
   readonly fees?: { readonly makerPpm: number; readonly takerPpm: number };
+  /** The chooser's priors (choice-priors.ts); every capture's probes pooled when absent. */
+  readonly priors?: ChoicePriors;
+  /** The paired comparison's record of decisions, or the decisions to execute instead of signals. */
+  readonly decisions?: ExecutionSettings['decisions'];
 }
 
 /**
@@ -68,6 +73,7 @@ export function executionSettings(c: ExecutionChoices): ExecutionSettings {
       lossCooldownMicros: 300_000_000 as Micros,
       staleAfterMicros: 5_000_000 as Micros,
     },
-    ...(c.fees === undefined ? {} : { chooser: { makerPpm: c.fees.makerPpm, takerPpm: c.fees.takerPpm } }),
+    ...(c.fees === undefined ? {} : { chooser: { makerPpm: c.fees.makerPpm, takerPpm: c.fees.takerPpm, ...(c.priors === undefined ? {} : { priors: c.priors }) } }),
+    ...(c.decisions === undefined ? {} : { decisions: c.decisions }),
   };
 }
