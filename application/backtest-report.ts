@@ -105,6 +105,12 @@ export interface BacktestReport {
   readonly cost_per_lot_bps: ExecutionQualitySummary['cost_per_lot_bps'] | null;
   /** Decisions risk refused before they sent anything: not decisions, not judged as signals. */
   readonly refused_decisions: number;
+  /**
+   * What bound the smart policy's decisions, counted: the sizing cap that set each one's size
+   * (confidence, volatility, depth, liquidityCost, position, minQty), the order limit, and urgency (a
+   * first choice taken at once because the market moved too fast to wait).
+   */
+  readonly limits_bound: Readonly<Record<string, number>>;
   /** Warm predictions, and the signals among them (confidence at or above the threshold), acted on or not. */
   readonly predictions: number;
   readonly signals: number;
@@ -168,6 +174,7 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
     paired_classes: q?.paired_classes ?? null,
     cost_per_lot_bps: q?.cost_per_lot_bps ?? null,
     refused_decisions: r.facts?.refusedDecisions ?? 0,
+    limits_bound: r.facts?.limitsBound ?? {},
     predictions: r.facts?.predictions ?? 0,
     signals: r.facts?.signals ?? 0,
     rejected_decisions: q?.rejected_decisions ?? 0,

@@ -4,6 +4,7 @@ import type { ExecutionAction } from '../domain/execution/action.ts';
 import { stepPassive } from '../domain/execution/passive.ts';
 import { ExecutionQuality } from './execution-quality.ts';
 import { OrderChooser } from './order-chooser.ts';
+import { MidVolatility } from '../domain/execution/volatility.ts';
 import type { Trade } from '../domain/market/trade.ts';
 import { sizeDecision } from './order-sizing.ts';
 import { markOf } from './run-recorder.ts';
@@ -24,6 +25,13 @@ import type { VenueNotice } from './ports/live-venue.ts';
 
 export type { DecisionRecord, ExecutionCounters, ExecutionPolicy, ExecutionSettings } from './execution-types.ts';
 
+/** The span the chooser's volatility is stated over (its priors' unit: σ of the mid over 5 s), µs. */
+const SIGMA_SPAN_MICROS = 5_000_000;
+
+const bump = (counts: Record<string, number>, key: string): void => {
+  counts[key] = (counts[key] ?? 0) + 1;
+};
+
 interface Parent {
   readonly id: number;
   /** The LIVE book it was decided on (the engine's count), for the paired comparison's record. */
@@ -37,8 +45,11 @@ interface Parent {
   confidence: number;
   /** The signal's expected move its way, bps (its score's size). */
   edgeBps: number;
-  /** How its size was decided, for the record of its first order. */
+  /** How its size was decided, for the record of its first order, and the cap that bound it. */
   readonly sizing: string;
+  readonly limitedBy: string;
+  /** Its first choice was a take the market's speed decided (order-choice.ts `urgent`). */
+  urgent: boolean;
   opposed: boolean;
   filled: number;
   lastFillAt: Micros | null;
@@ -75,7 +86,7 @@ export class ExecutionEngine {
   readonly counters: ExecutionCounters = {
     parents: 0, targetLots: 0, filledLots: 0, escalations: 0, placed: 0, replaced: 0, sizedToZero: 0, refusedDecisions: 0, riskRefusals: 0,
     riskStateChanges: 0,
-    parentsDone: 0, parentsFilled: 0, fillMicros: 0, fillTimesMs: {},
+    parentsDone: 0, parentsFilled: 0, fillMicros: 0, fillTimesMs: {}, limitsBound: {},
   };
   readonly risk: RiskManager;
   /** Markouts, implementation shortfall and time to fill of the decisions (execution-quality.ts). */
@@ -91,6 +102,8 @@ export class ExecutionEngine {
   private killed: string | null = null;
   private closedTrades = 0;
   private closedNet = 0;
+  /** The mid's volatility from every LIVE book: the sizing's volatility cap and the chooser's urgency weigh it. */
+  private readonly volatility = new MidVolatility();
   /** LIVE books seen from the loop: where each decision was taken, the same in every run over the same frames. */
   private books = 0;
   /** The decisions a paired run executes at market at once, and the next one due. */
@@ -254,7 +267,7 @@ export class ExecutionEngine {
     this.risk.onVenueSync(this.orders.venueOutOfSync, ts);
     const mid2 = book.midTimesTwo();
     this.quality.book(ts, mid2);
-    this.chooser?.onMid(ts, mid2);
+    this.volatility.onMid(ts, mid2);
     const mark = markOf(book);
     if (mark !== null) this.risk.onEquity(this.equity(mark), ts);
     this.flushRisk();
@@ -271,7 +284,9 @@ export class ExecutionEngine {
     const bid = book.bestBid();
     const ask = book.bestAsk();
     if (bid === null || ask === null || ask <= bid) return;
-    const choice = this.chooser?.choose(parent.side, book, parent.target - parent.filled, parent.edgeBps, this.quality.chooserEvidence(), ts) ?? null;
+    const choice = this.chooser?.choose(parent.side, book, parent.target - parent.filled, parent.edgeBps, this.quality.chooserEvidence(), this.volatility.sigmaBps(SIGMA_SPAN_MICROS, ts), ts) ?? null;
+    // The first choice taken at once because the market moves too fast to wait: the urgency bound.
+    if (choice?.urgent === true && parent.orders.size === 0) parent.urgent = true;
     // A first choice to rest: what it expected, to be set against what resting realized over a take at once.
     if (choice !== null && choice.kind !== 'take' && parent.orders.size === 0) {
       this.quality.expectRest(parent.id, choice.fillProbability, choice.takePrice);
@@ -328,7 +343,7 @@ export class ExecutionEngine {
     const mid2 = book.midTimesTwo();
     if (mid2 === null || this.killed !== null) return false;
     const mid = Math.floor(mid2 / 2) as Ticks;
-    const lots = this.size(side, signal.confidence, mid2 / 2, book, volBps);
+    const lots = this.size(side, signal.confidence, mid2 / 2, book, this.riskVolatility(ts, volBps));
     if (lots.qty <= 0) {
       this.counters.sizedToZero++;
       return false;
@@ -341,7 +356,7 @@ export class ExecutionEngine {
       return true;
     }
     const parent: Parent = {
-      id: this.nextParent++, book: this.books, side, target: lots.qty, startedAt: ts, arrivalMid: mid, lastSignalAt: ts, confidence: signal.confidence, edgeBps: Math.abs(signal.score), choice: null, sizing: lots.explanation, opposed: false,
+      id: this.nextParent++, book: this.books, side, target: lots.qty, startedAt: ts, arrivalMid: mid, lastSignalAt: ts, confidence: signal.confidence, edgeBps: Math.abs(signal.score), choice: null, sizing: lots.explanation, limitedBy: lots.limitedBy, urgent: false, opposed: false,
       filled: 0, lastFillAt: null, child: null, orders: new Set(), cancelling: null, escalating: false, finished: false,
     };
     this.parent = parent;
@@ -484,8 +499,18 @@ export class ExecutionEngine {
     this.finish(parent, `escalated: ${reason}`);
   }
 
+  /**
+   * The mid's volatility over the sizing's risk horizon, bps: the engine's own estimate from the LIVE
+   * books; until it is known (the first seconds), the model's realized-volatility feature, taken as
+   * measured over 5 s, scaled to the horizon by the square root of time.
+   */
+  private riskVolatility(ts: Micros, featureBps: number | null): number | null {
+    const horizon = this.settings.sizing.riskHorizonMs * 1000;
+    return this.volatility.sigmaBps(horizon, ts) ?? (featureBps === null ? null : featureBps * Math.sqrt(horizon / SIGMA_SPAN_MICROS));
+  }
+
   /** Sizes an order under the policy, within the position limit. */
-  private size(side: Side, confidence: number, mid: number, book: OrderBook, volBps: number | null): { qty: Lots; explanation: string } {
+  private size(side: Side, confidence: number, mid: number, book: OrderBook, volBps: number | null): ReturnType<typeof sizeDecision> {
     const mark = Math.floor(mid) as Ticks;
     return sizeDecision(this.settings, this.instrument, {
       side, confidence, mid, book, volBps, equity: this.equity(mark), exposure: this.orders.exposureLots,
@@ -573,7 +598,11 @@ export class ExecutionEngine {
     parent.finished = true;
     this.quality.end(parent.id);
     const executed = this.quality.classOf(parent.id);
-    if (executed !== null) this.settings.decisions?.record?.({ id: parent.id, book: parent.book, ts: parent.startedAt, side: parent.side, lots: parent.target, executed });
+    if (executed !== null) {
+      this.settings.decisions?.record?.({ id: parent.id, book: parent.book, ts: parent.startedAt, side: parent.side, lots: parent.target, executed });
+      bump(this.counters.limitsBound, parent.limitedBy);
+      if (parent.urgent) bump(this.counters.limitsBound, 'urgency');
+    }
     this.counters.parentsDone++;
     if (parent.lastFillAt !== null) {
       this.counters.parentsFilled++;

@@ -81,4 +81,11 @@ export interface ExecutionCounters {
    * digits → count; domain/stats/value-histogram.ts) for the report's percentiles: bounded however long the run.
    */
   fillTimesMs: ValueCounts;
+  /**
+   * What bound each smart decision, counted by name: the sizing cap that set its size (`confidence`,
+   * `volatility`, `depth`, `liquidityCost`, `position`, `minQty`) or the risk manager's order limit
+   * (`orderLimit`), and `urgency` for a first choice taken at once because the market moved too fast
+   * to wait (order-choice.ts).
+   */
+  limitsBound: Record<string, number>;
 }

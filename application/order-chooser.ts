@@ -1,6 +1,5 @@
 import { chooseOrder, describeChoice, type ChoiceKind, type ChoicePriors, type RunEvidence } from '../domain/execution/order-choice.ts';
 import { DEFAULT_CHOICE_PRIORS } from '../domain/execution/choice-priors.ts';
-import { MidVolatility } from '../domain/execution/volatility.ts';
 import { walkBook } from '../domain/execution/book-walk.ts';
 import { TouchTradeRate } from '../domain/execution/touch-rate.ts';
 import type { OrderBook } from '../domain/market/order-book.ts';
@@ -18,24 +17,24 @@ export interface ChooserAnswer {
   readonly costBps: { readonly take: number; readonly rest: number };
   /** The probability the chosen resting way (join where it takes) fills within the rest time. */
   readonly fillProbability: number;
+  /** A take that the market's speed decided: at no volatility, resting would have been cheaper. */
+  readonly urgent: boolean;
   readonly takePrice: number;
   readonly reason: string;
 }
 
 /** Half-life of the touch's trade rate, µs: long enough to span a few resting periods. */
 const RATE_HALF_LIFE_MICROS = 5_000_000;
-/** The span the chooser's volatility is stated over (the priors' unit: σ of the mid over 5 s), µs. */
-const SIGMA_SPAN_MICROS = 5_000_000;
 
 /**
  * Feeds the order-type choice (domain/execution/order-choice.ts) from the market: the rate of
- * public trades at the touch by the side they hit, decayed exponentially over venue time, the mid's
- * volatility over 5 s from every LIVE book, and the queue at our side's best price; the fees, the rest
- * time, the signal's horizon and the priors are settings.
+ * public trades at the touch by the side they hit, decayed exponentially over venue time, and the queue
+ * at our side's best price; the mid's volatility over 5 s comes with each question (the engine
+ * measures it from every LIVE book); the fees, the rest time, the signal's horizon and the priors are
+ * settings.
  */
 export class OrderChooser {
   private readonly rate = new TouchTradeRate(RATE_HALF_LIFE_MICROS);
-  private readonly volatility = new MidVolatility(SIGMA_SPAN_MICROS);
 
   constructor(
     private readonly fees: { readonly makerPpm: number; readonly takerPpm: number },
@@ -44,10 +43,6 @@ export class OrderChooser {
     readonly priors: ChoicePriors = DEFAULT_CHOICE_PRIORS,
   ) {}
 
-  /** A LIVE book's mid (× 2) at venue time `ts`: the volatility the escalation premium scales with. */
-  onMid(ts: Micros, mid2: number | null): void {
-    this.volatility.onMid(ts, mid2);
-  }
 
   onTrade(trade: Trade): void {
     this.rate.onTrade(trade.ts, trade.size, trade.takerSide);
@@ -57,7 +52,7 @@ export class OrderChooser {
    * The cheapest placement for `lots` more on `side`, its expected cost a lot (bps) and its numbers as a
    * sentence; null without a two-sided book.
    */
-  choose(side: Side, book: OrderBook, lots: number, edgeBps: number, evidence: RunEvidence, ts: Micros): ChooserAnswer | null {
+  choose(side: Side, book: OrderBook, lots: number, edgeBps: number, evidence: RunEvidence, sigmaBps: number | null, ts: Micros): ChooserAnswer | null {
     const bid = book.bestBid();
     const ask = book.bestAsk();
     if (bid === null || ask === null || ask <= bid || lots <= 0) return null;
@@ -77,12 +72,12 @@ export class OrderChooser {
       evidence,
       edgeBps,
       horizonMs: this.horizonMicros / 1000,
-      sigmaBps: this.volatility.sigmaBps(SIGMA_SPAN_MICROS, ts),
+      sigmaBps,
       priors: this.priors,
     });
     const improve = choice.kind === 'improve';
     const rest = improve ? (choice.costBps.improve ?? choice.costBps.join) : choice.costBps.join;
     const fillProbability = improve ? (choice.fillProbability.improve ?? choice.fillProbability.join) : choice.fillProbability.join;
-    return { kind: choice.kind, costBps: { take: choice.costBps.take, rest }, fillProbability, takePrice, reason: describeChoice(choice) };
+    return { kind: choice.kind, costBps: { take: choice.costBps.take, rest }, fillProbability, urgent: choice.urgent, takePrice, reason: describeChoice(choice) };
   }
 }

@@ -98,6 +98,11 @@ export interface OrderChoice {
   readonly fillProbability: { readonly join: number; readonly improve: number | null };
   /** The single capture's priors under which the cheapest rest would cost more than taking, so the child takes; null otherwise. */
   readonly overruledBy: string | null;
+  /**
+   * A take the market's speed decided: in a still market (σ = 0) the chooser would have rested. The
+   * urgency of a decision is this: how much a wait is expected to cost grows with the volatility.
+   */
+  readonly urgent: boolean;
 }
 
 /**
@@ -109,6 +114,13 @@ export interface OrderChoice {
  * of them alike, so that they agree more the more the run has shown.
  */
 export function chooseOrder(c: ChoiceInput): OrderChoice {
+  const choice = chooseCore(c);
+  // Urgency: a take that waiting would have beaten in a still market (σ = 0), the price's speed decided.
+  const urgent = choice.kind === 'take' && c.sigmaBps !== null && c.sigmaBps > 0 && chooseCore({ ...c, sigmaBps: 0 }).kind !== 'take';
+  return { ...choice, urgent };
+}
+
+function chooseCore(c: ChoiceInput): Omit<OrderChoice, 'urgent'> {
   const costs = costsUnder(c, c.priors);
   let kind: ChoiceKind = 'join';
   let best = costs.join.cost;
@@ -187,5 +199,6 @@ export function fillProbability(x: number, fill: ChoicePriors['fill']): number {
 export function describeChoice(c: OrderChoice): string {
   const f = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(3));
   const overruled = c.overruledBy === null ? '' : `; resting costs more than taking under the ${c.overruledBy}`;
-  return `chose ${c.kind}: expected bps take ${f(c.costBps.take)}, join ${f(c.costBps.join)} (fill ${f(c.fillProbability.join)}), improve ${f(c.costBps.improve)} (fill ${f(c.fillProbability.improve)})${overruled}`;
+  const urgent = c.urgent ? '; urgent: the market moves too fast to wait' : '';
+  return `chose ${c.kind}: expected bps take ${f(c.costBps.take)}, join ${f(c.costBps.join)} (fill ${f(c.fillProbability.join)}), improve ${f(c.costBps.improve)} (fill ${f(c.fillProbability.improve)})${overruled}${urgent}`;
 }

@@ -18,7 +18,10 @@ export interface SizingInputs {
   readonly mid: number;
   /** The signal's confidence in [0, 1]. */
   readonly confidence: number;
-  /** Realized volatility over the signal's horizon, in bps; null when not known. */
+  /**
+   * The mid's volatility over the risk horizon (`SizingParams.riskHorizonMs`): the standard deviation
+   * of its move over that time, in bps; null when not known.
+   */
   readonly realizedVolBps: number | null;
   /** Visible depth on the side the order takes, within `depthWithinBps` of the mid, in lots; null when not known. */
   readonly depthLots: number | null;
@@ -38,9 +41,14 @@ export interface SizingParams {
   readonly confidenceThreshold: number;
   /** Share of the full size traded at the threshold, rising linearly to 1 at confidence 1; in [0, 1]. */
   readonly minConfidenceShare: number;
-  /** Equity at risk per trade, in bps: notional x volatility <= equity x riskBps. */
+  /**
+   * Equity at risk per trade, in bps, against a one-σ move over the risk horizon: notional x σ <=
+   * equity x riskBps.
+   */
   readonly riskBps: number;
-  /** Volatility used when the measured one is lower (a dead market is not a riskless one), in bps. */
+  /** The time a position is presumed held, ms: the volatility the cap weighs is the mid's over it. */
+  readonly riskHorizonMs: number;
+  /** Volatility used when the measured one is lower (a dead market is not a riskless one), in bps over the risk horizon. */
   readonly volFloorBps: number;
   /** Largest share of the visible depth one order may take, in (0, 1]. */
   readonly maxDepthShare: number;
@@ -70,6 +78,7 @@ export function validateSizingParams(p: SizingParams): SizingParams {
   }
   if (!inUnit(p.minConfidenceShare)) throw new RangeError(`sizing.minConfidenceShare ${p.minConfidenceShare} is not in [0, 1]`);
   if (!positive(p.riskBps)) throw new RangeError(`sizing.riskBps ${p.riskBps} is not positive`);
+  if (!positive(p.riskHorizonMs)) throw new RangeError(`sizing.riskHorizonMs ${p.riskHorizonMs} is not positive`);
   if (!positive(p.volFloorBps)) throw new RangeError(`sizing.volFloorBps ${p.volFloorBps} is not positive`);
   if (!(p.maxDepthShare > 0 && p.maxDepthShare <= 1)) throw new RangeError(`sizing.maxDepthShare ${p.maxDepthShare} is not in (0, 1]`);
   if (!positive(p.depthWithinBps)) throw new RangeError(`sizing.depthWithinBps ${p.depthWithinBps} is not positive`);
@@ -151,12 +160,13 @@ interface Cap {
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+const horizonText = (ms: number): string => (ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
 
 /**
  * The order size, in lots: the smallest of the caps, rounded down, and zero when below the minimum
  * quantity. Caps, each rounded down to lots:
  * - confidence: confidenceShare x (equityFraction x equity at the mid);
- * - volatility: equity x riskBps / max(vol, volFloorBps) at the mid, when vol is known;
+ * - volatility: equity x riskBps / max(σ over the risk horizon, volFloorBps) at the mid, when known;
  * - depth: maxDepthShare x visible depth, when known;
  * - liquidity cost: the largest size costing at most maxLiquidityCostBps, when known;
  * - position: the room left before |exposure| passes maxPosition in the order's direction.
@@ -179,7 +189,7 @@ export function sizeOrder(inputs: SizingInputs, params: SizingParams): Sizing {
   else {
     const vol = Math.max(inputs.realizedVolBps, params.volFloorBps);
     const lots = floorLots((equity * params.riskBps) / vol / perLot);
-    caps.push({ limit: 'volatility', lots, text: `vol ${vol.toFixed(1)} bps, risk ${params.riskBps} bps → cap ${qty(lots)}` });
+    caps.push({ limit: 'volatility', lots, text: `vol ${vol.toFixed(1)} bps over ${horizonText(params.riskHorizonMs)}, risk ${params.riskBps} bps → cap ${qty(lots)}` });
   }
   if (inputs.depthLots === null) caps.push({ limit: 'depth', lots: Infinity, text: 'depth n/a' });
   else {

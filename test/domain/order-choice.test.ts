@@ -107,6 +107,10 @@ describe('chooseOrder', () => {
     expect(chooseOrder({ ...c, sigmaBps: 0.5 }).kind).toBe('join');
     const fast = chooseOrder({ ...c, sigmaBps: 10 });
     expect(fast.kind).toBe('take');
+    // That take is urgent: in a still market it would have rested, and its record says so.
+    expect(fast.urgent).toBe(true);
+    expect(describeChoice(fast)).toMatch(/; urgent: the market moves too fast to wait$/);
+    expect(chooseOrder({ ...c, evidence: { ...none, maker: { fills: 10_000, markoutBps: -4 } } }).urgent).toBe(false);
     expect(fast.costBps.join - chooseOrder({ ...c, sigmaBps: 0.5 }).costBps.join).toBeCloseTo((1 - fast.fillProbability.join) * priors.escalationPremiumSigmas * 9.5, 9);
     // Before the volatility is known, the premium is the captures' mean in bps.
     expect(chooseOrder({ ...c, sigmaBps: null }).costBps.join).toBeCloseTo(chooseOrder({ ...c, sigmaBps: 2 }).costBps.join, 9);
@@ -122,7 +126,7 @@ describe('chooseOrder', () => {
     expect(robust.overruledBy).toBe('probes of a slow market');
     // The costs shown are the pool's: taking there is dearer, and the record says why it took anyway.
     expect(robust.costBps.join).toBeLessThan(robust.costBps.take);
-    expect(describeChoice(robust)).toMatch(/; resting costs more than taking under the probes of a slow market$/);
+    expect(describeChoice(robust)).toMatch(/; resting costs more than taking under the probes of a slow market(;|$)/);
   });
 
   it('improves inside a wide spread when being first in the queue pays for the tick', () => {

@@ -15,6 +15,7 @@ const params: SizingParams = {
   confidenceThreshold: 0.5,
   minConfidenceShare: 0.2,
   riskBps: 5,
+  riskHorizonMs: 300_000,
   volFloorBps: 2,
   maxDepthShare: 0.25,
   depthWithinBps: 10,
@@ -52,7 +53,7 @@ describe('sizeOrder: each cap binding', () => {
     // 13,000 x 5 bps / 200 bps = 325 USDT = 5 lots.
     const s = sizeOrder(inputs({ realizedVolBps: 200 }), params);
     expect(s).toMatchObject({ lots: 5, limitedBy: 'volatility' });
-    expect(s.explanation).toContain('vol 200.0 bps, risk 5 bps → cap 0.005 BTC ← bound');
+    expect(s.explanation).toContain('vol 200.0 bps over 5m, risk 5 bps → cap 0.005 BTC ← bound');
     // A quiet market is sized at the floor volatility, not at zero: 13,000 x 5 / 2 is far above 10 lots.
     expect(sizeOrder(inputs({ realizedVolBps: 0 }), params)).toMatchObject({ lots: 10, limitedBy: 'confidence' });
   });

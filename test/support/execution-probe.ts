@@ -56,6 +56,8 @@ export interface ProbeFigures {
   readonly fills: number;
   /** Probes filled within the rest time (or while their cancel travelled), over probes. */
   readonly fill_rate: number;
+  /** Median σ over 5 s when placed, over every probe, bps: the market's usual volatility (sizing's volatility cap is set from it). */
+  readonly sigma_5s_bps_median: number;
   /** Mean σ over 5 s when placed, bps: over the filled probes, and over the unfilled ones. */
   readonly sigma_5s_bps_filled: number;
   readonly sigma_5s_bps_unfilled: number;
@@ -214,8 +216,10 @@ function summarize(all: readonly Probe[], mids: ReadonlyArray<readonly [number, 
       console.error(`x [${edges[i]}, ${edges[i + 1]}): ${b.length} probes, fill ${(b.filter((f) => f.filled).length / Math.max(1, b.length)).toFixed(3)}, mean x ${(b.reduce((s, f) => s + f.x, 0) / Math.max(1, b.length)).toFixed(3)}`);
     }
   }
+  const sigmas = all.map((p) => p.sigma).sort((a, b) => a - b);
   return {
-    data, probes, fills: filled.n, fill_rate: mean(filled.n, probes),
+    data, probes, fills: filled.n,
+    sigma_5s_bps_median: sigmas.length === 0 ? 0 : sigmas[Math.floor(sigmas.length / 2)], fill_rate: mean(filled.n, probes),
     sigma_5s_bps_filled: sf, sigma_5s_bps_unfilled: su,
     maker_markout_5s_bps: makerMarkout, escalation_premium_bps: premium,
     maker_markout_sigmas: sf === 0 ? 0 : makerMarkout / sf,
