@@ -94,12 +94,23 @@ export interface BacktestReport {
   readonly escalation_rate: number | null;
   /** From decision to last fill, escalations included, ms. */
   readonly time_to_fill_ms: { readonly p50: number | null; readonly p95: number | null };
-  /** Decisions and their shortfall by class: passive maker, escalated, market. */
+  /** Decisions, their shortfall and cost a lot by class: passive maker, escalated, market. */
   readonly execution_classes: Readonly<Record<ExecutionClass, ClassFigures>> | null;
+  /**
+   * A run that executed another run's decisions at market (the paired comparison): the same figures
+   * grouped by how the other run executed each decision. Null in any other run.
+   */
+  readonly paired_classes: Readonly<Record<ExecutionClass, ClassFigures>> | null;
   /** Fees + shortfall without fees − 5 s markout, per lot decided, bps. */
   readonly cost_per_lot_bps: ExecutionQualitySummary['cost_per_lot_bps'] | null;
   /** Decisions risk refused before they sent anything: not decisions, not judged as signals. */
   readonly refused_decisions: number;
+  /**
+   * What bound the smart policy's decisions, counted: the sizing cap that set each one's size
+   * (confidence, volatility, depth, liquidityCost, position, minQty), the order limit, and urgency (a
+   * first choice taken at once because the market moved too fast to wait).
+   */
+  readonly limits_bound: Readonly<Record<string, number>>;
   /** Warm predictions, and the signals among them (confidence at or above the threshold), acted on or not. */
   readonly predictions: number;
   readonly signals: number;
@@ -160,8 +171,10 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
     escalation_rate: q?.escalation_rate ?? null,
     time_to_fill_ms: q === null ? { p50: valueQuantile(r.execution?.fillTimesMs ?? [], 0.5), p95: valueQuantile(r.execution?.fillTimesMs ?? [], 0.95) } : { p50: q.time_to_fill_ms.p50, p95: q.time_to_fill_ms.p95 },
     execution_classes: q?.by_class ?? null,
+    paired_classes: q?.paired_classes ?? null,
     cost_per_lot_bps: q?.cost_per_lot_bps ?? null,
     refused_decisions: r.facts?.refusedDecisions ?? 0,
+    limits_bound: r.facts?.limitsBound ?? {},
     predictions: r.facts?.predictions ?? 0,
     signals: r.facts?.signals ?? 0,
     rejected_decisions: q?.rejected_decisions ?? 0,

@@ -4,6 +4,7 @@ import type { ExecutionAction } from '../domain/execution/action.ts';
 import { stepPassive } from '../domain/execution/passive.ts';
 import { ExecutionQuality } from './execution-quality.ts';
 import { OrderChooser } from './order-chooser.ts';
+import { MidVolatility } from '../domain/execution/volatility.ts';
 import type { Trade } from '../domain/market/trade.ts';
 import { sizeDecision } from './order-sizing.ts';
 import { markOf } from './run-recorder.ts';
@@ -16,16 +17,25 @@ import type { Side } from '../domain/trading/side.ts';
 import type { Signal } from '../domain/trading/signal.ts';
 import type { Instrument } from '../domain/values/instrument.ts';
 import type { Cash, Lots, Micros, Ticks } from '../domain/values/units.ts';
-import type { ExecutionCounters, ExecutionSettings } from './execution-types.ts';
+import type { DecisionRecord, ExecutionCounters, ExecutionSettings } from './execution-types.ts';
 import type { OrderFlow } from './order-flow.ts';
 import type { Logger } from './ports/logger.ts';
 import { flattenOnExchange } from './exchange-flatten.ts';
 import type { VenueNotice } from './ports/live-venue.ts';
 
-export type { ExecutionCounters, ExecutionPolicy, ExecutionSettings } from './execution-types.ts';
+export type { DecisionRecord, ExecutionCounters, ExecutionPolicy, ExecutionSettings } from './execution-types.ts';
+
+/** The span the chooser's volatility is stated over (its priors' unit: σ of the mid over 5 s), µs. */
+const SIGMA_SPAN_MICROS = 5_000_000;
+
+const bump = (counts: Record<string, number>, key: string): void => {
+  counts[key] = (counts[key] ?? 0) + 1;
+};
 
 interface Parent {
   readonly id: number;
+  /** The LIVE book it was decided on (the engine's count), for the paired comparison's record. */
+  readonly book: number;
   readonly side: Side;
   readonly target: Lots;
   readonly startedAt: Micros;
@@ -35,8 +45,11 @@ interface Parent {
   confidence: number;
   /** The signal's expected move its way, bps (its score's size). */
   edgeBps: number;
-  /** How its size was decided, for the record of its first order. */
+  /** How its size was decided, for the record of its first order, and the cap that bound it. */
   readonly sizing: string;
+  readonly limitedBy: string;
+  /** Its first choice was a take the market's speed decided (order-choice.ts `urgent`). */
+  urgent: boolean;
   opposed: boolean;
   filled: number;
   lastFillAt: Micros | null;
@@ -53,6 +66,8 @@ interface Parent {
   cancelling: string | null;
   /** The rest is to be taken at market once the child's cancel lands. */
   escalating: boolean;
+  /** Finished: an escalation finishes it before the step's own `done` arrives, which must not count it again. */
+  finished: boolean;
 }
 
 /**
@@ -71,7 +86,7 @@ export class ExecutionEngine {
   readonly counters: ExecutionCounters = {
     parents: 0, targetLots: 0, filledLots: 0, escalations: 0, placed: 0, replaced: 0, sizedToZero: 0, refusedDecisions: 0, riskRefusals: 0,
     riskStateChanges: 0,
-    parentsDone: 0, parentsFilled: 0, fillMicros: 0, fillTimesMs: {},
+    parentsDone: 0, parentsFilled: 0, fillMicros: 0, fillTimesMs: {}, limitsBound: {},
   };
   readonly risk: RiskManager;
   /** Markouts, implementation shortfall and time to fill of the decisions (execution-quality.ts). */
@@ -87,6 +102,13 @@ export class ExecutionEngine {
   private killed: string | null = null;
   private closedTrades = 0;
   private closedNet = 0;
+  /** The mid's volatility from every LIVE book: the sizing's volatility cap and the chooser's urgency weigh it. */
+  private readonly volatility = new MidVolatility();
+  /** LIVE books seen from the loop: where each decision was taken, the same in every run over the same frames. */
+  private books = 0;
+  /** The decisions a paired run executes at market at once, and the next one due. */
+  private readonly replay: readonly DecisionRecord[] | null;
+  private replayNext = 0;
 
   constructor(
     private readonly instrument: Instrument,
@@ -101,8 +123,9 @@ export class ExecutionEngine {
     private readonly now: () => Micros = () => 0 as Micros,
   ) {
     this.risk = new RiskManager({ ...settings.risk, instrument });
-    this.quality = new ExecutionQuality(instrument);
-    this.chooser = settings.chooser === undefined || settings.policy !== 'smart' ? null : new OrderChooser(settings.chooser, settings.passive.escalateAfterMicros, holdMicros);
+    this.quality = new ExecutionQuality(instrument, settings.passive.escalateAfterMicros);
+    this.chooser = settings.chooser === undefined || settings.policy !== 'smart' ? null : new OrderChooser(settings.chooser, settings.passive.escalateAfterMicros, holdMicros, settings.chooser.priors);
+    this.replay = settings.decisions?.replay ?? null;
     orders.listeners.fill.push((fill) => this.onFill(fill));
     orders.listeners.closed.push((order) => this.onClosed(order));
     orders.listeners.forgotten.push((id) => this.onForgotten(id));
@@ -202,12 +225,49 @@ export class ExecutionEngine {
     for (const id of ids) void this.cancelOnce(id, ts);
   }
 
-  /** After every LIVE book, once the venue has seen it. */
+  /**
+   * After every LIVE book, once the venue has seen it. A paired run (`settings.decisions.replay`) then
+   * takes, at market, each decision of the run compared that was taken on this book.
+   */
   async onBook(book: OrderBook, ts: Micros): Promise<void> {
+    this.books++;
+    await this.step(book, ts);
+    if (this.replay !== null && this.killed === null) await this.replayDue(book, ts);
+  }
+
+  /** The paired run: the decisions taken on this book by the run compared, each at market at once with its size. */
+  private async replayDue(book: OrderBook, ts: Micros): Promise<void> {
+    const replay = this.replay ?? [];
+    while (this.replayNext < replay.length && replay[this.replayNext].book <= this.books) {
+      const d = replay[this.replayNext++];
+      // The same frames give the same LIVE books; a decision on a book already passed was not met (none is expected).
+      const taken = d.book === this.books && await this.takeAtOnce(d.id, d.side, d.lots, book, ts, `decision ${d.id} of the run compared (${d.executed} there), taken at market at once`, d.executed);
+      if (!taken) this.counters.refusedDecisions++;
+    }
+  }
+
+  /** Risk, then the decision's whole size at market; false when refused (or no two-sided book). */
+  private async takeAtOnce(id: number, side: Side, lots: Lots, book: OrderBook, ts: Micros, reason: string, paired: DecisionRecord['executed'] | null): Promise<boolean> {
+    const mid2 = book.midTimesTwo();
+    if (mid2 === null) return false;
+    if (!this.allow(this.orders.nextOrderId(), side, lots, null, mid2 / 2, ts)) return false;
+    this.counters.parents++;
+    this.counters.targetLots += lots;
+    this.quality.decide(id, side, lots, mid2, ts, true, paired);
+    this.quality.order(id, this.orders.nextOrderId(), true);
+    await this.orders.submitMarket({ side, qty: lots }, ts, Math.floor(mid2 / 2) as Ticks, reason);
+    this.quality.end(id);
+    return true;
+  }
+
+  /** One step at a book: risk, then the working parent's next actions. */
+  private async step(book: OrderBook, ts: Micros): Promise<void> {
     this.started = true;
     this.risk.onDataIntegrity(true, ts);
     this.risk.onVenueSync(this.orders.venueOutOfSync, ts);
-    this.quality.book(ts, book.midTimesTwo());
+    const mid2 = book.midTimesTwo();
+    this.quality.book(ts, mid2);
+    this.volatility.onMid(ts, mid2);
     const mark = markOf(book);
     if (mark !== null) this.risk.onEquity(this.equity(mark), ts);
     this.flushRisk();
@@ -224,7 +284,13 @@ export class ExecutionEngine {
     const bid = book.bestBid();
     const ask = book.bestAsk();
     if (bid === null || ask === null || ask <= bid) return;
-    const choice = this.chooser?.choose(parent.side, book, parent.target - parent.filled, parent.edgeBps, this.quality.chooserEvidence(), ts) ?? null;
+    const choice = this.chooser?.choose(parent.side, book, parent.target - parent.filled, parent.edgeBps, this.quality.chooserEvidence(), this.volatility.sigmaBps(SIGMA_SPAN_MICROS, ts), ts) ?? null;
+    // The first choice taken at once because the market moves too fast to wait: the urgency bound.
+    if (choice?.urgent === true && parent.orders.size === 0) parent.urgent = true;
+    // A first choice to rest: what it expected, to be set against what resting realized over a take at once.
+    if (choice !== null && choice.kind !== 'take' && parent.orders.size === 0) {
+      this.quality.expectRest(parent.id, choice.fillProbability, choice.takePrice);
+    }
     if (choice !== null && choice.kind === 'take' && this.holds(parent, ts)) {
       // Resting is expected to cost more than taking now: cancel the child, then take the rest once the
       // cancel lands (the child may fill meanwhile).
@@ -241,6 +307,7 @@ export class ExecutionEngine {
         ...(choice === null || choice.kind === 'take' ? {} : { chosen: choice.kind }),
       },
       this.settings.passive,
+      this.instrument,
     );
     for (const action of actions) await this.act(parent, action, book, ts);
   }
@@ -259,6 +326,8 @@ export class ExecutionEngine {
 
   /** A signal that cleared the model's threshold. Resolves once its order, if any, is sent. */
   async onSignal(signal: Signal, direction: 1 | -1, book: OrderBook, ts: Micros, volBps: number | null): Promise<boolean> {
+    // A paired run executes the decisions of the run it is compared with, not its own signals.
+    if (this.replay !== null) return false;
     const side: Side = direction === 1 ? 'Buy' : 'Sell';
     const active = this.parent;
     if (active !== null) {
@@ -274,32 +343,28 @@ export class ExecutionEngine {
     const mid2 = book.midTimesTwo();
     if (mid2 === null || this.killed !== null) return false;
     const mid = Math.floor(mid2 / 2) as Ticks;
-    const lots = this.size(side, signal.confidence, mid2 / 2, book, volBps);
+    const lots = this.size(side, signal.confidence, mid2 / 2, book, this.riskVolatility(ts, volBps));
     if (lots.qty <= 0) {
       this.counters.sizedToZero++;
       return false;
     }
     if (this.settings.policy === 'baseline') {
-      if (!this.allow(this.orders.nextOrderId(), side, lots.qty, null, mid2 / 2, ts)) return false;
-      this.counters.parents++;
-      this.counters.targetLots += lots.qty;
-      const decision = this.nextParent++;
-      this.quality.decide(decision, side, lots.qty, mid2, ts, true);
-      this.quality.order(decision, this.orders.nextOrderId(), true);
-      await this.orders.submitMarket({ side, qty: lots.qty }, ts, mid, `baseline: ${lots.explanation}`);
-      this.quality.end(decision);
+      const decision = this.nextParent;
+      if (!(await this.takeAtOnce(decision, side, lots.qty, book, ts, `baseline: ${lots.explanation}`, null))) return false;
+      this.nextParent++;
+      this.settings.decisions?.record?.({ id: decision, book: this.books, ts, side, lots: lots.qty, executed: 'market' });
       return true;
     }
     const parent: Parent = {
-      id: this.nextParent++, side, target: lots.qty, startedAt: ts, arrivalMid: mid, lastSignalAt: ts, confidence: signal.confidence, edgeBps: Math.abs(signal.score), choice: null, sizing: lots.explanation, opposed: false,
-      filled: 0, lastFillAt: null, child: null, orders: new Set(), cancelling: null, escalating: false,
+      id: this.nextParent++, book: this.books, side, target: lots.qty, startedAt: ts, arrivalMid: mid, lastSignalAt: ts, confidence: signal.confidence, edgeBps: Math.abs(signal.score), choice: null, sizing: lots.explanation, limitedBy: lots.limitedBy, urgent: false, opposed: false,
+      filled: 0, lastFillAt: null, child: null, orders: new Set(), cancelling: null, escalating: false, finished: false,
     };
     this.parent = parent;
     this.counters.parents++;
     this.counters.targetLots += lots.qty;
     this.logger.debug({ parent: parent.id, side, lots: lots.qty, sizing: lots.explanation }, 'parent order started');
     this.quality.decide(parent.id, side, lots.qty, mid2, ts, false);
-    await this.onBook(book, ts);
+    await this.step(book, ts);
     // A decision whose first order risk refused is no decision: it is not judged as an acted signal.
     return this.parent === parent || parent.orders.size > 0;
   }
@@ -434,8 +499,18 @@ export class ExecutionEngine {
     this.finish(parent, `escalated: ${reason}`);
   }
 
+  /**
+   * The mid's volatility over the sizing's risk horizon, bps: the engine's own estimate from the LIVE
+   * books; until it is known (the first seconds), the model's realized-volatility feature, taken as
+   * measured over 5 s, scaled to the horizon by the square root of time.
+   */
+  private riskVolatility(ts: Micros, featureBps: number | null): number | null {
+    const horizon = this.settings.sizing.riskHorizonMs * 1000;
+    return this.volatility.sigmaBps(horizon, ts) ?? (featureBps === null ? null : featureBps * Math.sqrt(horizon / SIGMA_SPAN_MICROS));
+  }
+
   /** Sizes an order under the policy, within the position limit. */
-  private size(side: Side, confidence: number, mid: number, book: OrderBook, volBps: number | null): { qty: Lots; explanation: string } {
+  private size(side: Side, confidence: number, mid: number, book: OrderBook, volBps: number | null): ReturnType<typeof sizeDecision> {
     const mark = Math.floor(mid) as Ticks;
     return sizeDecision(this.settings, this.instrument, {
       side, confidence, mid, book, volBps, equity: this.equity(mark), exposure: this.orders.exposureLots,
@@ -519,7 +594,15 @@ export class ExecutionEngine {
 
   private finish(parent: Parent, reason: string): void {
     if (this.parent === parent) this.parent = null;
+    if (parent.finished) return;
+    parent.finished = true;
     this.quality.end(parent.id);
+    const executed = this.quality.classOf(parent.id);
+    if (executed !== null) {
+      this.settings.decisions?.record?.({ id: parent.id, book: parent.book, ts: parent.startedAt, side: parent.side, lots: parent.target, executed });
+      bump(this.counters.limitsBound, parent.limitedBy);
+      if (parent.urgent) bump(this.counters.limitsBound, 'urgency');
+    }
     this.counters.parentsDone++;
     if (parent.lastFillAt !== null) {
       this.counters.parentsFilled++;

@@ -2,7 +2,10 @@ import type { PassiveParams } from '../domain/execution/passive.ts';
 import type { SizingParams } from '../domain/execution/sizing.ts';
 import type { RiskConfig } from '../domain/risk/risk-config.ts';
 import type { ValueCounts } from '../domain/stats/value-histogram.ts';
-import type { Cash } from '../domain/values/units.ts';
+import type { Side } from '../domain/trading/side.ts';
+import type { Cash, Lots, Micros } from '../domain/values/units.ts';
+import type { ExecutionClass } from './execution-quality.ts';
+import type { ChoicePriors } from '../domain/execution/choice-priors.ts';
 
 /**
  * How signals become orders:
@@ -28,7 +31,28 @@ export interface ExecutionSettings {
    * The smart policy chooses each child's placement (join, improve, take) by expected cost
    * (domain/execution/order-choice.ts) at the fees given here; absent: placement as `passive` says.
    */
-  readonly chooser?: { readonly makerPpm: number; readonly takerPpm: number };
+  readonly chooser?: { readonly makerPpm: number; readonly takerPpm: number; readonly priors?: ChoicePriors };
+  /**
+   * The paired comparison of `ladder backtest --against-baseline` (docs/execution.md): `record` hears
+   * of each decision once it has ended; `replay` makes a run that acts on no signal and executes
+   * these decisions instead, each at market at once on the LIVE book it was taken on, with its size,
+   * so that the same parent decisions are executed two ways over the same data.
+   */
+  readonly decisions?: { readonly record?: (d: DecisionRecord) => void; readonly replay?: readonly DecisionRecord[] };
+}
+
+/**
+ * One decision of a run: its number, the LIVE book it was taken on (counted from the run's first,
+ * 1-based: the same frames give the same count in every run over them), its venue time, side and
+ * decided lots, and how it was executed.
+ */
+export interface DecisionRecord {
+  readonly id: number;
+  readonly book: number;
+  readonly ts: Micros;
+  readonly side: Side;
+  readonly lots: Lots;
+  readonly executed: ExecutionClass;
 }
 
 export interface ExecutionCounters {
@@ -57,4 +81,11 @@ export interface ExecutionCounters {
    * digits → count; domain/stats/value-histogram.ts) for the report's percentiles: bounded however long the run.
    */
   fillTimesMs: ValueCounts;
+  /**
+   * What bound each smart decision, counted by name: the sizing cap that set its size (`confidence`,
+   * `volatility`, `depth`, `liquidityCost`, `position`, `minQty`) or the risk manager's order limit
+   * (`orderLimit`), and `urgency` for a first choice taken at once because the market moved too fast
+   * to wait (order-choice.ts).
+   */
+  limitsBound: Record<string, number>;
 }

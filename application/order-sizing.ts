@@ -1,9 +1,11 @@
 import type { OrderBook } from '../domain/market/order-book.ts';
-import { baselineSize, sizeOrder } from '../domain/execution/sizing.ts';
+import { baselineSize, sizeOrder, type SizingLimit } from '../domain/execution/sizing.ts';
+import { liquidityCurve } from '../domain/execution/book-walk.ts';
 import type { Side } from '../domain/trading/side.ts';
 import type { Instrument } from '../domain/values/instrument.ts';
 import type { Cash, Lots, Ticks } from '../domain/values/units.ts';
 import type { ExecutionSettings } from './execution-types.ts';
+import { unitsText } from '../domain/execution/units-text.ts';
 
 export interface SizingMoment {
   readonly side: Side;
@@ -11,7 +13,7 @@ export interface SizingMoment {
   /** Mid, ticks (may be a half tick). */
   readonly mid: number;
   readonly book: OrderBook;
-  /** Realized volatility from the feature vector, bps; null when the model reads none. */
+  /** The mid's volatility over the sizing's risk horizon, bps (σ of its move over that time); null when not known. */
   readonly volBps: number | null;
   /** Starting capital plus the run's PnL, Cash. */
   readonly equity: Cash;
@@ -19,12 +21,16 @@ export interface SizingMoment {
   readonly exposure: Lots;
 }
 
+/** What bound a decision's size: one of the sizing caps, or the risk manager's order limits. */
+export type DecisionLimit = SizingLimit | 'orderLimit' | 'baseline';
+
 /**
  * The size of a decision under the policy: the smart policy's caps (confidence, volatility, depth
- * within the settings' bps, position room) or the baseline's fixed share of equity within the
- * position room; rounded down to lots, with the explanation stored in the order's record.
+ * within the settings' bps, the liquidity cost of taking it from the book as it stands, position
+ * room) or the baseline's fixed share of equity within the position room; rounded down to lots, with
+ * the explanation stored in the order's record and the limit that bound.
  */
-export function sizeDecision(settings: ExecutionSettings, instrument: Instrument, m: SizingMoment): { qty: Lots; explanation: string } {
+export function sizeDecision(settings: ExecutionSettings, instrument: Instrument, m: SizingMoment): { qty: Lots; explanation: string; limitedBy: DecisionLimit } {
   const sized = uncapped(settings, instrument, m);
   // One decision is one order within the risk manager's order limits (lots and value): sized beyond
   // them it would be refused whole, again at every signal, and a reversal through the position limit
@@ -32,26 +38,29 @@ export function sizeDecision(settings: ExecutionSettings, instrument: Instrument
   const byValue = m.mid > 0 ? Math.floor(settings.risk.maxOrderNotional / (m.mid * instrument.cashPerTickLot)) : Infinity;
   const cap = Math.min(settings.risk.maxOrderLots, byValue);
   if (sized.qty <= cap) return sized;
-  return { qty: Math.max(0, cap) as Lots, explanation: `${sized.explanation}; order limit ${cap} lots ← bound` };
+  return { qty: Math.max(0, cap) as Lots, explanation: `${sized.explanation}; order limit ${unitsText(instrument).qty(Math.max(0, cap))} ← bound`, limitedBy: 'orderLimit' };
 }
 
-function uncapped(settings: ExecutionSettings, instrument: Instrument, m: SizingMoment): { qty: Lots; explanation: string } {
+function uncapped(settings: ExecutionSettings, instrument: Instrument, m: SizingMoment): { qty: Lots; explanation: string; limitedBy: DecisionLimit } {
   const max = settings.risk.maxPositionLots;
   if (settings.policy === 'baseline') {
     const full = baselineSize(m.equity, Math.floor(m.mid) as Ticks, instrument, settings.baselineFraction);
     const room = m.side === 'Buy' ? max - m.exposure : max + m.exposure;
     const qty = Math.max(0, Math.min(full, room)) as Lots;
-    return { qty, explanation: `${settings.baselineFraction * 100}% of equity = ${full} lots, position room ${room}` };
+    const u = unitsText(instrument);
+    return { qty, explanation: `${settings.baselineFraction * 100}% of equity = ${u.qty(full)}, position room ${u.qty(room)}`, limitedBy: 'baseline' };
   }
+  // What taking the order from the book as it stands would cost, by size: the liquidity-cost cap reads it.
+  const curve = liquidityCurve(m.book.side(m.side === 'Buy' ? 'ask' : 'bid'), m.mid, m.side === 'Buy' ? 1 : -1, settings.sizing.maxLiquidityCostBps);
   const sized = sizeOrder(
     {
       side: m.side, equity: m.equity, mid: m.mid, confidence: m.confidence, realizedVolBps: m.volBps,
-      depthLots: depthWithin(m.book, m.side, m.mid, settings.sizing.depthWithinBps), liquidityCost: null, instrument,
+      depthLots: depthWithin(m.book, m.side, m.mid, settings.sizing.depthWithinBps), liquidityCost: curve.length === 0 ? null : curve, instrument,
       exposure: m.exposure, maxPosition: max,
     },
     settings.sizing,
   );
-  return { qty: sized.lots, explanation: sized.explanation };
+  return { qty: sized.lots, explanation: sized.explanation, limitedBy: sized.limitedBy };
 }
 
 /** Lots resting on the side an order of `side` would take, within `bps` of the mid. */

@@ -12,6 +12,8 @@ export interface SummaryFacts {
   readonly quality: ExecutionQualitySummary | null;
   /** Decisions whose first order risk refused: counted apart, never judged as signals. */
   readonly refusedDecisions: number;
+  /** What bound each smart decision, by name (ExecutionCounters.limitsBound); empty for runs stored before. */
+  readonly limitsBound: Readonly<Record<string, number>>;
   /** Venue time of the first and last LIVE book, µs: the market time the run covered. */
   readonly span: { readonly from: number; readonly to: number } | null;
   /** Warm predictions the model made, and those whose confidence cleared its threshold (acted on or not). */
@@ -47,7 +49,7 @@ export function summaryFacts(summary: unknown): SummaryFacts {
     notLiveMicros?: number;
     venueSpan?: { from: number; to: number } | null;
     position?: { qty?: string; avgEntry?: string | null; mark?: string | null; unrealizedPnl?: string };
-    execution?: { quality?: ExecutionQualitySummary; refusedDecisions?: number } | null;
+    execution?: { quality?: ExecutionQualitySummary; refusedDecisions?: number; limitsBound?: Record<string, number> } | null;
   };
   const c = s.counters;
   const feed = c === undefined ? null : {
@@ -63,7 +65,8 @@ export function summaryFacts(summary: unknown): SummaryFacts {
   const open = p?.qty === undefined || Number(p.qty) === 0 ? null : {
     qty: p.qty, avg_entry: p.avgEntry ?? null, mark: p.mark ?? null, unrealized_usdt: p.unrealizedPnl ?? '0',
   };
-  return { feed, openPosition: open, quality: s.execution?.quality ?? null, refusedDecisions: s.execution?.refusedDecisions ?? 0, span: s.venueSpan ?? null,
+  return { feed, openPosition: open, quality: s.execution?.quality ?? null, refusedDecisions: s.execution?.refusedDecisions ?? 0,
+    limitsBound: s.execution?.limitsBound ?? {}, span: s.venueSpan ?? null,
     predictions: c?.predictions ?? 0, signals: c?.signals ?? 0 };
 }
 

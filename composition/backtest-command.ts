@@ -5,7 +5,8 @@ import { backtestReport, type BacktestReport } from '../application/backtest-rep
 import { formatSpan, slippageChange, summaryFacts } from '../application/report-facts.ts';
 import type { TradingStore } from '../application/ports/trading-store.ts';
 import type { LoopProgress } from '../application/trading-loop.ts';
-import type { ExecutionCounters } from '../application/execution-engine.ts';
+import type { DecisionRecord, ExecutionCounters } from '../application/execution-engine.ts';
+import type { ExecutionClass } from '../application/execution-quality.ts';
 import type { SignalOutcomeCounts } from '../domain/backtest/signal-outcomes.ts';
 import type { Logger } from '../application/ports/logger.ts';
 import { ConfigError, paperConfig, type FlagsOf, type PaperConfig, type PaperFlags } from './config.ts';
@@ -22,6 +23,7 @@ import { normalizeArgs } from './args.ts';
 import { layerConfig, validateLayered } from './config-sources.ts';
 import { ALL_RUN_FLAGS } from './run-command.ts';
 import { CALIBRATED_INFORMED_SHARE } from '../adapters/synthetic/market-params.ts';
+import { priorsFor } from './choice-priors.ts';
 
 export const BACKTEST_HELP = `ladder backtest — run recorded or synthetic market data through the trading path and report
 
@@ -85,6 +87,7 @@ async function backtestWith(values: BacktestFlags, positionals: readonly string[
     ),
     storeMarketData: values['store-market'] === true,
     ...(informed === undefined ? {} : { informedShare: informed }),
+    chooserPriors: s['chooser-priors'],
   };
   // Independent runs: each stream of the files (composition/inputs.ts) with each seed.
   const configs = (inputs === null ? [given] : streamsOf(inputs).map((paths) => configForInputs(given, { paths, format: inputs.format }, values)))
@@ -96,11 +99,14 @@ async function backtestWith(values: BacktestFlags, positionals: readonly string[
   if (against && config.policy === 'baseline') throw new ConfigError('--against-baseline', 'compares --policy smart with the baseline; this run is the baseline');
   // The run records its baseline twin's id, so `ladder report RUN_ID` finds the comparison by itself.
   const baselineRunId = against ? randomUUID() : undefined;
-  const main = await runBacktest(config, values.quiet === true, logger, { baselineRunId });
+  // The smart run's decisions, for the paired comparison: the same decisions then taken at market at once.
+  const decided: DecisionRecord[] = [];
+  const main = await runBacktest(against ? { ...config, decisions: { record: (d) => decided.push(d) } } : config, values.quiet === true, logger, { baselineRunId });
   let full: FullReport = main;
   if (baselineRunId !== undefined) {
     const baseline = await runBacktest({ ...config, policy: 'baseline' }, values.quiet === true, logger, { runId: baselineRunId });
-    full = { ...main, against_baseline: comparison(main, baseline) };
+    const atMarket = await runBacktest({ ...config, policy: 'baseline', decisions: { replay: decided } }, values.quiet === true, logger, {});
+    full = { ...main, against_baseline: comparison(main, baseline), same_decisions_at_market: pairedComparison(main, atMarket, decided.length) };
   }
   if (values.report !== undefined) await writeFile(values.report, `${JSON.stringify(full, null, 2)}\n`);
   out(formatReport(full));
@@ -111,8 +117,12 @@ async function backtestWith(values: BacktestFlags, positionals: readonly string[
 
 export type FullReport = RunReport & {
   readonly against_baseline?: Comparison;
+  /** The paired comparison: the smart run's own decisions executed again, each at market at once. */
+  readonly same_decisions_at_market?: PairedComparison;
   /** Why the model sent no order: it abstains (see docs/research.md). */
   readonly abstain?: string;
+  /** What the smart policy's chooser started from: which captures' execution probes (docs/execution.md). */
+  readonly chooser_priors?: string;
   /** How the run ended (`ended completed`, `ended halted (kill switch: …)`), as the summary's first line says. */
   readonly ended: string;
   /** Why the input was read only in part (a compressed file cut short); absent when whole. */
@@ -135,6 +145,45 @@ interface Comparison {
   readonly cost_per_lot_bps: BacktestReport['cost_per_lot_bps'];
   /** Smart's total cost per lot minus the baseline's, bps: negative when smart costs less. */
   readonly cost_per_lot_change_bps: number | null;
+}
+
+/**
+ * The smart run against the same decisions taken at market at once (the baseline's way to execute,
+ * on the smart policy's decisions: the same times, sides and sizes over the same data), as traders
+ * compare two ways of executing one set of parent orders. Signal selection and sizing are the same on
+ * both sides, so the difference is the execution's alone.
+ */
+interface PairedComparison {
+  /** The run that took the decisions at market. */
+  readonly run: string;
+  readonly decisions: number;
+  /** Decisions it could not take (refused by risk): none expected. */
+  readonly not_taken: number;
+  readonly markout_bps: BacktestReport['markout_bps'];
+  readonly shortfall_bps_mean: number | null;
+  readonly cost_per_lot_bps: BacktestReport['cost_per_lot_bps'];
+  /** Smart's total cost a lot minus the same decisions' at market, bps: negative when the smart execution costs less. */
+  readonly cost_per_lot_change_bps: number | null;
+  /** By how the smart run executed each decision: its cost a lot there, and the same decisions' at market. */
+  readonly by_class: Readonly<Record<ExecutionClass, { readonly decisions: number; readonly smart_bps: number | null; readonly at_market_bps: number | null; readonly notional_share: number | null }>> | null;
+}
+
+function pairedComparison(smart: FullReport, atMarket: FullReport, decisions: number): PairedComparison {
+  const s = smart.execution_classes;
+  const m = atMarket.paired_classes;
+  const classes = ['maker', 'escalated', 'market'] as const;
+  return {
+    run: atMarket.run,
+    decisions,
+    not_taken: atMarket.refused_decisions,
+    markout_bps: atMarket.markout_bps,
+    shortfall_bps_mean: atMarket.shortfall_bps_mean,
+    cost_per_lot_bps: atMarket.cost_per_lot_bps,
+    cost_per_lot_change_bps: smart.cost_per_lot_bps?.total == null || atMarket.cost_per_lot_bps?.total == null ? null : smart.cost_per_lot_bps.total - atMarket.cost_per_lot_bps.total,
+    by_class: s === null || m === null ? null : Object.fromEntries(classes.map((k) => [k, {
+      decisions: s[k].decisions, smart_bps: s[k].cost_per_lot_bps, at_market_bps: m[k].cost_per_lot_bps, notional_share: s[k].notional_share,
+    }])) as PairedComparison['by_class'],
+  };
 }
 
 function comparison(smart: FullReport, baseline: FullReport): Comparison {
@@ -226,6 +275,7 @@ export async function runBacktest(config: PaperConfig, quiet: boolean, logger: L
   const ended = describeEnd(result.incomplete === null ? 'completed' : 'input cut short', result.summary.execution?.riskState ?? null, result.trips);
   return {
     run: result.runId, source: result.source, model: result.model.id, policy: config.policy, seed: config.seed, ...(report as BacktestReport),
+    ...(config.policy === 'smart' ? { chooser_priors: priorsFor(config.source === 'replay' ? (config.inputs ?? [config.input]) : [], config.chooserPriors ?? 'held-out').source } : {}),
     ...(result.model.abstain === undefined ? {} : { abstain: result.model.abstain }),
     ended, ...(result.incomplete === null ? {} : { input_cut_short: result.incomplete }),
   };
@@ -254,13 +304,14 @@ function formatReport(r: FullReport): string {
   const n = (x: number | null, digits = 2): string => (x === null ? 'n/a' : x.toFixed(digits));
   const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
   const b = r.against_baseline;
+  const p = r.same_decisions_at_market;
   const sharpe = r.sharpe === null
     ? `Sharpe n/a (${r.sharpe_basis}); per round trip ${r.per_trade.trades} trades, mean ${n(r.per_trade.mean_usdt, 4)} USDT, mean/sd ${n(r.per_trade.ratio, 3)}`
     : `Sharpe ${n(r.sharpe)}, Sortino ${n(r.sortino)} (${r.sharpe_basis})`;
   return [
     `Ladder backtest ${r.run} ${r.ended}`,
     ...(r.input_cut_short === undefined ? [] : [`  input     ${r.input_cut_short}; every frame before the cut was processed`]),
-    `  data      ${r.source}, ${r.market_time} of market time; model ${r.model}, policy ${r.policy}`,
+    `  data      ${r.source}, ${r.market_time} of market time; model ${r.model}, policy ${r.policy}${r.chooser_priors === undefined ? '' : `; chooser priors from ${r.chooser_priors}`}`,
     ...(r.abstain === undefined ? [] : [`  abstains  the model never signals, so no order was sent: ${r.abstain}`]),
     ...(r.feed === null ? [] : [
       `  feed      sequence gaps ${r.feed.gaps}, resyncs ${r.feed.resyncs}, malformed ${r.feed.malformed}, crossed ${r.feed.crossed}, not LIVE ${formatSpan(r.feed.not_live_seconds * 1e6)}, book ${r.feed.state_at_end} at the end`,
@@ -269,17 +320,27 @@ function formatReport(r: FullReport): string {
     `  position  ${r.open_position === null ? 'flat at the end' : `${r.open_position.qty} BTC open at the end${r.open_position.avg_entry === null ? '' : ` @ ${r.open_position.avg_entry}`}, mark ${r.open_position.mark ?? 'n/a'}, unrealized ${r.open_position.unrealized_usdt} USDT`}`,
     `  trading   ${r.parents} decisions (${r.refused_decisions} more refused by risk${r.rejected_decisions > 0 ? `, ${r.rejected_decisions} rejected by the venue` : ''}), ${r.orders} orders, ${r.trades} fills; fill rate ${pct(r.fill_rate)}, escalated ${pct(r.escalation_rate)} (${r.escalations}), maker share ${pct(r.maker_share)}; turnover ${n(r.turnover)}×, exposure ${pct(r.exposure)}`,
     `  execution ${executionLine(r)}`,
+    ...(Object.keys(r.limits_bound).length === 0 ? [] : [`  limits    what bound the decisions: ${Object.entries(r.limits_bound).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`]),
     `  slippage  per lot against the decision's mid: mean ${n(r.slippage_bps_mean, 4)} bps, p95 ${n(r.slippage_bps_p95, 4)} bps`,
     `  signals   ${r.signals} of ${r.predictions} predictions cleared the threshold; ${r.signals_resolved} acted signals judged at their horizon: hit rate ${pct(r.hit_rate)}, false-signal rate ${pct(r.false_signal_rate)}`,
     `  fills     time from decision to last fill, escalations included: p50 ${n(r.time_to_fill_ms.p50, 0)} ms, p95 ${n(r.time_to_fill_ms.p95, 0)} ms`,
     ...(b === undefined ? [] : [
       `  baseline  slippage ${n(b.slippage_bps_mean, 4)} bps, fill rate ${pct(b.fill_rate)}, PnL ${n(b.pnl, 4)}, fees ${n(b.fees, 4)}`,
       `  baseline  ${executionLine(b)}`,
-      `  vs base   slippage ${slippageChange(b.slippage_reduction)}, total cost a lot ${b.cost_per_lot_change_bps === null ? 'n/a' : `${b.cost_per_lot_change_bps <= 0 ? 'lower' : 'higher'} by ${Math.abs(b.cost_per_lot_change_bps).toFixed(3)} bps`}, Sharpe change ${n(b.sharpe_change)}`,
+      `  vs base   slippage ${slippageChange(b.slippage_reduction)}, total cost a lot ${costChange(b.cost_per_lot_change_bps)}, Sharpe change ${n(b.sharpe_change)}`,
+    ]),
+    ...(p === undefined ? [] : [
+      `  at market the same ${p.decisions} decisions taken at market at once${p.not_taken > 0 ? ` (${p.not_taken} could not be)` : ''}: ${executionLine(p)}`,
+      `  vs market smart execution's total cost a lot ${costChange(p.cost_per_lot_change_bps)}${p.by_class === null ? '' : `; by class, smart / at market bps: ${(['maker', 'escalated', 'market'] as const).filter((k) => (p.by_class?.[k].decisions ?? 0) > 0).map((k) => `${k} (${p.by_class?.[k].decisions}) ${n(p.by_class?.[k].smart_bps ?? null, 3)} / ${n(p.by_class?.[k].at_market_bps ?? null, 3)}`).join(', ')}`}`,
     ]),
   ].join('\n');
 }
 
+
+/** "lower by 0.123 bps" or "higher by …". */
+function costChange(change: number | null): string {
+  return change === null ? 'n/a' : `${change <= 0 ? 'lower' : 'higher'} by ${Math.abs(change).toFixed(3)} bps`;
+}
 
 /** Markouts, shortfall and total cost a lot, in one line. */
 function executionLine(r: Pick<BacktestReport, 'markout_bps' | 'shortfall_bps_mean' | 'cost_per_lot_bps'>): string {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { int, flag, fromResult, named, oneOf, setting, text, type Setting } from './settings.ts';
 import { CALIBRATED_INFORMED_SHARE } from '../adapters/synthetic/market-params.ts';
 import { DEFAULT_DB, LOG_LEVELS, PAPER_SETTINGS } from './run-settings.ts';
+import { PRIORS_CHOICES } from './choice-priors.ts';
 
 /** `--seed N` or a comma-separated list of seeds (each one run). */
 function seeds(text: string): { ok: true; value: number[] } | { ok: false; error: string } {
@@ -58,6 +59,11 @@ export const BACKTEST_SETTINGS = {
   'informed-share': setting(text(), {
     arg: 'X',
     help: `with --source synthetic: the share of market orders that know the next move (0 to 1, or calibrated: ${CALIBRATED_INFORMED_SHARE}, within the real captures' bounds; docs/synthetic-market.md)`,
+  }),
+  'chooser-priors': setting(oneOf(PRIORS_CHOICES), {
+    arg: 'WHICH',
+    default: 'held-out',
+    help: "the smart policy's chooser starts from what resting cost on the real captures in ../shared (docs/execution.md): held-out pools every capture's but the one the run reads, all pools every capture's (in-sample)",
   }),
   'max-position': PAPER_SETTINGS['max-position'],
   'order-size': PAPER_SETTINGS['order-size'],

@@ -4,6 +4,8 @@ import type { z } from 'zod';
 import type { Instrument } from '../domain/values/instrument.ts';
 import type { Lots } from '../domain/values/units.ts';
 import type { FeeSchedule } from '../domain/trading/fees.ts';
+import type { ExecutionSettings } from '../application/execution-types.ts';
+import type { PriorsChoice } from './choice-priors.ts';
 import { parseDbTarget, type DbTarget } from '../adapters/postgres/db-target.ts';
 import type { InputFormat } from '../adapters/replay/input-format.ts';
 import { checkInputFile } from './input-check.ts';
@@ -73,6 +75,13 @@ export interface PaperConfig {
   readonly storeMarketData: boolean;
   /** The synthetic market's informed flow (docs/synthetic-market.md); the market's defaults when absent. */
   readonly informedShare?: number;
+  /**
+   * The paired comparison of `ladder backtest --against-baseline`: each decision told to `record` as
+   * it ends, or the decisions of another run executed at market at once instead of this run's signals.
+   */
+  readonly decisions?: ExecutionSettings['decisions'];
+  /** Which captures' execution probes the chooser's priors pool (composition/choice-priors.ts); `held-out` when absent. */
+  readonly chooserPriors?: PriorsChoice;
   /** Share of ticks that cause no order traced anyway (0..1); order-causing ticks are always traced. */
   readonly traceSampleRate: number;
   /** Below this feed-quality score (0–100) new entries stop until the feed recovers; 0 never stops them. */

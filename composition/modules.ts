@@ -26,6 +26,7 @@ import { scanningDecoder } from '../adapters/bybit/frame-decoder.ts';
 import { SimExchange } from '../adapters/sim/sim-exchange.ts';
 import { DEFAULT_QUEUE_MODEL } from '../adapters/sim/queue-model.ts';
 import { executionSettings } from './execution-settings.ts';
+import { priorsFor } from './choice-priors.ts';
 import { natsFeedModule } from './nats-feed-module.ts';
 import { ConfigError, type PaperConfig, type Source } from './config.ts';
 import { TOKENS } from './tokens.ts';
@@ -91,7 +92,8 @@ export const coreModule = new ContainerModule(({ bind }) => {
               : { ...DEFAULT_RECORDING, snapshotLevels: 1, trades: false, ...(config.dbText === 'none' ? { snapshotEveryMicros: null } : {}) },
             execution: executionSettings({
               policy: config.policy, capitalUsdt: config.capitalUsdt, maxPositionLots: config.maxPositionLots, threshold: model.info.threshold,
-              fees: config.fees,
+              fees: config.fees, ...(config.decisions === undefined ? {} : { decisions: config.decisions }),
+              priors: priorsFor(config.source === 'replay' ? (config.inputs ?? [config.input]) : [], config.chooserPriors ?? 'held-out'),
             }),
           },
           { feed, venue, model, writer, clock, logger, traceIds },

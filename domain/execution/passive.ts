@@ -1,6 +1,8 @@
 import type { Side } from '../trading/side.ts';
 import type { Lots, Micros, Ticks } from '../values/units.ts';
+import type { Instrument } from '../values/instrument.ts';
 import type { ExecutionAction } from './action.ts';
+import { unitsText, type UnitsText } from './units-text.ts';
 import { urgencyFor, validateUrgencyParams, type UrgencyParams } from './urgency.ts';
 
 /** The child order resting on the book for the parent, if any. */
@@ -100,16 +102,18 @@ function validateInput(input: PassiveInput): void {
  * 6. the touch has moved more than `followTicks` away → replace at the new price, unless the
  *    previous placement is younger than `minReplaceMicros` (then hold);
  * 7. otherwise hold. A child at or inside the touch is our own best price: it is never chased.
+ * Reasons give prices and sizes in the instrument's currencies (USDT, BTC), not ticks and lots.
  */
-export function stepPassive(input: PassiveInput, params: PassiveParams): ExecutionAction[] {
+export function stepPassive(input: PassiveInput, params: PassiveParams, instrument: Instrument): ExecutionAction[] {
   validatePassiveParams(params);
   validateInput(input);
+  const u = unitsText(instrument);
   const { working, now } = input;
   const rest = input.target - input.filled;
   const cancelFirst = (reason: string): ExecutionAction[] => (working === null ? [] : [{ kind: 'cancel', reason }]);
-  if (rest <= 0) return [...cancelFirst('parent filled'), { kind: 'done', reason: `filled ${input.filled} of ${input.target} lots` }];
+  if (rest <= 0) return [...cancelFirst('parent filled'), { kind: 'done', reason: `filled ${u.qty(input.filled)} of ${u.qty(input.target)}` }];
   if (!input.signalHolds) {
-    return [...cancelFirst('signal no longer holds'), { kind: 'done', reason: `signal no longer holds; ${rest} lots left unfilled` }];
+    return [...cancelFirst('signal no longer holds'), { kind: 'done', reason: `signal no longer holds; ${u.qty(rest)} left unfilled` }];
   }
   const urgency = input.chosen === undefined ? urgencyFor(input.confidence, params.urgency) : 'passive';
   const elapsed = now - input.startedAt;
@@ -120,39 +124,39 @@ export function stepPassive(input: PassiveInput, params: PassiveParams): Executi
         : `not filled after ${elapsed} µs (timeout ${params.escalateAfterMicros} µs) while the signal holds`;
     return [
       ...cancelFirst(`escalating: ${why}`),
-      { kind: 'market', qty: rest as Lots, reason: `${why}; take ${rest} lots at market` },
+      { kind: 'market', qty: rest as Lots, reason: `${why}; take ${u.qty(rest)} at market` },
       { kind: 'done', reason: 'escalated to a market order' },
     ];
   }
   const improve = input.chosen === undefined ? params.placement === 'improve' || urgency === 'improve' : input.chosen === 'improve';
-  const target = quotePrice(input, improve);
+  const target = quotePrice(input, improve, u);
   if (working === null) {
-    return [{ kind: 'place', price: target.price, qty: rest as Lots, postOnly: true, reason: `${target.why} for ${rest} lots` }];
+    return [{ kind: 'place', price: target.price, qty: rest as Lots, postOnly: true, reason: `${target.why} for ${u.qty(rest)}` }];
   }
   if (working.remaining > rest) {
-    return [{ kind: 'cancel', reason: `working child of ${working.remaining} lots exceeds the ${rest} lots left` }];
+    return [{ kind: 'cancel', reason: `working child of ${u.qty(working.remaining)} exceeds the ${u.qty(rest)} left` }];
   }
   const touch = input.side === 'Buy' ? input.bestBid : input.bestAsk;
   const away = input.side === 'Buy' ? touch - working.price : working.price - touch;
   if (away <= params.followTicks) {
-    return [{ kind: 'hold', reason: `child at ${working.price} is ${Math.max(away, 0)} ticks from the touch ${touch} (follow beyond ${params.followTicks})` }];
+    return [{ kind: 'hold', reason: `child at ${u.price(working.price)} is ${u.distance(Math.max(away, 0))} from the touch ${u.price(touch)} (follow beyond ${u.distance(params.followTicks)})` }];
   }
   const age = now - working.placedAt;
   if (age < params.minReplaceMicros) {
-    return [{ kind: 'hold', reason: `touch ${away} ticks away but the last placement is ${age} µs old (< ${params.minReplaceMicros} µs): replace held` }];
+    return [{ kind: 'hold', reason: `touch ${u.distance(away)} away but the last placement is ${age} µs old (< ${params.minReplaceMicros} µs): replace held` }];
   }
-  return [{ kind: 'replace', price: target.price, reason: `touch moved ${away} ticks away (> ${params.followTicks}): ${target.why}` }];
+  return [{ kind: 'replace', price: target.price, reason: `touch moved ${u.distance(away)} away (> ${u.distance(params.followTicks)}): ${target.why}` }];
 }
 
 /** The post-only price: the best on our side, or one tick inside it when improving and the spread is wider than a tick. */
-function quotePrice(input: PassiveInput, improve: boolean): { price: Ticks; why: string } {
+function quotePrice(input: PassiveInput, improve: boolean, u: UnitsText): { price: Ticks; why: string } {
   const spread = input.bestAsk - input.bestBid;
   const buy = input.side === 'Buy';
   const best = buy ? input.bestBid : input.bestAsk;
   if (improve && spread > 1) {
     const price = (buy ? best + 1 : best - 1) as Ticks;
-    return { price, why: `improve ${buy ? 'bid' : 'ask'} ${best} by 1 tick to ${price} (spread ${spread})` };
+    return { price, why: `improve ${buy ? 'bid' : 'ask'} ${u.price(best)} by 1 tick to ${u.price(price)} (spread ${u.distance(spread)})` };
   }
-  const note = improve ? ` (spread ${spread}: no room to improve)` : '';
-  return { price: best, why: `join ${buy ? 'bid' : 'ask'} ${best}${note}` };
+  const note = improve ? ` (spread ${u.distance(spread)}: no room to improve)` : '';
+  return { price: best, why: `join ${buy ? 'bid' : 'ask'} ${u.price(best)}${note}` };
 }

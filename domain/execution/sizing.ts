@@ -1,6 +1,7 @@
 import type { Instrument } from '../values/instrument.ts';
 import type { Side } from '../trading/side.ts';
 import type { Cash, Lots, Ticks } from '../values/units.ts';
+import { unitsText } from './units-text.ts';
 
 /** The cost of taking `lots` lots by walking the book, in bps of the mid (the liq_cost features). */
 export interface LiquidityPoint {
@@ -17,7 +18,10 @@ export interface SizingInputs {
   readonly mid: number;
   /** The signal's confidence in [0, 1]. */
   readonly confidence: number;
-  /** Realized volatility over the signal's horizon, in bps; null when not known. */
+  /**
+   * The mid's volatility over the risk horizon (`SizingParams.riskHorizonMs`): the standard deviation
+   * of its move over that time, in bps; null when not known.
+   */
   readonly realizedVolBps: number | null;
   /** Visible depth on the side the order takes, within `depthWithinBps` of the mid, in lots; null when not known. */
   readonly depthLots: number | null;
@@ -37,9 +41,14 @@ export interface SizingParams {
   readonly confidenceThreshold: number;
   /** Share of the full size traded at the threshold, rising linearly to 1 at confidence 1; in [0, 1]. */
   readonly minConfidenceShare: number;
-  /** Equity at risk per trade, in bps: notional x volatility <= equity x riskBps. */
+  /**
+   * Equity at risk per trade, in bps, against a one-σ move over the risk horizon: notional x σ <=
+   * equity x riskBps.
+   */
   readonly riskBps: number;
-  /** Volatility used when the measured one is lower (a dead market is not a riskless one), in bps. */
+  /** The time a position is presumed held, ms: the volatility the cap weighs is the mid's over it. */
+  readonly riskHorizonMs: number;
+  /** Volatility used when the measured one is lower (a dead market is not a riskless one), in bps over the risk horizon. */
   readonly volFloorBps: number;
   /** Largest share of the visible depth one order may take, in (0, 1]. */
   readonly maxDepthShare: number;
@@ -69,6 +78,7 @@ export function validateSizingParams(p: SizingParams): SizingParams {
   }
   if (!inUnit(p.minConfidenceShare)) throw new RangeError(`sizing.minConfidenceShare ${p.minConfidenceShare} is not in [0, 1]`);
   if (!positive(p.riskBps)) throw new RangeError(`sizing.riskBps ${p.riskBps} is not positive`);
+  if (!positive(p.riskHorizonMs)) throw new RangeError(`sizing.riskHorizonMs ${p.riskHorizonMs} is not positive`);
   if (!positive(p.volFloorBps)) throw new RangeError(`sizing.volFloorBps ${p.volFloorBps} is not positive`);
   if (!(p.maxDepthShare > 0 && p.maxDepthShare <= 1)) throw new RangeError(`sizing.maxDepthShare ${p.maxDepthShare} is not in (0, 1]`);
   if (!positive(p.depthWithinBps)) throw new RangeError(`sizing.depthWithinBps ${p.depthWithinBps} is not positive`);
@@ -150,54 +160,57 @@ interface Cap {
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
-const fmt = (lots: number): string => (lots === Infinity ? 'none' : String(lots));
+const horizonText = (ms: number): string => (ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
 
 /**
  * The order size, in lots: the smallest of the caps, rounded down, and zero when below the minimum
  * quantity. Caps, each rounded down to lots:
  * - confidence: confidenceShare x (equityFraction x equity at the mid);
- * - volatility: equity x riskBps / max(vol, volFloorBps) at the mid, when vol is known;
+ * - volatility: equity x riskBps / max(σ over the risk horizon, volFloorBps) at the mid, when known;
  * - depth: maxDepthShare x visible depth, when known;
  * - liquidity cost: the largest size costing at most maxLiquidityCostBps, when known;
  * - position: the room left before |exposure| passes maxPosition in the order's direction.
- * The explanation names each cap and marks the one that bound (the first of equal smallest ones).
+ * The explanation names each cap, in the base currency (BTC), and marks the one that bound (the first
+ * of equal smallest ones).
  */
 export function sizeOrder(inputs: SizingInputs, params: SizingParams): Sizing {
   validateSizingParams(params);
   validateInputs(inputs);
+  const u = unitsText(inputs.instrument);
+  const qty = (lots: number): string => (lots === Infinity ? 'none' : u.qty(lots));
   const perLot = cashPerLot(inputs.instrument, inputs.mid);
   const equity = Math.max(0, inputs.equity);
   const share = confidenceShare(inputs.confidence, params);
   const full = floorLots((equity * params.equityFraction) / perLot);
   const conf = floorLots(share * full);
-  const caps: Cap[] = [{ limit: 'confidence', lots: conf, text: `conf ${inputs.confidence.toFixed(3)} → ${pct(share)} of ${full} = ${conf}` }];
+  const caps: Cap[] = [{ limit: 'confidence', lots: conf, text: `conf ${inputs.confidence.toFixed(3)} → ${pct(share)} of ${qty(full)} = ${qty(conf)}` }];
 
   if (inputs.realizedVolBps === null) caps.push({ limit: 'volatility', lots: Infinity, text: 'vol n/a' });
   else {
     const vol = Math.max(inputs.realizedVolBps, params.volFloorBps);
     const lots = floorLots((equity * params.riskBps) / vol / perLot);
-    caps.push({ limit: 'volatility', lots, text: `vol ${vol.toFixed(1)} bps, risk ${params.riskBps} bps → cap ${lots}` });
+    caps.push({ limit: 'volatility', lots, text: `vol ${vol.toFixed(1)} bps over ${horizonText(params.riskHorizonMs)}, risk ${params.riskBps} bps → cap ${qty(lots)}` });
   }
   if (inputs.depthLots === null) caps.push({ limit: 'depth', lots: Infinity, text: 'depth n/a' });
   else {
     const lots = floorLots(params.maxDepthShare * inputs.depthLots);
-    caps.push({ limit: 'depth', lots, text: `depth ${pct(params.maxDepthShare)} of ${inputs.depthLots} within ${params.depthWithinBps} bps = ${lots}` });
+    caps.push({ limit: 'depth', lots, text: `depth ${pct(params.maxDepthShare)} of ${qty(inputs.depthLots)} within ${params.depthWithinBps} bps = ${qty(lots)}` });
   }
   const liq = liquidityCap(inputs.liquidityCost, params.maxLiquidityCostBps);
   const liqLots = liq === null ? Infinity : floorLots(liq);
-  caps.push({ limit: 'liquidityCost', lots: liqLots, text: liq === null ? 'liq cost n/a' : `liq cost <= ${params.maxLiquidityCostBps} bps → cap ${fmt(liqLots)}` });
+  caps.push({ limit: 'liquidityCost', lots: liqLots, text: liq === null ? 'liq cost n/a' : `liq cost <= ${params.maxLiquidityCostBps} bps → cap ${qty(liqLots)}` });
   const sign = inputs.side === 'Buy' ? 1 : -1;
   const room = Math.max(0, inputs.maxPosition - sign * inputs.exposure);
-  caps.push({ limit: 'position', lots: room, text: `room ${room} (max ${inputs.maxPosition}, exposure ${inputs.exposure})` });
+  caps.push({ limit: 'position', lots: room, text: `room ${qty(room)} (max ${qty(inputs.maxPosition)}, exposure ${qty(inputs.exposure)})` });
 
   let bound = caps[0];
   for (const cap of caps) if (cap.lots < bound.lots) bound = cap;
   const parts = caps.map((c) => (c === bound ? `${c.text} ← bound` : c.text));
   const rounded = bound.lots;
   if (rounded > 0 && rounded < inputs.instrument.minLots) {
-    parts.push(`${rounded} lots below the minimum ${inputs.instrument.minLots} → 0`);
+    parts.push(`${qty(rounded)} below the minimum ${qty(inputs.instrument.minLots)} → 0`);
     return { lots: 0 as Lots, explanation: parts.join('; '), limitedBy: 'minQty' };
   }
-  parts.push(`rounded ${rounded} lots`);
+  parts.push(`rounded ${qty(rounded)}`);
   return { lots: rounded as Lots, explanation: parts.join('; '), limitedBy: bound.limit };
 }

@@ -86,31 +86,41 @@ describe('ExecutionQuality', () => {
     expect(s.time_to_fill_ms).toEqual({ p50: 40, p95: 320, mean: 125 });
   });
 
-  it('gives the chooser the run\'s own evidence: maker markouts, decisions\' 5 s moves, escalations\' cost net of their markout', () => {
+  it('gives the chooser the run\'s own evidence: maker markouts, decisions\' moves, escalations\' premium over a take at once, fills against expectation', () => {
     const q = new ExecutionQuality(instrument);
-    expect(q.chooserEvidence()).toEqual({ maker: { fills: 0, markoutBps: 0 }, move: { decisions: 0, bps: 0 }, escalation: { fills: 0, costBps: 0 } });
+    expect(q.chooserEvidence()).toEqual({
+      maker: { fills: 0, markoutBps: 0 }, move: { decisions: 0, bps: 0 }, drift: { decisions: 0, bps: 0 },
+      escalation: { fills: 0, premiumBps: 0 }, fills: { decisions: 0, expected: 0, filled: 0 },
+    });
     q.book(0 as Micros, 2 * P);
-    // A buy rests, fills 1 lot at P, then escalates: 1 lot taken at P + 2.
+    // A buy rests (the chooser gave it even odds of filling, and a take at once would have paid P + 1),
+    // fills 1 lot at P, then escalates: 1 lot taken at P + 2.
     q.decide(1, 'Buy', 2, 2 * P, 0 as Micros, false);
+    q.expectRest(1, 0.5, P + 1);
     q.order(1, 'a', false);
     q.fill(fill('a', 'Buy', P, 1, 'maker', 100_000));
     q.order(1, 'b', true);
     q.fill(fill('b', 'Buy', P + 2, 1, 'taker', 400_000));
     q.end(1);
+    // Half its lots filled resting, as expected.
+    expect(q.chooserEvidence().fills).toEqual({ decisions: 1, expected: 0.5, filled: 0.5 });
     // A sell taken at once.
     q.decide(2, 'Sell', 1, 2 * P, (0.5 * S) as Micros, true);
     q.order(2, 'c', true);
     q.fill(fill('c', 'Sell', P - 1, 1, 'taker', 500_000));
     q.book((4.9 * S) as Micros, 2 * (P + 3));
     expect(q.chooserEvidence().maker.fills).toBe(0); // nothing marked out at 5 s yet
+    // Over the 300 ms a child may rest, decision 1 (buy) moved +3 ticks, decision 2 (sell) −3.
+    expect(q.chooserEvidence().drift).toEqual({ decisions: 2, bps: expect.closeTo(0, 12) });
     q.book((5.6 * S) as Micros, 2 * (P + 4));
     const e = q.chooserEvidence();
     // The maker buy at P marked out at +4 ticks; decision 1 (buy) moved +4, decision 2 (sell) −4.
     expect(e.maker).toEqual({ fills: 1, markoutBps: expect.closeTo(bps(4, P), 12) });
     expect(e.move).toEqual({ decisions: 2, bps: expect.closeTo((bps(4, P) - bps(4, P)) / 2, 12) });
-    // The escalation paid 2 ticks over its decision's mid and marked out at +2: it cost 0 net.
+    // The escalation paid 2 ticks over its decision's mid and marked out at +2; the take at once would
+    // have paid 1 tick and marked out at +3: the wait cost 1 tick more in price and 1 less in markout.
     expect(e.escalation.fills).toBe(1);
-    expect(e.escalation.costBps).toBeCloseTo(bps(2, P) - bps(2, P + 2), 9);
+    expect(e.escalation.premiumBps).toBeCloseTo(bps(2, P) - bps(2, P + 2) - (bps(1, P) - bps(3, P + 1)), 9);
   });
 
   it('leaves out a decision whose one market order the venue rejected, and keeps one that sent more', () => {

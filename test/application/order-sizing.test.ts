@@ -4,7 +4,8 @@ import { sizeDecision } from '../../application/order-sizing.ts';
 import { executionSettings } from '../../composition/execution-settings.ts';
 import { OrderBook } from '../../domain/market/order-book.ts';
 import type { Lots } from '../../domain/values/units.ts';
-import { btc } from '../support/builders.ts';
+import type { Micros } from '../../domain/values/units.ts';
+import { btc, levelBuffer } from '../support/builders.ts';
 
 /*
  * A decision is one order within the risk manager's order limits: sized beyond them it was refused
@@ -22,7 +23,7 @@ describe('the size of a decision', () => {
     expect(settings.risk.maxOrderLots).toBe(10);
     const back = sizeDecision(settings, btc, moment('Buy', -10));
     expect(back.qty).toBe(10);
-    expect(back.explanation).toMatch(/order limit 10 lots ← bound/);
+    expect(back.explanation).toMatch(/order limit 0.010 BTC ← bound/);
     // Within the limit nothing changes: 5% of 40,000 USDT at 65,000 is 30 lots, the room 10.
     expect(sizeDecision(settings, btc, moment('Sell', 0))).toMatchObject({ qty: 10 });
     expect(sizeDecision(settings, btc, moment('Sell', -10)).qty).toBe(0);
@@ -37,4 +38,51 @@ describe('the size of a decision', () => {
       expect(Math.abs(exposure + (side === 'Buy' ? qty : -qty))).toBeLessThanOrEqual(settings.risk.maxPositionLots);
     },
   );
+});
+
+/** A book around 65,000 USDT: one-tick spread, `touch` lots at each best price, `behind` lots a level behind. */
+function bookWith(touch: number, behind = 20): OrderBook {
+  const book = new OrderBook(btc);
+  const t = 1_700_000_000_000_000 as Micros;
+  const bids: Array<[number, number]> = [[MID, touch], ...Array.from({ length: 60 }, (_, i): [number, number] => [MID - 1 - i, behind])];
+  const asks: Array<[number, number]> = [[MID + 1, touch], ...Array.from({ length: 60 }, (_, i): [number, number] => [MID + 2 + i, behind])];
+  const applied = book.applyLevels({ type: 'snapshot', u: 1, seq: 1, ts: t, cts: t, recvTime: t, bids: levelBuffer(bids), asks: levelBuffer(asks) });
+  if (!applied.ok) throw new Error('book refused');
+  return book;
+}
+
+/*
+ * The shipped settings' limits bind at volatility and liquidity the real captures show
+ * (docs/execution.md): the volatility cap weighs the mid's σ over 5 minutes against 0.6 bps of equity,
+ * which is 5% of equity at 12 bps, about the captures' median (13 bps on Binance USD-M 2024-08-08 and
+ * spot, 5 bps on USD-M 2024-07-18/19); the liquidity cost of taking the whole order from the book is
+ * read from the book and held to 0.1 bps over the mid.
+ */
+describe('the smart policy\'s caps under the shipped settings', () => {
+  const smart = executionSettings({ policy: 'smart', capitalUsdt: 100_000, maxPositionLots: 1_000 as Lots, threshold: 0.5 });
+  const at = (volBps: number | null, touch = 5_000, behind = 20) => ({
+    side: 'Buy' as const, confidence: 1, mid: MID + 0.5, book: bookWith(touch, behind), volBps, equity: smart.capital, exposure: 0 as Lots,
+  });
+
+  it('sizes by confidence in a market as calm as the captures\' median, and by volatility when it moves faster', () => {
+    // 5% of 100,000 USDT at 65,000 is 76 lots.
+    expect(sizeDecision(smart, btc, at(10))).toMatchObject({ qty: 76, limitedBy: 'confidence' });
+    // At twice the captures' median σ over 5 minutes, half of it: 100,000 × 0.6 bps / 26 bps = 230 USDT of risk budget… 35 lots.
+    const fast = sizeDecision(smart, btc, at(26));
+    expect(fast.limitedBy).toBe('volatility');
+    expect(fast.qty).toBe(Math.floor((100_000 * 0.6) / 26 / 65.0000325));
+    expect(fast.explanation).toMatch(/vol 26\.0 bps over 5m, risk 0\.6 bps → cap 0\.035 BTC ← bound/);
+  });
+
+  it('caps an order that would walk a thin book past 0.1 bps over the mid', () => {
+    // A touch of 2 lots, then 2 a tick: 76 lots would take 38 levels, about 19 ticks (0.3 bps) over the mid;
+    // 0.1 bps is 6.5 ticks, which about 13 levels, 26 lots, reach.
+    const thin = sizeDecision(smart, btc, at(10, 2, 2));
+    expect(thin.limitedBy).toBe('liquidityCost');
+    expect(thin.qty).toBeGreaterThan(20);
+    expect(thin.qty).toBeLessThan(30);
+    expect(thin.explanation).toMatch(/liq cost <= 0\.1 bps → cap 0\.0\d\d BTC ← bound/);
+    // The same order against a deep touch costs the half spread: no cap.
+    expect(sizeDecision(smart, btc, at(10, 5_000)).limitedBy).toBe('confidence');
+  });
 });

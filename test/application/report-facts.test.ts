@@ -25,15 +25,16 @@ describe('report facts', () => {
       notLiveMicros: 4_500_000,
       venueSpan: { from: 10, to: 20 },
       position: { qty: '-0.010', avgEntry: '89995.60', mark: '89998.0', unrealizedPnl: '-0.02400000' },
-      execution: { refusedDecisions: 655 },
+      execution: { refusedDecisions: 655, limitsBound: { confidence: 30, volatility: 12, urgency: 4 } },
     });
     expect(facts.feed).toEqual({ gaps: 2, resyncs: 3, malformed: 1, crossed: 0, stale_periods: 1, not_live_seconds: 4.5, state_at_end: 'LIVE' });
     expect(facts.openPosition).toEqual({ qty: '-0.010', avg_entry: '89995.60', mark: '89998.0', unrealized_usdt: '-0.02400000' });
     expect(facts.refusedDecisions).toBe(655);
+    expect(facts.limitsBound).toEqual({ confidence: 30, volatility: 12, urgency: 4 });
     expect(facts.span).toEqual({ from: 10, to: 20 });
     expect([facts.predictions, facts.signals]).toEqual([900, 40]);
     expect(summaryFacts({ position: { qty: '0.000' } }).openPosition).toBeNull();
-    expect(summaryFacts(null)).toEqual({ feed: null, openPosition: null, quality: null, refusedDecisions: 0, span: null, predictions: 0, signals: 0 });
+    expect(summaryFacts(null)).toEqual({ feed: null, openPosition: null, quality: null, refusedDecisions: 0, limitsBound: {}, span: null, predictions: 0, signals: 0 });
   });
 
   it('nets each round trip from flat to flat, or through zero', () => {

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecutionAction } from '../../domain/execution/action.ts';
 import { marketActions } from '../../domain/execution/market.ts';
-import { stepPassive, validatePassiveParams, type PassiveInput, type PassiveParams } from '../../domain/execution/passive.ts';
+import { stepPassive as stepWith, validatePassiveParams, type PassiveInput, type PassiveParams } from '../../domain/execution/passive.ts';
 import { urgencyFor } from '../../domain/execution/urgency.ts';
 import { lots, micros, ticks } from '../../domain/values/units.ts';
+import { btc } from '../support/builders.ts';
+
+/** The step on BTCUSDT's grid: reasons in USDT and BTC. */
+const stepPassive = (i: PassiveInput, p: PassiveParams): ExecutionAction[] => stepWith(i, p, btc);
 
 const params: PassiveParams = {
   placement: 'join',
@@ -69,7 +73,7 @@ describe('stepPassive: placing', () => {
     expect(stepPassive(input({ confidence: 0.95, chosen: 'join' }), params)[0]).toMatchObject({ kind: 'place', price: 650_000 });
     expect(stepPassive(input({ confidence: 0.95, chosen: 'improve' }), params)[0]).toMatchObject({ kind: 'place', price: 650_001 });
     expect(stepPassive(input({ chosen: 'join' }), { ...params, placement: 'improve' })[0]).toMatchObject({ kind: 'place', price: 650_000 });
-    expect(stepPassive(input({ chosen: 'improve' }), params)[0]?.reason).toMatch(/^improve bid 650000 by 1 tick/);
+    expect(stepPassive(input({ chosen: 'improve' }), params)[0]?.reason).toMatch(/^improve bid 65000.0 USDT by 1 tick to 65000.1 USDT \(spread 0.5 USDT\) for 0.010 BTC/);
     // The time-out still escalates: the chooser's cost of resting counts on it.
     const late = input({ chosen: 'join', now: micros(T0 + params.escalateAfterMicros) });
     expect(kinds(stepPassive(late, params))).toEqual(['market', 'done']);

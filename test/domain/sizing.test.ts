@@ -15,6 +15,7 @@ const params: SizingParams = {
   confidenceThreshold: 0.5,
   minConfidenceShare: 0.2,
   riskBps: 5,
+  riskHorizonMs: 300_000,
   volFloorBps: 2,
   maxDepthShare: 0.25,
   depthWithinBps: 10,
@@ -43,7 +44,7 @@ describe('sizeOrder: each cap binding', () => {
     // 0.75 is half way from 0.5 to 1: 0.2 + 0.8 x 0.5 = 60 % of 10 lots.
     const s = sizeOrder(inputs({ confidence: 0.75 }), params);
     expect(s).toMatchObject({ lots: 6, limitedBy: 'confidence' });
-    expect(s.explanation).toContain('conf 0.750 → 60% of 10 = 6 ← bound');
+    expect(s.explanation).toContain('conf 0.750 → 60% of 0.010 BTC = 0.006 BTC ← bound');
     expect(sizeOrder(inputs({ confidence: 0.5 }), params).lots).toBe(2);
     expect(sizeOrder(inputs({ confidence: 0.49 }), params)).toMatchObject({ lots: 0, limitedBy: 'confidence' });
   });
@@ -52,7 +53,7 @@ describe('sizeOrder: each cap binding', () => {
     // 13,000 x 5 bps / 200 bps = 325 USDT = 5 lots.
     const s = sizeOrder(inputs({ realizedVolBps: 200 }), params);
     expect(s).toMatchObject({ lots: 5, limitedBy: 'volatility' });
-    expect(s.explanation).toContain('vol 200.0 bps, risk 5 bps → cap 5 ← bound');
+    expect(s.explanation).toContain('vol 200.0 bps over 5m, risk 5 bps → cap 0.005 BTC ← bound');
     // A quiet market is sized at the floor volatility, not at zero: 13,000 x 5 / 2 is far above 10 lots.
     expect(sizeOrder(inputs({ realizedVolBps: 0 }), params)).toMatchObject({ lots: 10, limitedBy: 'confidence' });
   });
@@ -60,7 +61,7 @@ describe('sizeOrder: each cap binding', () => {
   it('caps by a share of the visible depth', () => {
     const s = sizeOrder(inputs({ depthLots: 12 }), params);
     expect(s).toMatchObject({ lots: 3, limitedBy: 'depth' });
-    expect(s.explanation).toContain('depth 25% of 12 within 10 bps = 3 ← bound');
+    expect(s.explanation).toContain('depth 25% of 0.012 BTC within 10 bps = 0.003 BTC ← bound');
   });
 
   it('caps at the largest size whose liquidity cost stays within the maximum', () => {
@@ -89,7 +90,7 @@ describe('sizeOrder: each cap binding', () => {
     const s = sizeOrder(inputs({ confidence: 0.75, realizedVolBps: 200, depthLots: 12, liquidityCost: [{ lots: 20, bps: 3 }], exposure: lots(2), maxPosition: lots(30) }), params);
     expect(s.lots).toBe(3);
     expect(s.explanation.split('← bound')).toHaveLength(2);
-    for (const part of ['conf 0.750', 'vol 200.0 bps', 'depth 25% of 12', 'liq cost <= 8 bps → cap none', 'room 28', 'rounded 3 lots']) {
+    for (const part of ['conf 0.750', 'vol 200.0 bps', 'depth 25% of 0.012 BTC', 'liq cost <= 8 bps → cap none', 'room 0.028 BTC', 'rounded 0.003 BTC']) {
       expect(s.explanation).toContain(part);
     }
   });
@@ -108,7 +109,7 @@ describe('sizeOrder: rounding', () => {
     const coarse = unwrap(createInstrument({ ...BTCUSDT_SPEC, minQty: '0.005' }));
     const s = sizeOrder(inputs({ instrument: coarse, depthLots: 12 }), params);
     expect(s).toMatchObject({ lots: 0, limitedBy: 'minQty' });
-    expect(s.explanation).toContain('3 lots below the minimum 5 → 0');
+    expect(s.explanation).toContain('0.003 BTC below the minimum 0.005 BTC → 0');
   });
 
   test.prop([
