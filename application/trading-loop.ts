@@ -426,9 +426,14 @@ export class TradingLoop {
   /** The execution engine's step and the signal's order, after the tick's inference; a promise only when something is awaited. */
   private decide(inferred: Inferred | null, frame: FrameHeader): Promise<void> | undefined {
     this.trace.start(STAGE.risk);
-    if (this.execution === null && (inferred === null || inferred.signal === null)) {
-      this.decided(inferred);
-      return undefined;
+    if ((inferred === null || inferred.signal === null) && this.pendingKill === null) {
+      // No signal and no kill: the engine's step alone, without a promise when it sends nothing (most books).
+      const pending = this.execution?.onBookNow(this.book, frame.ts);
+      if (pending === undefined) {
+        this.decided(inferred);
+        return undefined;
+      }
+      return pending.then(() => this.decided(inferred));
     }
     return this.decideAsync(inferred, frame);
   }

@@ -69,6 +69,11 @@ export class LatencyHistogram {
 
 function bucketOf(v: number): number {
   if (v < SUB) return v;
+  // Below 2^31 (35 minutes in µs), the integer's leading zeros give the power of two without a logarithm.
+  if (v < 2 ** 31) {
+    const e = 31 - Math.clz32(v);
+    return SUB + (e - SUB_BITS) * SUB + ((v >>> (e - SUB_BITS)) - SUB);
+  }
   const exp = Math.min(MAX_EXP - 1, Math.floor(Math.log2(v)));
   const sub = Math.min(SUB - 1, Math.floor(v / 2 ** (exp - SUB_BITS)) - SUB);
   return SUB + (exp - SUB_BITS) * SUB + sub;
