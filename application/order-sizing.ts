@@ -38,7 +38,13 @@ export function sizeDecision(settings: ExecutionSettings, instrument: Instrument
   const byValue = m.mid > 0 ? Math.floor(settings.risk.maxOrderNotional / (m.mid * instrument.cashPerTickLot)) : Infinity;
   const cap = Math.min(settings.risk.maxOrderLots, byValue);
   if (sized.qty <= cap) return sized;
-  return { qty: Math.max(0, cap) as Lots, explanation: `${sized.explanation}; order limit ${unitsText(instrument).qty(Math.max(0, cap))} ← bound`, limitedBy: 'orderLimit' };
+  return {
+    qty: Math.max(0, cap) as Lots,
+    limitedBy: 'orderLimit',
+    get explanation(): string {
+      return `${sized.explanation}; order limit ${unitsText(instrument).qty(Math.max(0, cap))} ← bound`;
+    },
+  };
 }
 
 function uncapped(settings: ExecutionSettings, instrument: Instrument, m: SizingMoment): { qty: Lots; explanation: string; limitedBy: DecisionLimit } {
@@ -60,7 +66,14 @@ function uncapped(settings: ExecutionSettings, instrument: Instrument, m: Sizing
     },
     settings.sizing,
   );
-  return { qty: sized.lots, explanation: sized.explanation, limitedBy: sized.limitedBy };
+  // The explanation stays unwritten until read (sizeOrder's): a sizing to zero lots is not explained.
+  return {
+    qty: sized.lots,
+    limitedBy: sized.limitedBy,
+    get explanation(): string {
+      return sized.explanation;
+    },
+  };
 }
 
 /** Lots resting on the side an order of `side` would take, within `bps` of the mid. */

@@ -153,14 +153,11 @@ export function liquidityCap(curve: readonly LiquidityPoint[] | null, maxBps: nu
   return Infinity;
 }
 
-interface Cap {
-  readonly limit: SizingLimit;
-  readonly lots: number;
-  readonly text: string;
-}
-
 const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
 const horizonText = (ms: number): string => (ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
+
+/** The caps, in the order the explanation names them. */
+const CAP_LIMITS = ['confidence', 'volatility', 'depth', 'liquidityCost', 'position'] as const;
 
 /**
  * The order size, in lots: the smallest of the caps, rounded down, and zero when below the minimum
@@ -171,46 +168,59 @@ const horizonText = (ms: number): string => (ms % 60_000 === 0 ? `${ms / 60_000}
  * - liquidity cost: the largest size costing at most maxLiquidityCostBps, when known;
  * - position: the room left before |exposure| passes maxPosition in the order's direction.
  * The explanation names each cap, in the base currency (BTC), and marks the one that bound (the first
- * of equal smallest ones).
+ * of equal smallest ones). The explanation is written when first read: most sizings of a run come to
+ * nothing (zero lots), and nobody reads theirs.
  */
 export function sizeOrder(inputs: SizingInputs, params: SizingParams): Sizing {
   validateSizingParams(params);
   validateInputs(inputs);
-  const u = unitsText(inputs.instrument);
-  const qty = (lots: number): string => (lots === Infinity ? 'none' : u.qty(lots));
   const perLot = cashPerLot(inputs.instrument, inputs.mid);
   const equity = Math.max(0, inputs.equity);
   const share = confidenceShare(inputs.confidence, params);
   const full = floorLots((equity * params.equityFraction) / perLot);
-  const conf = floorLots(share * full);
-  const caps: Cap[] = [{ limit: 'confidence', lots: conf, text: `conf ${inputs.confidence.toFixed(3)} → ${pct(share)} of ${qty(full)} = ${qty(conf)}` }];
-
-  if (inputs.realizedVolBps === null) caps.push({ limit: 'volatility', lots: Infinity, text: 'vol n/a' });
-  else {
-    const vol = Math.max(inputs.realizedVolBps, params.volFloorBps);
-    const lots = floorLots((equity * params.riskBps) / vol / perLot);
-    caps.push({ limit: 'volatility', lots, text: `vol ${vol.toFixed(1)} bps over ${horizonText(params.riskHorizonMs)}, risk ${params.riskBps} bps → cap ${qty(lots)}` });
-  }
-  if (inputs.depthLots === null) caps.push({ limit: 'depth', lots: Infinity, text: 'depth n/a' });
-  else {
-    const lots = floorLots(params.maxDepthShare * inputs.depthLots);
-    caps.push({ limit: 'depth', lots, text: `depth ${pct(params.maxDepthShare)} of ${qty(inputs.depthLots)} within ${params.depthWithinBps} bps = ${qty(lots)}` });
-  }
+  const vol = inputs.realizedVolBps === null ? null : Math.max(inputs.realizedVolBps, params.volFloorBps);
   const liq = liquidityCap(inputs.liquidityCost, params.maxLiquidityCostBps);
-  const liqLots = liq === null ? Infinity : floorLots(liq);
-  caps.push({ limit: 'liquidityCost', lots: liqLots, text: liq === null ? 'liq cost n/a' : `liq cost <= ${params.maxLiquidityCostBps} bps → cap ${qty(liqLots)}` });
   const sign = inputs.side === 'Buy' ? 1 : -1;
-  const room = Math.max(0, inputs.maxPosition - sign * inputs.exposure);
-  caps.push({ limit: 'position', lots: room, text: `room ${qty(room)} (max ${qty(inputs.maxPosition)}, exposure ${qty(inputs.exposure)})` });
+  const caps = [
+    floorLots(share * full),
+    vol === null ? Infinity : floorLots((equity * params.riskBps) / vol / perLot),
+    inputs.depthLots === null ? Infinity : floorLots(params.maxDepthShare * inputs.depthLots),
+    liq === null ? Infinity : floorLots(liq),
+    Math.max(0, inputs.maxPosition - sign * inputs.exposure),
+  ];
+  let bound = 0;
+  for (let k = 1; k < caps.length; k++) if (caps[k] < caps[bound]) bound = k;
+  const rounded = caps[bound];
+  const belowMinimum = rounded > 0 && rounded < inputs.instrument.minLots;
+  let explanation: string | null = null;
+  return {
+    lots: (belowMinimum ? 0 : rounded) as Lots,
+    limitedBy: belowMinimum ? 'minQty' : CAP_LIMITS[bound],
+    get explanation(): string {
+      explanation ??= explain(inputs, params, { share, full, vol, liq, caps, bound, belowMinimum });
+      return explanation;
+    },
+  };
+}
 
-  let bound = caps[0];
-  for (const cap of caps) if (cap.lots < bound.lots) bound = cap;
-  const parts = caps.map((c) => (c === bound ? `${c.text} ← bound` : c.text));
-  const rounded = bound.lots;
-  if (rounded > 0 && rounded < inputs.instrument.minLots) {
-    parts.push(`${qty(rounded)} below the minimum ${qty(inputs.instrument.minLots)} → 0`);
-    return { lots: 0 as Lots, explanation: parts.join('; '), limitedBy: 'minQty' };
-  }
-  parts.push(`rounded ${qty(rounded)}`);
-  return { lots: rounded as Lots, explanation: parts.join('; '), limitedBy: bound.limit };
+/** `sizeOrder`'s explanation of the caps it computed: each named, in BTC, the one that bound marked. */
+function explain(
+  inputs: SizingInputs,
+  params: SizingParams,
+  c: { share: number; full: number; vol: number | null; liq: number | null; caps: readonly number[]; bound: number; belowMinimum: boolean },
+): string {
+  const u = unitsText(inputs.instrument);
+  const qty = (lots: number): string => (lots === Infinity ? 'none' : u.qty(lots));
+  const [conf, volLots, depthLots, liqLots, room] = c.caps;
+  const texts = [
+    `conf ${inputs.confidence.toFixed(3)} → ${pct(c.share)} of ${qty(c.full)} = ${qty(conf)}`,
+    c.vol === null ? 'vol n/a' : `vol ${c.vol.toFixed(1)} bps over ${horizonText(params.riskHorizonMs)}, risk ${params.riskBps} bps → cap ${qty(volLots)}`,
+    inputs.depthLots === null ? 'depth n/a' : `depth ${pct(params.maxDepthShare)} of ${qty(inputs.depthLots)} within ${params.depthWithinBps} bps = ${qty(depthLots)}`,
+    c.liq === null ? 'liq cost n/a' : `liq cost <= ${params.maxLiquidityCostBps} bps → cap ${qty(liqLots)}`,
+    `room ${qty(room)} (max ${qty(inputs.maxPosition)}, exposure ${qty(inputs.exposure)})`,
+  ];
+  const parts = texts.map((t, k) => (k === c.bound ? `${t} ← bound` : t));
+  const rounded = c.caps[c.bound];
+  parts.push(c.belowMinimum ? `${qty(rounded)} below the minimum ${qty(inputs.instrument.minLots)} → 0` : `rounded ${qty(rounded)}`);
+  return parts.join('; ');
 }
