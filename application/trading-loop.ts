@@ -484,6 +484,11 @@ export class TradingLoop {
   private inferred({ info: model, prediction }: SlotPrediction, vector: FeatureVector, frame: FrameHeader): Inferred {
     this.trace.end(STAGE.inference);
     this.counters.predictions++;
+    // Most predictions are valid and below the threshold: no signal, and none made to be refused.
+    const { score, confidence } = prediction;
+    if (Number.isFinite(score) && confidence >= 0 && confidence <= 1 && model.horizonMs > 0 && (model.abstain !== undefined || confidence < model.threshold)) {
+      return { model, vector, signal: null };
+    }
     const signal = createSignal({
       ts: frame.ts,
       score: prediction.score,

@@ -144,6 +144,9 @@ class OrtSignalModel implements OnnxSignalModel {
   readonly predictNow?: (features: FeatureVector) => Prediction;
 
   private readonly trees: TreeEnsembleRunner | null;
+  /** The tree walk's last outputs, and one reader of them for every prediction (not a closure each). */
+  private treeScores: Float32Array = new Float32Array(0);
+  private readonly readTreeScores = (): Float32Array => this.treeScores;
 
   /** The checks and the in-process or native prediction of `predictNow`. */
   private predictWithin(features: FeatureVector): Prediction {
@@ -203,8 +206,8 @@ class OrtSignalModel implements OnnxSignalModel {
 
   /** One prediction by the in-process tree walk: the runtime's outputs, without a call into it. */
   private predictTrees(trees: TreeEnsembleRunner, values: Float64Array): Prediction {
-    const scores = trees.run(values);
-    const prediction = readPrediction(this.readout, () => scores);
+    this.treeScores = trees.run(values);
+    const prediction = readPrediction(this.readout, this.readTreeScores);
     if (!prediction.ok) throw this.reject({ kind: 'BadOutput', message: describeReadoutError(prediction.error) });
     return prediction.value;
   }
