@@ -84,7 +84,7 @@ interface Parent {
  *
  * On a real exchange (`OrderFlow.live`) it also starts from the exchange's position, applies the
  * venue's notices (corrections, halts) and kills without market data (see exchange-flatten.ts). One
- * piece at ~480 lines: the passive algorithm, the kill and the venue's notices all move the same
+ * piece at ~670 lines: the passive algorithm with its amends, the kill and the venue's notices all move the same
  * parent, risk manager and working orders.
  */
 export class ExecutionEngine {

@@ -103,7 +103,7 @@ const EXECUTION_OVERLAP_MS = 60_000;
  * A submit whose every attempt failed in transport is UNKNOWN, not refused: it stays open here and is
  * looked up by orderLinkId until found, or until it can no longer arrive. Refused credentials halt.
  *
- * One piece at ~600 lines: submit, cancel, the stream and reconciliation share the tracker, the
+ * One piece at ~790 lines: submit, cancel, amend, the stream and reconciliation share the tracker, the
  * position ledger and the doubt queue, and split apart they would pass the same state around.
  */
 export class BybitGateway implements ExecutionVenue, LiveVenue {
