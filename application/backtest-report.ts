@@ -27,6 +27,9 @@ export interface BacktestRecords {
     | (Pick<ExecutionCounters, 'parents' | 'targetLots' | 'filledLots' | 'escalations' | 'parentsFilled' | 'fillMicros'> & {
       /** A histogram (value → count); a list of every value in runs stored before it. */
       readonly fillTimesMs: ValueCounts | readonly number[];
+      /** Absent in runs stored before they were counted. */
+      readonly replaced?: number;
+      readonly amended?: number;
     })
     | null;
   /** Venue time the run covered, µs. */
@@ -71,6 +74,9 @@ export interface BacktestReport {
   /** Decisions (parent orders) and how many took the rest at market. */
   readonly parents: number;
   readonly escalations: number;
+  /** Child orders moved to a new price, and of those the ones amended in place (not canceled and sent anew). */
+  readonly replaces: number;
+  readonly amends: number;
   /** Time from a decision to its last fill, ms: mean, median and 95th percentile. */
   readonly time_to_fill_ms_mean: number | null;
   readonly time_to_fill_ms_p50: number | null;
@@ -156,6 +162,9 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
     fill_rate: r.execution !== null ? (r.execution.targetLots === 0 ? null : r.execution.filledLots / r.execution.targetLots) : ordered === 0 ? null : filled / ordered,
     parents: r.execution?.parents ?? r.orders.length,
     escalations: r.execution?.escalations ?? 0,
+    replaces: r.execution?.replaced ?? 0,
+    // Runs stored before amends counted none.
+    amends: r.execution?.amended ?? 0,
     time_to_fill_ms_mean: q !== null ? q.time_to_fill_ms.mean : r.execution === null || r.execution.parentsFilled === 0 ? null : r.execution.fillMicros / r.execution.parentsFilled / 1000,
     time_to_fill_ms_p50: q !== null ? q.time_to_fill_ms.p50 : valueQuantile(r.execution?.fillTimesMs ?? [], 0.5),
     time_to_fill_ms_p95: q !== null ? q.time_to_fill_ms.p95 : valueQuantile(r.execution?.fillTimesMs ?? [], 0.95),

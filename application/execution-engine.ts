@@ -64,6 +64,11 @@ interface Parent {
    * meanwhile: the child may still fill, and until the cancel lands it counts against the limits.
    */
   cancelling: string | null;
+  /**
+   * The child's amend the venue has not answered yet, with the price asked and when: nothing else is
+   * sent for the parent meanwhile; the child keeps its price until the venue confirms the new one.
+   */
+  amending: { readonly id: string; readonly price: Ticks; readonly sentAt: Micros } | null;
   /** The rest is to be taken at market once the child's cancel lands. */
   escalating: boolean;
   /** Finished: an escalation finishes it before the step's own `done` arrives, which must not count it again. */
@@ -79,12 +84,12 @@ interface Parent {
  *
  * On a real exchange (`OrderFlow.live`) it also starts from the exchange's position, applies the
  * venue's notices (corrections, halts) and kills without market data (see exchange-flatten.ts). One
- * piece at ~480 lines: the passive algorithm, the kill and the venue's notices all move the same
+ * piece at ~670 lines: the passive algorithm with its amends, the kill and the venue's notices all move the same
  * parent, risk manager and working orders.
  */
 export class ExecutionEngine {
   readonly counters: ExecutionCounters = {
-    parents: 0, targetLots: 0, filledLots: 0, escalations: 0, placed: 0, replaced: 0, sizedToZero: 0, refusedDecisions: 0, riskRefusals: 0,
+    parents: 0, targetLots: 0, filledLots: 0, escalations: 0, placed: 0, replaced: 0, amended: 0, amendsRefused: 0, sizedToZero: 0, refusedDecisions: 0, riskRefusals: 0,
     riskStateChanges: 0,
     parentsDone: 0, parentsFilled: 0, fillMicros: 0, fillTimesMs: {}, limitsBound: {},
   };
@@ -129,6 +134,7 @@ export class ExecutionEngine {
     orders.listeners.fill.push((fill) => this.onFill(fill));
     orders.listeners.closed.push((order) => this.onClosed(order));
     orders.listeners.forgotten.push((id) => this.onForgotten(id));
+    orders.listeners.amend.push((report) => this.onAmendAnswer(report.clientOrderId, report.kind === 'amended' ? report.limitPrice : null, report.ts));
     this.startFromExchange();
   }
 
@@ -299,7 +305,7 @@ export class ExecutionEngine {
       return;
     }
     const parent = this.parent;
-    if (parent === null || parent.cancelling !== null) return;
+    if (parent === null || parent.cancelling !== null || parent.amending !== null) return;
     if (parent.escalating) {
       await this.escalate(parent, book, ts, 'the rest at market once the child was canceled');
       return;
@@ -380,7 +386,7 @@ export class ExecutionEngine {
     }
     const parent: Parent = {
       id: this.nextParent++, book: this.books, side, target: lots.qty, startedAt: ts, arrivalMid: mid, lastSignalAt: ts, confidence: signal.confidence, edgeBps: Math.abs(signal.score), choice: null, sizing: lots.explanation, limitedBy: lots.limitedBy, urgent: false, opposed: false,
-      filled: 0, lastFillAt: null, child: null, orders: new Set(), cancelling: null, escalating: false, finished: false,
+      filled: 0, lastFillAt: null, child: null, orders: new Set(), cancelling: null, amending: null, escalating: false, finished: false,
     };
     this.parent = parent;
     this.counters.parents++;
@@ -478,7 +484,24 @@ export class ExecutionEngine {
       case 'replace': {
         const child = parent.child;
         if (child === null) return;
-        // A replace is a cancel, then a new child once the venue confirms it: the venue has no amend here.
+        const resting = this.orders.order(child.id)?.status;
+        if (this.orders.canAmend && (resting === 'accepted' || resting === 'partially_filled')) {
+          // Only the price changes: amended in place, one request, never a moment with no order or
+          // with two that could both fill. Risk checks the new price (band, rate) as for a new order.
+          const check = this.risk.checkAmend(child.id, action.price, mid, ts);
+          this.flushRisk();
+          if (!check.ok) {
+            this.refused(check.error.rule, check.error.reason, ts);
+            return;
+          }
+          parent.amending = { id: child.id, price: action.price, sentAt: ts };
+          this.counters.replaced++;
+          this.counters.amended++;
+          await this.orders.amend(child.id, { limitPrice: action.price }, ts, `passive ${parent.id}: ${action.reason}`);
+          return;
+        }
+        // Without an amend (or before the venue acknowledged the child) a replace is a cancel, then a
+        // new child once the venue confirms it.
         parent.child = null;
         parent.cancelling = child.id;
         this.counters.replaced++;
@@ -601,6 +624,25 @@ export class ExecutionEngine {
     if (parent === undefined) return;
     if (parent.child?.id === order.id) parent.child = null;
     if (parent.cancelling === order.id) parent.cancelling = null;
+    // Filled or canceled with an amend on its way: the amend's refusal may follow, and changes nothing.
+    if (parent.amending?.id === order.id) parent.amending = null;
+  }
+
+  /**
+   * The venue's answer to an amend: the child takes the new price (a placement, for the replace rate
+   * limit), or keeps its own when refused. A child that filled or was canceled meanwhile is told by its
+   * own reports (onFill, onClosed); nothing was sent in its place, so nothing can fill twice.
+   */
+  private onAmendAnswer(id: string, price: Ticks | null, ts: Micros): void {
+    // Only the engine amends; the child may be forgotten already (filled), its refusal still counts.
+    if (price === null) this.counters.amendsRefused++;
+    const parent = this.parentOf.get(id);
+    if (parent === undefined || parent.amending?.id !== id) return;
+    const sentAt = parent.amending.sentAt;
+    parent.amending = null;
+    if (parent.child?.id !== id) return;
+    // Refused, the replace rate limit still counts from the attempt: no amend a book while it is refused.
+    parent.child = price === null ? { ...parent.child, placedAt: ts > sentAt ? ts : sentAt } : { id, price, placedAt: sentAt };
   }
 
   /** The order flow will apply no report to the order again: what is kept about it goes. */

@@ -66,6 +66,9 @@ export interface ExecutionCounters {
   /** Child orders placed, replaced and canceled by the algorithm. */
   placed: number;
   replaced: number;
+  /** Of the replaces, those amended in place (the venue amends; the child rested), and of these the venue refused. */
+  amended: number;
+  amendsRefused: number;
   /** Signals that sized to zero lots, and decisions whose first order risk refused (not counted as parents). */
   sizedToZero: number;
   refusedDecisions: number;

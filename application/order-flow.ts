@@ -5,7 +5,7 @@ import type { OrderDecision } from '../domain/trading/risk.ts';
 import type { Instrument } from '../domain/values/instrument.ts';
 import type { Lots, Micros, Ticks } from '../domain/values/units.ts';
 import type { BatchedWriter } from './batched-writer.ts';
-import type { ExecutionReport, ExecutionVenue, TimeInForce } from './ports/execution-venue.ts';
+import type { AmendRequest, ExecutionReport, ExecutionVenue, TimeInForce } from './ports/execution-venue.ts';
 import type { AdoptedOrder, LiveVenue } from './ports/live-venue.ts';
 import type { Logger } from './ports/logger.ts';
 
@@ -20,6 +20,9 @@ export interface OrderFlowCounters {
   canceled: number;
   /** Cancels the venue refused: the order had filled or was gone already. */
   cancelRejected: number;
+  /** Amends the venue applied, and those it refused (the order had filled or was gone, or nothing changed). */
+  amended: number;
+  amendRejected: number;
   /** Funding settlements applied to the position's cash. */
   fundings: number;
   unknownReports: number;
@@ -61,7 +64,7 @@ export const CANCELED_KEPT_MICROS = 3_600_000_000;
 export class OrderFlow {
   readonly position: Position;
   readonly counters: OrderFlowCounters = {
-    orders: 0, fills: 0, filledLots: 0, accepted: 0, rejected: 0, canceled: 0, cancelRejected: 0, fundings: 0, unknownReports: 0, illegalTransitions: 0,
+    orders: 0, fills: 0, filledLots: 0, accepted: 0, rejected: 0, canceled: 0, cancelRejected: 0, amended: 0, amendRejected: 0, fundings: 0, unknownReports: 0, illegalTransitions: 0,
   };
   /** Orders not yet final. */
   private readonly working = new Map<string, Working>();
@@ -74,8 +77,12 @@ export class OrderFlow {
    * with the id of every order forgotten for good (filled or rejected, or canceled long enough ago):
    * no report about it will be applied to an order again, so what is kept per order can go.
    */
-  readonly listeners: { fill: ((fill: Fill) => void)[]; closed: ((order: Order) => void)[]; forgotten: ((orderId: string) => void)[] } = {
-    fill: [], closed: [], forgotten: [],
+  readonly listeners: {
+    fill: ((fill: Fill) => void)[]; closed: ((order: Order) => void)[]; forgotten: ((orderId: string) => void)[];
+    /** The venue's answer to an amend: applied, or refused. */
+    amend: ((report: Extract<ExecutionReport, { kind: 'amended' | 'amendRejected' }>) => void)[];
+  } = {
+    fill: [], closed: [], forgotten: [], amend: [],
   };
   /** Told of every submit and report when set (the loop sets its decision trace); null: nobody is. */
   observer: OrderObserver | null = null;
@@ -182,6 +189,31 @@ export class OrderFlow {
     for (const report of reports) this.apply(report);
   }
 
+  /** Whether the venue amends orders in place (else a change of price or size is a cancel and a new order). */
+  get canAmend(): boolean {
+    return this.venue.amend !== undefined;
+  }
+
+  /**
+   * Asks the venue to change a working limit order's price or quantity in place; the outcome arrives
+   * as an `amended` report (the order takes the new values) or an `amendRejected` one (it is as it
+   * was: it may have filled or been canceled meanwhile, and those reports say so).
+   */
+  async amend(id: string, change: AmendRequest, ts: Micros, reason: string): Promise<void> {
+    const venue = this.venue;
+    if (venue.amend === undefined) throw new Error(`venue ${venue.name} cannot amend orders`);
+    this.logger.info(this.about(id, { qty: change.qty ?? null, limitPrice: change.limitPrice ?? null, reason }), 'order amend sent');
+    let reports: readonly ExecutionReport[];
+    try {
+      reports = await venue.amend(id, change, ts);
+    } catch (error) {
+      this.logger.error(this.about(id, { err: String(error) }), 'order amend failed');
+      this.apply({ kind: 'amendRejected', clientOrderId: id, reason: `amend failed: ${String(error)}`, ts });
+      return;
+    }
+    for (const report of reports) this.apply(report);
+  }
+
   /** The latest state of an order this run sent and still tracks; undefined once it has left (filled, rejected, forgotten). */
   order(id: string): Order | undefined {
     return this.tracked(id)?.order;
@@ -278,6 +310,17 @@ export class OrderFlow {
         // The order is as it was: filled, or gone already. Its fills (or its cancel) say the rest.
         this.counters.cancelRejected++;
         this.logger.info(this.about(report.clientOrderId, { reason: report.reason }), 'cancel refused by the venue');
+        return;
+      case 'amended':
+        this.counters.amended++;
+        this.transition(report.clientOrderId, { kind: 'amend', ts: report.ts, qty: report.qty, limitPrice: report.limitPrice });
+        for (const listener of this.listeners.amend) listener(report);
+        return;
+      case 'amendRejected':
+        // The order is as it was; if it filled or was canceled meanwhile, those reports say so.
+        this.counters.amendRejected++;
+        this.logger.info(this.about(report.clientOrderId, { reason: report.reason }), 'amend refused by the venue');
+        for (const listener of this.listeners.amend) listener(report);
         return;
       case 'funding':
         this.counters.fundings++;

@@ -1,5 +1,5 @@
 import type { Clock } from './ports/clock.ts';
-import type { ExecutionReport, ExecutionVenue, OrderRequest } from './ports/execution-venue.ts';
+import type { AmendRequest, ExecutionReport, ExecutionVenue, OrderRequest } from './ports/execution-venue.ts';
 import { VENUE_REASONS } from './ports/execution-venue.ts';
 import type { LiveVenue } from './ports/live-venue.ts';
 import type { Logger } from './ports/logger.ts';
@@ -21,7 +21,8 @@ export interface OutboxOptions {
 
 type Job =
   | { readonly kind: 'submit'; readonly order: OrderRequest; readonly queuedAt: number }
-  | { readonly kind: 'cancel'; readonly clientOrderId: string; readonly ts: Micros; attempt: number };
+  | { readonly kind: 'cancel'; readonly clientOrderId: string; readonly ts: Micros; attempt: number }
+  | { readonly kind: 'amend'; readonly clientOrderId: string; readonly change: AmendRequest; readonly ts: Micros };
 
 /** Counts of the outbox's work, for the run's log and tests. */
 export interface OutboxStats {
@@ -59,6 +60,12 @@ export class VenueOutbox implements ExecutionVenue {
     this.name = inner.name;
     if (inner.live !== undefined) this.live = inner.live;
     inner.onReport((r) => this.emit(r));
+    if (inner.amend !== undefined) {
+      this.amend = (clientOrderId, change, ts) => {
+        this.enqueue({ kind: 'amend', clientOrderId, change, ts });
+        return Promise.resolve([]);
+      };
+    }
   }
 
   /** Requests queued or in flight. */
@@ -75,6 +82,13 @@ export class VenueOutbox implements ExecutionVenue {
     this.enqueue({ kind: 'cancel', clientOrderId, ts, attempt: 1 });
     return Promise.resolve([]);
   }
+
+  /**
+   * Present when the venue amends: queued like a cancel, never expired, and sent once (an amend that
+   * failed in transport is reported refused; the order is as the exchange holds it, which the next
+   * reconciliation says).
+   */
+  readonly amend?: (clientOrderId: string, change: AmendRequest, ts: Micros) => Promise<readonly ExecutionReport[]>;
 
   onReport(listener: (report: ExecutionReport) => void): void {
     this.listeners.push(listener);
@@ -126,6 +140,17 @@ export class VenueOutbox implements ExecutionVenue {
         this.stats.failed++;
         this.logger.error({ orderId: job.order.clientOrderId, err: String(error) }, 'order submit failed');
         this.emit({ kind: 'rejected', clientOrderId: job.order.clientOrderId, reason: `submit failed: ${String(error)}`, ts: job.order.ts });
+      }
+      return;
+    }
+    if (job.kind === 'amend') {
+      try {
+        for (const r of await (this.inner.amend as NonNullable<ExecutionVenue['amend']>).call(this.inner, job.clientOrderId, job.change, job.ts)) this.emit(r);
+      } catch (error) {
+        this.stats.failed++;
+        this.logger.error({ orderId: job.clientOrderId, err: String(error) }, 'order amend failed: reconciling with the exchange');
+        this.emit({ kind: 'amendRejected', clientOrderId: job.clientOrderId, reason: `amend failed: ${String(error)}`, ts: job.ts });
+        this.live?.doubt(`amend of ${job.clientOrderId} failed`);
       }
       return;
     }

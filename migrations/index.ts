@@ -8,6 +8,7 @@ import * as runEndReason from './0006-run-end-reason.ts';
 import * as riskEpisodes from './0007-risk-episodes.ts';
 import * as sweepResults from './0008-sweep-results.ts';
 import * as feedQuality from './0009-feed-quality.ts';
+import * as orderAmend from './0010-order-amend.ts';
 
 /** Every migration, by name; kysely applies them in name order, so names start with a sequence number. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007-risk-episodes': riskEpisodes,
   '0008-sweep-results': sweepResults,
   '0009-feed-quality': feedQuality,
+  '0010-order-amend': orderAmend,
 };

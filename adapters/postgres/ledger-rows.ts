@@ -21,6 +21,8 @@ function eventDetail(event: OrderEvent): Record<string, unknown> {
     case 'cancel':
     case 'reject':
       return { reason: event.reason };
+    case 'amend':
+      return { qty: checkedInteger(event.qty, 'event.qty', 1), limitPrice: checkedInteger(event.limitPrice, 'event.limitPrice', 1) };
     default:
       throw new RowFieldError('event.kind', `= ${JSON.stringify((event as { kind: unknown }).kind)} is not an order event`);
   }
@@ -65,7 +67,15 @@ function eventFromRow(row: Selectable<OrderEventsTable>): OrderEvent {
     case 'cancel':
     case 'reject':
       return { kind: row.kind, ts, reason: text(detail, 'reason') };
+    case 'amend':
+      return { kind: 'amend', ts, qty: integer(detail, 'qty') as Lots, limitPrice: integer(detail, 'limitPrice') as Ticks };
   }
+}
+
+function integer(detail: Readonly<Record<string, unknown>>, key: string): number {
+  const value = detail[key];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new TypeError(`order_events.detail.${key} is not an integer`);
+  return value;
 }
 
 export const orderEventFromRow = (row: Selectable<OrderEventsTable>): OrderEventRecord => ({

@@ -1,4 +1,4 @@
-import { VENUE_REASONS, type OrderRequest } from '../../application/ports/execution-venue.ts';
+import { VENUE_REASONS, type AmendRequest, type OrderRequest } from '../../application/ports/execution-venue.ts';
 import type { OrderBook } from '../../domain/market/order-book.ts';
 import type { Trade } from '../../domain/market/trade.ts';
 import type { Rng } from '../../domain/model/gbdt/rng.ts';
@@ -134,6 +134,44 @@ export class MatchingEngine {
       return;
     }
     this.finish(o, VENUE_REASONS.canceledByRequest);
+  }
+
+  /**
+   * An amend of a resting order, as Bybit applies it: a new price or a larger quantity puts the order
+   * at the back of its level's queue (behind all the level shows) from now on; a smaller quantity
+   * keeps its place. Refused, the order as it was: an order that does not rest (filled, canceled,
+   * never known), nothing changed, a quantity at or below what has filled, a post-only price that
+   * would take. A GTC order amended across the spread takes what lies within its new price.
+   */
+  amendResting(clientOrderId: string, change: AmendRequest): void {
+    const ts = this.now as Micros;
+    const refuse = (reason: string): void => this.outbox.add({ kind: 'amendRejected', clientOrderId, reason, ts });
+    const o = this.resting.get(clientOrderId);
+    if (o === undefined) return refuse(`${VENUE_REASONS.unknownOrder}: ${clientOrderId} does not rest (never known, filled or canceled)`);
+    const was = o.request;
+    const request: OrderRequest = { ...was, qty: change.qty ?? was.qty, limitPrice: change.limitPrice ?? was.limitPrice };
+    if (request.qty === was.qty && request.limitPrice === was.limitPrice) return refuse(`${VENUE_REASONS.unchanged}: the price and quantity are the order's own`);
+    const refusal = invalidity(this.instrument, request) ?? (o.tif === 'PostOnly' ? bookRefusal(this.book, request) : null);
+    if (refusal !== null) return refuse(refusal);
+    if (request.qty <= o.filled) return refuse(`${VENUE_REASONS.invalid}: quantity ${request.qty} is not above the ${o.filled} lots filled`);
+    const moved = request.limitPrice !== was.limitPrice;
+    const grew = request.qty > was.qty;
+    o.request = request;
+    o.qty = request.reduceOnly ? Math.min(request.qty, o.filled + this.account.reducible(request.side)) : request.qty;
+    const book = this.book as OrderBook;
+    if (moved || grew) {
+      const visible = visibleQtyAt(book, restingSide(request.side), request.limitPrice as number);
+      o.queue.front = visible ?? 0;
+      o.queue.levelQty = visible;
+      o.queue.tradedSince = 0;
+      o.arrivedAt = this.now;
+    }
+    this.outbox.add({ kind: 'amended', clientOrderId, qty: request.qty, limitPrice: request.limitPrice as Ticks, ts });
+    if (moved && o.tif !== 'PostOnly') {
+      for (const take of takeLiquidity(book, takingSide(request.side), request.limitPrice, remainingOf(o), this.memory)) {
+        this.fill(o, take.price, take.qty, 'taker');
+      }
+    }
   }
 
   /** A market event's effect on a resting order: its queue, then the opposite side reaching its price. */

@@ -1,4 +1,4 @@
-import type { ExecutionReport, ExecutionVenue, OrderRequest } from '../../application/ports/execution-venue.ts';
+import type { AmendRequest, ExecutionReport, ExecutionVenue, OrderRequest } from '../../application/ports/execution-venue.ts';
 import type { OrderBook } from '../../domain/market/order-book.ts';
 import type { Trade } from '../../domain/market/trade.ts';
 import { mulberry32 } from '../../domain/model/gbdt/rng.ts';
@@ -34,6 +34,7 @@ const FUNDING_INTERVAL_MICROS = 8 * 3600 * 1_000_000;
 type Action = { readonly due: number } & (
   | { readonly kind: 'arrive'; readonly order: OrderRequest }
   | { readonly kind: 'cancel'; readonly clientOrderId: string }
+  | { readonly kind: 'amend'; readonly clientOrderId: string; readonly change: AmendRequest }
 );
 
 /**
@@ -48,6 +49,8 @@ type Action = { readonly due: number } & (
  * events). `submit` and `cancel` always resolve with no reports: every report travels
  * through the `onReport` listeners, after the response latency, at the first market event at or after
  * its delivery time, in the order the engine produced them. Reports are stamped with the engine time.
+ * `amend` travels as an order does and is applied by the engine's queue rules (a new price or a larger
+ * quantity loses the order's place, a smaller quantity keeps it; see MatchingEngine.amendResting).
  *
  * Matching (see also queue-model.ts and book-liquidity.ts):
  * - market and IOC orders walk the visible book, partly filling; the rest is canceled;
@@ -110,6 +113,13 @@ export class SimExchange implements ExecutionVenue {
     return Promise.resolve([]);
   }
 
+  /** An amend reaches the engine after the same latency as an order, and meets the book as an arriving order does. */
+  amend(clientOrderId: string, change: AmendRequest, ts: Micros): Promise<readonly ExecutionReport[]> {
+    this.schedule({ kind: 'amend', clientOrderId, change, due: this.arrivalTime(ts) });
+    if (this.before === null && this.book !== null) this.before = copyBook(this.instrument, this.book);
+    return Promise.resolve([]);
+  }
+
   onReport(listener: (report: ExecutionReport) => void): void {
     this.outbox.listen(listener);
   }
@@ -122,7 +132,7 @@ export class SimExchange implements ExecutionVenue {
     this.runDue();
     this.engine.onBook(book);
     this.endStep();
-    this.before = this.actions.some((a) => a.kind === 'arrive') ? copyBook(this.instrument, book) : null;
+    this.before = this.actions.some((a) => a.kind !== 'cancel') ? copyBook(this.instrument, book) : null;
   }
 
   observeTrade(trade: Trade, ts: Micros): void {
@@ -212,6 +222,7 @@ export class SimExchange implements ExecutionVenue {
     while (this.actions.length > 0 && this.actions[0].due <= this.now) {
       const action = this.actions.shift() as Action;
       if (action.kind === 'arrive') this.engine.arrive(action.order);
+      else if (action.kind === 'amend') this.engine.amendResting(action.clientOrderId, action.change);
       else this.engine.cancelResting(action.clientOrderId);
       this.sealStep();
     }

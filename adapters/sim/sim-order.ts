@@ -6,13 +6,17 @@ import type { QueueState } from './queue-model.ts';
 
 /** An order the matching engine holds: resting, or being matched on arrival. */
 export interface SimOrder {
-  readonly request: OrderRequest;
+  /** As sent, with the price and quantity of the latest amend. */
+  request: OrderRequest;
   readonly venueOrderId: string;
   readonly tif: TimeInForce;
-  /** Engine time it arrived at, µs: a public trade stamped earlier never fills it. */
-  readonly arrivedAt: number;
+  /**
+   * Engine time it arrived at, or took its place at the back of a queue by an amend, µs: a public
+   * trade stamped earlier never fills it.
+   */
+  arrivedAt: number;
   /** Lots the engine will fill: the request's, or fewer for a reduce-only order clipped at arrival. */
-  readonly qty: number;
+  qty: number;
   filled: number;
   /** Set once the order has left the engine (filled, canceled); later events leave it alone. */
   done: boolean;

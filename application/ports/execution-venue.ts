@@ -45,6 +45,8 @@ export interface OrderRequest {
  * - `notFilledAtOnce`: the rest of an IOC or market order that found nothing more to take (canceled).
  * - `rateLimited`: the venue asked us to slow down; a real venue's adapter waits and retries, and uses
  *   this prefix in its log lines and in the error it throws when retries run out.
+ * - `unchanged`: an amend that asked for the price and quantity the order already has (amendRejected).
+ * An amend refused because the order is gone (filled, canceled, never known) is `unknownOrder`.
  */
 export const VENUE_REASONS = {
   postOnly: 'post-only would cross',
@@ -56,7 +58,19 @@ export const VENUE_REASONS = {
   canceledByRequest: 'canceled by request',
   notFilledAtOnce: 'not filled at once',
   rateLimited: 'rate limited',
+  unchanged: 'order not modified',
 } as const;
+
+/**
+ * What an amend asks of a resting limit order (Bybit `/v5/order/amend`): a new price, a new total
+ * quantity (filled lots included, as Bybit's `qty`), or both; a field left out stays as it is. The
+ * order keeps its ids. On the exchange a new price or a larger quantity sends the order to the back
+ * of its level's queue; a smaller quantity keeps its place.
+ */
+export interface AmendRequest {
+  readonly qty?: Lots;
+  readonly limitPrice?: Ticks;
+}
 
 /** What the venue says about an order or the account, in the order it happened. */
 export type ExecutionReport =
@@ -69,6 +83,10 @@ export type ExecutionReport =
    * venue never knew it (the cancel overtook the order). Not a rejection of the order itself.
    */
   | { readonly kind: 'cancelRejected'; readonly clientOrderId: string; readonly reason: string; readonly ts: Micros }
+  /** The venue applied an amend: the order now asks `qty` lots in all (filled ones included) at `limitPrice`. */
+  | { readonly kind: 'amended'; readonly clientOrderId: string; readonly qty: Lots; readonly limitPrice: Ticks; readonly ts: Micros }
+  /** An amend request failed and the order is as it was (it had filled or gone, or the amend was invalid). */
+  | { readonly kind: 'amendRejected'; readonly clientOrderId: string; readonly reason: string; readonly ts: Micros }
   /**
    * A funding settlement of the open position, in Cash: negative when paid, positive when received
    * (Bybit: longs pay shorts when the rate is positive). It touches cash only, never the position.
@@ -87,6 +105,12 @@ export interface ExecutionVenue {
   readonly name: string;
   submit(order: OrderRequest): Promise<readonly ExecutionReport[]>;
   cancel(clientOrderId: string, ts: Micros): Promise<readonly ExecutionReport[]>;
+  /**
+   * Changes a resting limit order's price or quantity in place; the outcome is an `amended` or an
+   * `amendRejected` report (returned, or pushed later). Absent: the venue cannot amend, and a change
+   * of price or size is a cancel and a new order.
+   */
+  amend?(clientOrderId: string, change: AmendRequest, ts: Micros): Promise<readonly ExecutionReport[]>;
   onReport(listener: (report: ExecutionReport) => void): void;
   /**
    * Market-driven venues (the simulator) see the book after every applied market event, before the

@@ -33,7 +33,9 @@ export type OrderEvent =
   | { readonly kind: 'accept'; readonly ts: Micros; readonly venueOrderId: string }
   | { readonly kind: 'fill'; readonly ts: Micros; readonly tradeId: string; readonly qty: Lots }
   | { readonly kind: 'cancel'; readonly ts: Micros; readonly reason: string }
-  | { readonly kind: 'reject'; readonly ts: Micros; readonly reason: string };
+  | { readonly kind: 'reject'; readonly ts: Micros; readonly reason: string }
+  /** The venue applied an amend: the order now asks `qty` lots in all (filled included) at `limitPrice`. */
+  | { readonly kind: 'amend'; readonly ts: Micros; readonly qty: Lots; readonly limitPrice: Ticks };
 
 export type OrderEventKind = OrderEvent['kind'];
 
@@ -47,6 +49,8 @@ export type OrderError =
  * - `to`: move to `status`;
  * - `fill`: add the fill's quantity, then move to `complete` when filledQty reaches qty and to
  *   `partial` otherwise; a fill past qty is an Overfill;
+ * - `amend`: take the event's quantity and limit price, the status unchanged (a limit order only, and
+ *   never a quantity at or below what has filled: the venue refuses such an amend);
  * - `overfill`: refuse the fill as an Overfill, the order having no quantity left;
  * - `ignore`: keep the order as it is (a late or repeated report), except that an ignored accept
  *   records the venue order id when none is known yet.
@@ -55,6 +59,7 @@ export type OrderError =
 export type OrderTransition =
   | { readonly kind: 'to'; readonly status: OrderStatus }
   | { readonly kind: 'fill'; readonly partial: OrderStatus; readonly complete: OrderStatus }
+  | { readonly kind: 'amend' }
   | { readonly kind: 'overfill' }
   | { readonly kind: 'ignore' };
 
@@ -62,6 +67,7 @@ const to = (status: OrderStatus): OrderTransition => ({ kind: 'to', status });
 const FILL: OrderTransition = { kind: 'fill', partial: 'partially_filled', complete: 'filled' };
 const IGNORE: OrderTransition = { kind: 'ignore' };
 const OVERFILL: OrderTransition = { kind: 'overfill' };
+const AMEND: OrderTransition = { kind: 'amend' };
 
 /**
  * The order lifecycle. Beyond the plain path new -> submitted -> accepted -> partially_filled -> filled,
@@ -76,6 +82,8 @@ const OVERFILL: OrderTransition = { kind: 'overfill' };
  *   once the fills cover qty, so `filled` always means filledQty = qty.
  * - A repeated accept or cancel (the REST answer and the stream both report it) is ignored, as is an
  *   accept arriving after the fills it raced.
+ * - An amend of a live limit order (accepted or partly filled) changes its price or quantity in place;
+ *   one confirmed after the order filled or was canceled is ignored.
  * A fill on a `filled` order is past qty, an Overfill. A `rejected` order accepts no event.
  * `filled`, `canceled` and `rejected` are terminal: no event leads from them to a non-terminal status.
  * Fills are not deduplicated here: the caller applies a fill once, after the position has accepted
@@ -84,10 +92,10 @@ const OVERFILL: OrderTransition = { kind: 'overfill' };
 export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, Readonly<Partial<Record<OrderEventKind, OrderTransition>>>>> = {
   new: { submit: to('submitted'), cancel: to('canceled'), reject: to('rejected') },
   submitted: { accept: to('accepted'), fill: FILL, cancel: to('canceled'), reject: to('rejected') },
-  accepted: { accept: IGNORE, fill: FILL, cancel: to('canceled'), reject: to('rejected') },
-  partially_filled: { accept: IGNORE, fill: FILL, cancel: to('canceled') },
-  filled: { accept: IGNORE, fill: OVERFILL },
-  canceled: { accept: IGNORE, fill: { kind: 'fill', partial: 'canceled', complete: 'filled' }, cancel: IGNORE },
+  accepted: { accept: IGNORE, fill: FILL, cancel: to('canceled'), reject: to('rejected'), amend: AMEND },
+  partially_filled: { accept: IGNORE, fill: FILL, cancel: to('canceled'), amend: AMEND },
+  filled: { accept: IGNORE, fill: OVERFILL, amend: IGNORE },
+  canceled: { accept: IGNORE, fill: { kind: 'fill', partial: 'canceled', complete: 'filled' }, cancel: IGNORE, amend: IGNORE },
   rejected: {},
 };
 
@@ -156,6 +164,9 @@ export function applyOrderEvent(order: Order, event: OrderEvent): Result<Order, 
     case 'fill':
       if (event.kind !== 'fill') throw new Error(`order transition table maps ${event.kind} to a fill`);
       return applyFill(order, event.qty, transition, updatedAt);
+    case 'amend':
+      if (event.kind !== 'amend') throw new Error(`order transition table maps ${event.kind} to an amend`);
+      return applyAmend(order, event.qty, event.limitPrice, updatedAt);
     case 'overfill':
       if (event.kind !== 'fill') throw new Error(`order transition table maps ${event.kind} to an overfill`);
       return err({ kind: 'Overfill', orderId: order.id, qty: order.qty, filledQty: order.filledQty, fillQty: event.qty });
@@ -172,8 +183,17 @@ function eventFields(event: OrderEvent): Partial<Order> {
       return { reason: event.reason };
     case 'submit':
     case 'fill':
+    case 'amend':
       return {};
   }
+}
+
+/** A live limit order's new quantity and price; it must still have lots left to fill. */
+function applyAmend(order: Order, qty: Lots, limitPrice: Ticks, updatedAt: Micros): Result<Order, OrderError> {
+  if (order.type !== 'limit') return invalid('amend', 'only a limit order can be amended');
+  if (!isPositiveInteger(qty) || qty <= order.filledQty) return invalid('amend.qty', `${qty} is not a positive integer of lots above the ${order.filledQty} filled`);
+  if (!isPositiveInteger(limitPrice)) return invalid('amend.limitPrice', `${limitPrice} is not a positive integer of ticks`);
+  return ok({ ...order, qty, limitPrice, updatedAt });
 }
 
 function applyFill(

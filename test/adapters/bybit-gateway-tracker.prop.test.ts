@@ -14,7 +14,7 @@ function story(fills: readonly number[], end: 'filled' | 'cancelled'): Message[]
   const total = fills.reduce((a, b) => a + b, 0);
   const order = (phase: OrderUpdate['phase'], cum: number): Message => ({
     k: 'order',
-    u: { clientOrderId: ID, venueOrderId: 'v1', phase, cumLots: cum as Lots, cancelType: phase === 'cancelled' ? 'CancelByUser' : 'UNKNOWN', rejectReason: 'EC_NoError', ts: 1 as Micros },
+    u: { clientOrderId: ID, venueOrderId: 'v1', phase, cumLots: cum as Lots, qty: null, price: null, cancelType: phase === 'cancelled' ? 'CancelByUser' : 'UNKNOWN', rejectReason: 'EC_NoError', ts: 1 as Micros },
   });
   const out: Message[] = [order('live', 0)];
   let cum = 0;

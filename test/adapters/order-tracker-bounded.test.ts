@@ -15,7 +15,7 @@ describe('the order tracker over many orders', () => {
     const tracker = new OrderTracker((r) => reports.push(r));
     const t0 = 1_767_225_600_000_000;
     const order = (id: string, phase: OrderUpdate['phase'], cum: number, ts: number): OrderUpdate => ({
-      clientOrderId: id, venueOrderId: `v-${id}`, phase, cumLots: cum as Lots, cancelType: phase === 'cancelled' ? 'CancelByUser' : 'UNKNOWN', rejectReason: 'EC_NoError', ts: ts as Micros,
+      clientOrderId: id, venueOrderId: `v-${id}`, phase, cumLots: cum as Lots, qty: null, price: null, cancelType: phase === 'cancelled' ? 'CancelByUser' : 'UNKNOWN', rejectReason: 'EC_NoError', ts: ts as Micros,
     });
     const exec = (id: string, n: number, ts: number) => ({
       kind: 'trade' as const, execId: `x${n}`, clientOrderId: id, venueOrderId: `v-${id}`, side: 'Buy' as const, price: 900_000 as Ticks, qty: 1 as Lots, fee: 0 as Cash,

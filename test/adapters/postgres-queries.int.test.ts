@@ -86,9 +86,11 @@ const FILLS_R2 = [
 const EVENTS_A = [
   eventA(1, { kind: 'submit', ts: micros(D1 + HOUR - 10) }, 'submitted', 0),
   eventA(2, { kind: 'accept', ts: micros(D1 + HOUR - 5), venueOrderId: 'v-A' }, 'accepted', 0),
-  eventA(3, { kind: 'fill', ts: micros(D1 + HOUR), tradeId: 'a-1', qty: lots(2) }, 'partially_filled', 2),
-  eventA(4, { kind: 'fill', ts: micros(D1 + 2 * HOUR), tradeId: 'a-2', qty: lots(1) }, 'partially_filled', 3),
-  eventA(5, { kind: 'cancel', ts: micros(D1 + 3 * HOUR), reason: 'user' }, 'canceled', 3),
+  // Amended in place (0010): its new total quantity and price are kept with the event.
+  eventA(3, { kind: 'amend', ts: micros(D1 + HOUR - 3), qty: lots(5), limitPrice: ticks(650_010) }, 'accepted', 0),
+  eventA(4, { kind: 'fill', ts: micros(D1 + HOUR), tradeId: 'a-1', qty: lots(2) }, 'partially_filled', 2),
+  eventA(5, { kind: 'fill', ts: micros(D1 + 2 * HOUR), tradeId: 'a-2', qty: lots(1) }, 'partially_filled', 3),
+  eventA(6, { kind: 'cancel', ts: micros(D1 + 3 * HOUR), reason: 'user' }, 'canceled', 3),
 ];
 
 const batches = (): StoreBatch[] => [
@@ -98,7 +100,7 @@ const batches = (): StoreBatch[] => [
     fills: FILLS_R1.slice(0, 2),
     featureVectors: [1, 2, 3].map((seq) => vector('r1', seq)),
     // Written out of seq order: the lifecycle sorts them.
-    orderEvents: [EVENTS_A[2], EVENTS_A[0], EVENTS_A[1], EVENTS_A[3]],
+    orderEvents: [EVENTS_A[3], EVENTS_A[0], EVENTS_A[2], EVENTS_A[1], EVENTS_A[4]],
     positionSnapshots: [position('r1', 1, D1 + HOUR, 2, 0, -50), position('r1', 2, D1 + 2 * HOUR, 3, 0, -75)],
   },
   {
@@ -106,7 +108,7 @@ const batches = (): StoreBatch[] => [
     orders: [{ runId: 'r1', order: orderA('canceled', 3, D1 + 3 * HOUR) }],
     fills: [...FILLS_R1.slice(2), ...FILLS_R2],
     featureVectors: [4, 5].map((seq) => vector('r1', seq)),
-    orderEvents: [EVENTS_A[4]],
+    orderEvents: [EVENTS_A[5]],
     positionSnapshots: [
       position('r1', 3, D2 - 60_000_000, 0, 3_000_000, 525),
       position('r1', 4, D2 + HOUR, 1, 3_000_000, 725),

@@ -21,9 +21,9 @@ const T0 = 1_718_000_000_000_000; // µs, June 2024
 const ETHUSDT: InstrumentSpec = { symbol: 'ETHUSDT', tickSize: '0.01', lotSize: '0.01', minQty: '0.01' };
 const NEW_TABLES = ['book_snapshots', 'equity', 'feature_schemas', 'feed_quality', 'instruments', 'models', 'order_events', 'position_snapshots', 'public_trades', 'risk_events', 'sweep_results', 'sweeps'];
 const OLD_TABLES = ['feature_vectors', 'fills', 'orders', 'runs', 'signals'];
-const ALL = ['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality'];
-const SINCE_0003 = ['0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality'];
-const SINCE_0005 = ['0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality'];
+const ALL = ['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality', '0010-order-amend'];
+const SINCE_0003 = ['0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality', '0010-order-amend'];
+const SINCE_0005 = ['0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality', '0010-order-amend'];
 
 const run = (id: string, startedAt = T0, instrument = BTCUSDT_SPEC, schemaId = 'features-v1'): RunRecord => ({
   id, mode: 'backtest', instrument, source: 'synthetic:7', venue: 'sim', modelId: 'baseline-v1', schemaId,
@@ -206,7 +206,7 @@ function defineSchemaSuite(engine: () => Engine): void {
     };
     expect(before.signals.map((r) => r.seq)).toEqual([1, 7]);
     expect(await migrateTo(schema, '0002-feature-vectors')).toEqual([
-      'Down 0009-feed-quality', 'Down 0008-sweep-results', 'Down 0007-risk-episodes', 'Down 0006-run-end-reason', 'Down 0005-risk-events', 'Down 0004-vectors-without-foreign-keys', 'Down 0003-market-and-ledger',
+      'Down 0010-order-amend', 'Down 0009-feed-quality', 'Down 0008-sweep-results', 'Down 0007-risk-episodes', 'Down 0006-run-end-reason', 'Down 0005-risk-events', 'Down 0004-vectors-without-foreign-keys', 'Down 0003-market-and-ledger',
     ]);
     expect(await tables(schema)).toEqual(OLD_TABLES);
     expect(await columnsOf(schema, 'fills')).not.toContain('slippage_ticks');

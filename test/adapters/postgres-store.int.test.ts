@@ -134,11 +134,11 @@ function defineStoreSuite(engine: () => Engine): void {
 
   it('applies every migration once; a second migrate applies nothing', async () => {
     const fresh = await open();
-    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality']);
+    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality', '0010-order-amend']);
     expect(await fresh.migrate()).toEqual([]);
   });
 
-  it('rolls 0008, 0007, 0006, 0005, 0004, 0003, 0002 and then 0001 back through the Migrator and migrates again', async () => {
+  it('rolls 0010, 0009, 0008, 0007, 0006, 0005, 0004, 0003, 0002 and then 0001 back through the Migrator and migrates again', async () => {
     const schema = freshSchema();
     const fresh = await open(schema);
     await fresh.migrate();
@@ -151,6 +151,9 @@ function defineStoreSuite(engine: () => Engine): void {
     };
     try {
       const migrator = createMigrator(db, schema);
+      const down10 = await migrator.migrateDown();
+      expect(down10.error).toBeUndefined();
+      expect(down10.results).toEqual([{ migrationName: '0010-order-amend', direction: 'Down', status: 'Success' }]);
       const down9 = await migrator.migrateDown();
       expect(down9.error).toBeUndefined();
       expect(down9.results).toEqual([{ migrationName: '0009-feed-quality', direction: 'Down', status: 'Success' }]);
@@ -184,7 +187,7 @@ function defineStoreSuite(engine: () => Engine): void {
     } finally {
       await db.destroy();
     }
-    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality']);
+    expect(await fresh.migrate()).toEqual(['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality', '0010-order-amend']);
     await fresh.startRun(run('after-redo'));
     await fresh.write(batch({ featureVectors: [vector('after-redo', 1, [0.5])] }));
     expect((await fresh.readFeatureVectors('after-redo')).map(bitsOf)).toEqual([vector('after-redo', 1, [0.5])].map(bitsOf));
@@ -202,7 +205,7 @@ function defineStoreSuite(engine: () => Engine): void {
     } finally {
       await db.destroy();
     }
-    expect(await fresh.migrate()).toEqual(['0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality']);
+    expect(await fresh.migrate()).toEqual(['0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality', '0010-order-amend']);
     await fresh.write(batch({ featureVectors: [vector('before-0002', 1, [1, 2])] }));
     expect(await fresh.rowCounts('before-0002')).toEqual({ signals: 0, orders: 0, fills: 0, featureVectors: 1, ...NO_LEDGER });
   });

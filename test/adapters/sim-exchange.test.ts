@@ -138,6 +138,87 @@ describe('SimExchange queue', () => {
   });
 });
 
+describe('SimExchange amend: queue priority', () => {
+  // The order rests behind the 5 lots at P and trades move it up to 2 ahead; then it is amended.
+  const restingWithTwoAhead = (): ReturnType<typeof harness> => {
+    const h = harness({ queue: { kind: 'riskAverse' } });
+    h.show(0);
+    h.submit({ timeInForce: 'PostOnly' });
+    h.show(1000);
+    h.trade(2000, P, 3, 'Sell');
+    expect(h.venue.queueOf('o1')).toEqual({ ahead: 2, remaining: 10 });
+    return h;
+  };
+  const amend = (h: ReturnType<typeof harness>, change: { qty?: number; limitPrice?: number }, ts: number): void => {
+    void h.venue.amend('o1', change as { qty?: Lots; limitPrice?: Ticks }, ts as Micros);
+  };
+
+  it('keeps its place when only its size goes down', () => {
+    const h = restingWithTwoAhead();
+    amend(h, { qty: 6 }, 2000);
+    h.show(3000);
+    expect(h.venue.queueOf('o1')).toEqual({ ahead: 2, remaining: 6 });
+    h.show(4000);
+    expect(h.reports.at(-1)).toMatchObject({ kind: 'amended', clientOrderId: 'o1', qty: 6, limitPrice: P });
+    h.trade(5000, P, 5, 'Sell');
+    expect(h.fills().map((f) => [f.qty, f.liquidity])).toEqual([]);
+    h.show(6000);
+    expect(h.fills().map((f) => [f.qty, f.liquidity])).toEqual([[3, 'maker']]);
+  });
+
+  it('goes to the back of the level when its size goes up', () => {
+    const h = restingWithTwoAhead();
+    amend(h, { qty: 12 }, 2000);
+    h.show(3000); // the level shows 5 lots: all of them are now ahead
+    expect(h.venue.queueOf('o1')).toEqual({ ahead: 5, remaining: 12 });
+    h.trade(4000, P, 5, 'Sell');
+    h.show(5000);
+    expect(h.fills()).toEqual([]);
+  });
+
+  it('goes to the back of the queue at its new price when its price changes, and back again at the old one', () => {
+    const h = restingWithTwoAhead();
+    amend(h, { limitPrice: P - 1 }, 2000);
+    h.show(3000);
+    expect(h.venue.queueOf('o1')).toEqual({ ahead: 10, remaining: 10 });
+    amend(h, { limitPrice: P }, 3000);
+    h.show(4000);
+    expect(h.venue.queueOf('o1')).toEqual({ ahead: 5, remaining: 10 });
+    h.show(5000); // the second amend's report arrives after the response latency
+    expect(h.kinds()).toEqual(['accepted', 'amended', 'amended']);
+  });
+
+  it('is never filled at its new price by a trade stamped before the amend arrived', () => {
+    const h = restingWithTwoAhead();
+    amend(h, { limitPrice: P - 2 }, 2000); // a level the book does not show: first in its queue
+    h.show(3000);
+    expect(h.venue.queueOf('o1')).toEqual({ ahead: 0, remaining: 10 });
+    h.trade(2500, P - 2, 4, 'Sell'); // printed before the amend reached the engine
+    h.show(3500);
+    expect(h.fills()).toEqual([]);
+  });
+
+  it('refuses, the order as it was: a post-only price that would take, a size at or below what filled, an order gone', () => {
+    const h = restingWithTwoAhead();
+    amend(h, { limitPrice: P + 1 }, 2000);
+    h.show(3000);
+    h.show(4000);
+    expect(h.reports.at(-1)).toMatchObject({ kind: 'amendRejected', reason: expect.stringMatching(/^post-only would cross/) });
+    expect(h.venue.queueOf('o1')).toEqual({ ahead: 2, remaining: 10 });
+    h.trade(5000, P, 4, 'Sell'); // 2 lots fill it
+    amend(h, { qty: 2 }, 5000);
+    h.show(6000);
+    h.show(7000);
+    expect(h.reports.at(-1)).toMatchObject({ kind: 'amendRejected', reason: expect.stringMatching(/^invalid order: quantity 2 is not above the 2 lots filled/) });
+    void h.venue.cancel('o1', 7000 as Micros);
+    h.show(8000);
+    amend(h, { limitPrice: P - 1 }, 8000);
+    h.show(9000);
+    h.show(10_000);
+    expect(h.reports.at(-1)).toMatchObject({ kind: 'amendRejected', reason: expect.stringMatching(/^unknown order/) });
+  });
+});
+
 describe('SimExchange orders', () => {
   it('rejects a post-only order that would cross and rests one that would not', () => {
     const h = harness();

@@ -9,7 +9,7 @@ import { freshDatabase, postgresAnswers } from '../support/postgres.ts';
 
 // Each case starts the command in a process of its own (tsx, PGlite): allow for a busy machine.
 const SLOW = { timeout: 300_000 };
-const ALL = ['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality'];
+const ALL = ['0001-initial', '0002-feature-vectors', '0003-market-and-ledger', '0004-vectors-without-foreign-keys', '0005-risk-events', '0006-run-end-reason', '0007-risk-episodes', '0008-sweep-results', '0009-feed-quality', '0010-order-amend'];
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);

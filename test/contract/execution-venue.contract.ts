@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { VENUE_REASONS, type ExecutionReport, type ExecutionVenue, type OrderRequest } from '../../application/ports/execution-venue.ts';
+import { VENUE_REASONS, type AmendRequest, type ExecutionReport, type ExecutionVenue, type OrderRequest } from '../../application/ports/execution-venue.ts';
 import type { Fill } from '../../domain/trading/fill.ts';
 import type { Side } from '../../domain/trading/side.ts';
 import type { Lots, Micros, Ticks } from '../../domain/values/units.ts';
@@ -72,6 +72,11 @@ export function runVenueContract(name: string, makeHarness: () => Promise<VenueH
 
     async function cancel(h: VenueHarness, id: string): Promise<void> {
       reports.push(...(await h.venue.cancel(id, h.now())));
+    }
+
+    async function amend(h: VenueHarness, id: string, change: AmendRequest): Promise<void> {
+      if (h.venue.amend === undefined) throw new Error(`${h.venue.name} does not amend`);
+      reports.push(...(await h.venue.amend(id, change, h.now())));
     }
 
     const about = (id: string): ExecutionReport[] => reports.filter((r) => (r.kind === 'fill' ? r.fill.orderId === id : r.kind !== 'funding' && r.clientOrderId === id));
@@ -153,6 +158,50 @@ export function runVenueContract(name: string, makeHarness: () => Promise<VenueH
       await h.settle();
       expect(filledLots(id)).toBe(2);
       expect(kinds(id)).toEqual(['accepted', 'fill', 'cancelRejected']);
+    });
+
+    it('amends a resting order\'s price in place: the same order, filled at its new price as maker', async () => {
+      const h = await start();
+      const id = await send(h, { timeInForce: 'PostOnly', qty: 5 as Lots });
+      await h.settle();
+      await amend(h, id, { limitPrice: (h.ref + 1) as Ticks });
+      await h.settle();
+      expect(kinds(id)).toEqual(['accepted', 'amended']);
+      expect(last(id)).toMatchObject({ kind: 'amended', qty: 5, limitPrice: h.ref + 1 });
+      await h.trade(h.ref + 1, 2, 'Sell');
+      await h.settle();
+      expect(kinds(id)).toEqual(['accepted', 'amended', 'fill']);
+      expect(fillsOf(id).map((f) => [f.price, f.qty, f.liquidity])).toEqual([[h.ref + 1, 2, 'maker']]);
+    });
+
+    it('amends a partly filled order\'s quantity down, and its rest fills to the new total', async () => {
+      const h = await start();
+      const id = await send(h, { qty: 5 as Lots });
+      await h.settle();
+      await h.trade(h.ref, 2, 'Sell');
+      await h.settle();
+      await amend(h, id, { qty: 3 as Lots });
+      await h.settle();
+      expect(last(id)).toMatchObject({ kind: 'amended', qty: 3, limitPrice: h.ref });
+      await h.trade(h.ref, 4, 'Sell');
+      await h.settle();
+      expect(filledLots(id)).toBe(3);
+    });
+
+    it('refuses to amend an order that filled meanwhile, and one that would change nothing', async () => {
+      const h = await start();
+      const id = await send(h, { qty: 2 as Lots });
+      await h.settle();
+      await amend(h, id, { limitPrice: h.ref as Ticks });
+      await h.settle();
+      expect(last(id)).toMatchObject({ kind: 'amendRejected', reason: expect.stringMatching(new RegExp(`^${VENUE_REASONS.unchanged}`)) });
+      await h.trade(h.ref, 3, 'Sell');
+      await h.settle();
+      await amend(h, id, { limitPrice: (h.ref + 1) as Ticks });
+      await h.settle();
+      expect(filledLots(id)).toBe(2);
+      expect(last(id)).toMatchObject({ kind: 'amendRejected', reason: expect.stringMatching(new RegExp(`^${VENUE_REASONS.unknownOrder}`)) });
+      expect(kinds(id).filter((k) => k === 'amended')).toEqual([]);
     });
   });
 }

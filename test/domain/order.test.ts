@@ -98,6 +98,24 @@ describe('applyOrderEvent', () => {
     expect(isTerminal(complete.status)).toBe(true);
   });
 
+  it('takes an amend\'s quantity and price on a live limit order, the status and fills kept', () => {
+    const amend = (qty: number, price: number, ts = 1_035): OrderEvent => ({ kind: 'amend', ts: micros(ts), qty: lots(qty), limitPrice: ticks(price) });
+    const moved = run(limitFields, submit, accept, amend(10, 650_010));
+    expect(moved).toMatchObject({ status: 'accepted', qty: 10, limitPrice: 650_010, filledQty: 0, updatedAt: 1_035 });
+    const smaller = run(limitFields, submit, accept, fill(4), amend(6, 650_000));
+    expect(smaller).toMatchObject({ status: 'partially_filled', qty: 6, filledQty: 4 });
+    expect(unwrap(applyOrderEvent(smaller, fill(2, 1_060)))).toMatchObject({ status: 'filled', filledQty: 6 });
+    // The venue never amends to what has filled, nor a market order: refused, the order unchanged.
+    expect(errorKind(applyOrderEvent(run(limitFields, submit, accept, fill(4)), amend(4, 650_000)))).toBe('InvalidOrder');
+    expect(errorKind(applyOrderEvent(run(marketFields, submit, accept), amend(5, 650_000)))).toBe('InvalidOrder');
+    // An amend confirmed after the order ended changes nothing; none before it was sent is known.
+    const filled = run(limitFields, submit, accept, fill(10));
+    expect(unwrap(applyOrderEvent(filled, amend(12, 650_010)))).toEqual(filled);
+    const canceled = run(limitFields, submit, accept, cancel);
+    expect(unwrap(applyOrderEvent(canceled, amend(12, 650_010)))).toEqual(canceled);
+    expect(errorKind(applyOrderEvent(unwrap(createOrder(limitFields)), amend(12, 650_010)))).toBe('IllegalTransition');
+  });
+
   it('ignores a repeated cancel', () => {
     const canceled = run(limitFields, submit, cancel);
     expect(unwrap(applyOrderEvent(canceled, { ...cancel, reason: 'again' })).reason).toBe('user');

@@ -54,6 +54,9 @@ class PaperBybit implements CcxtBybitSlice {
   cancelOrder(): Promise<WithInfo> {
     return Promise.reject(new Error('not in this test'));
   }
+  editOrder(): Promise<WithInfo> {
+    return Promise.reject(new Error('not in this test'));
+  }
   cancelAllOrders(): Promise<unknown> {
     return Promise.resolve({});
   }

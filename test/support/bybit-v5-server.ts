@@ -53,8 +53,9 @@ interface ServerOrder {
   readonly orderLinkId: string;
   readonly side: Side;
   readonly orderType: 'Limit' | 'Market';
-  readonly price: string;
-  readonly qty: Lots;
+  /** Changed by an amend, as are qty and updatedTime. */
+  price: string;
+  qty: Lots;
   readonly timeInForce: string;
   readonly reduceOnly: boolean;
   status: string;
@@ -91,7 +92,7 @@ const STEP_MICROS = 1_000;
  * engine, its reports turned into Bybit's `order`, `execution` and `position` messages. Hooks shape the
  * market (setBook, trade) and inject faults (slow or failing answers, rate limits, a dropped stream,
  * a fill the stream never shows, a clock that runs ahead, retCodes on demand, a position moved unseen).
- * Only BTCUSDT trades. One piece at ~590 lines: REST, the stream and the faults share the engine's
+ * Only BTCUSDT trades. One piece at ~630 lines: REST, the stream and the faults share the engine's
  * orders and executions, and a test drives them together.
  */
 export class BybitV5Server {
@@ -337,10 +338,17 @@ export class BybitV5Server {
       this.push('position', [this.positionJson()]);
       return;
     }
-    if (r.kind === 'funding') return;
+    if (r.kind === 'funding' || r.kind === 'amendRejected') return; // an amend refused is answered on REST only
     const o = this.orders.get(r.clientOrderId);
     if (o === undefined) return;
     o.updatedTime = now;
+    if (r.kind === 'amended') {
+      // Bybit pushes the order with its new qty and price; nothing else about it changes.
+      o.qty = r.qty;
+      o.price = ticksToPrice(btc, r.limitPrice);
+      this.push('order', [this.orderJson(o)]);
+      return;
+    }
     if (r.kind === 'accepted') {
       if (o.status === 'Created') o.status = 'New';
     } else if (r.kind === 'canceled') {
@@ -479,6 +487,8 @@ export class BybitV5Server {
         return this.create(p);
       case '/v5/order/cancel':
         return this.cancel(p);
+      case '/v5/order/amend':
+        return this.amend(p);
       case '/v5/order/cancel-all': {
         const list = this.openOrderIds().map((link) => this.cancel({ orderLinkId: link })).filter((a) => a.retCode === 0).map((a) => a.result);
         return this.envelope(0, 'OK', { list, success: '1' });
@@ -584,6 +594,35 @@ export class BybitV5Server {
       return this.envelope(10001, refused.reason, {});
     }
     return this.envelope(0, 'OK', { orderId: o.orderId, orderLinkId: link });
+  }
+
+  /**
+   * `/v5/order/amend` as Bybit answers it: 110001 for an order that is not open (filled, canceled,
+   * unknown), 10001 for a bad qty or price and for an amend that changes nothing ("order not
+   * modified"); accepted, the engine applies it with its queue rules and the stream shows the order
+   * with its new qty and price.
+   */
+  private amend(p: Json): Json {
+    const o = typeof p.orderLinkId === 'string' ? this.orders.get(p.orderLinkId) : [...this.orders.values()].find((x) => x.orderId === p.orderId);
+    if (o === undefined || !(o.status === 'New' || o.status === 'PartiallyFilled')) return this.envelope(110001, 'order not exists or too late to replace', {});
+    const qty = p.qty === undefined ? null : qtyToLots(btc, textOf(p.qty));
+    if (qty !== null && (!qty.ok || qty.value < btc.minLots)) return this.envelope(10001, 'Qty invalid', {});
+    const price = p.price === undefined ? null : priceToTicks(btc, textOf(p.price));
+    if (price !== null && !price.ok) return this.envelope(10001, 'Price invalid', {});
+    this.ts += STEP_MICROS;
+    const t = this.ts as Micros;
+    const change = { ...(qty?.ok === true ? { qty: qty.value } : {}), ...(price?.ok === true ? { limitPrice: price.value } : {}) };
+    const reports = this.step(() => {
+      void this.engine.amend(o.orderLinkId, change, t);
+      this.engine.observeBook(this.book, t);
+    });
+    const refused = reports.find((r) => r.kind === 'amendRejected' && r.clientOrderId === o.orderLinkId);
+    if (refused !== undefined && refused.kind === 'amendRejected') {
+      if (refused.reason.startsWith(VENUE_REASONS.unknownOrder)) return this.envelope(110001, 'order not exists or too late to replace', {});
+      if (refused.reason.startsWith(VENUE_REASONS.unchanged)) return this.envelope(10001, 'order not modified', {});
+      return this.envelope(10001, refused.reason, {});
+    }
+    return this.envelope(0, 'OK', { orderId: o.orderId, orderLinkId: o.orderLinkId });
   }
 
   private cancel(p: Json): Json {

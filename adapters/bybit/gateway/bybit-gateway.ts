@@ -1,5 +1,5 @@
 import type { Clock } from '../../../application/ports/clock.ts';
-import { VENUE_REASONS, type ExecutionReport, type ExecutionVenue, type OrderRequest } from '../../../application/ports/execution-venue.ts';
+import { VENUE_REASONS, type AmendRequest, type ExecutionReport, type ExecutionVenue, type OrderRequest } from '../../../application/ports/execution-venue.ts';
 import type { AdoptedOrder, LiveVenue, VenueNotice } from '../../../application/ports/live-venue.ts';
 import type { Logger } from '../../../application/ports/logger.ts';
 import { createInstrument, lotsToQty, priceToTicks, qtyToLots, ticksToPrice, type Instrument } from '../../../domain/values/instrument.ts';
@@ -103,7 +103,7 @@ const EXECUTION_OVERLAP_MS = 60_000;
  * A submit whose every attempt failed in transport is UNKNOWN, not refused: it stays open here and is
  * looked up by orderLinkId until found, or until it can no longer arrive. Refused credentials halt.
  *
- * One piece at ~600 lines: submit, cancel, the stream and reconciliation share the tracker, the
+ * One piece at ~790 lines: submit, cancel, amend, the stream and reconciliation share the tracker, the
  * position ledger and the doubt queue, and split apart they would pass the same state around.
  */
 export class BybitGateway implements ExecutionVenue, LiveVenue {
@@ -224,7 +224,7 @@ export class BybitGateway implements ExecutionVenue, LiveVenue {
         o.logger.warn({ venue: 'bybit', order: raw.orderId }, 'open order at start not understood: left as it is');
         continue;
       }
-      this.tracker.adopt(adopted.clientOrderId, adopted.venueOrderId, adopted.filledQty);
+      this.tracker.adopt(adopted.clientOrderId, adopted.venueOrderId, adopted.filledQty, { side: adopted.side, qty: adopted.qty, price: adopted.limitPrice });
       this.adopted.push(adopted);
     }
     o.logger.warn({ venue: 'bybit', orders: this.adopted.map((a) => a.clientOrderId) }, 'orders open on the exchange at start adopted (--on-start-orders adopt)');
@@ -361,7 +361,7 @@ export class BybitGateway implements ExecutionVenue, LiveVenue {
     if (order.symbol !== this.instrument.symbol) return [{ kind: 'rejected', clientOrderId: id, reason: `${VENUE_REASONS.invalid}: symbol ${order.symbol}`, ts: order.ts }];
     if (order.type === 'limit' && order.limitPrice === null) return [{ kind: 'rejected', clientOrderId: id, reason: `${VENUE_REASONS.invalid}: limit order without a price`, ts: order.ts }];
     if (this.tracker.knows(id)) return [{ kind: 'rejected', clientOrderId: id, reason: `${VENUE_REASONS.duplicate}: ${id}`, ts: order.ts }];
-    this.tracker.track(id);
+    this.tracker.track(id, { side: order.side, qty: order.qty, price: order.limitPrice });
     const params: Record<string, unknown> = { clientOrderId: id, reduceOnly: order.reduceOnly };
     if (order.type === 'limit') params.timeInForce = order.timeInForce ?? 'GTC';
     const amount = Number(lotsToQty(this.instrument, order.qty));
@@ -415,6 +415,35 @@ export class BybitGateway implements ExecutionVenue, LiveVenue {
     this.doubt(`cancel of ${clientOrderId} refused: ${outcome}`);
     const reason = outcome.startsWith(VENUE_REASONS.unknownOrder) ? outcome : `${VENUE_REASONS.unknownOrder}: ${outcome}`;
     return [{ kind: 'cancelRejected', clientOrderId, reason, ts }];
+  }
+
+  /**
+   * `/v5/order/amend` (ccxt `editOrder`) by orderLinkId: a new quantity (the order's total) or limit
+   * price, or both. Like a cancel, REST only takes the request: the order stream then shows the order
+   * with its new values, which the tracker reports `amended`. Refused (110001: filled, canceled or
+   * never known; 10001: nothing changed or a bad value), it is `amendRejected` and the order is as the
+   * exchange holds it; an order gone is looked up, since its end may not have reached us yet.
+   */
+  async amend(clientOrderId: string, change: AmendRequest, ts: Micros): Promise<readonly ExecutionReport[]> {
+    const terms = this.tracker.terms(clientOrderId);
+    if (terms === null) return [{ kind: 'amendRejected', clientOrderId, reason: `${VENUE_REASONS.unknownOrder}: ${clientOrderId} is not an open order of this run`, ts }];
+    if (this.authFailure !== null) return [{ kind: 'amendRejected', clientOrderId, reason: `${VENUE_REASONS.invalid}: not sent, ${this.authFailure}`, ts }];
+    const amount = change.qty === undefined ? undefined : Number(lotsToQty(this.instrument, change.qty));
+    const price = change.limitPrice === undefined ? undefined : Number(ticksToPrice(this.instrument, change.limitPrice));
+    let outcome: string | null;
+    try {
+      outcome = await this.withRetries('amend order', clientOrderId, () =>
+        this.ccxt.editOrder(undefined, CCXT_SYMBOL, 'limit', terms.side.toLowerCase(), amount, price, { category: 'linear', orderLinkId: clientOrderId }).then(() => null),
+      );
+    } catch (e) {
+      if (e instanceof AuthRefused) this.haltOnAuth(e.message);
+      throw e;
+    }
+    if (outcome === null) return [];
+    if (outcome.startsWith(VENUE_REASONS.unknownOrder)) this.doubt(`amend of ${clientOrderId} refused: ${outcome}`);
+    // Bybit answers an amend that changes nothing with 10001 "order not modified".
+    const reason = /not modified|unchanged/i.test(outcome) ? `${VENUE_REASONS.unchanged}: ${outcome}` : outcome;
+    return [{ kind: 'amendRejected', clientOrderId, reason, ts }];
   }
 
   /**

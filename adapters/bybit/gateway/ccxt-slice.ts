@@ -14,6 +14,8 @@ export interface CcxtBybitSlice {
   market(symbol: string): WithInfo & { readonly id: string; readonly symbol: string };
   createOrder(symbol: string, type: string, side: string, amount: number, price?: number, params?: Record<string, unknown>): Promise<WithInfo>;
   cancelOrder(id: string | undefined, symbol: string, params?: Record<string, unknown>): Promise<WithInfo>;
+  /** `/v5/order/amend`: `params.orderLinkId` names the order when `id` is undefined; `amount` is the new total qty. */
+  editOrder(id: string | undefined, symbol: string, type: string, side: string, amount?: number, price?: number, params?: Record<string, unknown>): Promise<WithInfo>;
   fetchOpenOrders(symbol: string, since?: number, limit?: number, params?: Record<string, unknown>): Promise<WithInfo[]>;
   fetchMyTrades(symbol: string, since?: number, limit?: number, params?: Record<string, unknown>): Promise<WithInfo[]>;
   fetchPositions(symbols: string[], params?: Record<string, unknown>): Promise<WithInfo[]>;

@@ -20,6 +20,9 @@ export interface OrderUpdate {
   readonly phase: OrderPhase;
   /** Lots executed so far (`cumExecQty`). */
   readonly cumLots: Lots;
+  /** The order's quantity and limit price as the venue now holds them (an amend changes them); null when not given (a market order's price). */
+  readonly qty: Lots | null;
+  readonly price: Ticks | null;
   readonly cancelType: string;
   readonly rejectReason: string;
   readonly ts: Micros;
@@ -74,11 +77,16 @@ export function parseOrder(instrument: Instrument, o: Record<string, unknown>): 
   if (phase === null) return bad('orderStatus', o.orderStatus);
   const cum = qtyToLots(instrument, text(o, 'cumExecQty') || '0');
   if (!cum.ok) return bad('cumExecQty', o.cumExecQty);
+  const qty = text(o, 'qty') === '' ? null : qtyToLots(instrument, text(o, 'qty'));
+  const priceText = text(o, 'price');
+  const price = priceText === '' || Number(priceText) === 0 ? null : priceToTicks(instrument, priceText);
   return ok({
     clientOrderId: text(o, 'orderLinkId'),
     venueOrderId: text(o, 'orderId'),
     phase,
     cumLots: cum.value,
+    qty: qty !== null && qty.ok ? qty.value : null,
+    price: price !== null && price.ok ? price.value : null,
     cancelType: text(o, 'cancelType'),
     rejectReason: text(o, 'rejectReason'),
     ts: msToMicros(text(o, 'updatedTime') || text(o, 'createdTime') || '0'),

@@ -1,5 +1,6 @@
 import { VENUE_REASONS, type ExecutionReport } from '../../../application/ports/execution-venue.ts';
-import type { Micros } from '../../../domain/values/units.ts';
+import type { Side } from '../../../domain/trading/side.ts';
+import type { Lots, Micros, Ticks } from '../../../domain/values/units.ts';
 import { DUPLICATE_FILL_WINDOW_MICROS, RecentIds } from '../../../domain/trading/recent-ids.ts';
 import { endReason, type ExecutionUpdate, type OrderUpdate } from './order-status.ts';
 
@@ -12,6 +13,10 @@ interface OrderState {
   /** Lots reported in fills, and lots the venue says executed (`cumExecQty`, the highest seen). */
   reportedLots: number;
   venueLots: number;
+  /** The side, quantity and limit price the venue holds (an amend names the side; the stream says when an amend changed the others). */
+  side: Side | null;
+  qty: Lots | null;
+  price: Ticks | null;
   /** The final report, held until every fill before it has been reported. */
   pendingEnd: ExecutionReport | null;
   endsSilently: boolean;
@@ -35,16 +40,27 @@ export class OrderTracker {
 
   constructor(private readonly emit: (report: ExecutionReport) => void) {}
 
-  /** Registers an order being submitted, so its updates are expected. */
-  track(clientOrderId: string): void {
-    this.state(clientOrderId);
+  /** Registers an order being submitted, so its updates are expected, with what it asks. */
+  track(clientOrderId: string, terms?: { readonly side: Side; readonly qty: Lots; readonly price: Ticks | null }): void {
+    const s = this.state(clientOrderId);
+    if (terms === undefined) return;
+    s.side = terms.side;
+    s.qty = terms.qty;
+    s.price = terms.price;
+  }
+
+  /** The side, quantity and limit price of an order not yet ended, as last known; null when unknown. */
+  terms(clientOrderId: string): { readonly side: Side; readonly qty: Lots | null; readonly price: Ticks | null } | null {
+    const s = this.orders.get(clientOrderId);
+    return s === undefined || s.done || s.side === null ? null : { side: s.side, qty: s.qty, price: s.price };
   }
 
   /**
    * Takes over an order that was open on the exchange before this run: accepted, with `cumLots`
    * already executed (those executions are history, in the opening position).
    */
-  adopt(clientOrderId: string, venueOrderId: string, cumLots: number): void {
+  adopt(clientOrderId: string, venueOrderId: string, cumLots: number, terms?: { readonly side: Side; readonly qty: Lots; readonly price: Ticks | null }): void {
+    this.track(clientOrderId, terms);
     const s = this.state(clientOrderId);
     s.venueOrderId = venueOrderId;
     s.accepted = true;
@@ -109,9 +125,10 @@ export class OrderTracker {
     if (s.done) return false;
     if (s.pendingEnd !== null || s.endsSilently) return this.flush(u.clientOrderId, s);
     const id = u.clientOrderId;
+    const amended = this.amendSeen(id, s, u);
     switch (u.phase) {
       case 'live':
-        return this.accept(id, s, u.venueOrderId, u.ts);
+        return this.accept(id, s, u.venueOrderId, u.ts) || amended;
       case 'filled':
         this.accept(id, s, u.venueOrderId, u.ts);
         if (s.cancelRequested) {
@@ -161,6 +178,21 @@ export class OrderTracker {
     return true;
   }
 
+  /**
+   * An accepted order whose quantity or price the venue now states differently: an amend took effect
+   * (only an amend changes them), reported once. Before acceptance the update's values are the order's own.
+   */
+  private amendSeen(id: string, s: OrderState, u: OrderUpdate): boolean {
+    const qty = u.qty ?? s.qty;
+    const price = u.price ?? s.price;
+    const changed = s.accepted && qty !== null && price !== null && (qty !== s.qty || price !== s.price);
+    s.qty = qty;
+    s.price = price;
+    if (!changed) return false;
+    this.emit({ kind: 'amended', clientOrderId: id, qty, limitPrice: price, ts: u.ts });
+    return true;
+  }
+
   private accept(id: string, s: OrderState, venueOrderId: string, ts: Micros): boolean {
     if (venueOrderId !== '') s.venueOrderId = venueOrderId;
     if (s.accepted || s.done) return false;
@@ -190,7 +222,7 @@ export class OrderTracker {
   private state(id: string): OrderState {
     let s = this.orders.get(id);
     if (s === undefined) {
-      s = { venueOrderId: null, accepted: false, done: false, cancelRequested: false, reportedLots: 0, venueLots: 0, pendingEnd: null, endsSilently: false };
+      s = { venueOrderId: null, accepted: false, done: false, cancelRequested: false, reportedLots: 0, venueLots: 0, side: null, qty: null, price: null, pendingEnd: null, endsSilently: false };
       this.orders.set(id, s);
     }
     return s;
