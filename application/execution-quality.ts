@@ -23,6 +23,9 @@ const MOVE_HORIZON_MICROS = 5_000_000;
  */
 export const SLIPPAGE_DIGITS = 4;
 
+/** A queue of pending markouts or moves drops the entries it has taken once there are this many and they are half of it. */
+const COMPACT_AFTER = 32;
+
 /** The horizons fills are marked out at, ms, with their report keys. */
 export const MARKOUT_HORIZONS = [['1s', 1_000], ['5s', 5_000], ['30s', 30_000]] as const;
 export type MarkoutKey = (typeof MARKOUT_HORIZONS)[number][0];
@@ -321,7 +324,9 @@ export class ExecutionQuality {
           this.settle(d);
         }
       }
-      if (this.heads[k] > 1024 && this.heads[k] * 2 > queue.length) {
+      // The entries taken are dropped once they are at least half the queue (amortized O(1) a markout):
+      // left in place, up to a thousand of them kept their decisions alive between compactions.
+      if (this.heads[k] >= COMPACT_AFTER && this.heads[k] * 2 >= queue.length) {
         queue.splice(0, this.heads[k]);
         this.heads[k] = 0;
       }
@@ -471,7 +476,7 @@ class DecisionMoves {
       this.bps += ((m.sign * (mid2 - m.mid2)) / m.mid2) * 10_000;
       if (m.decision !== null) resolved.push(m.decision);
     }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+    if (this.head >= COMPACT_AFTER && this.head * 2 >= this.queue.length) {
       this.queue.splice(0, this.head);
       this.head = 0;
     }
