@@ -9,7 +9,7 @@ import { DecisionTally, type ClassFigures, type DecisionOutcome, type ExecutionC
 export type { ClassFigures, ExecutionClass } from './execution-tally.ts';
 
 /*
- * One piece (about 450 lines): the measure's events (decide, order, fill, book, end, forgotten) all
+ * One piece (about 500 lines): the measure's events (decide, order, fill, book, end, forgotten) all
  * move the same per-decision state and the queues of pending markouts, and a decision is forgotten only
  * when all of them are done with it; the sums it is folded into live in execution-tally.ts.
  */
