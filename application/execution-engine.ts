@@ -647,6 +647,7 @@ export class ExecutionEngine {
 
   /** The order flow will apply no report to the order again: what is kept about it goes. */
   private onForgotten(id: string): void {
+    this.quality.forgotten(id);
     this.parentOf.delete(id);
     this.flattening.delete(id);
     this.canceling.delete(id);
@@ -661,8 +662,7 @@ export class ExecutionEngine {
     if (this.parent === parent) this.parent = null;
     if (parent.finished) return;
     parent.finished = true;
-    this.quality.end(parent.id);
-    const executed = this.quality.classOf(parent.id);
+    const executed = this.quality.end(parent.id);
     if (executed !== null) {
       this.settings.decisions?.record?.({ id: parent.id, book: parent.book, ts: parent.startedAt, side: parent.side, lots: parent.target, executed });
       bump(this.counters.limitsBound, parent.limitedBy);

@@ -2,35 +2,34 @@ import type { Fill } from '../domain/trading/fill.ts';
 import { sideSign, type Side } from '../domain/trading/side.ts';
 import type { Instrument } from '../domain/values/instrument.ts';
 import type { Micros } from '../domain/values/units.ts';
-import { weightedQuantile } from '../domain/stats/weighted-quantile.ts';
+import { SignificantHistogram } from '../domain/stats/significant-histogram.ts';
 import type { RunEvidence } from '../domain/execution/order-choice.ts';
+import { DecisionTally, type ClassFigures, type DecisionOutcome, type ExecutionClass } from './execution-tally.ts';
+
+export type { ClassFigures, ExecutionClass } from './execution-tally.ts';
+
+/*
+ * One piece (about 500 lines): the measure's events (decide, order, fill, book, end, forgotten) all
+ * move the same per-decision state and the queues of pending markouts, and a decision is forgotten only
+ * when all of them are done with it; the sums it is folded into live in execution-tally.ts.
+ */
 
 /** How far on a decision's own move is measured (the chooser's evidence of a take's markout), µs. */
 const MOVE_HORIZON_MICROS = 5_000_000;
+
+/**
+ * Significant digits the slippage's p95 is kept to: the exact weighted percentile rounded to four
+ * significant digits, at most 0.05% from it.
+ */
+export const SLIPPAGE_DIGITS = 4;
+
+/** A queue of pending markouts or moves drops the entries it has taken once there are this many and they are half of it. */
+const COMPACT_AFTER = 32;
 
 /** The horizons fills are marked out at, ms, with their report keys. */
 export const MARKOUT_HORIZONS = [['1s', 1_000], ['5s', 5_000], ['30s', 30_000]] as const;
 export type MarkoutKey = (typeof MARKOUT_HORIZONS)[number][0];
 export type Markouts = Record<MarkoutKey, number | null>;
-
-/**
- * How a decision was executed: `maker` worked passively and never took; `escalated` worked passively,
- * then took the rest at market; `market` took at once (the baseline, or a decision urgent enough).
- */
-export type ExecutionClass = 'maker' | 'escalated' | 'market';
-
-export interface ClassFigures {
-  readonly decisions: number;
-  /** Mean implementation shortfall of the class's decisions, bps (positive: a cost). */
-  readonly shortfall_bps_mean: number | null;
-  /**
-   * The class's cost a lot decided, bps, as `cost_per_lot_bps.total` is measured over all decisions:
-   * fees and shortfall over the class's decided notional, less the 5 s markout of its fills.
-   */
-  readonly cost_per_lot_bps: number | null;
-  /** The class's decided notional over the run's, in [0, 1]: its weight in the run's cost a lot. */
-  readonly notional_share: number | null;
-}
 
 /**
  * A run's execution as traders measure it. Markouts: per filled lot, the mid's move from the fill
@@ -59,9 +58,12 @@ export interface ExecutionQualitySummary {
   readonly escalation_rate: number | null;
   /** Filled lots that made liquidity, over filled lots (decisions' fills). */
   readonly maker_share: number | null;
-  /** From decision to its last fill, escalations' market fills included, ms. */
+  /**
+   * From decision to its last fill, escalations' market fills included, ms; p50 and p95 rounded to four
+   * significant digits (TIME_TO_FILL_DIGITS: 0.1 ms below a second, 1 ms below ten), the mean exact.
+   */
   readonly time_to_fill_ms: { readonly p50: number | null; readonly p95: number | null; readonly mean: number | null };
-  /** Per lot against the exact decision-time mid, bps: mean and 95th percentile over lots. */
+  /** Per lot against the exact decision-time mid, bps: mean and 95th percentile over lots (to four significant digits, SLIPPAGE_DIGITS). */
   readonly slippage_bps_mean: number | null;
   readonly slippage_bps_p95: number | null;
   /**
@@ -73,6 +75,7 @@ export interface ExecutionQualitySummary {
 }
 
 interface Decision {
+  readonly id: number;
   readonly side: Side;
   readonly target: number;
   readonly mid2: number;
@@ -103,6 +106,10 @@ interface Decision {
   /** Mid × 2 five seconds after the decision: the markout a take at once would have had. */
   mid5s2: number | null;
   judged: boolean;
+  /** Its orders the order flow has not forgotten yet (a fill may still come for them). */
+  openOrders: number;
+  /** Its fills whose 5 s markout is still pending (it adds to `markBpsLots`). */
+  pendingMarks: number;
 }
 
 interface PendingMarkout {
@@ -116,7 +123,7 @@ interface PendingMarkout {
   readonly escalation: boolean;
   /** The fill's price over its decision's mid, signed for its side, bps (0 outside a decision). */
   readonly slipBps: number;
-  /** The decision the fill is for, whose 5 s markout it adds to; null outside a decision. */
+  /** At 5 s, the decision the fill is for, whose 5 s markout it adds to; null outside a decision and at 1 s and 30 s. */
   readonly decision: Decision | null;
 }
 
@@ -135,9 +142,19 @@ function add(e: Evidence, bps: number, lots: number): void {
 
 /**
  * Measures execution while a run goes on: the execution engine tells it of decisions, the orders they
- * send and their end; the order flow of fills; the trading loop of every LIVE book's mid. Venue time
- * only, so that replay, backtest and paper agree. Markouts resolve at the first book at or after their
- * horizon; those still pending when the run ends are left out.
+ * send and their end; the order flow of fills and of the orders it forgets; the trading loop of every
+ * LIVE book's mid. Venue time only, so that replay, backtest and paper agree. Markouts resolve at the
+ * first book at or after their horizon; those still pending when the run ends are left out.
+ *
+ * Bounded: a decision is kept only until nothing about it can change, that is once it has ended, the
+ * order flow has forgotten every order it sent (so no fill can come for them: a canceled order is
+ * forgotten an hour after its cancel, order-flow.ts) and its fills' 5 s markouts are taken (the 1 s and
+ * 30 s ones do not touch it). It is then added to the run's sums (execution-tally.ts) and forgotten,
+ * with the decision of each of its orders. A fill the venue reports for an order after the order flow
+ * forgot it counts as one outside any decision (its markouts, not its decision's shortfall). The
+ * slippage's p95 and the time to fill's p50 and p95 come from histograms kept to four significant
+ * digits. What stays: the decisions of the last hour or so, the fills of the last 30 s awaiting their
+ * markouts, and the decisions of the last 5 s awaiting their moves.
  */
 export class ExecutionQuality {
   private readonly decisions = new Map<number, Decision>();
@@ -146,7 +163,12 @@ export class ExecutionQuality {
   private readonly heads = MARKOUT_HORIZONS.map(() => 0);
   /** Σ markout × lots and Σ lots, by horizon, maker then taker. */
   private readonly sums = MARKOUT_HORIZONS.map(() => ({ maker: 0, makerLots: 0, taker: 0, takerLots: 0 }));
-  private readonly slippage: Array<{ readonly bps: number; readonly lots: number }> = [];
+  /** The decisions' fills: Σ slippage × lots (bps), their lots, and the slippage's histogram weighted by lots. */
+  private slipBpsLots = 0;
+  private filledLots = 0;
+  private readonly slippage = new SignificantHistogram(SLIPPAGE_DIGITS);
+  /** The decisions forgotten, added up. */
+  private readonly done: DecisionTally;
   private mid2: number | null = null;
   /** Lots of the decisions' fills that made liquidity. */
   private makerLots = 0;
@@ -162,8 +184,9 @@ export class ExecutionQuality {
   private rejectedDecisions = 0;
 
   /** `restMicros`: how long a passive child may rest before it takes (the chooser's wait); 300 ms when absent. */
-  constructor(private readonly instrument: Instrument, restMicros = 300_000) {
+  constructor(instrument: Instrument, restMicros = 300_000) {
     this.movedRest = new DecisionMoves(restMicros);
+    this.done = new DecisionTally(instrument.cashPerTickLot);
   }
 
   /**
@@ -171,11 +194,12 @@ export class ExecutionQuality {
    * run this one is compared with executed the same decision (the paired comparison's run).
    */
   decide(id: number, side: Side, targetLots: number, mid2: number, ts: Micros, market: boolean, paired: ExecutionClass | null = null): void {
-    this.decisions.set(id, {
-      side, target: targetLots, mid2, startedAt: ts, market, orders: 0, escalated: false, filled: 0, paid: 0, fees: 0, lastFillAt: null, endMid2: null,
-      markBpsLots: 0, markLots: 0, paired, expected: null, makerFilled: 0, mid5s2: null, judged: false,
-    });
-    this.moved5s.decide(ts, side, mid2, this.decisions.get(id) ?? null);
+    const d: Decision = {
+      id, side, target: targetLots, mid2, startedAt: ts, market, orders: 0, escalated: false, filled: 0, paid: 0, fees: 0, lastFillAt: null, endMid2: null,
+      markBpsLots: 0, markLots: 0, paired, expected: null, makerFilled: 0, mid5s2: null, judged: false, openOrders: 0, pendingMarks: 0,
+    };
+    this.decisions.set(id, d);
+    this.moved5s.decide(ts, side, mid2, d);
     this.movedRest.decide(ts, side, mid2, null);
   }
 
@@ -216,18 +240,50 @@ export class ExecutionQuality {
   order(id: number, orderId: string, market: boolean): void {
     const d = this.decisions.get(id);
     if (d === undefined) return;
-    this.decisionOf.set(orderId, id);
+    if (this.decisionOf.get(orderId) !== id) {
+      this.decisionOf.set(orderId, id);
+      d.openOrders++;
+    }
     if (market && d.orders === 0) d.market = true;
     else if (market && !d.market) d.escalated = true;
     d.orders++;
   }
 
-  /** The decision has ended: what it has not filled by now stays unfilled, valued at this mid. */
-  end(id: number): void {
+  /**
+   * The order flow forgot the order (order-flow.ts's `forgotten`): no report about it will be applied
+   * to an order again, so its decision is not waited on for it any more.
+   */
+  forgotten(orderId: string): void {
+    const id = this.decisionOf.get(orderId);
+    if (id === undefined) return;
+    this.decisionOf.delete(orderId);
     const d = this.decisions.get(id);
-    if (d === undefined || d.endMid2 !== null) return;
-    d.endMid2 = this.mid2 ?? d.mid2;
-    this.judge(d);
+    if (d === undefined) return;
+    d.openOrders--;
+    this.settle(d);
+  }
+
+  /**
+   * The decision has ended: what it has not filled by now stays unfilled, valued at this mid. Returns
+   * how it was executed; null for a decision not measured (dropped, or rejected). Called once a
+   * decision: one ended already may have been forgotten since.
+   */
+  end(id: number): ExecutionClass | null {
+    const d = this.decisions.get(id);
+    if (d === undefined) return null;
+    if (d.endMid2 === null) {
+      d.endMid2 = this.mid2 ?? d.mid2;
+      this.judge(d);
+      this.settle(d);
+    }
+    return classOf(d);
+  }
+
+  /** Once nothing about the decision can change (see the class's comment): into the sums, and forgotten. */
+  private settle(d: Decision): void {
+    if (d.endMid2 === null || d.openOrders > 0 || d.pendingMarks > 0 || this.decisions.get(d.id) !== d) return;
+    this.decisions.delete(d.id);
+    this.done.add(outcome(d, d.endMid2));
   }
 
   /** Once a rested decision has ended: the share it filled resting, against the probability expected. */
@@ -252,13 +308,7 @@ export class ExecutionQuality {
         const p = queue[this.heads[k]++];
         const bps = (p.sign * (mid2 / 2 - p.price) / p.price) * 10_000;
         const sum = this.sums[k];
-        if (k === 1) {
-          this.witness(p, bps);
-          if (p.decision !== null) {
-            p.decision.markBpsLots += bps * p.lots;
-            p.decision.markLots += p.lots;
-          }
-        }
+        if (k === 1) this.witness(p, bps);
         if (p.maker) {
           sum.maker += bps * p.lots;
           sum.makerLots += p.lots;
@@ -266,8 +316,17 @@ export class ExecutionQuality {
           sum.taker += bps * p.lots;
           sum.takerLots += p.lots;
         }
+        const d = p.decision;
+        if (d !== null) {
+          d.markBpsLots += bps * p.lots;
+          d.markLots += p.lots;
+          d.pendingMarks--;
+          this.settle(d);
+        }
       }
-      if (this.heads[k] > 1024 && this.heads[k] * 2 > queue.length) {
+      // The entries taken are dropped once they are at least half the queue (amortized O(1) a markout):
+      // left in place, up to a thousand of them kept their decisions alive between compactions.
+      if (this.heads[k] >= COMPACT_AFTER && this.heads[k] * 2 >= queue.length) {
         queue.splice(0, this.heads[k]);
         this.heads[k] = 0;
       }
@@ -282,9 +341,11 @@ export class ExecutionQuality {
     const escalation = d !== undefined && !maker && !d.market;
     const slipBps = d === undefined ? 0 : ((sign * (fill.price - d.mid2 / 2)) / (d.mid2 / 2)) * 10_000;
     MARKOUT_HORIZONS.forEach(([, ms], k) => {
-      this.pending[k].push({ due: fill.ts + ms * 1000, k, sign, price: fill.price, lots: fill.qty, maker, escalation, slipBps, decision: d ?? null });
+      // Only the 5 s markout adds to the decision (its cost a lot, the chooser's evidence); the others hold no reference to it.
+      this.pending[k].push({ due: fill.ts + ms * 1000, k, sign, price: fill.price, lots: fill.qty, maker, escalation, slipBps, decision: k === 1 ? d ?? null : null });
     });
     if (d === undefined) return;
+    d.pendingMarks++;
     const mid = d.mid2 / 2;
     d.filled += fill.qty;
     d.paid += sign * (fill.price - mid) * fill.qty;
@@ -294,7 +355,10 @@ export class ExecutionQuality {
       this.makerLots += fill.qty;
       d.makerFilled += fill.qty;
     }
-    this.slippage.push({ bps: (sign * (fill.price - mid) / mid) * 10_000, lots: fill.qty });
+    const bps = (sign * (fill.price - mid) / mid) * 10_000;
+    this.slipBpsLots += bps * fill.qty;
+    this.filledLots += fill.qty;
+    this.slippage.record(bps, fill.qty);
   }
 
   /**
@@ -329,46 +393,27 @@ export class ExecutionQuality {
     };
   }
 
-  /** How decision `id` was executed so far; null for a decision not (or no longer) measured. */
+  /** How decision `id` was executed so far; null for a decision not measured, or no longer held. */
   classOf(id: number): ExecutionClass | null {
     const d = this.decisions.get(id);
     return d === undefined ? null : classOf(d);
   }
 
+  /**
+   * What the measure holds now, for the tests of its bound: decisions, orders' decisions, pending
+   * markouts and moves, and the distinct values of its two histograms.
+   */
+  get held(): { readonly decisions: number; readonly orders: number; readonly pending: number; readonly histograms: number } {
+    const pending = this.pending.reduce((n, q, k) => n + q.length - this.heads[k], 0) + this.moved5s.held + this.movedRest.held;
+    return { decisions: this.decisions.size, orders: this.decisionOf.size, pending, histograms: this.slippage.size + this.done.histogramSize };
+  }
+
   summary(): ExecutionQualitySummary {
-    const cashPerTickLot = this.instrument.cashPerTickLot;
-    const byClass = { maker: [] as number[], escalated: [] as number[], market: [] as number[] };
-    const costs = { maker: newCostSum(), escalated: newCostSum(), market: newCostSum() };
-    const pairedCosts = { maker: newCostSum(), escalated: newCostSum(), market: newCostSum() };
-    const pairedShortfall = { maker: [] as number[], escalated: [] as number[], market: [] as number[] };
-    let anyPaired = false;
-    const times: number[] = [];
-    let notional = 0;
-    let fees = 0;
-    let exFees = 0;
-    let filled = 0;
-    for (const d of this.decisions.values()) {
-      const decided = (d.mid2 / 2) * d.target;
-      const unfilled = Math.max(0, d.target - d.filled);
-      const endMid2 = d.endMid2 ?? this.mid2 ?? d.mid2;
-      const missed = (sideSign(d.side) * (endMid2 - d.mid2) / 2) * unfilled;
-      const feeTickLots = d.fees / cashPerTickLot;
-      const kind = classOf(d);
-      const shortfall = ((d.paid + missed + feeTickLots) / decided) * 10_000;
-      byClass[kind].push(shortfall);
-      addCost(costs[kind], decided, d.paid + missed + feeTickLots, d);
-      if (d.paired !== null) {
-        anyPaired = true;
-        pairedShortfall[d.paired].push(shortfall);
-        addCost(pairedCosts[d.paired], decided, d.paid + missed + feeTickLots, d);
-      }
-      notional += decided;
-      fees += feeTickLots;
-      exFees += d.paid + missed;
-      if (d.lastFillAt !== null) times.push((d.lastFillAt - d.startedAt) / 1000);
-    }
-    for (const x of this.slippage) filled += x.lots;
-    const all = [...byClass.maker, ...byClass.escalated, ...byClass.market];
+    // The decisions still held (working, or awaiting a fill or markout) are added to a copy of the sums:
+    // a working one's unfilled part valued at the last mid, as if it ended now.
+    const tally = this.done.copy();
+    for (const d of this.decisions.values()) tally.add(outcome(d, d.endMid2 ?? this.mid2 ?? d.mid2));
+    const t = tally.figures();
     const markouts = (side: 'maker' | 'taker'): Markouts => {
       const out = {} as Record<MarkoutKey, number | null>;
       MARKOUT_HORIZONS.forEach(([key], k) => {
@@ -381,36 +426,26 @@ export class ExecutionQuality {
     const five = this.sums[1];
     const fiveLots = five.makerLots + five.takerLots;
     const markout5 = fiveLots === 0 ? null : (five.maker + five.taker) / fiveLots;
-    const per = (x: number): number | null => (notional === 0 ? null : (x / notional) * 10_000);
-    const sorted = [...this.slippage].sort((a, b) => a.bps - b.bps);
-    const decisions = all.length;
-    const escalated = byClass.escalated.length;
+    const per = (x: number): number | null => (t.notional === 0 ? null : (x / t.notional) * 10_000);
+    const filled = this.filledLots;
     return {
-      decisions,
+      decisions: t.decisions,
       rejected_decisions: this.rejectedDecisions,
       markout_bps: { maker: markouts('maker'), taker: markouts('taker') },
       markout_lots: { maker: five.makerLots, taker: five.takerLots },
-      shortfall_bps_mean: meanOf(all),
-      by_class: {
-        maker: { decisions: byClass.maker.length, shortfall_bps_mean: meanOf(byClass.maker), ...classCost(costs.maker, notional) },
-        escalated: { decisions: escalated, shortfall_bps_mean: meanOf(byClass.escalated), ...classCost(costs.escalated, notional) },
-        market: { decisions: byClass.market.length, shortfall_bps_mean: meanOf(byClass.market), ...classCost(costs.market, notional) },
-      },
-      paired_classes: !anyPaired ? null : {
-        maker: { decisions: pairedShortfall.maker.length, shortfall_bps_mean: meanOf(pairedShortfall.maker), ...classCost(pairedCosts.maker, notional) },
-        escalated: { decisions: pairedShortfall.escalated.length, shortfall_bps_mean: meanOf(pairedShortfall.escalated), ...classCost(pairedCosts.escalated, notional) },
-        market: { decisions: pairedShortfall.market.length, shortfall_bps_mean: meanOf(pairedShortfall.market), ...classCost(pairedCosts.market, notional) },
-      },
-      escalation_rate: decisions === 0 ? null : escalated / decisions,
+      shortfall_bps_mean: t.shortfall_bps_mean,
+      by_class: t.by_class,
+      paired_classes: t.paired_classes,
+      escalation_rate: t.escalation_rate,
       maker_share: filled === 0 ? null : this.makerLots / filled,
-      time_to_fill_ms: { p50: quantile(times, 0.5), p95: quantile(times, 0.95), mean: meanOf(times) },
-      slippage_bps_mean: filled === 0 ? null : sorted.reduce((n, x) => n + x.bps * x.lots, 0) / filled,
-      slippage_bps_p95: filled === 0 ? null : weightedQuantile(sorted, filled, 0.95),
+      time_to_fill_ms: t.time_to_fill_ms,
+      slippage_bps_mean: filled === 0 ? null : this.slipBpsLots / filled,
+      slippage_bps_p95: filled === 0 ? null : this.slippage.quantile(0.95),
       cost_per_lot_bps: {
-        fees: per(fees),
-        shortfall_ex_fees: per(exFees),
+        fees: per(t.fees),
+        shortfall_ex_fees: per(t.exFees),
         markout_5s: markout5,
-        total: notional === 0 ? null : ((fees + exFees) / notional) * 10_000 - (markout5 ?? 0),
+        total: t.notional === 0 ? null : ((t.fees + t.exFees) / t.notional) * 10_000 - (markout5 ?? 0),
       },
     };
   }
@@ -441,11 +476,16 @@ class DecisionMoves {
       this.bps += ((m.sign * (mid2 - m.mid2)) / m.mid2) * 10_000;
       if (m.decision !== null) resolved.push(m.decision);
     }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+    if (this.head >= COMPACT_AFTER && this.head * 2 >= this.queue.length) {
       this.queue.splice(0, this.head);
       this.head = 0;
     }
     return resolved;
+  }
+
+  /** Moves not yet resolved. */
+  get held(): number {
+    return this.queue.length - this.head;
   }
 
   mean(): { readonly decisions: number; readonly bps: number } {
@@ -455,34 +495,7 @@ class DecisionMoves {
 
 const classOf = (d: Decision): ExecutionClass => (d.market ? 'market' : d.escalated ? 'escalated' : 'maker');
 
-/** A class's decided notional (tick-lots), its cost over the decisions' mids (fees included, tick-lots) and its fills' 5 s markouts. */
-interface CostSum {
-  notional: number;
-  costTickLots: number;
-  markBpsLots: number;
-  markLots: number;
-}
-
-const newCostSum = (): CostSum => ({ notional: 0, costTickLots: 0, markBpsLots: 0, markLots: 0 });
-
-function addCost(c: CostSum, notional: number, costTickLots: number, d: Decision): void {
-  c.notional += notional;
-  c.costTickLots += costTickLots;
-  c.markBpsLots += d.markBpsLots;
-  c.markLots += d.markLots;
-}
-
-function classCost(c: CostSum, runNotional: number): Pick<ClassFigures, 'cost_per_lot_bps' | 'notional_share'> {
-  if (c.notional === 0) return { cost_per_lot_bps: null, notional_share: null };
-  const markout = c.markLots === 0 ? 0 : c.markBpsLots / c.markLots;
-  return { cost_per_lot_bps: (c.costTickLots / c.notional) * 10_000 - markout, notional_share: c.notional / runNotional };
-}
-
-const meanOf = (a: readonly number[]): number | null => (a.length === 0 ? null : a.reduce((s, x) => s + x, 0) / a.length);
-
-/** The smallest value with at least `q` of the values at or below it; null for none. */
-export function quantile(values: readonly number[], q: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-}
+const outcome = (d: Decision, endMid2: number): DecisionOutcome => ({
+  side: d.side, target: d.target, mid2: d.mid2, endMid2, startedAt: d.startedAt, filled: d.filled, paid: d.paid, fees: d.fees,
+  lastFillAt: d.lastFillAt, markBpsLots: d.markBpsLots, markLots: d.markLots, kind: classOf(d), paired: d.paired,
+});

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { join } from 'node:path';
 import { silentLogger } from '../application/ports/logger.ts';
 import { paperConfig } from '../composition/config.ts';
@@ -30,6 +30,11 @@ export interface RssParts {
   readonly wasmMb: number;
   readonly anonMb: number;
   readonly fileMb: number;
+  /**
+   * Of the heap in use, V8's compiled code (`code_space` and `code_large_object_space`, used size): it
+   * grows as more of the code's paths get optimized and is bounded by the code, not by the run.
+   */
+  readonly codeMb: number;
 }
 
 /** What this file uses of the WebAssembly API (the project's TypeScript libraries do not declare it). */
@@ -118,9 +123,11 @@ export function rssParts(): RssParts {
   /x/.exec('x');
   let wasmBytes = 0;
   for (const r of wasmMemories) wasmBytes += r.deref()?.buffer.byteLength ?? 0;
+  let codeBytes = 0;
+  for (const space of getHeapSpaceStatistics()) if (space.space_name.startsWith('code_')) codeBytes += space.space_used_size;
   return {
     heapTotalMb: m.heapTotal / MB, externalMb: m.external / MB, arrayBuffersMb: m.arrayBuffers / MB,
-    wasmMb: wasmBytes / MB, anonMb: anonKb / 1024, fileMb: fileKb / 1024,
+    wasmMb: wasmBytes / MB, anonMb: anonKb / 1024, fileMb: fileKb / 1024, codeMb: codeBytes / MB,
   };
 }
 

@@ -54,7 +54,7 @@ export const BACKTEST_SETTINGS = {
   'order-latency-ms': PAPER_SETTINGS['order-latency-ms'],
   'latency-file': PAPER_SETTINGS['latency-file'],
   model: setting(text(), { arg: 'DIR', help: 'the model (default: the default model)' }),
-  db: setting(text(), { arg: 'TARGET', help: `where the run is stored, as for ladder paper: DATABASE_URL when --db is absent, else ${DEFAULT_DB}; "ladder runs" lists what is stored there. none keeps nothing` }),
+  db: setting(text(), { arg: 'TARGET', help: `where the run is stored, as for ladder paper: DATABASE_URL when --db is absent, else ${DEFAULT_DB}; "ladder runs" lists what is stored there. none keeps nothing after the run (during it the ledger is held in memory)` }),
   'store-market': flag('store the run\'s market data too: every feature vector, public trade and a book snapshot of 25 levels a second (by default only the touch a second, for the mid that "ladder dashboard --run" draws: the input holds the market, the report does not read it)'),
   'informed-share': setting(text(), {
     arg: 'X',

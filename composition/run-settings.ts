@@ -96,7 +96,7 @@ const SHARED = {
     arg: 'FILE',
     help: 'settings from a JSON file, keys named as the flags ({"max-position": "0.01"}); LADDER_CONFIG names one too. Each flag can also come from the environment as LADDER_<FLAG> (LADDER_MAX_POSITION=0.01). The command line wins, then the environment, then the file; an unknown key or a value of the wrong type stops start-up naming it',
   }),
-  db: setting(text(), { arg: 'TARGET', help: `${DEFAULT_DB} (default), pglite:memory, none (keeps nothing) or postgres://user@host:port/db; DATABASE_URL is used when --db is absent` }),
+  db: setting(text(), { arg: 'TARGET', help: `${DEFAULT_DB} (default), pglite:memory, none (keeps nothing after the run; during it the ledger is held in memory and grows with the run, so not for a run around the clock) or postgres://user@host:port/db; DATABASE_URL is used when --db is absent` }),
   spill: setting(named('a file'), { arg: 'FILE', help: 'where rows the database cannot take wait for the next start (default: a file under ./data named for the --db target; none for pglite:memory)' }),
   model: setting(text(), {
     arg: 'DIR',

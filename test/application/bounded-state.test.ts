@@ -15,8 +15,8 @@ import { MemoryStore, RecordingLogger } from '../support/fakes.ts';
 
 /*
  * Around the clock, what is kept per order must not grow with the run: after thousands of orders over
- * many hours of venue time, the order flow, the execution engine, the position's trade ids and the
- * simulated exchange hold only the orders of about the last hour (the late-fill and duplicate windows).
+ * many hours of venue time, the order flow, the execution engine (its execution-quality measure too),
+ * the position's trade ids and the simulated exchange hold only the orders of about the last hour (the late-fill and duplicate windows).
  */
 
 const STEP_MICROS = 5_000_000;
@@ -40,7 +40,7 @@ describe('per-order state over a long run', () => {
     };
     const hours = 24;
     let mid = 900_000;
-    const sizes = { max: { working: 0, canceled: 0, eventSeqs: 0, parentOf: 0, flattening: 0, canceling: 0, tradeIds: 0, seenIds: 0, resting: 0 } };
+    const sizes = { max: { working: 0, canceled: 0, eventSeqs: 0, parentOf: 0, flattening: 0, canceling: 0, tradeIds: 0, seenIds: 0, resting: 0, decisions: 0, decisionOrders: 0 } };
     const t0 = 1_767_225_600_000_000;
     for (let step = 0; step < hours * STEPS_PER_HOUR; step++) {
       const ts = (t0 + step * STEP_MICROS) as Micros;
@@ -55,7 +55,8 @@ describe('per-order state over a long run', () => {
       const o = flow.trackedOrders;
       const e = engine.trackedOrders;
       const s = venue.held;
-      const now = { working: o.working, canceled: o.canceled, eventSeqs: o.eventSeqs, ...e, tradeIds: flow.position.rememberedTradeIds, seenIds: s.seenIds, resting: s.resting };
+      const q = engine.quality.held;
+      const now = { working: o.working, canceled: o.canceled, eventSeqs: o.eventSeqs, ...e, tradeIds: flow.position.rememberedTradeIds, seenIds: s.seenIds, resting: s.resting, decisions: q.decisions, decisionOrders: q.orders };
       for (const k of Object.keys(now) as (keyof typeof now)[]) sizes.max[k] = Math.max(sizes.max[k], now[k]);
     }
     // The reports of the last step's executions are still on their way to the order flow: one more
@@ -70,13 +71,17 @@ describe('per-order state over a long run', () => {
     // (the canceled orders of the last hour), far below N.
     const perHour = 2 * STEPS_PER_HOUR * (CANCELED_KEPT_MICROS / HOUR_MICROS);
     expect(sizes.max.working).toBeLessThanOrEqual(3);
-    for (const k of ['canceled', 'eventSeqs', 'parentOf', 'tradeIds', 'seenIds'] as const) {
+    for (const k of ['canceled', 'eventSeqs', 'parentOf', 'tradeIds', 'seenIds', 'decisions', 'decisionOrders'] as const) {
       expect({ [k]: sizes.max[k] <= perHour }).toEqual({ [k]: true });
       expect({ [k]: sizes.max[k] * 3 < c.orders }).toEqual({ [k]: true });
     }
     expect(sizes.max.resting).toBeLessThanOrEqual(3);
     // The engine's other sets only ever hold the orders the order flow still tracks.
     expect(sizes.max.canceling + sizes.max.flattening).toBeLessThanOrEqual(sizes.max.parentOf + 3);
+    // The execution-quality measure forgets a decision with its orders: its summary still counts them all.
+    const quality = engine.quality.summary();
+    expect(quality.decisions).toBeGreaterThan(3 * sizes.max.decisions);
+    expect(engine.quality.held.histograms).toBeLessThan(c.fills);
     // The accounts still agree: nothing forgotten was needed.
     expect(flow.position.qty).toBe(venue.snapshot().positionLots);
     expect(flow.position.cash).toBe(venue.snapshot().cash);
