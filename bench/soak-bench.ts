@@ -233,6 +233,11 @@ export async function benchSoak(hours: number, onSample: (s: SoakSample & RssPar
   // leave nothing beyond what the process held after it.
   await soakRun(join(dir, 'warm-up'), store, 0.02, () => undefined);
   await new Promise((resolve) => setTimeout(resolve, 200));
+  // The hourly lines go to standard output; on a pipe, Node opens it lazily at the first write, with a
+  // PipeWrap handle and a descriptor on /dev/null. Opened here, before the count, they are not taken for
+  // something the run left behind.
+  void process.stdout.writableLength;
+  void process.stderr.writableLength;
   const fdsBefore = openFds();
   const handlesBefore = countHandles();
   const started = performance.now();
