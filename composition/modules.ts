@@ -1,12 +1,11 @@
 import { ContainerModule } from 'inversify';
-import { BatchedWriter } from '../application/batched-writer.ts';
+import type { BatchedWriter } from '../application/batched-writer.ts';
 import type { TraceIdSource } from '../application/decision-trace.ts';
 import type { Clock } from '../application/ports/clock.ts';
 import type { ExecutionVenue } from '../application/ports/execution-venue.ts';
 import type { Logger } from '../application/ports/logger.ts';
 import type { MarketDataFeed } from '../application/ports/market-data-feed.ts';
 import type { ModelInfo, SignalModel } from '../application/ports/signal-model.ts';
-import type { TradingStore } from '../application/ports/trading-store.ts';
 import { TradingLoop } from '../application/trading-loop.ts';
 import { bybitSyncConfig } from '../application/market-data.ts';
 import { DEFAULT_RECORDING } from '../application/run-recorder.ts';
@@ -15,7 +14,6 @@ import { feedQualityFloorAt } from '../domain/market/feed-quality.ts';
 import { err, ok, type Result } from '../domain/result.ts';
 import { roundTripBps } from '../domain/model/targets.ts';
 import { SystemClock } from '../adapters/clock/system-clock.ts';
-import { FileSpillLog } from '../adapters/spill/file-spill.ts';
 import { loadOnnxModel, type OnnxSignalModel } from '../adapters/onnx/onnx-model.ts';
 import { MemoryStore } from '../adapters/memory/memory-store.ts';
 import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
@@ -33,8 +31,9 @@ import { TOKENS } from './tokens.ts';
 import { storeDirProblem } from './input-check.ts';
 
 /**
- * The core every mode loads: clock, store, writer, model and the trading loop. Feed and venue come
- * from the mode's own module (replay + simulator here; live Bybit later), which is all that differs.
+ * The core every mode loads: clock, store, model and the trading loop. Feed and venue come from the
+ * mode's own module (replay + simulator here; live Bybit later), which is all that differs. The writer
+ * is bound by `runPaper`, which opens the store beside the run (paper.ts).
  */
 export const coreModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Clock).toResolvedValue(() => new SystemClock()).inSingletonScope();
@@ -50,13 +49,6 @@ export const coreModule = new ContainerModule(({ bind }) => {
         throw new ConfigError(config.dbOrigin ?? '--db', (dir === null ? null : storeDirProblem(dir)) ?? (error as Error).message);
       }
     }, [TOKENS.Config])
-    .inSingletonScope();
-  bind(TOKENS.Writer)
-    .toResolvedValue(
-      (store: TradingStore, logger: Logger, config: PaperConfig, clock: Clock) =>
-        new BatchedWriter(store, logger, { clock, ...(config.spillPath === null ? {} : { spill: new FileSpillLog(config.spillPath) }) }),
-      [TOKENS.Store, TOKENS.Logger, TOKENS.Config, TOKENS.Clock],
-    )
     .inSingletonScope();
   bind(TOKENS.Model)
     .toResolvedValue(async (config: PaperConfig, logger: Logger) => {
