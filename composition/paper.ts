@@ -13,6 +13,7 @@ import { describeDbTarget } from '../adapters/postgres/db-target.ts';
 import { FileSpillLog } from '../adapters/spill/file-spill.ts';
 import { otlpConfigured } from '../adapters/telemetry/otlp-endpoints.ts';
 import { MANIFEST_FILE, MODEL_FILE } from '../adapters/onnx/manifest.ts';
+import { GatedFeed } from './gated-feed.ts';
 import { coreModule, feedModule, openCheckedModel, simulatedVenueModule } from './modules.ts';
 import { ConfigError, type PaperConfig } from './config.ts';
 import { onKillSignal } from './kill-command.ts';
@@ -93,19 +94,21 @@ export interface RunningParts {
  * Composes and runs app:paper: the core module with the replay feed and the simulated exchange.
  * Everything queued for the store is written before this resolves; the store is always closed.
  *
- * A paper run starts its market at once and opens the store meanwhile (PGlite takes a second or
- * two): the writer holds the rows until the store is migrated and the run registered, then writes
- * them in order. Nothing the loop decides on comes from the store, and its orders go to the
- * simulated exchange, so it trades as it would have. A store that fails to open stops the run, and
- * the error says how many rows were not stored. A live run and a backtest open the store first: no
- * real order goes out before its ledger can be recorded, and a backtest's rows would only pile up.
+ * A paper run on a file or the synthetic market takes its first frame at once and opens the store
+ * meanwhile (PGlite takes a second or two): the book starts on it, the writer holds its rows, and the
+ * next frames (so every signal and order) follow once the store is migrated and the run registered
+ * (gated-feed.ts); the rows are then written in order. Nothing the loop decides on comes from the
+ * store. A store that fails to open stops the run, and the error says how many rows were not stored.
+ * A live run, a run on a live socket and a backtest open the store first: no real order goes out
+ * before its ledger can be recorded, a socket's frames would pile up, and a backtest gains nothing.
  */
 export async function runPaper(config: PaperConfig, given: PaperOptions): Promise<PaperResult> {
   const runId = given.runId ?? randomUUID();
   // Every line the run and its parts log carries the run's id.
   const options: PaperOptions = { ...given, logger: withFields(given.logger, { runId }) };
   const mode = options.mode ?? 'paper';
-  const early = mode === 'paper';
+  // A file or the synthetic market waits at no cost; a live socket would pile frames up meanwhile.
+  const early = mode === 'paper' && (config.source === 'synthetic' || config.source === 'replay');
   // The OpenTelemetry SDK and its exporters are loaded only when an endpoint is set.
   const telemetry = otlpConfigured(options.env)
     ? (await import('../adapters/telemetry/otel.ts')).startTelemetry(options.env, { sampleRate: config.traceSampleRate })
@@ -143,6 +146,14 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
     }
     const model = await loadingModel;
     let models: ModelSlot | null = null;
+    let openGate: (ok: boolean) => void = () => undefined;
+    if (early) {
+      // The loop's feed hands over the first frame now and the rest once the run is registered.
+      const gate = new Promise<boolean>((resolve) => (openGate = resolve));
+      const inner = await container.getAsync(TOKENS.Feed);
+      container.unbind(TOKENS.Feed);
+      container.bind(TOKENS.Feed).toConstantValue(new GatedFeed(inner, gate));
+    }
     try {
       const loop = await container.getAsync(TOKENS.Loop);
       models = loop.models;
@@ -162,7 +173,7 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
         if (config.spillPath !== null) await closeLeftRuns(store, config.spillPath, clock.nowMicros(), options.logger);
         return store;
       });
-      registered.catch(() => undefined);
+      registered.then(() => openGate(true), () => openGate(false));
       let stopped = false;
       const stop = (): void => {
         stopped = true;

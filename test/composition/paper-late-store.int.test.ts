@@ -11,9 +11,9 @@ import { eventually } from '../support/builders.ts';
 import { RecordingLogger } from '../support/fakes.ts';
 
 /*
- * A paper run starts its market before its store is open (composition/paper.ts): the rows made
- * meanwhile wait in the writer and are all stored once the store opens; a store that fails to open
- * stops the run with one line naming it, the reason and the rows not stored.
+ * A paper run takes its first frame before its store is open (composition/paper.ts): the rows made
+ * meanwhile wait in the writer and are all stored once the store opens, and nothing is traded before;
+ * a store that fails to open stops the run with one line naming it, the reason and the rows not stored.
  */
 const dir = mkdtempSync(join(tmpdir(), 'ladder-late-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,32 +26,34 @@ const config = (name: string) =>
 const said = (logger: RecordingLogger, message: string): number => logger.lines.filter((l) => l.message === message).length;
 
 describe('app:paper with a store that opens late', { timeout: 180_000 }, () => {
-  it('trades before the store opens, and stores every row of the run once it does', async () => {
+  it('takes its first frame before the store opens, its first order after, and stores every row of the run', async () => {
     const logger = new RecordingLogger();
     const store = new MemoryStore();
-    let openedAfterOrders = 0;
+    let ordersBeforeOpen = -1;
     const result = await runPaper(config('late'), {
       logger,
       env: {},
       openStore: async () => {
-        // The store answers only once the run has sent orders: everything before waited in the writer.
-        await eventually(() => said(logger, 'order sent') >= 2, 150_000, 20);
-        openedAfterOrders = said(logger, 'order sent');
+        // The store answers only once the book is live: the first frame's rows waited in the writer.
+        await eventually(() => said(logger, 'book LIVE') >= 1, 150_000, 20);
+        ordersBeforeOpen = said(logger, 'order sent');
         return store;
       },
     });
-    expect(openedAfterOrders).toBeGreaterThanOrEqual(2);
+    // Nothing is traded on before the run is registered.
+    expect(ordersBeforeOpen).toBe(0);
     const { summary } = result;
-    expect(summary.orders.orders).toBeGreaterThanOrEqual(openedAfterOrders);
+    expect(summary.orders.orders).toBeGreaterThan(0);
     expect(summary.store).toMatchObject({ queued: 0, spilled: 0, rejected: 0, writeErrors: 0 });
     expect(result.stored).toMatchObject({ signals: summary.counters.signals, orders: summary.orders.orders, fills: summary.orders.fills });
     expect(result.stored?.bookSnapshots).toBeGreaterThan(0);
-    // Registered before its first row was written, and ended.
     expect((await store.readRun(result.runId))?.endReason).toBe('completed');
-    const firstOrder = logger.lines.findIndex((l) => l.message === 'order sent');
+    const live = logger.lines.findIndex((l) => l.message === 'book LIVE');
     const started = logger.lines.findIndex((l) => l.message === 'paper run started');
-    expect(firstOrder).toBeGreaterThanOrEqual(0);
-    expect(started).toBeGreaterThan(firstOrder);
+    const firstOrder = logger.lines.findIndex((l) => l.message === 'order sent');
+    expect(live).toBeGreaterThanOrEqual(0);
+    expect(started).toBeGreaterThan(live);
+    expect(firstOrder).toBeGreaterThan(started);
   });
 
   it('stops a run whose store fails to open after frames flowed, with one line naming the store, the reason and the rows not stored', async () => {
