@@ -4,10 +4,9 @@ import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import WebSocket from 'ws';
-import { createPinoLogger } from '../adapters/log/pino-logger.ts';
 import { BYBIT_MAINNET_URL, BYBIT_TESTNET_URL, ConfigError, type PaperConfig } from './config.ts';
 import type { LiveConfig } from './live-config.ts';
-import { openCheckedModel } from './modules.ts';
+import { openCheckedModel } from './checked-model.ts';
 import { liveSettings, paperSettings } from './run-command.ts';
 import { flag, fromResult, helpLines, readSettings, setting } from './settings.ts';
 import { checkDatabase, type Check } from './store-check.ts';
@@ -148,8 +147,11 @@ function restFor(streamUrl: string): string | null {
   return null;
 }
 
+/** The model's own warnings are not the doctor's verdict. */
+const QUIET = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
 async function checkModel(config: PaperConfig): Promise<Check> {
-  const model = await openCheckedModel(config.modelDir, createPinoLogger({ level: 'silent' }));
+  const model = await openCheckedModel(config.modelDir, QUIET);
   if (!model.ok) return { name: 'model', verdict: 'FAIL', text: model.error, fix: 'give --model a directory written by "ladder train" or "ladder model baseline"' };
   const { info } = model.value;
   await model.value.close();
