@@ -259,6 +259,8 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
   }
 }
 
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
 /**
  * The one line for a store that could not be opened, migrated or written the run into: the store,
  * the reason and, when the market ran meanwhile, what was lost.
@@ -268,7 +270,7 @@ function storeRefusal(config: PaperConfig, error: unknown, ran: { readonly frame
   const reason = error instanceof ConfigError ? error.reason : (error as Error).message.split('\n')[0];
   const store = config.dbText === 'none' ? 'memory' : describeDbTarget(config.db);
   const named = reason.includes(store) ? reason : `the store ${store} cannot be used: ${reason}`;
-  return new ConfigError(field, ran === null ? named : `${named}; the run stopped after ${ran.frames} book frames, and its ${ran.rows} rows were not stored`);
+  return new ConfigError(field, ran === null ? named : `${named}; the run stopped after ${plural(ran.frames, 'book frame')}, and its ${plural(ran.rows, 'row')} were not stored`);
 }
 
 function runRecord(
