@@ -1,3 +1,6 @@
+// One piece: the queue, the write in flight and the order they keep against the spill log are one
+// invariant (see the class's comment), which a split would spread over files; the spill log's own
+// state is apart, in writer-spill.ts, and the row kinds in writer-rows.ts.
 import type { Micros } from '../domain/values/units.ts';
 import type { Clock } from './ports/clock.ts';
 import type { Logger } from './ports/logger.ts';

@@ -1,3 +1,7 @@
+// One piece: a run's life from composition to its stored end is one sequence whose order is its
+// correctness (the store opened beside the first frame, the run registered before its rows, the pid
+// file before the kill listener goes, the writer closed before the run's end). What stands apart is
+// apart: closing left runs (run-closing.ts), trips at the end (run-end.ts), the feed's gate (gated-feed.ts).
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
