@@ -1,7 +1,10 @@
+// One piece: the queue, the write in flight and the order they keep against the spill log are one
+// invariant (see the class's comment), which a split would spread over files; the spill log's own
+// state is apart, in writer-spill.ts, and the row kinds in writer-rows.ts.
 import type { Micros } from '../domain/values/units.ts';
 import type { Clock } from './ports/clock.ts';
 import type { Logger } from './ports/logger.ts';
-import { MemorySpillLog, type QueuedRow, type RowRecord, type SpillLog } from './ports/spill-log.ts';
+import { MemorySpillLog, type QueuedRow, type RowRecord, type SpillLog, type SpillRead } from './ports/spill-log.ts';
 import type { FeatureVectorRecord, FillRecord, OrderRecord, RiskEventRecord, RowKind, SignalRecord, TradingStore } from './ports/trading-store.ts';
 import { Fifo, KINDS, LEDGER_KINDS, toBatch, type Entry } from './writer-rows.ts';
 import { SpillStage } from './writer-spill.ts';
@@ -35,6 +38,13 @@ export interface WriterOptions {
 }
 
 export interface WriterPorts {
+  /**
+   * The store is still opening: nothing is written until `recover()`, which the caller calls once it
+   * is open (and the run registered). Until then rows wait in the queue, beyond `maxQueuedRows` too:
+   * the spill log would hand them to a later start, for a run that store may never have recorded.
+   * False when absent.
+   */
+  readonly opening?: boolean;
   /** Time of each push, for `lagMicros`; without one the lag reads 0. */
   readonly clock?: Clock;
   /** Where rows go during an outage, beyond `maxQueuedRows` and at `close()`; in memory when absent. */
@@ -110,6 +120,8 @@ export class BatchedWriter {
   #failing = false;
   #retryMs = 0;
   #closed = false;
+  /** See `WriterPorts.opening`; cleared by `recover()`. */
+  #opening: boolean;
   #written = 0;
   #writeErrors = 0;
   #rejected = 0;
@@ -125,7 +137,8 @@ export class BatchedWriter {
     private readonly logger: Logger,
     options: Partial<WriterOptions> & WriterPorts = {},
   ) {
-    const { clock, spill, ...rest } = options;
+    const { clock, spill, opening, ...rest } = options;
+    this.#opening = opening ?? false;
     this.#options = { ...DEFAULTS, ...rest };
     this.#maxBatchRows = Math.max(this.#options.batchRows, this.#options.maxBatchRows ?? 10 * this.#options.batchRows);
     this.#clock = clock ?? NO_CLOCK;
@@ -183,7 +196,7 @@ export class BatchedWriter {
       return;
     }
     this.#queue.push(entry);
-    if (this.#queue.length > this.#options.maxQueuedRows) this.#overflow();
+    if (this.#queue.length > this.#options.maxQueuedRows && !this.#opening) this.#overflow();
     // The write's outcome is counted and logged by the write itself.
     if (!this.#failing && this.#queue.length >= this.#options.batchRows) void this.#kick();
     else this.#arm(this.#options.flushEveryMs);
@@ -209,6 +222,7 @@ export class BatchedWriter {
    * `finalAttempts` times, then rejects with how many rows are still unwritten; they stay queued.
    */
   async flush(): Promise<void> {
+    if (this.#opening) throw new Error(`the store is not open yet: ${this.#unwritten()} rows unwritten`);
     let lastError: unknown = null;
     for (let attempt = 1; attempt <= this.#options.finalAttempts; attempt++) {
       this.#due = true;
@@ -246,27 +260,76 @@ export class BatchedWriter {
 
   /**
    * Start-up: writes back, in order, what a previous process left in the spill log, then clears
-   * the log. Call before the first push. When the store fails, the rows stay in the log and are
-   * written before any new row once it answers.
+   * the log. Call before the first push, or, with `opening`, once the store is open: the rows
+   * queued meanwhile are written after the log's, as rows of an outage are. When the store fails,
+   * the rows stay in the log and are written before any new row once it answers.
    */
   async recover(): Promise<RecoverySummary> {
     if (this.#stage.rows > 0 || this.#stage.heldCount > 0) throw new Error('recover() must run before this writer spills rows');
     const log = this.#stage.log;
-    const read = await log.readAll();
+    let read: SpillRead;
+    try {
+      read = await log.readAll();
+    } finally {
+      // Pushes during the read only queue; the first write, of the log's rows or the queue's, follows it.
+      this.#opening = false;
+    }
     if (read.skippedLines > 0) {
       this.logger.warn({ spill: log.description, skippedLines: read.skippedLines }, 'spill log lines skipped (cut short by a crash?)');
     }
     const found = read.rows.length;
     if (found === 0) {
       if (read.skippedLines > 0) log.clear();
+      if (this.#queue.length > 0) {
+        this.#due = true;
+        void this.#kick();
+      }
       return { found, skippedLines: read.skippedLines, pending: 0 };
     }
     this.#stage.load(read.rows, this.#clock.nowMicros());
     this.logger.info({ spill: log.description, rows: found }, 'writing back rows a previous run spilled');
-    await this.flush().catch((error: unknown) => {
-      this.logger.warn({ err: String(error) }, 'store unavailable; spilled rows stay in the log');
-    });
+    // Only the log's rows are waited for: a run that started before the store opened keeps pushing,
+    // and its queue is written after them, as usual.
+    let failure: string | null = null;
+    for (let attempt = 1; attempt <= this.#options.finalAttempts; attempt++) {
+      if (this.#pump !== null) await this.#pump;
+      const pump = this.#writeBackLog().finally(() => {
+        this.#pump = null;
+      });
+      this.#pump = pump;
+      const error = await pump;
+      failure = error === null ? null : error.message;
+      if (failure === null) break;
+    }
+    if (failure !== null) this.logger.warn({ err: failure }, 'store unavailable; spilled rows stay in the log');
+    if (this.#unwritten() > 0) {
+      this.#due = true;
+      this.#arm(this.#failing ? this.#retryMs : 0);
+    }
     return { found, skippedLines: read.skippedLines, pending: this.#stage.pending };
+  }
+
+  /** Writes back the spill log until it is cleared; resolves with null, or the error of the write that failed. */
+  async #writeBackLog(): Promise<Error | null> {
+    while (this.#stage.rows > 0 || this.#stage.heldCount > 0) {
+      const error = await this.#writeBackSpill();
+      if (error !== null) return error instanceof Error ? error : new Error('store write failed', { cause: error });
+    }
+    return null;
+  }
+
+  /**
+   * The store never opened: closes the writer without writing and returns how many rows it held,
+   * for the caller to say they were not stored. The spill log is left as it was.
+   */
+  async discard(): Promise<number> {
+    this.#closed = true;
+    for (const timer of [this.#timer, this.#spillTimer]) if (timer !== null) clearTimeout(timer);
+    const unwritten = this.#unwritten();
+    this.#queue.take(this.#queue.length);
+    this.#stage.takeHeld();
+    await this.#stage.log.close();
+    return unwritten;
   }
 
   /** A write failed and none has succeeded since: new rows go to the spill log, not to memory. */
@@ -282,8 +345,9 @@ export class BatchedWriter {
     return this.#stage.oldestLogged() ?? this.#inflight[0]?.at ?? this.#stage.oldestHeld() ?? this.#queue.peek()?.at ?? null;
   }
 
-  /** Starts writing unless a write is already running (it looks again before it ends). */
+  /** Starts writing unless a write is already running (it looks again before it ends), or the store is still opening. */
   #kick(): Promise<unknown> {
+    if (this.#opening) return Promise.resolve(null);
     this.#pump ??= this.#drain().finally(() => {
       this.#pump = null;
       if (this.#unwritten() > 0) this.#arm(this.#failing ? this.#retryMs : this.#options.flushEveryMs);

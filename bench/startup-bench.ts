@@ -129,9 +129,11 @@ export async function benchStartup(options: { readonly repeats?: number; readonl
 
     // doctor of the default command (Bybit's stream, the embedded store in ./data/ladder) with every
     // network address a closed local port: nothing is reached. The verdict is its last line, printed
-    // as it exits. A first run creates the store; the measured ones find it, as a user's would.
+    // as it exits. `ladder db migrate` creates the store first (doctor does not); the measured runs find
+    // it, migrated, as a user's would after a first run.
     const closed = ['--url', 'ws://127.0.0.1:9', '--rest-url', 'http://127.0.0.1:9'];
-    await timed([LADDER, 'doctor', ...closed], tmp, tmp);
+    const created = await timed([LADDER, 'db', 'migrate', '--db', 'pglite:./data/ladder'], tmp, tmp);
+    if (created.code !== 0) throw new Error(`ladder db migrate failed (exit ${created.code}): ${created.stderr.slice(-400)}`);
     const doctor = await repeat(Math.min(repeats, 3), async () => {
       const e = await timed([LADDER, 'doctor', ...closed], tmp, tmp);
       if (!/\n[^\n]*(can run|cannot run|nothing to fix)[^\n]*\n?$/.test(e.stdout)) throw new Error(`doctor gave no verdict (exit ${e.code}): ${e.stdout.slice(-300)}${e.stderr.slice(-300)}`);
@@ -139,7 +141,7 @@ export async function benchStartup(options: { readonly repeats?: number; readonl
     });
 
     const firstFrameNoStore = await repeat(Math.min(repeats, 3), () => firstFrame('none', tmp, tmp));
-    // The embedded store the default `npm run app:paper` uses, created by doctor above.
+    // The embedded store the default `npm run app:paper` uses, created above.
     const firstFrameStore = await repeat(Math.min(repeats, 3), () => firstFrame('pglite:./data/ladder', tmp, tmp));
 
     const backtest = async (db: string): Promise<Peak> => {

@@ -1,5 +1,7 @@
 import { parseCommandLine } from './args.ts';
+import type { Kysely } from 'kysely';
 import { openDatabase } from '../adapters/postgres/connect.ts';
+import { writeSchemaStamp } from '../adapters/postgres/schema-stamp.ts';
 import {
   createMigrator, migrateToLatest, migrationStates, rollBack, type MigrationOutcome, type MigrationState,
 } from '../adapters/postgres/migrate.ts';
@@ -57,9 +59,22 @@ export async function dbCommand(args: string[]): Promise<number> {
         return report(`migrate ${text}`, await migrateToLatest(migrator), 'applied', 'nothing to apply: the schema is up to date');
       case 'rollback':
         return report(`rollback ${text}`, await rollBack(migrator, steps), 'rolled back', 'nothing to roll back');
+      default:
+        throw new Error(`unknown subcommand ${String(sub satisfies never)}`);
     }
   } finally {
+    if (target.kind === 'pglite' && target.dataDir !== null) await restamp(db, target.dataDir);
     await db.destroy();
+  }
+}
+
+/** An embedded store's stamp says what it holds now, for `ladder doctor` (schema-stamp.ts). */
+async function restamp<DB>(db: Kysely<DB>, dataDir: string): Promise<void> {
+  try {
+    const states = await migrationStates(createMigrator(db, undefined));
+    writeSchemaStamp(dataDir, states.filter((s) => s.appliedAt !== null).map((s) => s.name));
+  } catch {
+    // Without a stamp, doctor opens the store to read it.
   }
 }
 

@@ -1,9 +1,24 @@
 import type { TradingStore } from '../application/ports/trading-store.ts';
 import type { Logger } from '../application/ports/logger.ts';
-import { ConfigError, DEFAULT_DASHBOARD_PORT, DEFAULT_DB, dbTarget, intFlag, isLoopback } from './config.ts';
-import { parseCommandLine } from './args.ts';
+import { parseArgs } from 'node:util';
+import { ConfigError, DEFAULT_DASHBOARD_PORT, DEFAULT_DB, dbTarget, isLoopback } from './config.ts';
+import { normalizeArgs } from './args.ts';
+import { PAPER_SETTINGS } from './run-settings.ts';
+import { flag, helpLines, int, named, optionTable, readSettings, setting, text } from './settings.ts';
 import { openStoreOfRun } from './stored-run.ts';
 import { EXIT } from './user-error.ts';
+
+/** `ladder dashboard`'s settings, declared as the trading commands' are (run-settings.ts). */
+const DASHBOARD_SETTINGS = {
+  run: setting(named('a stored run'), { arg: 'RUN_ID', help: 'the run ("ladder runs" lists them)' }),
+  db: setting(text(), { arg: 'TARGET', help: `where it is stored: DATABASE_URL when --db is absent, else ${DEFAULT_DB}` }),
+  port: setting(int(0, 65_535), { arg: 'N', default: String(DEFAULT_DASHBOARD_PORT), help: 'where to listen; a free one if taken, and 0 picks one' }),
+  host: setting(named('a host or address'), {
+    arg: 'HOST', default: '127.0.0.1', help: 'any address but a loopback one needs LADDER_DASHBOARD_TOKEN (16 characters or more), which every request must then carry',
+  }),
+  capital: setting(PAPER_SETTINGS.capital.schema.unwrap(), { arg: 'USDT', default: '10000', help: 'the starting equity the equity curve adds to the PnL, as the run commands' }),
+  help: flag('this text', 'h'),
+};
 
 export const DASHBOARD_HELP = `ladder dashboard --run RUN_ID [--db TARGET] [--port N] [--host HOST] [--capital USDT]
 
@@ -12,39 +27,22 @@ and fills marked on it, equity, position and the confidence of its signals, on o
 report. The dashboard of a run under way is served by the run itself (ladder paper/live --dashboard PORT).
 Stops on Ctrl-C.
 
-  --run RUN_ID     the run ("ladder runs" lists them)
-  --db TARGET      where it is stored: DATABASE_URL when --db is absent, else ${DEFAULT_DB}
-  --port N         where to listen (default ${DEFAULT_DASHBOARD_PORT}, a free one if taken; 0 picks a free one)
-  --host HOST      default 127.0.0.1; any other address needs LADDER_DASHBOARD_TOKEN (16 characters or
-                   more), which every request must then carry
-  --capital USDT   the starting equity the equity curve adds to the PnL (default 10000, as the run commands)`;
+${helpLines(DASHBOARD_SETTINGS, ['run', 'db', 'port', 'host', 'capital'])}`;
 
-const OPTIONS = {
-  run: { type: 'string' },
-  db: { type: 'string' },
-  port: { type: 'string' },
-  host: { type: 'string' },
-  capital: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const OPTIONS = optionTable(DASHBOARD_SETTINGS);
 
 /** `ladder dashboard --run ID …`: see DASHBOARD_HELP. Serves until SIGINT or SIGTERM; an unknown run returns 1. */
 export async function dashboardCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseCommandLine('dashboard', { args, options: OPTIONS, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: normalizeArgs(args, OPTIONS, 'dashboard'), options: OPTIONS, strict: true, allowPositionals: true });
   if (values.help === true) {
     out(DASHBOARD_HELP);
     return 0;
   }
   if (positionals.length > 0) throw new ConfigError('dashboard', `unexpected argument "${positionals[0]}"; give the run as --run RUN_ID`);
-  const runId = values.run;
-  if (runId === undefined || runId.trim() === '') {
+  const { run: runId, port, host, capital: capitalUsdt } = readSettings(DASHBOARD_SETTINGS, values);
+  if (runId === undefined) {
     throw new ConfigError('--run', 'give the id of a stored run ("ladder runs" lists them); a run under way serves its own dashboard (ladder paper --dashboard PORT)');
   }
-  const capitalUsdt = values.capital === undefined ? 10_000 : Number(values.capital);
-  if (!(capitalUsdt > 0 && Number.isFinite(capitalUsdt))) throw new ConfigError('--capital', `"${values.capital}" is not a positive amount of USDT`);
-  const port = intFlag('--port', values.port ?? String(DEFAULT_DASHBOARD_PORT), 0, 65_535);
-  const host = values.host ?? '127.0.0.1';
-  if (host.trim() === '') throw new ConfigError('--host', 'must name a host or address');
   const given = process.env.LADDER_DASHBOARD_TOKEN;
   const token = given === undefined || given === '' ? null : given;
   if (token !== null && token.length < 16) throw new ConfigError('LADDER_DASHBOARD_TOKEN', 'must be at least 16 characters');

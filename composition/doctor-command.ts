@@ -4,14 +4,12 @@ import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import WebSocket from 'ws';
-import { createPinoLogger } from '../adapters/log/pino-logger.ts';
-import { openDatabase } from '../adapters/postgres/connect.ts';
-import { createMigrator, migrationStates } from '../adapters/postgres/migrate.ts';
 import { BYBIT_MAINNET_URL, BYBIT_TESTNET_URL, ConfigError, type PaperConfig } from './config.ts';
 import type { LiveConfig } from './live-config.ts';
-import { openCheckedModel } from './modules.ts';
+import { openCheckedModel } from './checked-model.ts';
 import { liveSettings, paperSettings } from './run-command.ts';
 import { flag, fromResult, helpLines, readSettings, setting } from './settings.ts';
+import { checkDatabase, type Check } from './store-check.ts';
 
 /** A REST base as --rest-url takes it, without its trailing slashes. */
 function readRestUrl(v: string): { ok: true; value: string } | { ok: false; error: string } {
@@ -34,7 +32,9 @@ export const DOCTOR_HELP = `ladder doctor [--live] [--rest-url URL] [--timeout-m
 
 Checks what a run would need, without trading, and says what to fix:
   settings   the flags, LADDER_* variables and --config file, as "ladder paper" (or "ladder live") reads them
-  database   the --db target answers, and which migrations are applied or pending
+  database   the --db target answers, and which migrations are applied or pending; an embedded store
+             is read from its files (writable, a PostgreSQL data directory, its schema not newer
+             than this code) without starting PGlite
   model      the --model directory loads and its features are the engine's
   clock      this machine's clock against the exchange's (Bybit refuses requests more than 5 s off)
   exchange   Bybit's REST API and public stream answer, the instrument's tick and lot are the ones
@@ -48,15 +48,6 @@ says whether the run checked can run, and which offline commands can when it can
 ${helpLines(DOCTOR_SETTINGS)}
 
 Exit code 0 when the run checked can run, 1 when a check failed (it cannot).`;
-
-type Verdict = 'ok' | 'warn' | 'FAIL';
-
-interface Check {
-  readonly name: string;
-  readonly verdict: Verdict;
-  readonly text: string;
-  readonly fix?: string;
-}
 
 /** `ladder doctor`; writes one line a check (and how to fix a failure) through `out`. */
 export async function doctorCommand(args: string[], out: (text: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -82,30 +73,17 @@ export async function doctorCommand(args: string[], out: (text: string) => void,
     print({ name: 'settings', verdict: 'FAIL', text: error.message, fix: `correct ${error.field} (see "ladder ${live ? 'live' : 'paper'} --help")` });
     return 1;
   }
-  print(await checkDatabase(config));
-  print(await checkModel(config));
-  const liveRest = live ? (config as LiveConfig).restUrl : null;
-  const restBase: string | null = restFlag ?? liveRest ?? restFor(config.url);
-  if (restBase === null) {
-    print({ name: 'exchange', verdict: 'warn', text: `no REST base known for ${config.url}; give --rest-url to check the clock and the exchange` });
-  } else {
-    const time = await checkClock(restBase, timeoutMs);
-    print(time);
-    if (time.verdict !== 'warn' || !time.text.startsWith('not checked')) {
-      print(await checkInstrument(restBase, config, timeoutMs));
-      if (config.source === 'bybit') print(await checkStream(config.url, timeoutMs));
-      if (live) print(await checkKeys(restBase, config as LiveConfig, timeoutMs));
-    } else {
-      // Bybit's market data is what the default run (app:paper without flags) needs: unreachable, it cannot run.
-      const needed = config.source === 'bybit';
-      print({ name: 'exchange', verdict: needed ? 'FAIL' : 'warn', text: `not checked: ${restBase} cannot be reached from here`, fix: 'check the network, or run offline with --source synthetic or --source replay --input FILE' });
-      if (needed) {
-        print(await checkDns(config.url));
-        print(await checkStream(config.url, timeoutMs));
-      }
-    }
-  }
-  print(await checkDisk(config));
+  // Every check starts at once (the store's may start PGlite, the model's onnxruntime: seconds each);
+  // the lines come out in their usual order.
+  const failing = (name: string) => (error: unknown): Check => ({ name, verdict: 'FAIL', text: describe(error) });
+  const database = checkDatabase(config).catch(failing('database'));
+  const model = checkModel(config).catch(failing('model'));
+  const network = checkNetwork(config, live, restFlag, timeoutMs);
+  const disk = checkDisk(config);
+  print(await database);
+  print(await model);
+  for (const check of await network) print(check);
+  print(await disk);
   const failed = checks.filter((c) => c.verdict === 'FAIL');
   const run = live ? 'app:live' : config.source === 'bybit' ? 'app:paper (Bybit\'s public stream, the default of "npm run app:paper")' : `app:paper --source ${config.source}`;
   const offline = failed.every((c) => ['exchange', 'stream', 'dns', 'clock', 'keys'].includes(c.name));
@@ -113,6 +91,33 @@ export async function doctorCommand(args: string[], out: (text: string) => void,
     ? `nothing to fix: ${run} can run`
     : `${failed.length} check${failed.length === 1 ? '' : 's'} failed: ${run} cannot run${offline && config.source === 'bybit' ? '; offline runs can: "npm run app:paper -- --source synthetic", ladder backtest, replay and features' : ''}`);
   return failed.length === 0 ? 0 : 1;
+}
+
+/** The clock, the exchange, its stream and keys, and DNS where the exchange cannot be reached, in the order printed. */
+async function checkNetwork(config: PaperConfig, live: boolean, restFlag: string | null, timeoutMs: number): Promise<Check[]> {
+  const checks: Check[] = [];
+  const liveRest = live ? (config as LiveConfig).restUrl : null;
+  const restBase: string | null = restFlag ?? liveRest ?? restFor(config.url);
+  if (restBase === null) {
+    checks.push({ name: 'exchange', verdict: 'warn', text: `no REST base known for ${config.url}; give --rest-url to check the clock and the exchange` });
+    return checks;
+  }
+  const time = await checkClock(restBase, timeoutMs);
+  checks.push(time);
+  if (time.verdict !== 'warn' || !time.text.startsWith('not checked')) {
+    checks.push(await checkInstrument(restBase, config, timeoutMs));
+    if (config.source === 'bybit') checks.push(await checkStream(config.url, timeoutMs));
+    if (live) checks.push(await checkKeys(restBase, config as LiveConfig, timeoutMs));
+  } else {
+    // Bybit's market data is what the default run (app:paper without flags) needs: unreachable, it cannot run.
+    const needed = config.source === 'bybit';
+    checks.push({ name: 'exchange', verdict: needed ? 'FAIL' : 'warn', text: `not checked: ${restBase} cannot be reached from here`, fix: 'check the network, or run offline with --source synthetic or --source replay --input FILE' });
+    if (needed) {
+      checks.push(await checkDns(config.url));
+      checks.push(await checkStream(config.url, timeoutMs));
+    }
+  }
+  return checks;
 }
 
 function doctorFlags(args: string[]): { live: boolean; restFlag: string | null; timeoutMs: number; rest: string[] } {
@@ -142,27 +147,11 @@ function restFor(streamUrl: string): string | null {
   return null;
 }
 
-async function checkDatabase(config: PaperConfig): Promise<Check> {
-  // `none` is a store in memory: nothing to reach, and no reason to start PGlite to say so.
-  if (config.dbText === 'none') return { name: 'database', verdict: 'ok', text: 'none: runs keep nothing (a store in memory, dropped at the end)' };
-  try {
-    const db = await openDatabase(config.db);
-    try {
-      const states = await migrationStates(createMigrator(db, undefined));
-      const pending = states.filter((s) => s.appliedAt === null).length;
-      return pending === 0
-        ? { name: 'database', verdict: 'ok', text: `${config.dbText}: ${states.length} migrations applied` }
-        : { name: 'database', verdict: 'warn', text: `${config.dbText}: ${pending} of ${states.length} migrations pending`, fix: 'none needed: a run applies them at start ("ladder db migrate" does it now)' };
-    } finally {
-      await db.destroy();
-    }
-  } catch (error) {
-    return { name: 'database', verdict: 'FAIL', text: `${config.dbText}: ${(error as Error).message}`, fix: 'start the server, or correct --db / DATABASE_URL (pglite:./data/ladder needs no server)' };
-  }
-}
+/** The model's own warnings are not the doctor's verdict. */
+const QUIET = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 async function checkModel(config: PaperConfig): Promise<Check> {
-  const model = await openCheckedModel(config.modelDir, createPinoLogger({ level: 'silent' }));
+  const model = await openCheckedModel(config.modelDir, QUIET);
   if (!model.ok) return { name: 'model', verdict: 'FAIL', text: model.error, fix: 'give --model a directory written by "ladder train" or "ladder model baseline"' };
   const { info } = model.value;
   await model.value.close();

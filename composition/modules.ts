@@ -1,22 +1,17 @@
 import { ContainerModule } from 'inversify';
-import { BatchedWriter } from '../application/batched-writer.ts';
+import type { BatchedWriter } from '../application/batched-writer.ts';
 import type { TraceIdSource } from '../application/decision-trace.ts';
 import type { Clock } from '../application/ports/clock.ts';
 import type { ExecutionVenue } from '../application/ports/execution-venue.ts';
 import type { Logger } from '../application/ports/logger.ts';
 import type { MarketDataFeed } from '../application/ports/market-data-feed.ts';
-import type { ModelInfo, SignalModel } from '../application/ports/signal-model.ts';
-import type { TradingStore } from '../application/ports/trading-store.ts';
+import type { SignalModel } from '../application/ports/signal-model.ts';
 import { TradingLoop } from '../application/trading-loop.ts';
 import { bybitSyncConfig } from '../application/market-data.ts';
 import { DEFAULT_RECORDING } from '../application/run-recorder.ts';
-import { describeSelectionError, schemaForNames } from '../domain/features/registry.ts';
 import { feedQualityFloorAt } from '../domain/market/feed-quality.ts';
-import { err, ok, type Result } from '../domain/result.ts';
 import { roundTripBps } from '../domain/model/targets.ts';
 import { SystemClock } from '../adapters/clock/system-clock.ts';
-import { FileSpillLog } from '../adapters/spill/file-spill.ts';
-import { loadOnnxModel, type OnnxSignalModel } from '../adapters/onnx/onnx-model.ts';
 import { MemoryStore } from '../adapters/memory/memory-store.ts';
 import { FileReplayFeed } from '../adapters/replay/file-feed.ts';
 import { detectInputFormat, withSymbol, type InputFormat } from '../adapters/replay/input-format.ts';
@@ -30,11 +25,15 @@ import { priorsFor } from './choice-priors.ts';
 import { natsFeedModule } from './nats-feed-module.ts';
 import { ConfigError, type PaperConfig, type Source } from './config.ts';
 import { TOKENS } from './tokens.ts';
+import { openCheckedModel } from './checked-model.ts';
+
+export { openCheckedModel } from './checked-model.ts';
 import { storeDirProblem } from './input-check.ts';
 
 /**
- * The core every mode loads: clock, store, writer, model and the trading loop. Feed and venue come
- * from the mode's own module (replay + simulator here; live Bybit later), which is all that differs.
+ * The core every mode loads: clock, store, model and the trading loop. Feed and venue come from the
+ * mode's own module (replay + simulator here; live Bybit later), which is all that differs. The writer
+ * is bound by `runPaper`, which opens the store beside the run (paper.ts).
  */
 export const coreModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Clock).toResolvedValue(() => new SystemClock()).inSingletonScope();
@@ -50,13 +49,6 @@ export const coreModule = new ContainerModule(({ bind }) => {
         throw new ConfigError(config.dbOrigin ?? '--db', (dir === null ? null : storeDirProblem(dir)) ?? (error as Error).message);
       }
     }, [TOKENS.Config])
-    .inSingletonScope();
-  bind(TOKENS.Writer)
-    .toResolvedValue(
-      (store: TradingStore, logger: Logger, config: PaperConfig, clock: Clock) =>
-        new BatchedWriter(store, logger, { clock, ...(config.spillPath === null ? {} : { spill: new FileSpillLog(config.spillPath) }) }),
-      [TOKENS.Store, TOKENS.Logger, TOKENS.Config, TOKENS.Clock],
-    )
     .inSingletonScope();
   bind(TOKENS.Model)
     .toResolvedValue(async (config: PaperConfig, logger: Logger) => {
@@ -102,39 +94,6 @@ export const coreModule = new ContainerModule(({ bind }) => {
     )
     .inSingletonScope();
 });
-
-/**
- * Loads the model in `dir` and checks it as a trading run does, at start-up and at each reload:
- * `loadOnnxModel` (manifest, ONNX file, model contract, runtime), then that the registry computes the
- * manifest's features under the schema id it was trained on. Logs each warning loading gave (a
- * ZipMap read through its tensor twin, say). A refusal is a sentence naming the model and the problem.
- */
-export async function openCheckedModel(dir: string, logger: Logger): Promise<Result<OnnxSignalModel, string>> {
-  let model: OnnxSignalModel;
-  try {
-    model = await loadOnnxModel(dir);
-  } catch (error) {
-    return err((error as Error).message);
-  }
-  const problem = schemaProblem(model.info);
-  if (problem !== null) {
-    await model.close();
-    return err(problem);
-  }
-  for (const warning of model.warnings) logger.warn({ model: model.info.id, dir, warning }, 'model loaded with a warning');
-  return ok(model);
-}
-
-/** The manifest names the features; the registry must compute them at the versions trained on. */
-function schemaProblem(info: ModelInfo): string | null {
-  const schema = schemaForNames(info.featureNames);
-  if (!schema.ok) return `model ${info.id} reads ${describeSelectionError(schema.error)}`;
-  if (schema.value.id === info.schemaId) return null;
-  return (
-    `model ${info.id} was trained on feature schema ${info.schemaId}, but the engine computes ${schema.value.id} for its features ` +
-    `(${schema.value.names.map((n, i) => `${n}@${schema.value.versions[i]}`).join(', ')}); retrain it, or regenerate the baseline with "ladder model baseline"`
-  );
-}
 
 /** Orders to the simulated exchange: app:paper and backtests. */
 export const simulatedVenueModule = new ContainerModule(({ bind }) => {

@@ -1,3 +1,7 @@
+// One piece: a run's life from composition to its stored end is one sequence whose order is its
+// correctness (the store opened beside the first frame, the run registered before its rows, the pid
+// file before the kill listener goes, the writer closed before the run's end). What stands apart is
+// apart: closing left runs (run-closing.ts), trips at the end (run-end.ts), the feed's gate (gated-feed.ts).
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -8,9 +12,12 @@ import type { Clock } from '../application/ports/clock.ts';
 import type { Logger } from '../application/ports/logger.ts';
 import type { ModelRecord, RowCounts, RunMode, RunRecord, TradingStore } from '../application/ports/trading-store.ts';
 import type { LoopProgress, LoopSummary, TradingLoop } from '../application/trading-loop.ts';
-import type { BatchedWriter } from '../application/batched-writer.ts';
+import { BatchedWriter } from '../application/batched-writer.ts';
+import { describeDbTarget } from '../adapters/postgres/db-target.ts';
+import { FileSpillLog } from '../adapters/spill/file-spill.ts';
 import { otlpConfigured } from '../adapters/telemetry/otlp-endpoints.ts';
 import { MANIFEST_FILE, MODEL_FILE } from '../adapters/onnx/manifest.ts';
+import { GatedFeed } from './gated-feed.ts';
 import { coreModule, feedModule, openCheckedModel, simulatedVenueModule } from './modules.ts';
 import { ConfigError, type PaperConfig } from './config.ts';
 import { onKillSignal } from './kill-command.ts';
@@ -64,6 +71,8 @@ export interface PaperOptions {
   readonly runId?: string;
   /** The run this one is compared with (`ladder backtest --against-baseline`), kept in the stored run's config. */
   readonly baselineRunId?: string;
+  /** Opens the run's store; the one `config.db` names when absent (a test gives one that opens late, or fails). */
+  readonly openStore?: (config: PaperConfig) => Promise<TradingStore>;
   /** Called once the run is finished and stored, with the store still open (a backtest reads its report). */
   readonly afterRun?: (store: TradingStore, runId: string) => Promise<void>;
   /**
@@ -88,11 +97,22 @@ export interface RunningParts {
 /**
  * Composes and runs app:paper: the core module with the replay feed and the simulated exchange.
  * Everything queued for the store is written before this resolves; the store is always closed.
+ *
+ * A paper run on a file or the synthetic market takes its first frame at once and opens the store
+ * meanwhile (PGlite takes a second or two): the book starts on it, the writer holds its rows, and the
+ * next frames (so every signal and order) follow once the store is migrated and the run registered
+ * (gated-feed.ts); the rows are then written in order. Nothing the loop decides on comes from the
+ * store. A store that fails to open stops the run, and the error says how many rows were not stored.
+ * A live run, a run on a live socket and a backtest open the store first: no real order goes out
+ * before its ledger can be recorded, a socket's frames would pile up, and a backtest gains nothing.
  */
 export async function runPaper(config: PaperConfig, given: PaperOptions): Promise<PaperResult> {
   const runId = given.runId ?? randomUUID();
   // Every line the run and its parts log carries the run's id.
   const options: PaperOptions = { ...given, logger: withFields(given.logger, { runId }) };
+  const mode = options.mode ?? 'paper';
+  // A file or the synthetic market waits at no cost; a live socket would pile frames up meanwhile.
+  const early = mode === 'paper' && (config.source === 'synthetic' || config.source === 'replay');
   // The OpenTelemetry SDK and its exporters are loaded only when an endpoint is set.
   const telemetry = otlpConfigured(options.env)
     ? (await import('../adapters/telemetry/otel.ts')).startTelemetry(options.env, { sampleRate: config.traceSampleRate })
@@ -103,41 +123,61 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
   container.bind(TOKENS.Logger).toConstantValue(options.logger);
   container.bind(TOKENS.TraceIds).toConstantValue(telemetry?.traceIds ?? null);
   container.load(coreModule, feedModule(config.source), options.venueModule ?? simulatedVenueModule);
-  // The model (onnxruntime and its session) loads while the store starts (PGlite takes seconds).
+  // The store opens and migrates while the model loads (onnxruntime and its session) and, for paper,
+  // while the market runs. Handled here so that a refusal met while something else is awaited is not
+  // an unhandled rejection; awaiting the promises below still throws.
+  const opening = options.openStore?.(config) ?? container.getAsync(TOKENS.Store);
+  const migrated = opening.then(async (store) => {
+    const applied = await store.migrate();
+    if (applied.length > 0) options.logger.info({ migrations: applied }, 'database migrated');
+    return store;
+  });
+  migrated.catch(() => undefined);
   const loadingModel = container.getAsync(TOKENS.Model);
-  // Handled here so that a model refused while the store is still starting is not an unhandled rejection;
-  // awaiting it below still throws.
   loadingModel.catch(() => undefined);
-  let store: TradingStore;
+  const clock = await container.getAsync(TOKENS.Clock);
+  const writer = new BatchedWriter({ write: (batch) => opening.then((store) => store.write(batch)) }, options.logger, {
+    clock, opening: true, ...(config.spillPath === null ? {} : { spill: new FileSpillLog(config.spillPath) }),
+  });
+  container.bind(TOKENS.Writer).toConstantValue(writer);
   try {
-    store = await container.getAsync(TOKENS.Store);
-  } catch (error) {
-    // The store's refusal is the run's answer; a model that loaded meanwhile is closed.
-    await loadingModel.then((m) => m.close(), () => undefined);
-    throw error;
-  }
-  try {
+    if (!early) {
+      try {
+        await migrated;
+      } catch (error) {
+        throw storeRefusal(config, error, null);
+      }
+    }
     const model = await loadingModel;
     let models: ModelSlot | null = null;
+    let openGate: (ok: boolean) => void = () => undefined;
+    if (early) {
+      // The loop's feed hands over the first frame now and the rest once the run is registered.
+      const gate = new Promise<boolean>((resolve) => (openGate = resolve));
+      const inner = await container.getAsync(TOKENS.Feed);
+      container.unbind(TOKENS.Feed);
+      container.bind(TOKENS.Feed).toConstantValue(new GatedFeed(inner, gate));
+    }
     try {
-      const applied = await store.migrate();
-      if (applied.length > 0) options.logger.info({ migrations: applied }, 'database migrated');
       const loop = await container.getAsync(TOKENS.Loop);
       models = loop.models;
       if (options.onProgress !== undefined) loop.onProgress = options.onProgress;
       const feed = await container.getAsync(TOKENS.Feed);
-      const clock = await container.getAsync(TOKENS.Clock);
-      const writer = await container.getAsync(TOKENS.Writer);
-      // Rows an earlier run could not write (an outage, then a stop) go in first, in order.
-      const recovered = await writer.recover();
-      if (recovered.found > 0) options.logger.info({ ...recovered }, 'rows spilled by an earlier run written back');
-      if (config.spillPath !== null) await closeLeftRuns(store, config.spillPath, clock.nowMicros(), options.logger);
       const startedAt = clock.nowMicros();
-      await store.registerFeatureSchema(loop.featureSchema, startedAt);
-      await registerModel(store, config.modelDir, model.info, startedAt, options.logger);
       const venueName = (await container.getAsync(TOKENS.Venue)).name;
-      await store.startRun(runRecord(config, runId, feed.description, venueName, model.info, startedAt, options.mode ?? 'paper', options.baselineRunId));
-      options.logger.info({ runId, source: feed.description, model: model.info.id, db: config.db.kind }, 'paper run started');
+      const record = runRecord(config, runId, feed.description, venueName, model.info, startedAt, mode, options.baselineRunId);
+      // The run is registered before any of its rows is written; rows an earlier run could not write
+      // (an outage, then a stop) go in before them, and the runs that earlier run left open are closed.
+      const registered = migrated.then(async (store) => {
+        await store.registerFeatureSchema(loop.featureSchema, startedAt);
+        await registerModel(store, config.modelDir, model.info, startedAt, options.logger);
+        await store.startRun(record);
+        const recovered = await writer.recover();
+        if (recovered.found > 0) options.logger.info({ ...recovered }, 'rows spilled by an earlier run written back');
+        if (config.spillPath !== null) await closeLeftRuns(store, config.spillPath, clock.nowMicros(), options.logger);
+        return store;
+      });
+      registered.then(() => openGate(true), () => openGate(false));
       let stopped = false;
       const stop = (): void => {
         stopped = true;
@@ -147,27 +187,57 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
       options.onStop?.(stop);
       // Listening before startReloads writes the pid file: whoever reads it finds a process that takes SIGUSR2.
       const endKill = startKillSwitch(loop, options);
-      const endWatch = options.onRunning === undefined ? null : await options.onRunning({ runId, config, loop, writer, store, clock, kill: (reason) => killLoop(loop, options.logger, reason) });
-      const reloads = await startReloads(config, options, { logger: options.logger, models: loop.models, store, clock }).catch((error: unknown) => {
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      let settled = false;
+      const runLoop = (): Promise<LoopSummary> => {
+        // Live and synthetic markets run until stopped, or for --duration.
+        if (config.durationMs !== null && config.source !== 'replay') timer = setTimeout(stop, config.durationMs);
+        const running = loop.run().catch((error: unknown) => {
+          if (config.source !== 'bybit') throw error;
+          throw new ConfigError(
+            '--source',
+            `Bybit's market data cannot be reached (${(error as Error).message}); run offline with --source synthetic, or --source replay --input FILE`,
+          );
+        });
+        running.then(() => (settled = true), () => (settled = true));
+        return running;
+      };
+      let running = early ? runLoop() : null;
+      let store: TradingStore;
+      try {
+        store = await registered;
+      } catch (error) {
+        // The market ran while the store opened: stopped now, its rows counted in the one line.
+        if (running !== null) stop();
+        const summary = await running?.catch(() => null);
+        if (timer !== null) clearTimeout(timer);
         endKill();
-        throw error;
-      });
-      // Live and synthetic markets run until stopped, or for --duration.
-      const timer = config.durationMs === null || config.source === 'replay' ? null : setTimeout(stop, config.durationMs);
+        throw storeRefusal(config, error, { frames: summary?.counters.bookFrames ?? 0, rows: await writer.discard() });
+      }
+      options.logger.info({ runId, source: feed.description, model: model.info.id, db: config.db.kind }, 'paper run started');
       let summary;
       try {
-        summary = await loop.run();
-      } catch (error) {
-        if (config.source !== 'bybit') throw error;
-        throw new ConfigError(
-          '--source',
-          `Bybit's market data cannot be reached (${(error as Error).message}); run offline with --source synthetic, or --source replay --input FILE`,
-        );
+        const endWatch = options.onRunning === undefined ? null : await options.onRunning({ runId, config, loop, writer, store, clock, kill: (reason) => killLoop(loop, options.logger, reason) });
+        try {
+          const reloads = await startReloads(config, options, { logger: options.logger, models: loop.models, store, clock });
+          try {
+            running ??= runLoop();
+            summary = await running;
+          } finally {
+            await reloads.end();
+          }
+        } finally {
+          await endWatch?.();
+        }
       } finally {
+        // A run that failed to start its watchers is stopped before the store closes.
+        if (running !== null && !settled) {
+          stop();
+          await running.catch(() => undefined);
+        }
         if (timer !== null) clearTimeout(timer);
-        // The pid file goes first, then the listener: a kill read from the file still finds one.
-        await reloads.end().finally(endKill);
-        await endWatch?.();
+        // After the pid file (reloads.end): a kill read from the file still finds a listener.
+        endKill();
       }
       const closed = await writer.close();
       if (closed.spilled > 0) options.logger.warn({ spilled: closed.spilled, spill: config.spillPath }, 'rows kept in the spill file for the next start');
@@ -179,7 +249,7 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
       if (finished) await options.afterRun?.(store, runId);
       const last = loop.models.next;
       return {
-        runId, summary: { ...summary, store: writer.stats }, stored, source: feed.description, venue: venueName, mode: options.mode ?? 'paper',
+        runId, summary: { ...summary, store: writer.stats }, stored, source: feed.description, venue: venueName, mode,
         model: { id: last.id, threshold: last.threshold, ...(last.abstain === undefined ? {} : { abstain: last.abstain }) }, incomplete: feed.incomplete ?? null, trips,
       };
     } finally {
@@ -187,9 +257,24 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
       await (models === null ? model.close() : models.close());
     }
   } finally {
-    await store.close();
+    // A store still opening when the run failed is closed once open.
+    await (await opening.catch(() => null))?.close();
     await telemetry?.shutdown();
   }
+}
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/**
+ * The one line for a store that could not be opened, migrated or written the run into: the store,
+ * the reason and, when the market ran meanwhile, what was lost.
+ */
+function storeRefusal(config: PaperConfig, error: unknown, ran: { readonly frames: number; readonly rows: number } | null): ConfigError {
+  const field = error instanceof ConfigError ? error.field : (config.dbOrigin ?? '--db');
+  const reason = error instanceof ConfigError ? error.reason : (error as Error).message.split('\n')[0];
+  const store = config.dbText === 'none' ? 'memory' : describeDbTarget(config.db);
+  const named = reason.includes(store) ? reason : `the store ${store} cannot be used: ${reason}`;
+  return new ConfigError(field, ran === null ? named : `${named}; the run stopped after ${plural(ran.frames, 'book frame')}, and its ${plural(ran.rows, 'row')} were not stored`);
 }
 
 function runRecord(

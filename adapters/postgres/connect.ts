@@ -94,6 +94,7 @@ export async function createStore(target: DbTarget, options: StoreOptions = {}):
   return new KyselyStore(db, {
     ...(options.schema === undefined ? {} : { schema: options.schema }),
     ...(pool === null ? {} : { pool }),
+    ...(target.kind === 'pglite' && target.dataDir !== null && options.schema === undefined ? { stampDir: target.dataDir } : {}),
   });
 }
 

@@ -44,6 +44,8 @@ import {
   acceptor, chunks, databaseRefusal, latestOrders, onClient, rowsOf, singleRowBatches, startedRunIds, upsertOrders,
 } from './batch-writes.ts';
 import { createMigrator } from './migrate.ts';
+import { writeSchemaStamp } from './schema-stamp.ts';
+import { migrations } from '../../migrations/index.ts';
 import {
   fillRowsBetween, latestFeatureVectorRows, orderLifecycleRows, pnlByDayRows, pnlByRunRows, signalRowsBetween,
 } from './read-queries.ts';
@@ -71,6 +73,8 @@ export interface KyselyStoreOptions {
    * vectors through binary COPY. Absent on PGlite, which takes them through `insert … unnest`.
    */
   readonly pool?: pg.Pool;
+  /** An on-disk PGlite data directory: `migrate()` records there what it holds (schema-stamp.ts). */
+  readonly stampDir?: string;
 }
 
 /** The `TradingStore` over kysely: the same SQL on a Postgres server and on PGlite. */
@@ -79,12 +83,14 @@ export class KyselyStore implements TradingStore {
   readonly #db: Kysely<Database>;
   readonly #schema: string | undefined;
   readonly #pool: pg.Pool | undefined;
+  readonly #stampDir: string | undefined;
 
   /** Takes ownership of `db`: `close()` destroys it. */
   constructor(db: Kysely<Database>, options: KyselyStoreOptions = {}) {
     this.#root = db;
     this.#schema = options.schema;
     this.#pool = options.pool;
+    this.#stampDir = options.stampDir;
     this.#db = options.schema === undefined ? db : db.withSchema(options.schema);
   }
 
@@ -92,6 +98,15 @@ export class KyselyStore implements TradingStore {
     return this.#run('migrate', async () => {
       const { error, results } = await createMigrator(this.#root, this.#schema).migrateToLatest();
       if (error !== undefined) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
+      // Every migration the code knows is applied now. A stamp that cannot be written only makes
+      // `ladder doctor` start PGlite to read the schema itself.
+      if (this.#stampDir !== undefined) {
+        try {
+          writeSchemaStamp(this.#stampDir, Object.keys(migrations).sort());
+        } catch {
+          // See above.
+        }
+      }
       return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     });
   }

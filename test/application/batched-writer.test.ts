@@ -273,6 +273,36 @@ describe('BatchedWriter', () => {
     expect(await third.recover()).toEqual({ found: 0, skippedLines: 0, pending: 0 });
   });
 
+  it('with a store still opening, writes nothing until recover(), then the spill log, then every row queued meanwhile, in order', async () => {
+    const store = new FakeStore();
+    const spill = new MemorySpillLog();
+    spill.append(upTo(3).map((seq) => ({ kind: 'signals', record: signal(seq) })));
+    const writer = new BatchedWriter(store, new RecordingLogger(), { batchRows: 2, maxQueuedRows: 5, flushEveryMs: 1, spill, opening: true });
+    // Beyond batchRows and maxQueuedRows alike: nothing is written, nothing goes to the log.
+    for (let i = 4; i <= 12; i++) writer.signal(signal(i));
+    await expect(writer.flush()).rejects.toThrow(/not open yet: 9 rows/);
+    expect(store.writes).toBe(0);
+    expect(spill.size).toBe(3);
+    expect(await writer.recover()).toEqual({ found: 3, skippedLines: 0, pending: 0 });
+    writer.signal(signal(13));
+    await writer.flush();
+    expect(store.seqs('signal')).toEqual(upTo(13));
+    expect(spill.size).toBe(0);
+    await writer.close();
+  });
+
+  it('discard() closes a writer whose store never opened and counts what it held, leaving the log alone', async () => {
+    const store = new FakeStore();
+    const spill = new MemorySpillLog();
+    spill.append([{ kind: 'signals', record: signal(1) }]);
+    const writer = new BatchedWriter(store, new RecordingLogger(), { batchRows: 2, spill, opening: true });
+    for (let i = 2; i <= 6; i++) writer.signal(signal(i));
+    expect(await writer.discard()).toBe(5);
+    expect(store.writes).toBe(0);
+    expect(spill.size).toBe(1);
+    expect(() => writer.signal(signal(7))).toThrow(/after the writer was closed/);
+  });
+
   it('close() rejects, counting them, only for rows it could neither write nor spill', async () => {
     const store = new FakeStore();
     const spill = new MemorySpillLog();

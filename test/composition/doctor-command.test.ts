@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -7,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { doctorCommand } from '../../composition/doctor-command.ts';
 import { migrations } from '../../migrations/index.ts';
+import { createStore } from '../../adapters/postgres/connect.ts';
+import { SCHEMA_STAMP } from '../../adapters/postgres/schema-stamp.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const KEYS = { BYBIT_API_KEY: 'doctor-key', BYBIT_API_SECRET: 'doctor-secret' };
@@ -133,5 +137,41 @@ describe('ladder doctor', { timeout: 240_000 }, () => {
     const offline = await doctor(['--source', 'synthetic', ...away]);
     expect(offline.text.split('\n').at(-1)).toBe('nothing to fix: app:paper --source synthetic can run');
     expect(offline.code).toBe(0);
+  });
+
+  it('judges an embedded store from its files: applied, damaged, newer than the code, in a path that cannot be a directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ladder-doctor-store-'));
+    try {
+      const data = join(dir, 'store');
+      const offline = (db: string) => doctor(['--source', 'synthetic', '--db', db, '--url', stream, '--rest-url', rest]);
+      const count = Object.keys(migrations).length;
+      expect((await offline(`pglite:${data}`)).text).toMatch(new RegExp(`ok +database +pglite:${data}: not created yet; the first run creates it and applies the ${count} migrations`));
+      // As a run leaves it: migrated, with its stamp.
+      const store = await createStore({ kind: 'pglite', dataDir: data });
+      await store.migrate();
+      await store.close();
+      const sound = await offline(`pglite:${data}`);
+      expect(sound.text).toMatch(new RegExp(`ok +database +pglite:${data}: ${count} migrations applied`));
+      expect(sound.code).toBe(0);
+
+      const stampFile = join(data, SCHEMA_STAMP);
+      const stamp = JSON.parse(readFileSync(stampFile, 'utf8')) as { migrations: string[] };
+      writeFileSync(stampFile, JSON.stringify({ ...stamp, migrations: [...stamp.migrations, '9999-from-the-future'] }));
+      const newer = await offline(`pglite:${data}`);
+      expect(newer.text).toMatch(/FAIL +database +.*its schema is newer than this code \(migrations 9999-from-the-future unknown here\)/);
+      expect(newer.code).toBe(1);
+
+      rmSync(join(data, 'global/pg_control'));
+      const damaged = await offline(`pglite:${data}`);
+      expect(damaged.text).toMatch(/FAIL +database +.*not a PostgreSQL data directory, or a damaged one \(no global\/pg_control\)/);
+      expect(damaged.code).toBe(1);
+
+      writeFileSync(join(dir, 'a-file'), 'not a directory');
+      const blocked = await offline(`pglite:${join(dir, 'a-file', 'store')}`);
+      expect(blocked.text).toMatch(/FAIL +database +.*a-file is not a directory/);
+      expect(blocked.code).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -22,6 +22,7 @@ import { modelCommand } from '../../composition/model-command.ts';
 import { killCommand } from '../../composition/kill-command.ts';
 import { dbCommand } from '../../composition/commands.ts';
 import { doctorCommand } from '../../composition/doctor-command.ts';
+import { DASHBOARD_HELP, dashboardCommand } from '../../composition/dashboard-command.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ladder-settings-'));
@@ -211,6 +212,15 @@ describe('the settings declared once', () => {
     expect(await message(() => doctorCommand(['--live', '--timeout-ms', '50'], () => undefined, {}))).toBe('--timeout-ms: "50" is not a whole number of milliseconds from 100 to 60000');
     expect(await message(() => doctorCommand(['--live', '--rest-url', 'api.bybit.com'], () => undefined, {}))).toBe('--rest-url: "api.bybit.com" is not an http:// or https:// URL');
     expect(await message(() => doctorCommand(['--live', '--rest-url'], () => undefined, {}))).toBe('--rest-url: needs a value');
+    // dashboard: refused by name before the store is opened.
+    const run = ['--run', 'r-1', '--db', 'pglite:memory'];
+    expect(await message(() => dashboardCommand([...run, '--prot', '8080'], () => undefined))).toBe('--prot: unknown flag; did you mean --port? ("ladder help dashboard" lists the flags)');
+    expect(await message(() => dashboardCommand([...run, '--port', '70000'], () => undefined))).toBe('--port: 70000 is outside 0..65535');
+    expect(await message(() => dashboardCommand([...run, '--port', 'http'], () => undefined))).toBe('--port: "http" is not a whole number');
+    expect(await message(() => dashboardCommand([...run, '--capital', '-5'], () => undefined))).toMatch(/^--capital: "-5" is not /);
+    expect(await message(() => dashboardCommand([...run, '--host', ' '], () => undefined))).toBe('--host: must name a host or address');
+    expect(await message(() => dashboardCommand(['--db', 'pglite:memory'], () => undefined))).toMatch(/^--run: give the id of a stored run/);
+    expect(DASHBOARD_HELP).toMatch(/--port N +where to listen; a free one if taken, and 0 picks one \(default 8420\)/);
     expect(refusal(() => killCommand(['--pidfile', join(dir, 'run.pid')], () => undefined))).toBe('--pidfile: unknown flag; did you mean --pid-file? ("ladder help kill" lists the flags)');
     expect(refusal(() => killCommand(['--pid', '0'], () => undefined))).toBe('--pid: "0", not a process id');
   });
