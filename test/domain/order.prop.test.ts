@@ -24,6 +24,10 @@ const eventArb: fc.Arbitrary<OrderEvent> = fc.oneof(
   },
   { arbitrary: fc.record({ kind: fc.constant('cancel' as const), ts, reason: fc.constantFrom('user', 'ioc') }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('reject' as const), ts, reason: fc.constant('margin') }), weight: 1 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('amend' as const), ts, qty: fc.integer({ min: 1, max: 20 }).map(lots), limitPrice: fc.integer({ min: 649_990, max: 650_010 }).map(ticks) }),
+    weight: 2,
+  },
 );
 
 const orderArb = fc
@@ -67,8 +71,13 @@ describe('order lifecycle', () => {
           expect(result).toEqual({ ok: false, error: { kind: 'IllegalTransition', orderId: 'o', from: order.status, event: event.kind } });
           continue;
         }
+        if (!result.ok && event.kind === 'amend') {
+          // An amend is refused for a market order, or for a quantity not above what has filled.
+          expect(order.type === 'market' || event.qty <= order.filledQty).toBe(true);
+          continue;
+        }
         if (!result.ok) {
-          // The only refusal of an allowed event: a fill past qty.
+          // The only other refusal of an allowed event: a fill past qty.
           expect(event.kind).toBe('fill');
           expect(result.error.kind).toBe('Overfill');
           expect(order.filledQty + (event.kind === 'fill' ? event.qty : 0)).toBeGreaterThan(order.qty);
@@ -95,6 +104,15 @@ describe('order lifecycle', () => {
             expect(next.updatedAt).toBe(Math.max(order.updatedAt, event.ts));
             break;
           }
+          case 'amend':
+            // In place: the status and the fills kept, the quantity and the price the venue's.
+            expect(next).toEqual({
+              ...order,
+              qty: event.kind === 'amend' ? event.qty : Number.NaN,
+              limitPrice: event.kind === 'amend' ? event.limitPrice : Number.NaN,
+              updatedAt: Math.max(order.updatedAt, event.ts),
+            });
+            break;
           case 'overfill':
             expect.unreachable('an overfill transition never succeeds');
         }
@@ -154,6 +172,7 @@ describe('the transition table', () => {
           break;
         case 'overfill':
         case 'ignore':
+        case 'amend':
           break;
       }
     }
