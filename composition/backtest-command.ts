@@ -237,7 +237,7 @@ function formatMerged(m: MergedReport): string {
   const n = (x: number | null, digits = 2): string => (x === null ? 'n/a' : x.toFixed(digits));
   const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
   return [
-    `Ladder backtest, ${m.merged} runs merged (${m.hours.toFixed(2)} h of market time)`,
+    `Ladder backtest, ${m.merged} runs merged (${formatSpan(Math.round(m.hours * 3_600_000_000))} of market time)`,
     `  PnL       ${n(m.pnl, 4)} USDT (fees ${n(m.fees, 4)}); mean Sharpe ${n(m.sharpe_mean)}, largest drawdown ${pct(m.max_drawdown)}`,
     `  trading   ${m.parents} decisions, ${m.orders} orders, ${m.trades} fills (${m.escalations} escalated); mean fill rate ${pct(m.fill_rate_mean)}, mean slippage ${n(m.slippage_bps_mean, 4)} bps`,
     `  signals   ${m.signals} of ${m.predictions} predictions cleared the threshold; ${m.signals_resolved} acted signals judged: hit rate ${pct(m.hit_rate)}, false-signal rate ${pct(m.false_signal_rate)}`,

@@ -96,7 +96,7 @@ function formatText(p: ReportPage): string {
   const hits = p.reliability.reduce((s, r) => s + (r.hitRate ?? 0) * r.count, 0);
   const lines = [
     `Ladder report ${p.runId} (${p.mode})`,
-    `  data      ${p.source}; model ${p.modelId}; ${f.hours.toFixed(2)} h of market time`,
+    `  data      ${p.source}; model ${p.modelId}; ${f.market_time} of market time`,
     `  PnL       ${n(f.pnl, 4)} USDT on ${f.capital} (fees ${n(f.fees, 4)}), Sharpe ${n(f.sharpe)}, max drawdown ${pct(f.max_drawdown)}`,
     `  trading   ${f.orders} orders, ${f.trades} fills; fill rate ${pct(f.fill_rate)}, maker ${pct(f.maker_share)}`,
     `  slippage  mean ${n(f.slippage_bps_mean, 4)} bps, p95 ${n(f.slippage_bps_p95, 4)} bps`,

@@ -10,7 +10,11 @@ export interface RunListing {
   /** µs since the epoch, the run's clock. */
   readonly startedAt: number;
   readonly endedAt: number | null;
-  /** The market time the run covered, µs: from its first equity interval to the end of its last; null without one. */
+  /**
+   * The market time the run covered, µs: from its first LIVE book to its last as its summary states
+   * (`venueSpan`), as its report reads it; for a run without one (still running, or crashed), from its
+   * first equity interval to the end of its last, which rounds out to whole minutes; null without either.
+   */
   readonly marketMicros: number | null;
   /** The summary as stored at the end (null while running, or after a crash). */
   readonly summary: Readonly<Record<string, unknown>> | null;
@@ -36,13 +40,23 @@ export async function listRuns(db: Kysely<Database>, options: { readonly limit: 
     .limit(options.limit);
   if (options.mode !== undefined) query = query.where('runs.mode', '=', options.mode as 'paper');
   const rows = await query.execute();
-  return rows.map((r) => ({
+  return rows.map((r) => listing(r));
+}
+
+function listing(r: {
+  readonly id: string; readonly mode: string; readonly source: string; readonly started_at_us: unknown; readonly ended_at_us: unknown;
+  readonly summary: unknown; readonly first_us: string | null; readonly last_us: string | null;
+}): RunListing {
+  const summary = (typeof r.summary === 'string' ? JSON.parse(r.summary) : r.summary) as Record<string, unknown> | null;
+  const span = summary?.venueSpan as { readonly from?: unknown; readonly to?: unknown } | undefined;
+  const stated = span !== undefined && typeof span.from === 'number' && typeof span.to === 'number' && span.to >= span.from ? span.to - span.from : null;
+  return {
     id: r.id,
     mode: r.mode,
     source: r.source,
     startedAt: exactInteger(String(r.started_at_us), 'runs.started_at_us'),
     endedAt: r.ended_at_us === null ? null : exactInteger(String(r.ended_at_us), 'runs.ended_at_us'),
-    marketMicros: r.first_us === null || r.last_us === null ? null : exactInteger(String(r.last_us), 'span') - exactInteger(String(r.first_us), 'span'),
-    summary: (typeof r.summary === 'string' ? JSON.parse(r.summary) : r.summary) as Record<string, unknown> | null,
-  }));
+    marketMicros: stated ?? (r.first_us === null || r.last_us === null ? null : exactInteger(String(r.last_us), 'span') - exactInteger(String(r.first_us), 'span')),
+    summary,
+  };
 }
