@@ -8,6 +8,7 @@ import { flag, helpLines, named, optionTable, readSettings, setting, text } from
 import { endLines } from './run-end.ts';
 import { feedQualityLine } from './feed-quality-line.ts';
 import { normalizeArgs } from './args.ts';
+import { slippageChange } from '../application/report-facts.ts';
 import { openStoreOfRun } from './stored-run.ts';
 import { isDirectory, trainingReportCommand } from './training-report-command.ts';
 
@@ -100,13 +101,14 @@ function formatText(p: ReportPage): string {
     `  PnL       ${n(f.pnl, 4)} USDT on ${f.capital} (fees ${n(f.fees, 4)}), Sharpe ${n(f.sharpe)}, max drawdown ${pct(f.max_drawdown)}`,
     `  trading   ${f.orders} orders, ${f.trades} fills; fill rate ${pct(f.fill_rate)}, maker ${pct(f.maker_share)}`,
     `  slippage  mean ${n(f.slippage_bps_mean, 4)} bps, p95 ${n(f.slippage_bps_p95, 4)} bps`,
-    `  signals   ${p.report.signals.count} (acted ${p.report.signals.acted}); ${judged} judged at their horizon, hit rate ${judged === 0 ? 'n/a' : pct(hits / judged)}`,
+    `  signals   ${p.report.signals.count} cleared the threshold (acted ${p.report.signals.acted}); ${f.signals_resolved} acted signals judged at their horizon: hit rate ${pct(f.hit_rate)}, false-signal rate ${pct(f.false_signal_rate)}`,
+    `  model     reliability over all ${judged} signals judged at their horizon, acted or not: hit rate ${judged === 0 ? 'n/a' : pct(hits / judged)}`,
   ];
   if (p.baseline !== null) {
     const b = p.baseline.figures;
     const s = f.slippage_bps_mean;
     const reduction = s === null || b.slippage_bps_mean === null || b.slippage_bps_mean === 0 ? null : 1 - s / b.slippage_bps_mean;
-    lines.push(`  baseline  ${p.baseline.runId}: slippage ${n(b.slippage_bps_mean, 4)} bps (reduced by ${pct(reduction)}), Sharpe ${n(b.sharpe)}, PnL ${n(b.pnl, 4)}`);
+    lines.push(`  baseline  ${p.baseline.runId}: slippage ${n(b.slippage_bps_mean, 4)} bps (${slippageChange(reduction)}), Sharpe ${n(b.sharpe)}, PnL ${n(b.pnl, 4)}`);
   }
   return lines.join('\n');
 }

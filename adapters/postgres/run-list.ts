@@ -44,7 +44,7 @@ export async function listRuns(db: Kysely<Database>, options: { readonly limit: 
 }
 
 function listing(r: {
-  readonly id: string; readonly mode: string; readonly source: string; readonly started_at_us: unknown; readonly ended_at_us: unknown;
+  readonly id: string; readonly mode: string; readonly source: string; readonly started_at_us: string | number | bigint; readonly ended_at_us: string | number | bigint | null;
   readonly summary: unknown; readonly first_us: string | null; readonly last_us: string | null;
 }): RunListing {
   const summary = (typeof r.summary === 'string' ? JSON.parse(r.summary) : r.summary) as Record<string, unknown> | null;

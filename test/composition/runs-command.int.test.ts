@@ -53,6 +53,9 @@ describe('ladder runs', { timeout: 180_000 }, () => {
     expect(text).toContain(`Ladder report ${runId} (backtest)`);
     // Market time as a person reads it, the same as the backtest's own summary, not "0.02 h".
     expect(text).toMatch(/^ {2}data +synthetic:seed=4; model [^;]+; 1m (2\d|30)s of market time$/m);
+    // Acted signals judged as the backtest judged them; the model's reliability over all of them apart.
+    expect(text).toMatch(/^ {2}signals +\d+ cleared the threshold \(acted \d+\); \d+ acted signals judged at their horizon: hit rate (\d+\.\d%|n\/a), false-signal rate (\d+\.\d%|n\/a)$/m);
+    expect(text).toMatch(/^ {2}model +reliability over all \d+ signals judged at their horizon, acted or not: hit rate (\d+\.\d%|n\/a)$/m);
     expect(text).toMatch(/^ {2}ended +completed$/m);
     expect(text).toMatch(/^ {2}left +position -?\d+\.\d{3} BTC/m);
   });
