@@ -1,11 +1,6 @@
-import { createReadStream } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
-import { createGunzip, createInflateRaw } from 'node:zlib';
 import type { Micros } from '../../domain/values/units.ts';
-import { errorCode } from './error-code.ts';
-import { inflated, TruncatedInput } from './inflate-stream.ts';
-import { ZIP_END, ZIP_LOCAL, zipEntry } from './zip-entry.ts';
+import { openByteSource } from './byte-source.ts';
+import { TruncatedInput } from './inflate-stream.ts';
 
 /** A compressed file ends before its end marker; every line before the cut was yielded. */
 export class InputCutShort extends Error {}
@@ -63,7 +58,7 @@ export async function* readFrameLines(path: string, options: ReadFrameOptions = 
  * line. The lines, their order and the errors are those of `readFrameLines`.
  */
 export async function* readFrameLineBatches(path: string, options: ReadFrameOptions = {}): AsyncGenerator<FrameLine[]> {
-  const chunks = await openChunks(path);
+  const chunks = fileChunks(path);
   let carry: Buffer[] = [];
   let lineNo = 0;
   let cut: Error | null = null;
@@ -104,7 +99,8 @@ export async function* readFrameLineBatches(path: string, options: ReadFrameOpti
  * A read chunk's lines as byte ranges of one buffer, for a reader that scans bytes rather than text:
  * line k's frame is `bytes[starts[k], ends[k])` (no line ending, no receive-time prefix, possibly
  * empty), its receive time `recvTimes[k]`, or -1 for a bare frame line. The lines, their order, their
- * receive times and the errors are those of `readFrameLineBatches`; no line is made a string.
+ * receive times and the errors are those of `readFrameLineBatches`; no line is made a string. The
+ * buffer and the arrays are the reader's own, reused: valid until the next chunk is asked for.
  */
 export interface FrameChunk {
   readonly bytes: Buffer;
@@ -114,69 +110,113 @@ export interface FrameChunk {
   readonly recvTimes: Float64Array;
 }
 
-/** `readFrameLineBatches`' lines as `FrameChunk`s: a line cut by a chunk boundary is joined to the next chunk. */
+/**
+ * `readFrameLineBatches`' lines as `FrameChunk`s. The file is read into one buffer, grown only for a
+ * line longer than it, and the chunks are views of it: a chunk's bytes and arrays are valid until the
+ * next chunk is asked for (a consumer keeps what it needs as strings or copies, as the decoders do).
+ * A line cut by the end of a read is moved to the front of the buffer and finished by the next read.
+ */
 export async function* readFrameChunks(path: string, options: ReadFrameOptions = {}): AsyncGenerator<FrameChunk> {
-  const chunks = await openChunks(path);
-  let carry: Buffer | null = null;
+  const source = await openByteSource(path);
+  const lines = new ChunkLines();
+  let buf = Buffer.allocUnsafe(READ_CHUNK);
+  // Bytes at the front of `buf`: a line whose line feed has not been read yet.
+  let held = 0;
   let cut: Error | null = null;
   try {
-    for await (const read of chunks) {
-      let chunk = read;
-      if (carry !== null) {
-        // The line cut by the chunk boundary is joined alone, as a chunk of its own: the rest is not copied.
-        const nl = read.indexOf(LINE_FEED);
-        if (nl === -1) {
-          carry = Buffer.concat([carry, read]);
-          continue;
-        }
-        const joined = linesOf(Buffer.concat([carry, read.subarray(0, nl + 1)]));
-        carry = null;
-        if (joined.chunk.count > 0) yield joined.chunk;
-        chunk = read.subarray(nl + 1);
+    for (;;) {
+      if (held === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, held);
+        buf = bigger;
       }
-      const lines = linesOf(chunk);
-      if (lines.end < chunk.length) carry = chunk.subarray(lines.end);
-      if (lines.chunk.count > 0) yield lines.chunk;
+      let read: number;
+      try {
+        read = await source.read(buf, held);
+      } catch (error) {
+        if (!(error instanceof TruncatedInput)) throw error;
+        cut = error;
+        break;
+      }
+      if (read === 0) break;
+      const filled = held + read;
+      const end = lines.split(buf, filled);
+      if (lines.count > 0) yield lines.chunk(buf);
+      // Only now, the consumer done with the chunk: the unfinished line moves to the front.
+      held = filled - end;
+      buf.copyWithin(0, end, filled);
     }
-  } catch (error) {
-    if (!(error instanceof TruncatedInput)) throw error;
-    cut = error;
-  }
-  if (carry !== null && carry.length > 0) {
-    // The last line, without its line feed.
-    const last = Buffer.concat([carry, Buffer.of(LINE_FEED)]);
-    const lines = linesOf(last);
-    if (lines.chunk.count > 0) yield lines.chunk;
+    if (held > 0) {
+      // The last line, without its line feed.
+      const last = Buffer.allocUnsafe(held + 1);
+      buf.copy(last, 0, 0, held);
+      last[held] = LINE_FEED;
+      lines.split(last, last.length);
+      if (lines.count > 0) yield lines.chunk(last);
+    }
+  } finally {
+    await source.close();
   }
   if (cut !== null && options.truncated !== 'end') throw new InputCutShort(`compressed data cut short (the writer stopped mid-file?): ${path}`);
 }
 
-/** The whole lines of `buf` (each ended by a line feed) as a chunk, and where the unfinished rest starts. */
-function linesOf(buf: Buffer): { chunk: FrameChunk; end: number } {
-  let lines = 0;
-  for (let nl = buf.indexOf(LINE_FEED); nl !== -1; nl = buf.indexOf(LINE_FEED, nl + 1)) lines++;
-  const starts = new Int32Array(lines);
-  const ends = new Int32Array(lines);
-  const recvTimes = new Float64Array(lines);
-  let count = 0;
-  let pos = 0;
-  for (let nl = buf.indexOf(LINE_FEED); nl !== -1; nl = buf.indexOf(LINE_FEED, pos)) {
-    let end = nl;
-    if (end > pos && buf[end - 1] === CARRIAGE_RETURN) end--;
-    if (end > pos) {
-      const at = frameStart(buf, pos, end);
-      starts[count] = at;
-      ends[count] = end;
-      recvTimes[count] = at === pos ? -1 : stampOf(buf, pos, at - 1);
-      count++;
+/** The line arrays of `FrameChunk`s, reused from chunk to chunk and grown to the most lines a chunk had. */
+class ChunkLines {
+  starts = new Int32Array(1024);
+  ends = new Int32Array(1024);
+  recvTimes = new Float64Array(1024);
+  count = 0;
+
+  /** Reads the whole lines of `buf[0, filled)` (each ended by a line feed); returns where the unfinished rest starts. */
+  split(buf: Buffer, filled: number): number {
+    let count = 0;
+    let pos = 0;
+    for (let nl = buf.indexOf(LINE_FEED); nl !== -1 && nl < filled; nl = buf.indexOf(LINE_FEED, pos)) {
+      let end = nl;
+      if (end > pos && buf[end - 1] === CARRIAGE_RETURN) end--;
+      if (end > pos) {
+        if (count === this.starts.length) this.grow();
+        const space = stampEnd(buf, pos, end);
+        const stamp = space < 0 ? -1 : stampOf(buf, pos, space);
+        if (Number.isSafeInteger(stamp) && stamp >= 0) {
+          this.starts[count] = space + 1;
+          this.recvTimes[count] = stamp;
+        } else {
+          this.starts[count] = pos;
+          this.recvTimes[count] = -1;
+        }
+        this.ends[count] = end;
+        count++;
+      }
+      pos = nl + 1;
     }
-    pos = nl + 1;
+    this.count = count;
+    return pos;
   }
-  return { chunk: { bytes: buf, count, starts, ends, recvTimes }, end: pos };
+
+  chunk(bytes: Buffer): FrameChunk {
+    return { bytes, count: this.count, starts: this.starts, ends: this.ends, recvTimes: this.recvTimes };
+  }
+
+  private grow(): void {
+    const n = this.starts.length * 2;
+    const starts = new Int32Array(n);
+    const ends = new Int32Array(n);
+    const recvTimes = new Float64Array(n);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    recvTimes.set(this.recvTimes);
+    this.starts = starts;
+    this.ends = ends;
+    this.recvTimes = recvTimes;
+  }
 }
 
-/** Where the frame of the non-empty line `buf[start, end)` starts: after a receive-time stamp and its space, if any. */
-function frameStart(buf: Buffer, start: number, end: number): number {
+/**
+ * Where the receive-time stamp of the non-empty line `buf[start, end)` ends: the index of the one
+ * space after its 1 to 19 digits, or -1 for a line that does not start with such a stamp.
+ */
+function stampEnd(buf: Buffer, start: number, end: number): number {
   let i = start;
   while (i < end && i - start <= MAX_NANO_DIGITS) {
     const c = buf[i];
@@ -184,11 +224,10 @@ function frameStart(buf: Buffer, start: number, end: number): number {
     i++;
   }
   const digits = i - start;
-  if (digits > 0 && digits <= MAX_NANO_DIGITS && i < end && buf[i] === SPACE && Number.isSafeInteger(stampOf(buf, start, i))) return i + 1;
-  return start;
+  return digits > 0 && digits <= MAX_NANO_DIGITS && i < end && buf[i] === SPACE ? i : -1;
 }
 
-/** The stamp of digits `buf[start, end)`: µs, or ns cut to the µs they fall in (see `frameLine`). */
+/** The stamp of digits `buf[start, end)`: µs, or ns cut to the µs they fall in, so that every stamp is exact (not always safe: see the callers). */
 function stampOf(buf: Buffer, start: number, end: number): number {
   const last = end - start > MAX_DIGITS ? end - 3 : end;
   let value = 0;
@@ -200,52 +239,25 @@ function stampOf(buf: Buffer, start: number, end: number): number {
 function frameLine(buf: Buffer, start: number, end: number, lineNo: number): FrameLine | null {
   if (end > start && buf[end - 1] === CARRIAGE_RETURN) end--;
   if (end === start) return null;
-  let i = start;
-  while (i < end && i - start <= MAX_NANO_DIGITS) {
-    const c = buf[i];
-    if (c < ZERO || c > NINE) break;
-    i++;
-  }
-  const digits = i - start;
-  if (digits > 0 && digits <= MAX_NANO_DIGITS && i < end && buf[i] === SPACE) {
-    // ns stamps lose their last three digits (truncated to the µs they fall in), so every stamp is exact.
-    const last = digits > MAX_DIGITS ? i - 3 : i;
-    let value = 0;
-    for (let k = start; k < last; k++) value = value * 10 + (buf[k] - ZERO);
-    if (Number.isSafeInteger(value)) return { text: buf.toString('utf8', i + 1, end), recvTime: value as Micros, lineNo };
+  const space = stampEnd(buf, start, end);
+  if (space >= 0) {
+    const value = stampOf(buf, start, space);
+    if (Number.isSafeInteger(value)) return { text: buf.toString('utf8', space + 1, end), recvTime: value as Micros, lineNo };
   }
   return { text: buf.toString('utf8', start, end), recvTime: null, lineNo };
 }
 
-/** Opens the file and returns its decompressed bytes as chunks; rejects naming the file. */
-async function openChunks(path: string): Promise<AsyncIterable<Buffer>> {
-  let handle: FileHandle;
+/** The file's decompressed bytes as chunks, each a buffer of its own (the text path keeps lines cut by a chunk's end). */
+async function* fileChunks(path: string): AsyncGenerator<Buffer> {
+  const source = await openByteSource(path);
   try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw new Error(`cannot read ${path}: ${errorCode(error)}`);
-  }
-  try {
-    let size: number;
-    const head = Buffer.alloc(4);
-    try {
-      size = (await handle.stat()).size;
-      await handle.read(head, 0, 4, 0);
-    } catch (error) {
-      throw new Error(`cannot read ${path}: ${errorCode(error)}`);
+    for (;;) {
+      const buf = Buffer.allocUnsafe(READ_CHUNK);
+      const read = await source.read(buf, 0);
+      if (read === 0) return;
+      yield buf.subarray(0, read);
     }
-    if (size === 0) throw new Error(`empty file: ${path}`);
-    if (head[0] === 0x1f && head[1] === 0x8b) {
-      return inflated(createReadStream(path, { highWaterMark: READ_CHUNK }), createGunzip(), path);
-    }
-    const magic = head.readUInt32LE(0);
-    if (size >= 4 && (magic === ZIP_LOCAL || magic === ZIP_END)) {
-      const entry = await zipEntry(handle, size, path);
-      const raw = createReadStream(path, { start: entry.dataOffset, end: entry.dataOffset + entry.compressedSize - 1, highWaterMark: READ_CHUNK });
-      return entry.method === 0 ? raw : inflated(raw, createInflateRaw(), path);
-    }
-    return createReadStream(path, { highWaterMark: READ_CHUNK });
   } finally {
-    await handle.close();
+    await source.close();
   }
 }

@@ -46,6 +46,54 @@ describe('readFrameChunks', () => {
       expect(await chunkLines(path)).toEqual(lines.filter((l) => l.text.length > 0 || l.recvTime !== null));
     }
   });
+
+  it('gives lines longer than its read buffer whole, plain, gzip and stored zip, the last one without its line feed', async () => {
+    // The buffer starts at 256 kB and doubles for a line that does not fit; the first line fills it exactly.
+    const long = (n: number, k: number): string => `${k} {"pad":"${'p'.repeat(n)}"}`;
+    const first = 256 * 1024 - 1;
+    const text = [`{"pad":"${'f'.repeat(first - 10)}"}`, long(700_000, 1), long(10, 2), long(1_500_000, 3), `{"n":4}\r`, long(300_000, 5)].join('\n');
+    expect(text.indexOf('\n')).toBe(first);
+    const data = Buffer.from(text);
+    for (const path of [put('long.jsonl', data), put('long.gz', gzipSync(data)), put('long.zip', zip([{ name: 'long.jsonl', data }], { method: 0 }))]) {
+      const lines = (await readAll(path)).map(({ text: t, recvTime }) => ({ text: t, recvTime }));
+      expect(lines).toHaveLength(6);
+      expect(await chunkLines(path)).toEqual(lines);
+    }
+  });
+
+  it('rejects a gzip cut short after the lines it holds, or just ends when asked, as readFrameLines does', async () => {
+    const whole = gzipSync(dump);
+    const path = put('cut-chunks.data.gz', whole.subarray(0, whole.length - 12));
+    const expected = (await (async () => {
+      const got: string[] = [];
+      for await (const line of readFrameLines(path, { truncated: 'end' })) got.push(line.text);
+      return got;
+    })());
+    const got: string[] = [];
+    await expect(
+      (async () => {
+        for await (const c of readFrameChunks(path)) for (let k = 0; k < c.count; k++) got.push(c.bytes.toString('utf8', c.starts[k], c.ends[k]));
+      })(),
+    ).rejects.toThrow(`compressed data cut short (the writer stopped mid-file?): ${path}`);
+    expect(got).toEqual(expected);
+    const quiet: string[] = [];
+    for await (const c of readFrameChunks(path, { truncated: 'end' })) for (let k = 0; k < c.count; k++) quiet.push(c.bytes.toString('utf8', c.starts[k], c.ends[k]));
+    expect(quiet).toEqual(expected);
+  });
+
+  it('stops reading when the consumer stops, and rejects a missing file naming it', async () => {
+    const body = Array.from({ length: 50_000 }, (_, i) => `${i} {"n":${i}}\n`).join('');
+    for (const path of [put('early-chunks.jsonl', body), put('early-chunks.jsonl.gz', gzipSync(body))]) {
+      let chunks = 0;
+      for await (const c of readFrameChunks(path)) {
+        expect(c.recvTimes[0]).toBeGreaterThanOrEqual(0);
+        if (++chunks === 2) break;
+      }
+      expect(chunks).toBe(2);
+    }
+    const missing = join(dir, 'no-such-chunks.jsonl');
+    await expect(chunkLines(missing)).rejects.toThrow(`cannot read ${missing}: ENOENT`);
+  });
 });
 
 /** Table-driven CRC-32 (IEEE 802.3, as zip uses it); Node 20 has no zlib.crc32. */
