@@ -1,6 +1,7 @@
 import type { LevelBuffer } from '../../domain/market/order-book.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import {
+  ascii,
   BACKSLASH,
   COLON,
   COMMA,
@@ -13,6 +14,7 @@ import {
   RBRACKET,
   scanDecimal,
   scanInteger,
+  spells,
   stop,
   ws,
 } from './scan-primitives.ts';
@@ -45,13 +47,17 @@ export type ScanOutcome = 'book' | 'fallback' | 'malformed';
  * The keys read, each with its closing quote, in the order Bybit sends them; a key's index in its
  * list is its number, and bit `1 << number` marks it seen, to tell a missing key from a repeated one.
  */
-const TOP_KEYS = ['topic"', 'type"', 'ts"', 'data"', 'cts"'];
+const TOP_KEYS = ['topic"', 'type"', 'ts"', 'data"', 'cts"'].map(ascii);
 const TOPIC = 0, TYPE = 1, TS = 2, DATA = 3;
-const DATA_KEYS = ['s"', 'b"', 'a"', 'u"', 'seq"'];
+const DATA_KEYS = ['s"', 'b"', 'a"', 'u"', 'seq"'].map(ascii);
 const SYMBOL = 0, BIDS = 1, ASKS = 2, U = 3;
 const TOP_REQUIRED = (1 << TOPIC) | (1 << TYPE) | (1 << TS) | (1 << DATA);
 const DATA_REQUIRED = 0b11111;
 const CTS_SEEN = 1 << 4;
+
+const ORDER_BOOK = ascii('"orderbook.');
+const DELTA = ascii('"delta"');
+const SNAPSHOT = ascii('"snapshot"');
 
 /** Reads one frame text into `out`; `recvTime` is stamped on it. See `ScanOutcome`. */
 export function scanBookFrame(text: string, recvTime: Micros, out: ScannedBook): ScanOutcome {
@@ -125,15 +131,13 @@ function next(t: Uint8Array, i: number, out: ScannedBook): number {
   return i;
 }
 
-/** Whether the bytes at `i` spell the ASCII `w`; stops at the first difference, so at the zero byte. */
-function word(t: Uint8Array, i: number, w: string): boolean {
-  for (let k = 0; k < w.length; k++) if (t[i + k] !== w.charCodeAt(k)) return false;
-  return true;
-}
-
-/** The number of the key (with its closing quote) that starts at `i` among `keys`, or -1. */
-function keyAt(t: Uint8Array, i: number, keys: readonly string[]): number {
-  for (let k = 0; k < keys.length; k++) if (word(t, i, keys[k])) return k;
+/**
+ * The number of the key (with its closing quote) that starts at `i` among `keys`, or -1. Only a key
+ * that starts with the byte at `i` is compared further: most keys are told apart by that byte alone.
+ */
+function keyAt(t: Uint8Array, i: number, keys: readonly Uint8Array[]): number {
+  const c = t[i];
+  for (let k = 0; k < keys.length; k++) if (keys[k][0] === c && spells(t, i, keys[k])) return k;
   return -1;
 }
 
@@ -184,9 +188,9 @@ function scanTop(t: Uint8Array, out: ScannedBook): number {
 }
 
 function scanTopic(t: Uint8Array, i: number, out: ScannedBook): number {
-  if (!word(t, i, '"orderbook.')) return fallback(out, i, 'not an order-book topic');
+  if (!spells(t, i, ORDER_BOOK)) return fallback(out, i, 'not an order-book topic');
   out.isBook = true;
-  return skipString(t, i + 11, out);
+  return skipString(t, i + ORDER_BOOK.length, out);
 }
 
 /** Skips the rest of a string whose opening quote has been read; falls back on an escape. */
@@ -200,13 +204,13 @@ function skipString(t: Uint8Array, i: number, out: ScannedBook): number {
 }
 
 function scanType(t: Uint8Array, i: number, out: ScannedBook): number {
-  if (word(t, i, '"delta"')) {
+  if (spells(t, i, DELTA)) {
     out.type = 'delta';
-    return i + 7;
+    return i + DELTA.length;
   }
-  if (word(t, i, '"snapshot"')) {
+  if (spells(t, i, SNAPSHOT)) {
     out.type = 'snapshot';
-    return i + 10;
+    return i + SNAPSHOT.length;
   }
   return unexpectedString(t, i, out, 'a type other than snapshot or delta');
 }
@@ -235,7 +239,7 @@ function scanData(t: Uint8Array, i: number, out: ScannedBook): number {
     switch (key) {
       case SYMBOL:
         // Another symbol is the book's to report, through the JSON path.
-        if (out.quotedSymbol === '' || !word(t, i, out.quotedSymbol)) return fallback(out, i, 'another symbol, or one spelled with escapes');
+        if (out.quotedSymbol.length === 0 || !spells(t, i, out.quotedSymbol)) return fallback(out, i, 'another symbol, or one spelled with escapes');
         i += out.quotedSymbol.length;
         break;
       case BIDS:

@@ -30,8 +30,8 @@ export class LevelPool {
 
   /** A copy of `from`'s levels in a buffer of the pool. */
   copy(from: LevelBuffer): LevelBuffer {
-    if (this.used === this.buffers.length) this.buffers.push(new LevelBuffer(Math.max(16, from.count)));
-    const to = this.buffers[this.used++];
+    const to = this.free(0);
+    this.used++;
     const n = from.count;
     to.reserve(n);
     // A frame holds a few levels: a loop costs less than two views and two native copies.
@@ -44,11 +44,28 @@ export class LevelPool {
     return to;
   }
 
+  /**
+   * The `k`-th buffer after the ones lent, not lent yet: a scanner writes a frame's levels straight
+   * into `free(0)` and `free(1)`, and `lend(2)` keeps them for its event (or nothing, to write over them).
+   */
+  free(k: number): LevelBuffer {
+    while (this.used + k >= this.buffers.length) this.buffers.push(new LevelBuffer(POOLED_CAPACITY));
+    return this.buffers[this.used + k];
+  }
+
+  /** Lends the next `n` free buffers, as they were filled. */
+  lend(n: number): void {
+    this.used += n;
+  }
+
   /** Every buffer lent is free again: the events that held them must not be read any more. */
   reset(): void {
     this.used = 0;
   }
 }
+
+/** Levels a pooled buffer holds before it first grows: a side of a 50-level snapshot fits. */
+const POOLED_CAPACITY = 64;
 
 /** The JSON path alone: any instrument, strings kept for the book to convert. */
 export const jsonDecoder: FrameDecoder = parseBybitFrame;
@@ -66,7 +83,7 @@ export function scanningDecoder(instrument: Instrument): FrameDecoder {
   const scratch = new ScannedBook(instrument);
   const fromText = (text: string, recvTime: Micros): MarketEvent => {
     if (scanBookFrame(text, recvTime, scratch) !== 'book') return parseBybitFrame(text, recvTime);
-    return gridBookEvent(scratch, instrument, undefined);
+    return gridBookEvent(scratch, instrument, copyOf(scratch.bids), copyOf(scratch.asks));
   };
   // The scanner reads a plain Uint8Array over the chunk (one per chunk): a Buffer beside the scratch's
   // own arrays would make its every byte read polymorphic.
@@ -77,7 +94,22 @@ export function scanningDecoder(instrument: Instrument): FrameDecoder {
       chunk = source;
       view = new Uint8Array(source.buffer, source.byteOffset, source.length);
     }
-    if (scanBookIn(view, start, end, recvTime, scratch) === 'book') return gridBookEvent(scratch, instrument, pool);
+    if (pool !== undefined) {
+      // The levels go straight into the pool's next two buffers, lent to the event if it is a book's.
+      const { bids, asks } = scratch;
+      scratch.bids = pool.free(0);
+      scratch.asks = pool.free(1);
+      const outcome = scanBookIn(view, start, end, recvTime, scratch);
+      const event = outcome === 'book' ? gridBookEvent(scratch, instrument, scratch.bids, scratch.asks) : null;
+      scratch.bids = bids;
+      scratch.asks = asks;
+      if (event !== null) {
+        pool.lend(2);
+        return event;
+      }
+    } else if (scanBookIn(view, start, end, recvTime, scratch) === 'book') {
+      return gridBookEvent(scratch, instrument, copyOf(scratch.bids), copyOf(scratch.asks));
+    }
     // Not a book frame (the scan stops at the topic): trades are read from the same bytes, to the grid.
     if (!scratch.isBook) {
       const trades = scanTradesIn(source, view, start, end, recvTime, scratch);
@@ -88,7 +120,7 @@ export function scanningDecoder(instrument: Instrument): FrameDecoder {
   return Object.assign(fromText, { bytes });
 }
 
-function gridBookEvent(scratch: ScannedBook, instrument: Instrument, pool: LevelPool | undefined): MarketEvent {
+function gridBookEvent(scratch: ScannedBook, instrument: Instrument, bids: LevelBuffer, asks: LevelBuffer): MarketEvent {
   return {
     kind: 'gridBook',
     frame: {
@@ -99,8 +131,8 @@ function gridBookEvent(scratch: ScannedBook, instrument: Instrument, pool: Level
       ts: scratch.ts,
       cts: scratch.cts,
       recvTime: scratch.recvTime,
-      bids: pool === undefined ? copyOf(scratch.bids) : pool.copy(scratch.bids),
-      asks: pool === undefined ? copyOf(scratch.asks) : pool.copy(scratch.asks),
+      bids,
+      asks,
     },
   };
 }

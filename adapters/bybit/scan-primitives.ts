@@ -37,10 +37,28 @@ export function fallback(out: ScannedBook, at: number, reason: string): number {
   return FALLBACK;
 }
 
-/** Skips JSON whitespace (space, tab, line feed, carriage return). */
+/** The bytes of an ASCII word, to compare with `spells`. */
+export function ascii(word: string): Uint8Array {
+  return Uint8Array.from(word, (ch) => ch.charCodeAt(0));
+}
+
+/**
+ * Whether the bytes at `i` are `word`'s; stops at the first difference, so at the zero byte. A
+ * typed array rather than a string: reading a string's character codes cost the scanners more than
+ * the comparison itself.
+ */
+export function spells(t: Uint8Array, i: number, word: Uint8Array): boolean {
+  for (let k = 0; k < word.length; k++) if (t[i + k] !== word[k]) return false;
+  return true;
+}
+
+/**
+ * Skips JSON whitespace (space, tab, line feed, carriage return). Every byte that ends whitespace in
+ * a frame (a quote, a bracket, a digit...) is above the space, so one comparison settles the usual case.
+ */
 export function ws(t: Uint8Array, i: number): number {
   let c = t[i];
-  while (c === 32 || c === 10 || c === 13 || c === 9) c = t[++i];
+  while (c <= 32 && (c === 32 || c === 10 || c === 13 || c === 9)) c = t[++i];
   return i;
 }
 

@@ -2,6 +2,7 @@ import type { BookFrame } from '../../domain/market/market-event.ts';
 import { LevelBuffer, type GridFrame } from '../../domain/market/order-book.ts';
 import type { Instrument } from '../../domain/values/instrument.ts';
 import type { Micros } from '../../domain/values/units.ts';
+import { ascii } from './scan-primitives.ts';
 
 /** The scratch a scan writes into, one per instrument; after a `book` outcome it is a `GridFrame`. */
 export class ScannedBook implements GridFrame {
@@ -12,8 +13,9 @@ export class ScannedBook implements GridFrame {
   ts = 0 as Micros;
   cts = 0 as Micros;
   recvTime = 0 as Micros;
-  readonly bids = new LevelBuffer();
-  readonly asks = new LevelBuffer();
+  /** The buffers a scan writes the levels into: the scratch's own, or, for one scan, a pool's (frame-decoder.ts). */
+  bids = new LevelBuffer();
+  asks = new LevelBuffer();
   /** What the last scan that was not `book` stopped at, and where: an index into the frame's UTF-8 bytes. */
   reason = '';
   at = 0;
@@ -23,8 +25,8 @@ export class ScannedBook implements GridFrame {
   num = 0;
   /** The topic has been read and is an order-book topic: problems from here on are `malformed`. */
   isBook = false;
-  /** `"SYMBOL"`, quotes included, to compare `data.s` in place; '' if the symbol is not plain ASCII. */
-  readonly quotedSymbol: string;
+  /** The bytes of `"SYMBOL"`, quotes included, to compare `data.s` in place; none if the symbol is not plain ASCII. */
+  readonly quotedSymbol: Uint8Array;
   /** 10^k for the k decimals a price or size may leave out. */
   readonly powers: Float64Array;
   /**
@@ -38,7 +40,7 @@ export class ScannedBook implements GridFrame {
 
   constructor(instrument: Instrument) {
     this.instrument = instrument;
-    this.quotedSymbol = /^[\x20-\x7e]+$/.test(instrument.symbol) && !/["\\]/.test(instrument.symbol) ? `"${instrument.symbol}"` : '';
+    this.quotedSymbol = ascii(/^[\x20-\x7e]+$/.test(instrument.symbol) && !/["\\]/.test(instrument.symbol) ? `"${instrument.symbol}"` : '');
     const scale = Math.max(instrument.priceScale, instrument.qtyScale);
     this.powers = new Float64Array(scale + 1);
     for (let k = 0; k <= scale; k++) this.powers[k] = 10 ** k;

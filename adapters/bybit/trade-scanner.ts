@@ -1,6 +1,6 @@
 import type { GridTrade, TakerSide } from '../../domain/market/market-event.ts';
 import type { Micros } from '../../domain/values/units.ts';
-import { BACKSLASH, COLON, COMMA, DOT, LBRACE, LBRACKET, LOWER_E, MINUS, NINE, QUOTE, RBRACE, RBRACKET, scanDecimal, UPPER_E, ZERO, ws } from './scan-primitives.ts';
+import { ascii, BACKSLASH, COLON, COMMA, DOT, LBRACE, LBRACKET, LOWER_E, MINUS, NINE, QUOTE, RBRACE, RBRACKET, scanDecimal, scanInteger, spells, UPPER_E, ZERO, ws } from './scan-primitives.ts';
 import type { ScannedBook } from './scanned-book.ts';
 
 /**
@@ -27,6 +27,15 @@ export function scanTradesIn(source: Buffer, t: Uint8Array, start: number, end: 
   }
 }
 
+const TOPIC = ascii('topic');
+const DATA = ascii('data');
+const PUBLIC_TRADE = ascii('"publicTrade.');
+const BUY = ascii('"Buy"');
+const SELL = ascii('"Sell"');
+const TRUE = ascii('true');
+const FALSE = ascii('false');
+const NULL = ascii('null');
+
 function scanFrame(source: Buffer, t: Uint8Array, start: number, end: number, recvTime: Micros, out: ScannedBook): GridTrade[] | null {
   let i = ws(t, start);
   if (t[i] !== LBRACE) return null;
@@ -42,11 +51,11 @@ function scanFrame(source: Buffer, t: Uint8Array, start: number, end: number, re
     i = ws(t, i);
     if (t[i] !== COLON) return null;
     i = ws(t, i + 1);
-    if (keyLength === 5 && spells(t, keyStart, 'topic')) {
-      if (topicSeen || t[i] !== QUOTE || !spells(t, i + 1, 'publicTrade.')) return null;
+    if (keyLength === TOPIC.length && spells(t, keyStart, TOPIC)) {
+      if (topicSeen || !spells(t, i, PUBLIC_TRADE)) return null;
       topicSeen = true;
       i = skipString(t, i + 1);
-    } else if (keyLength === 4 && spells(t, keyStart, 'data')) {
+    } else if (keyLength === DATA.length && spells(t, keyStart, DATA)) {
       if (trades !== null) return null;
       trades = [];
       i = scanData(source, t, i, recvTime, out, trades);
@@ -95,10 +104,10 @@ function scanEntry(source: Buffer, t: Uint8Array, i: number, recvTime: Micros, o
   let block = false;
   for (;;) {
     if (t[i] !== QUOTE) return -1;
-    const keyStart = i + 1;
-    i = skipString(t, keyStart);
+    // A key read is known by its bytes and closing quote; only another key is skipped as a string.
+    const key = entryKey(t, i + 1);
+    i = key === K_BT ? i + 4 : key >= 0 ? i + 3 : skipString(t, i + 1);
     if (i < 0) return i;
-    const key = entryKey(t, keyStart, i - 1);
     i = ws(t, i);
     if (t[i] !== COLON) return -1;
     i = ws(t, i + 1);
@@ -108,21 +117,22 @@ function scanEntry(source: Buffer, t: Uint8Array, i: number, recvTime: Micros, o
     }
     switch (key) {
       case K_T:
+        // The book scanner's integer: a safe one, or the JSON path decides ("1.0", "1e3" and "01" included).
         i = scanInteger(t, i, out);
         ts = out.num;
         break;
       case K_S:
         // Another symbol is skipped and counted by the JSON path.
-        if (out.quotedSymbol === '' || !spells(t, i, out.quotedSymbol)) return -1;
+        if (out.quotedSymbol.length === 0 || !spells(t, i, out.quotedSymbol)) return -1;
         i += out.quotedSymbol.length;
         break;
       case K_SIDE:
-        if (spells(t, i, '"Buy"')) {
+        if (spells(t, i, BUY)) {
           side = 'Buy';
-          i += 5;
-        } else if (spells(t, i, '"Sell"')) {
+          i += BUY.length;
+        } else if (spells(t, i, SELL)) {
           side = 'Sell';
-          i += 6;
+          i += SELL.length;
         } else {
           return -1;
         }
@@ -146,12 +156,12 @@ function scanEntry(source: Buffer, t: Uint8Array, i: number, recvTime: Micros, o
         break;
       }
       case K_BT:
-        if (spells(t, i, 'true')) {
+        if (spells(t, i, TRUE)) {
           block = true;
-          i += 4;
-        } else if (spells(t, i, 'false')) {
+          i += TRUE.length;
+        } else if (spells(t, i, FALSE)) {
           block = false;
-          i += 5;
+          i += FALSE.length;
         } else {
           return -1;
         }
@@ -171,10 +181,9 @@ function scanEntry(source: Buffer, t: Uint8Array, i: number, recvTime: Micros, o
   return i + 1;
 }
 
-/** The number of a trade entry's key spelled by `t[start, end)`, or -1 for a key not read. */
-function entryKey(t: Uint8Array, start: number, end: number): number {
-  const n = end - start;
-  if (n === 1) {
+/** The number of the trade entry's key whose name and closing quote start at `start`, or -1 for a key not read. */
+function entryKey(t: Uint8Array, start: number): number {
+  if (t[start + 1] === QUOTE) {
     switch (t[start]) {
       case 84: return K_T; // T
       case 115: return K_S; // s
@@ -185,22 +194,7 @@ function entryKey(t: Uint8Array, start: number, end: number): number {
       default: return -1;
     }
   }
-  return n === 2 && t[start] === 66 && t[start + 1] === 84 ? K_BT : -1; // BT
-}
-
-/** A non-negative JSON integer that JSON.parse reads as a safe integer, into `out.num`; -1 for anything else. */
-function scanInteger(t: Uint8Array, i: number, out: ScannedBook): number {
-  const start = i;
-  let value = 0;
-  let c = t[i];
-  while (c >= ZERO && c <= NINE) {
-    value = value * 10 + (c - ZERO);
-    c = t[++i];
-  }
-  // "1.0" and "1e3" are integers to JSON.parse, a leading zero is no JSON: the JSON path decides.
-  if (i === start || i - start > 15 || c === DOT || c === LOWER_E || c === UPPER_E || (t[start] === ZERO && i > start + 1)) return -1;
-  out.num = value;
-  return i;
+  return t[start] === 66 && t[start + 1] === 84 && t[start + 2] === QUOTE ? K_BT : -1; // BT
 }
 
 /** Skips a string after its opening quote: any UTF-8 but no escape or control character. */
@@ -220,8 +214,8 @@ function skipValue(t: Uint8Array, i: number): number {
   const c = t[i];
   if (c === QUOTE) return skipString(t, i + 1);
   if (c === MINUS || (c >= ZERO && c <= NINE)) return skipNumber(t, i);
-  if (spells(t, i, 'true') || spells(t, i, 'null')) return i + 4;
-  if (spells(t, i, 'false')) return i + 5;
+  if (spells(t, i, TRUE) || spells(t, i, NULL)) return i + 4;
+  if (spells(t, i, FALSE)) return i + 5;
   return -1;
 }
 
@@ -250,10 +244,4 @@ function skipNumber(t: Uint8Array, i: number): number {
     if (i === digits) return -1;
   }
   return i;
-}
-
-/** Whether the bytes at `i` spell the ASCII `w`; stops at the first difference, so at the zero byte. */
-function spells(t: Uint8Array, i: number, w: string): boolean {
-  for (let k = 0; k < w.length; k++) if (t[i + k] !== w.charCodeAt(k)) return false;
-  return true;
 }

@@ -2,7 +2,10 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { parseAndApply } from '../../adapters/bybit/book-reader.ts';
 import { scanBookBytes, scanBookFrame, ScannedBook } from '../../adapters/bybit/book-scanner.ts';
+import { LevelPool, scanningDecoder } from '../../adapters/bybit/frame-decoder.ts';
 import { parseBybitFrame } from '../../adapters/bybit/parse.ts';
+import type { LevelBuffer } from '../../domain/market/level-buffer.ts';
+import type { MarketEvent } from '../../domain/market/market-event.ts';
 import { OrderBook, type BookError, type BookUpdate } from '../../domain/market/order-book.ts';
 import { unwrap, type Result } from '../../domain/result.ts';
 import { createInstrument, type Instrument, type InstrumentSpec } from '../../domain/values/instrument.ts';
@@ -269,4 +272,42 @@ describe('the scanner on malformed frames', () => {
     }
     expect(scanBookFrame(text, micros(7), scratch)).toBe('book');
   });
+});
+
+/** An event as the rest of the system reads it: a grid book's levels up to their count, nothing past it. */
+function eventView(event: MarketEvent): unknown {
+  if (event.kind !== 'gridBook') return event;
+  const side = (b: LevelBuffer): unknown => [b.count, Array.from(b.prices.subarray(0, b.count)), Array.from(b.sizes.subarray(0, b.count))];
+  return { ...event, frame: { ...event.frame, bids: side(event.frame.bids), asks: side(event.frame.asks) } };
+}
+
+describe('the bytes decoder, levels scanned straight into a pool', () => {
+  test.prop([instrumentArb, fc.array(fc.tuple(frameArb, fc.option(fc.oneof(tweakArb.map((t) => ({ t })), mutation.map((m) => ({ m }))), { freq: 2 })), { minLength: 1, maxLength: 20 })], { numRuns: 300 })(
+    "gives each frame of a read chunk the text decoder's event, every event of the chunk intact until the pool is reset",
+    (instrument, frames) => {
+      const texts = frames.map(([spec, change], k) => {
+        if (change === null) return render(spec, instrument, 101 + k);
+        return 't' in change ? render(spec, instrument, 101 + k, change.t) : mutate(render(spec, instrument, 101 + k), change.m);
+      });
+      // Frames as a file can hold them, one a line with a stamp before each: no line ending inside, and
+      // text that survives UTF-8 (a lone surrogate does not).
+      const lines = texts.filter((t) => !t.includes('\n') && !t.includes('\r') && Buffer.from(t).toString() === t);
+      const text = scanningDecoder(instrument);
+      const bytes = scanningDecoder(instrument).bytes;
+      if (bytes === undefined) throw new Error('the scanning decoder reads bytes');
+      const chunk = Buffer.from(lines.map((l) => `123 ${l}\n`).join(''));
+      const pool = new LevelPool();
+      for (let round = 0; round < 2; round++) {
+        pool.reset();
+        const events: MarketEvent[] = [];
+        let start = 0;
+        for (const line of lines) {
+          const end = start + 4 + Buffer.byteLength(line);
+          events.push(bytes(chunk, start + 4, end, micros(7), pool));
+          start = end + 1;
+        }
+        expect(events.map(eventView)).toEqual(lines.map((l) => eventView(text(l, micros(7)))));
+      }
+    },
+  );
 });
