@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { createGunzip, createInflateRaw } from 'node:zlib';
@@ -70,21 +70,26 @@ export async function openByteSource(path: string): Promise<ByteSource> {
   }
 }
 
-/** The bytes `[start, end)` of an open file, read straight into the reader's buffer. */
+/**
+ * The bytes `[start, end)` of an open file, read straight into the reader's buffer, synchronously: a
+ * replay waits for each read before it decodes anyway, and a read on the decoding thread leaves the
+ * bytes in that core's cache, where a read on libuv's pool hands them over from another core (the
+ * synthetic hour's backtest spent 2.5 to 3.7% of all its CPU in `read` through the pool, 0.7% this way).
+ * The cost is the event loop held for one read (a quarter of a megabyte) at a time.
+ */
 function fileSource(handle: FileHandle, start: number, end: number, path: string): ByteSource {
   let position = start;
   return {
-    async read(into, at) {
+    read(into, at) {
       const length = Math.min(into.length - at, end - position);
-      if (length <= 0) return 0;
-      let bytesRead: number;
+      if (length <= 0) return Promise.resolve(0);
       try {
-        ({ bytesRead } = await handle.read(into, at, length, position));
+        const bytesRead = readSync(handle.fd, into, at, length, position);
+        position += bytesRead;
+        return Promise.resolve(bytesRead);
       } catch (error) {
-        throw new Error(`cannot read ${path}: ${errorCode(error)}`);
+        return Promise.reject(new Error(`cannot read ${path}: ${errorCode(error)}`));
       }
-      position += bytesRead;
-      return bytesRead;
     },
     close: () => handle.close(),
   };
