@@ -2,7 +2,7 @@ import type { OrderBook } from '../market/order-book.ts';
 import type { Trade } from '../market/trade.ts';
 import type { Instrument } from '../values/instrument.ts';
 import type { Micros } from '../values/units.ts';
-import { BookEvent, unitsOf, type CalculatorId, type FeatureCalculator } from './calculator.ts';
+import { BookEvent, unitsOf, type CalculatorId, type FeatureCalculator, type WantedOutput } from './calculator.ts';
 import type { FeatureDefinition } from './definitions.ts';
 import type { FeatureSchema, FeatureVector } from './feature-vector.ts';
 import { CALCULATORS, schemaOf } from './registry.ts';
@@ -39,13 +39,14 @@ export class FeatureEngine {
     this.definitions = definitions;
     this.schema = schemaOf(definitions);
     const units = unitsOf(instrument);
+    const wanted = wantedOutputs(definitions);
     const built = new Map<CalculatorId, FeatureCalculator>();
     const build = (id: CalculatorId): FeatureCalculator => {
       const existing = built.get(id);
       if (existing !== undefined) return existing;
       const entry = CALCULATORS[id];
       for (const r of entry.requires) build(r);
-      const calc = entry.create(units, build);
+      const calc = entry.create(units, build, wanted);
       built.set(id, calc);
       this.calculators.push(calc);
       return calc;
@@ -113,4 +114,22 @@ export class FeatureEngine {
     this.firstTs = -1;
     this.lastTs = -1;
   }
+}
+
+/**
+ * The outputs something reads: the enabled features, and what the calculators they need (and those
+ * calculators' own requirements) read of one another.
+ */
+function wantedOutputs(definitions: readonly FeatureDefinition[]): WantedOutput {
+  const names = new Set(definitions.map((d) => d.name));
+  const seen = new Set<CalculatorId>();
+  const visit = (id: CalculatorId): void => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    const entry = CALCULATORS[id];
+    for (const name of entry.reads) names.add(name);
+    for (const r of entry.requires) visit(r);
+  };
+  for (const d of definitions) visit(d.calculator);
+  return (output) => names.has(output);
 }
