@@ -73,6 +73,8 @@ function describe(error: GridError): string {
  *
  * Invariants: `count` levels in `[0, count)`, prices strictly increasing in `dir * price`, every size
  * greater than zero. Level i counted from the touch (i = 0 is the best) lives at `count - 1 - i`.
+ * `total` is the sum of every size: sizes are whole lots, so it is exact (far below 2^53) and equal to
+ * the same sum taken in any order.
  */
 export class BookLevels {
   readonly side: BookSide;
@@ -80,6 +82,8 @@ export class BookLevels {
   private ticks: Float64Array;
   private lots: Float64Array;
   private n = 0;
+  /** Sum of all sizes, in lots; see the invariants. */
+  private total = 0;
 
   constructor(side: BookSide, capacity = INITIAL_CAPACITY) {
     this.side = side;
@@ -119,10 +123,15 @@ export class BookLevels {
     const i = this.lowerBound(price);
     const found = i < this.n && this.ticks[i] === price;
     if (size === 0) {
-      if (found) this.removeAt(i);
+      if (found) {
+        this.total -= this.lots[i];
+        this.removeAt(i);
+      }
     } else if (found) {
+      this.total += size - this.lots[i];
       this.lots[i] = size;
     } else {
+      this.total += size;
       this.insertAt(i, price, size);
     }
   }
@@ -140,6 +149,7 @@ export class BookLevels {
   replaceWith(input: LevelBuffer): void {
     if (this.loadBestFirst(input.prices, input.sizes, input.count)) return;
     this.n = 0;
+    this.total = 0;
     this.applyAll(input);
   }
 
@@ -152,11 +162,14 @@ export class BookLevels {
       if (k > 0 && dir * prices[k] >= dir * prices[k - 1]) return false;
     }
     this.ensureCapacity(count);
+    let total = 0;
     for (let k = 0; k < count; k++) {
       this.ticks[count - 1 - k] = prices[k];
       this.lots[count - 1 - k] = sizes[k];
+      total += sizes[k];
     }
     this.n = count;
+    this.total = total;
     return true;
   }
 
@@ -164,6 +177,7 @@ export class BookLevels {
   trim(depth: number): number {
     const extra = this.n - depth;
     if (extra <= 0) return 0;
+    for (let j = 0; j < extra; j++) this.total -= this.lots[j];
     this.ticks.copyWithin(0, extra, this.n);
     this.lots.copyWithin(0, extra, this.n);
     this.n = depth;
@@ -182,9 +196,42 @@ export class BookLevels {
    * Cumulative sizes within several distances of the touch in one pass: `out[k]` is the total size of
    * the levels within `distances[k]` ticks of the best price, both ends included (as `sumWithin`).
    * `distances` must be ascending; a negative distance holds nothing. Reads the arrays directly: the
-   * feature engine calls it on every event over up to the whole side.
+   * feature engine calls it on every event.
+   *
+   * The sums are of whole lots, so exact in any order: where fewer levels lie beyond the narrowest band
+   * than inside it (a thin book, all of it near the touch) each band's sum is taken as the side's total
+   * less the levels beyond it, counted from the far end; otherwise outward from the touch.
    */
   cumulativeWithin(distances: Float64Array, out: Float64Array): void {
+    const n = this.n;
+    const count = distances.length;
+    if (n > 0 && count > 0) {
+      const dir = this.dir;
+      const narrowest = dir * this.ticks[n - 1] - distances[0];
+      // Levels below index `beyond` lie outside the narrowest band (dir * price < its limit).
+      const beyond = this.lowerBound(dir * narrowest);
+      if (beyond <= n - beyond) {
+        this.cumulativeFromFarEnd(distances, out, beyond);
+        return;
+      }
+    }
+    this.cumulativeFromTouch(distances, out);
+  }
+
+  /** `cumulativeWithin` by walking the `beyond` levels outside the narrowest band, widest band first. */
+  private cumulativeFromFarEnd(distances: Float64Array, out: Float64Array, beyond: number): void {
+    const dir = this.dir;
+    const best = dir * this.ticks[this.n - 1];
+    let outside = 0;
+    let j = 0;
+    for (let k = distances.length - 1; k >= 0; k--) {
+      const limit = best - distances[k];
+      while (j < beyond && dir * this.ticks[j] < limit) outside += this.lots[j++];
+      out[k] = this.total - outside;
+    }
+  }
+
+  private cumulativeFromTouch(distances: Float64Array, out: Float64Array): void {
     const n = this.n;
     const count = distances.length;
     let k = 0;
