@@ -680,6 +680,8 @@ export class ExecutionEngine {
   /** Hands every record the risk manager journaled (refusals, trips set or cleared) on, to be stored. */
   private flushRisk(): void {
     const records = this.pendingRecords.length === 0 ? this.risk.drainRecords() : [...this.pendingRecords.splice(0), ...this.risk.drainRecords()];
+    // Flushed after every LIVE book, which mostly records nothing.
+    if (records.length === 0) return;
     let halted: RiskRecord | null = null;
     for (const record of records) {
       if (record.kind === 'refusal') this.counters.riskRefusals++;

@@ -451,6 +451,9 @@ export class ExecutionQuality {
   }
 }
 
+/** What `DecisionMoves.book` returns when no move is due, shared. */
+const NO_DECISIONS: readonly Decision[] = Object.freeze([]);
+
 /**
  * The mid's move `horizonMicros` after each decision, from the decision's mid, signed for its side
  * (positive: its way), resolved at the first LIVE book at or after the horizon: how many, and the mean.
@@ -468,7 +471,9 @@ class DecisionMoves {
   }
 
   /** Resolves the moves due by `ts`; returns their decisions (those given one). */
-  book(ts: number, mid2: number): Decision[] {
+  book(ts: number, mid2: number): readonly Decision[] {
+    // At most books no move is due: no array is made for them.
+    if (this.head >= this.queue.length || this.queue[this.head].due > ts) return NO_DECISIONS;
     const resolved: Decision[] = [];
     while (this.head < this.queue.length && this.queue[this.head].due <= ts) {
       const m = this.queue[this.head++];
