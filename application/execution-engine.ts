@@ -355,6 +355,14 @@ export class ExecutionEngine {
 
   /** A signal that cleared the model's threshold. Resolves once its order, if any, is sent. */
   async onSignal(signal: Signal, direction: 1 | -1, book: OrderBook, ts: Micros, volBps: number | null): Promise<boolean> {
+    return this.onSignalNow(signal, direction, book, ts, volBps);
+  }
+
+  /**
+   * `onSignal`, answering at once when the signal starts no decision (most signals: one is working, or
+   * the sizing comes to nothing), and with a promise only when it does and its first order is sent.
+   */
+  onSignalNow(signal: Signal, direction: 1 | -1, book: OrderBook, ts: Micros, volBps: number | null): boolean | Promise<boolean> {
     // A paired run executes the decisions of the run it is compared with, not its own signals.
     if (this.replay !== null) return false;
     const side: Side = direction === 1 ? 'Buy' : 'Sell';
@@ -377,6 +385,11 @@ export class ExecutionEngine {
       this.counters.sizedToZero++;
       return false;
     }
+    return this.startDecision(signal, side, lots, mid2, mid, book, ts);
+  }
+
+  /** A decision of `lots` the signal starts: taken at once (baseline) or worked as a parent (smart). */
+  private async startDecision(signal: Signal, side: Side, lots: ReturnType<typeof sizeDecision>, mid2: number, mid: Ticks, book: OrderBook, ts: Micros): Promise<boolean> {
     if (this.settings.policy === 'baseline') {
       const decision = this.nextParent;
       if (!(await this.takeAtOnce(decision, side, lots.qty, book, ts, `baseline: ${lots.explanation}`, null))) return false;
