@@ -300,7 +300,8 @@ export class ExecutionQuality {
   book(ts: Micros, mid2: number | null): void {
     if (mid2 === null) return;
     this.mid2 = mid2;
-    for (const d of this.moved5s.book(ts, mid2)) d.mid5s2 = mid2;
+    const moved = this.moved5s.book(ts, mid2);
+    for (let i = 0; i < moved.length; i++) moved[i].mid5s2 = mid2;
     this.movedRest.book(ts, mid2);
     for (let k = 0; k < MARKOUT_HORIZONS.length; k++) {
       const queue = this.pending[k];
@@ -451,8 +452,8 @@ export class ExecutionQuality {
   }
 }
 
-/** What `DecisionMoves.book` returns when no move is due, shared. */
-const NO_DECISIONS: readonly Decision[] = Object.freeze([]);
+/** What `DecisionMoves.book` returns when no move is due, shared; not frozen (see market-data.ts's NO_TRADES). */
+const NO_DECISIONS: readonly Decision[] = [];
 
 /**
  * The mid's move `horizonMicros` after each decision, from the decision's mid, signed for its side

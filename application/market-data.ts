@@ -64,7 +64,11 @@ export interface MarketStep {
 }
 
 const EXCERPT = 200;
-const NO_TRADES: readonly Trade[] = Object.freeze([]);
+/**
+ * The trades of every step without any, shared. Not frozen (readonly by its type): V8 makes an
+ * iterator object for each for-of over a frozen array, and every book event's step carries this one.
+ */
+const NO_TRADES: readonly Trade[] = [];
 const QUIET: MarketStep = { book: null, trades: NO_TRADES, transition: null };
 
 /**

@@ -341,7 +341,11 @@ export class TradingLoop {
       const rate = Number(event.ticker.fundingRate);
       if (Number.isFinite(rate)) this.deps.venue.observeFunding?.(rate, event.ticker.ts);
     }
-    for (const trade of step.trades) {
+    // Indexed: the loop sees two kinds of array (a frame's trades, the steps' shared empty one), and a
+    // for-of over them is not always compiled without an iterator object.
+    const trades = step.trades;
+    for (let i = 0; i < trades.length; i++) {
+      const trade = trades[i];
       this.deps.venue.observeTrade?.(trade, trade.ts);
       this.execution?.onTrade(trade);
       this.features.onTrade(trade);
