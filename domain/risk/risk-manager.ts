@@ -30,14 +30,20 @@ export class RiskManager {
   private readonly journal: RiskRecord[] = [];
   /** Times of the allowed orders and amends inside the rate window, oldest first. */
   private readonly sent: number[] = [];
-  private peak: number | null = null;
-  private lastEquity: number | null = null;
+  // The peak, the last equity and the last LIVE book's time are set at every LIVE book: NaN, not null,
+  // before the first, so that they stay number fields V8 updates in place (a field that has held null
+  // takes a new heap number at each store of an equity or a time, neither a small integer).
+  /** Highest equity since the start or the last resume, Cash; NaN before the first. */
+  private peak = NaN;
+  /** NaN before the first equity. */
+  private lastEquity = NaN;
   private day: number | null = null;
   private dayStart = 0;
   private losses = 0;
   /** When the losing streak tripped REDUCING; null when it has not. */
   private streakTrippedAt: number | null = null;
-  private lastLiveAt: number | null = null;
+  /** Time of the last LIVE book, µs; NaN before one. */
+  private lastLiveAt = NaN;
 
   readonly config: RiskConfig;
 
@@ -124,7 +130,7 @@ export class RiskManager {
       dayCleared = this.breaker.clear('dailyLoss', `new UTC day ${day}: daily loss counts from ${equity}`, now);
     }
     this.lastEquity = equity;
-    this.peak = this.peak === null ? equity : Math.max(this.peak, equity);
+    this.peak = Number.isNaN(this.peak) ? equity : Math.max(this.peak, equity);
     const drawdown = this.drawdownTrip(equity, this.peak, now);
     const loss = this.dayStart - equity;
     const dailyLoss = loss >= this.config.dailyLossLimit
@@ -201,7 +207,7 @@ export class RiskManager {
   }
 
   private staleTrips(now: Micros): RiskRecord[] {
-    if (this.lastLiveAt === null || now - this.lastLiveAt <= this.config.staleAfterMicros) return [];
+    if (Number.isNaN(this.lastLiveAt) || now - this.lastLiveAt <= this.config.staleAfterMicros) return [];
     const reason = `no LIVE book for ${now - this.lastLiveAt} µs (> ${this.config.staleAfterMicros} µs)`;
     return this.recordAll([this.breaker.trip('staleFeed', 'HALTED', reason, now)]);
   }
