@@ -6,7 +6,7 @@ import { ExecutionQuality } from './execution-quality.ts';
 import { OrderChooser } from './order-chooser.ts';
 import { MidVolatility } from '../domain/execution/volatility.ts';
 import type { Trade } from '../domain/market/trade.ts';
-import { sizeDecision } from './order-sizing.ts';
+import { positionRoom, sizeDecision } from './order-sizing.ts';
 import { markOf } from './run-recorder.ts';
 import type { RiskRecord } from '../domain/risk/circuit-breaker.ts';
 import { RiskManager } from '../domain/risk/risk-manager.ts';
@@ -379,6 +379,11 @@ export class ExecutionEngine {
     }
     const mid2 = book.midTimesTwo();
     if (mid2 === null || this.killed !== null) return false;
+    // No room left in the signal's direction: sized to zero lots whatever the book, so it is not walked.
+    if (positionRoom(this.settings, side, this.orders.exposureLots) <= 0) {
+      this.counters.sizedToZero++;
+      return false;
+    }
     const mid = Math.floor(mid2 / 2) as Ticks;
     const lots = this.size(side, signal.confidence, mid2 / 2, book, this.riskVolatility(ts, volBps));
     if (lots.qty <= 0) {
