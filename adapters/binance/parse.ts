@@ -1,5 +1,6 @@
 import type { MarketEvent, RawLevel, RawTrade } from '../../domain/market/market-event.ts';
 import { millisToMicros, type Micros } from '../../domain/values/units.ts';
+import { ScannedPayload, scanCombinedLine } from './line-scanner.ts';
 
 /**
  * Pure parsing of Binance market-data frames, USD-M futures and spot, into what the depth sync and the
@@ -51,7 +52,22 @@ export interface DepthSnapshot {
 
 type JsonObject = Record<string, unknown>;
 
+/** The payload fields of the line being parsed; reused, as nothing keeps it past `parsePayload`. */
+const scanned = new ScannedPayload();
+
 export function parseBinanceLine(text: string, recvTime: Micros): BinanceMessage {
+  // The combined-stream lines a capture is made of (trades, book tickers, diffs) are scanned without
+  // JSON.parse, which built an object for every line and every level only for these checks to read
+  // them once; the scanner gives the same values, and refuses whatever it does not read as JSON.parse
+  // would, which then goes the JSON way.
+  const stream = scanCombinedLine(text, scanned);
+  if (stream === null) return parseBinanceJson(text, recvTime);
+  const result = parsePayload(scanned as unknown as JsonObject, stream, recvTime);
+  return typeof result === 'string' ? malformed(result, text, recvTime) : result;
+}
+
+/** `parseBinanceLine` by `JSON.parse` alone: any line, and the reference the scanner is held to. */
+export function parseBinanceJson(text: string, recvTime: Micros): BinanceMessage {
   let json: unknown;
   try {
     json = JSON.parse(text);
