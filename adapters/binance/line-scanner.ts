@@ -1,4 +1,6 @@
+import { LevelBuffer } from '../../domain/market/level-buffer.ts';
 import type { RawLevel } from '../../domain/market/market-event.ts';
+import type { Instrument } from '../../domain/values/instrument.ts';
 
 /**
  * The fields of a combined-stream payload that parse.ts reads, as `JSON.parse` would give them; a
@@ -24,11 +26,16 @@ export class ScannedPayload {
   m: unknown;
   /** Bit k set: the field of slot k (see `slotOf`) was given. */
   seen = 0;
+  /** A levels array was read as strings although an instrument was given (a value off its grid, or unusual). */
+  offGrid = false;
+  /** A levels array was read onto the instrument's grid, as a `LevelBuffer`. */
+  onGrid = false;
 
   reset(): void {
     this.e = this.E = this.T = this.s = this.U = this.u = this.pu = this.b = this.a = undefined;
     this.B = this.A = this.t = this.p = this.q = this.X = this.m = undefined;
     this.seen = 0;
+    this.offGrid = this.onGrid = false;
   }
 
   /** Stores the value of slot `slot`; false where the line gave it before (JSON.parse would keep the last: the line is left to it). */
@@ -81,6 +88,7 @@ const CLOSE_ARRAY = 0x5d;
 const CLOSE_OBJECT = 0x7d;
 const ZERO = 0x30;
 const NINE = 0x39;
+const DOT = 0x2e;
 
 const HEAD = '{"stream":"';
 const DATA = ',"data":{';
@@ -96,8 +104,14 @@ const REFUSED = -1;
  * plain integer of at most 15 digits, a null, an object or other array than `[["p","q"],…]`, a key
  * given twice. What it does read, it reads as `JSON.parse` does, value for value:
  * test/adapters/binance-line-scanner.prop.test.ts holds the two paths to the same messages.
+ *
+ * With an instrument (`grid`), levels arrays are read straight into ticks and lots, as a `LevelBuffer`
+ * of the array's own size, where every price and size is a plain decimal on the grid (price above
+ * zero): exactly the values `priceToTicks` and `qtyToLots` would give the strings. A line where one
+ * array is not, or whose symbol `s` is not the instrument's, is read again with strings throughout,
+ * so that the book checks and reports it as before (test/adapters/binance-grid-levels.prop.test.ts).
  */
-export function scanCombinedLine(text: string, out: ScannedPayload): string | null {
+export function scanCombinedLine(text: string, out: ScannedPayload, grid: Instrument | null = null): string | null {
   if (!text.startsWith(HEAD)) return null;
   const streamEnd = stringEnd(text, HEAD.length);
   if (streamEnd === REFUSED || !text.startsWith(DATA, streamEnd + 1)) return null;
@@ -107,7 +121,7 @@ export function scanCombinedLine(text: string, out: ScannedPayload): string | nu
   if (text.charCodeAt(i) === CLOSE_OBJECT) i++;
   else {
     for (;;) {
-      i = field(text, i, out);
+      i = field(text, i, out, grid);
       if (i === REFUSED) return null;
       const c = text.charCodeAt(i++);
       if (c === CLOSE_OBJECT) break;
@@ -115,11 +129,13 @@ export function scanCombinedLine(text: string, out: ScannedPayload): string | nu
     }
   }
   // The data object closes, then the frame, and the line ends there.
-  return text.charCodeAt(i) === CLOSE_OBJECT && i + 1 === text.length ? stream : null;
+  if (text.charCodeAt(i) !== CLOSE_OBJECT || i + 1 !== text.length) return null;
+  if (out.onGrid && (out.offGrid || out.s !== grid?.symbol)) return scanCombinedLine(text, out, null);
+  return stream;
 }
 
 /** One `"key":value` from `i`, stored in `out`; the index after it, or REFUSED. */
-function field(text: string, i: number, out: ScannedPayload): number {
+function field(text: string, i: number, out: ScannedPayload, grid: Instrument | null): number {
   if (text.charCodeAt(i) !== QUOTE) return REFUSED;
   const keyEnd = stringEnd(text, i + 1);
   if (keyEnd === REFUSED || text.charCodeAt(keyEnd + 1) !== COLON) return REFUSED;
@@ -144,6 +160,15 @@ function field(text: string, i: number, out: ScannedPayload): number {
     value = false;
     next = at + 5;
   } else if (c === OPEN_ARRAY) {
+    if (grid !== null) {
+      next = gridLevelsEnd(text, at, grid);
+      if (next !== REFUSED) {
+        out.onGrid = true;
+        value = copyOf(scratch);
+        return slot === NO_SLOT || out.set(slot, value) ? next : REFUSED;
+      }
+      out.offGrid = true;
+    }
     const levels: RawLevel[] = [];
     next = levelsEnd(text, at, levels);
     if (next === REFUSED) return REFUSED;
@@ -199,4 +224,90 @@ function levelsEnd(text: string, i: number, levels: RawLevel[]): number {
     if (c === CLOSE_ARRAY) return i;
     if (c !== COMMA) return REFUSED;
   }
+}
+
+/** The levels of the array being read onto the grid; copied out at its own size, as a diff may be kept. */
+const scratch = new LevelBuffer();
+
+function copyOf(from: LevelBuffer): LevelBuffer {
+  const to = new LevelBuffer(from.count);
+  to.prices.set(from.prices.subarray(0, from.count));
+  to.sizes.set(from.sizes.subarray(0, from.count));
+  to.count = from.count;
+  return to;
+}
+
+/**
+ * `[]` or `[["price","size"],…]` from `i` into `scratch`, prices in ticks and sizes in lots of
+ * `instrument`; the index after it, or REFUSED at anything `levelsEnd` would read otherwise than
+ * as a plain decimal on the grid (the strings are then kept, and the book decides).
+ */
+function gridLevelsEnd(text: string, i: number, instrument: Instrument): number {
+  const { priceScale, tickUnits, qtyScale, lotUnits } = instrument;
+  let n = 0;
+  i++;
+  if (text.charCodeAt(i) !== CLOSE_ARRAY) {
+    for (;;) {
+      if (text.charCodeAt(i) !== OPEN_ARRAY || text.charCodeAt(i + 1) !== QUOTE) return REFUSED;
+      i = gridDecimalEnd(text, i + 2, priceScale, tickUnits);
+      // A price must be above zero (priceToTicks's NotPositive).
+      if (i === REFUSED || decimal === 0 || text.charCodeAt(i + 1) !== COMMA || text.charCodeAt(i + 2) !== QUOTE) return REFUSED;
+      const price = decimal;
+      i = gridDecimalEnd(text, i + 3, qtyScale, lotUnits);
+      if (i === REFUSED || text.charCodeAt(i + 1) !== CLOSE_ARRAY) return REFUSED;
+      if (n === scratch.prices.length) scratch.grow();
+      scratch.prices[n] = price;
+      scratch.sizes[n] = decimal;
+      n++;
+      i += 2;
+      const c = text.charCodeAt(i);
+      if (c === CLOSE_ARRAY) break;
+      if (c !== COMMA) return REFUSED;
+      i++;
+    }
+  }
+  scratch.count = n;
+  return i + 1;
+}
+
+/** The value `gridDecimalEnd` read last: a whole number of steps. */
+let decimal = 0;
+
+/**
+ * The decimal whose first character is at `i` and which a quote closes, as a whole number of steps of
+ * `units` at `scale` decimals, into `decimal`; returns the index of the closing quote. Reads as
+ * `parseScaled` (domain/values/decimal.ts) does, with the same operations in the same order, then the
+ * grid check of `toGrid`; takes only digits with at most one point that has digits on both sides, and
+ * refuses (REFUSED) a sign, anything finer than the scale but trailing zeros, a value too large to be
+ * exact, and one off the grid.
+ */
+function gridDecimalEnd(text: string, i: number, scale: number, units: number): number {
+  const start = i;
+  let value = 0;
+  let c = text.charCodeAt(i);
+  while (c >= ZERO && c <= NINE) {
+    value = value * 10 + (c - ZERO);
+    c = text.charCodeAt(++i);
+  }
+  if (i === start) return REFUSED;
+  let decimals = 0;
+  if (c === DOT) {
+    const point = i;
+    c = text.charCodeAt(++i);
+    while (c >= ZERO && c <= NINE) {
+      if (decimals < scale) {
+        value = value * 10 + (c - ZERO);
+        decimals++;
+      } else if (c !== ZERO) {
+        return REFUSED;
+      }
+      c = text.charCodeAt(++i);
+    }
+    if (i === point + 1) return REFUSED;
+  }
+  if (c !== QUOTE) return REFUSED;
+  for (let k = scale - decimals; k > 0; k--) value *= 10;
+  if (!Number.isSafeInteger(value) || value % units !== 0) return REFUSED;
+  decimal = value / units;
+  return i;
 }
