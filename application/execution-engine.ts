@@ -89,7 +89,7 @@ interface Parent {
  */
 export class ExecutionEngine {
   readonly counters: ExecutionCounters = {
-    parents: 0, targetLots: 0, filledLots: 0, escalations: 0, placed: 0, replaced: 0, amended: 0, amendsRefused: 0, sizedToZero: 0, refusedDecisions: 0, riskRefusals: 0,
+    parents: 0, targetLots: 0, filledLots: 0, escalations: 0, takenAtOnce: 0, placed: 0, replaced: 0, amended: 0, amendsRefused: 0, sizedToZero: 0, refusedDecisions: 0, riskRefusals: 0,
     riskStateChanges: 0,
     parentsDone: 0, parentsFilled: 0, fillMicros: 0, fillTimesMs: {}, limitsBound: {},
   };
@@ -538,7 +538,9 @@ export class ExecutionEngine {
     parent.escalating = false;
     const qty = (parent.target - parent.filled) as Lots;
     if (qty > 0 && this.allow(this.orders.nextOrderId(), parent.side, qty, null, (book.midTimesTwo() ?? 0) / 2, ts)) {
-      this.counters.escalations++;
+      // A parent that sent nothing before took at once; one whose child rested first escalated.
+      if (parent.orders.size === 0) this.counters.takenAtOnce++;
+      else this.counters.escalations++;
       this.track(parent, this.orders.nextOrderId(), true);
       await this.orders.submitMarket({ side: parent.side, qty }, ts, parent.arrivalMid, `passive ${parent.id} escalated: ${reason}`);
     }
