@@ -30,6 +30,8 @@ export interface BacktestRecords {
       /** Absent in runs stored before they were counted. */
       readonly replaced?: number;
       readonly amended?: number;
+      /** Absent in runs stored before takes at once were counted apart (their escalations include them). */
+      readonly takenAtOnce?: number;
     })
     | null;
   /** Venue time the run covered, µs. */
@@ -71,9 +73,13 @@ export interface BacktestReport {
    * order, filled over ordered, for a run without the execution engine).
    */
   readonly fill_rate: number | null;
-  /** Decisions (parent orders) and how many took the rest at market. */
+  /**
+   * Decisions (parent orders); how many rested first and then took the rest at market; how many took
+   * at market at once (the chooser's first choice, or an urgent signal's).
+   */
   readonly parents: number;
   readonly escalations: number;
+  readonly taken_at_once: number;
   /** Child orders moved to a new price, and of those the ones amended in place (not canceled and sent anew). */
   readonly replaces: number;
   readonly amends: number;
@@ -162,6 +168,7 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
     fill_rate: r.execution !== null ? (r.execution.targetLots === 0 ? null : r.execution.filledLots / r.execution.targetLots) : ordered === 0 ? null : filled / ordered,
     parents: r.execution?.parents ?? r.orders.length,
     escalations: r.execution?.escalations ?? 0,
+    taken_at_once: r.execution?.takenAtOnce ?? 0,
     replaces: r.execution?.replaced ?? 0,
     // Runs stored before amends counted none.
     amends: r.execution?.amended ?? 0,

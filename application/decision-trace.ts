@@ -118,9 +118,13 @@ export class DecisionTrace implements OrderObserver {
     return this.open.size;
   }
 
-  /** A tick begins: the frame was received. */
-  begin(kind: string): void {
-    this.received = this.now();
+  /**
+   * A tick begins: the frame was received. `decides`: the tick may reach a decision, whose time from
+   * now `decided` measures; a tick that cannot (a trade, a ticker) takes no reading of the clock
+   * unless spans are made, and its `decided` is NaN then.
+   */
+  begin(kind: string, decides = true): void {
+    this.received = decides || this.on ? this.now() : NaN;
     this.decidedAt = NaN;
     this.active = true;
     if (!this.on) return;

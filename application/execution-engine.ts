@@ -6,7 +6,7 @@ import { ExecutionQuality } from './execution-quality.ts';
 import { OrderChooser } from './order-chooser.ts';
 import { MidVolatility } from '../domain/execution/volatility.ts';
 import type { Trade } from '../domain/market/trade.ts';
-import { sizeDecision } from './order-sizing.ts';
+import { positionRoom, sizeDecision } from './order-sizing.ts';
 import { markOf } from './run-recorder.ts';
 import type { RiskRecord } from '../domain/risk/circuit-breaker.ts';
 import { RiskManager } from '../domain/risk/risk-manager.ts';
@@ -89,7 +89,7 @@ interface Parent {
  */
 export class ExecutionEngine {
   readonly counters: ExecutionCounters = {
-    parents: 0, targetLots: 0, filledLots: 0, escalations: 0, placed: 0, replaced: 0, amended: 0, amendsRefused: 0, sizedToZero: 0, refusedDecisions: 0, riskRefusals: 0,
+    parents: 0, targetLots: 0, filledLots: 0, escalations: 0, takenAtOnce: 0, placed: 0, replaced: 0, amended: 0, amendsRefused: 0, sizedToZero: 0, refusedDecisions: 0, riskRefusals: 0,
     riskStateChanges: 0,
     parentsDone: 0, parentsFilled: 0, fillMicros: 0, fillTimesMs: {}, limitsBound: {},
   };
@@ -355,6 +355,14 @@ export class ExecutionEngine {
 
   /** A signal that cleared the model's threshold. Resolves once its order, if any, is sent. */
   async onSignal(signal: Signal, direction: 1 | -1, book: OrderBook, ts: Micros, volBps: number | null): Promise<boolean> {
+    return this.onSignalNow(signal, direction, book, ts, volBps);
+  }
+
+  /**
+   * `onSignal`, answering at once when the signal starts no decision (most signals: one is working, or
+   * the sizing comes to nothing), and with a promise only when it does and its first order is sent.
+   */
+  onSignalNow(signal: Signal, direction: 1 | -1, book: OrderBook, ts: Micros, volBps: number | null): boolean | Promise<boolean> {
     // A paired run executes the decisions of the run it is compared with, not its own signals.
     if (this.replay !== null) return false;
     const side: Side = direction === 1 ? 'Buy' : 'Sell';
@@ -371,12 +379,22 @@ export class ExecutionEngine {
     }
     const mid2 = book.midTimesTwo();
     if (mid2 === null || this.killed !== null) return false;
+    // No room left in the signal's direction: sized to zero lots whatever the book, so it is not walked.
+    if (positionRoom(this.settings, side, this.orders.exposureLots) <= 0) {
+      this.counters.sizedToZero++;
+      return false;
+    }
     const mid = Math.floor(mid2 / 2) as Ticks;
     const lots = this.size(side, signal.confidence, mid2 / 2, book, this.riskVolatility(ts, volBps));
     if (lots.qty <= 0) {
       this.counters.sizedToZero++;
       return false;
     }
+    return this.startDecision(signal, side, lots, mid2, mid, book, ts);
+  }
+
+  /** A decision of `lots` the signal starts: taken at once (baseline) or worked as a parent (smart). */
+  private async startDecision(signal: Signal, side: Side, lots: ReturnType<typeof sizeDecision>, mid2: number, mid: Ticks, book: OrderBook, ts: Micros): Promise<boolean> {
     if (this.settings.policy === 'baseline') {
       const decision = this.nextParent;
       if (!(await this.takeAtOnce(decision, side, lots.qty, book, ts, `baseline: ${lots.explanation}`, null))) return false;
@@ -538,7 +556,9 @@ export class ExecutionEngine {
     parent.escalating = false;
     const qty = (parent.target - parent.filled) as Lots;
     if (qty > 0 && this.allow(this.orders.nextOrderId(), parent.side, qty, null, (book.midTimesTwo() ?? 0) / 2, ts)) {
-      this.counters.escalations++;
+      // A parent that sent nothing before took at once; one whose child rested first escalated.
+      if (parent.orders.size === 0) this.counters.takenAtOnce++;
+      else this.counters.escalations++;
       this.track(parent, this.orders.nextOrderId(), true);
       await this.orders.submitMarket({ side: parent.side, qty }, ts, parent.arrivalMid, `passive ${parent.id} escalated: ${reason}`);
     }
@@ -680,6 +700,8 @@ export class ExecutionEngine {
   /** Hands every record the risk manager journaled (refusals, trips set or cleared) on, to be stored. */
   private flushRisk(): void {
     const records = this.pendingRecords.length === 0 ? this.risk.drainRecords() : [...this.pendingRecords.splice(0), ...this.risk.drainRecords()];
+    // Flushed after every LIVE book, which mostly records nothing.
+    if (records.length === 0) return;
     let halted: RiskRecord | null = null;
     for (const record of records) {
       if (record.kind === 'refusal') this.counters.riskRefusals++;

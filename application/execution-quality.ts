@@ -300,7 +300,8 @@ export class ExecutionQuality {
   book(ts: Micros, mid2: number | null): void {
     if (mid2 === null) return;
     this.mid2 = mid2;
-    for (const d of this.moved5s.book(ts, mid2)) d.mid5s2 = mid2;
+    const moved = this.moved5s.book(ts, mid2);
+    for (let i = 0; i < moved.length; i++) moved[i].mid5s2 = mid2;
     this.movedRest.book(ts, mid2);
     for (let k = 0; k < MARKOUT_HORIZONS.length; k++) {
       const queue = this.pending[k];
@@ -451,6 +452,9 @@ export class ExecutionQuality {
   }
 }
 
+/** What `DecisionMoves.book` returns when no move is due, shared; not frozen (see market-data.ts's NO_TRADES). */
+const NO_DECISIONS: readonly Decision[] = [];
+
 /**
  * The mid's move `horizonMicros` after each decision, from the decision's mid, signed for its side
  * (positive: its way), resolved at the first LIVE book at or after the horizon: how many, and the mean.
@@ -468,7 +472,9 @@ class DecisionMoves {
   }
 
   /** Resolves the moves due by `ts`; returns their decisions (those given one). */
-  book(ts: number, mid2: number): Decision[] {
+  book(ts: number, mid2: number): readonly Decision[] {
+    // At most books no move is due: no array is made for them.
+    if (this.head >= this.queue.length || this.queue[this.head].due > ts) return NO_DECISIONS;
     const resolved: Decision[] = [];
     while (this.head < this.queue.length && this.queue[this.head].due <= ts) {
       const m = this.queue[this.head++];

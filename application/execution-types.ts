@@ -61,8 +61,10 @@ export interface ExecutionCounters {
   /** Lots those parents meant to fill, and lots they filled, passively or by escalation. */
   targetLots: number;
   filledLots: number;
-  /** Parents that took the rest at market after the time-out (or at once, on a strong signal). */
+  /** Parents that rested a child first and then took the rest at market (the time-out, or the chooser turning to take). */
   escalations: number;
+  /** Parents whose first choice was a take at market (the chooser's, or an urgent signal's): not escalations. */
+  takenAtOnce: number;
   /** Child orders placed, replaced and canceled by the algorithm. */
   placed: number;
   replaced: number;

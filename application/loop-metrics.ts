@@ -1,4 +1,4 @@
-import { metrics, type Attributes, type BatchObservableCallback, type Histogram, type Meter, type Observable } from '@opentelemetry/api';
+import { createNoopMeter, metrics, type Attributes, type BatchObservableCallback, type Histogram, type Meter, type Observable } from '@opentelemetry/api';
 import type { SyncState } from '../domain/market/book-sync.ts';
 import type { MarketCounters } from './market-data.ts';
 import type { WriterStats } from './batched-writer.ts';
@@ -28,9 +28,15 @@ export class LoopMetrics {
   private readonly callback: BatchObservableCallback;
   private readonly attributes: Attributes;
   private observing = false;
+  /**
+   * Whether a meter provider records anything: with none registered the meter is the API's no-op one
+   * for good, and a tick's decision time is not handed to it (a call and a boxed number at every book).
+   */
+  private readonly recording: boolean;
 
   constructor(runId: string, sources: LoopMetricSources, private readonly meter: Meter = metrics.getMeter('ladder')) {
     this.attributes = { 'ladder.run_id': runId };
+    this.recording = meter !== createNoopMeter();
     this.tickToDecision = meter.createHistogram('ladder.tick_to_decision', {
       unit: 'ms',
       description: 'From a frame received to the decision made on it (the first order handed to the venue, or none), for ticks that reached inference',
@@ -70,7 +76,7 @@ export class LoopMetrics {
 
   /** A tick that reached inference decided after `ms` milliseconds. */
   recordDecision(ms: number): void {
-    this.tickToDecision.record(ms, this.attributes);
+    if (this.recording) this.tickToDecision.record(ms, this.attributes);
   }
 
   /** Starts reporting the gauges and counters (the run began); `stop` ends it, so a finished loop is not kept alive. */

@@ -52,7 +52,10 @@ export interface MarketCounters {
   tickerMismatches: number;
 }
 
-/** What one market event produced for the strategy. */
+/**
+ * What one market event produced for the strategy. The object `MarketData.process` returns is valid
+ * until its next call (it is reused): read it before processing the next event.
+ */
 export interface MarketStep {
   /** Set when the book is LIVE after this event and the event changed it: the frame's header. */
   readonly book: FrameHeader | null;
@@ -61,7 +64,11 @@ export interface MarketStep {
 }
 
 const EXCERPT = 200;
-const NO_TRADES: readonly Trade[] = Object.freeze([]);
+/**
+ * The trades of every step without any, shared. Not frozen (readonly by its type): V8 makes an
+ * iterator object for each for-of over a frozen array, and every book event's step carries this one.
+ */
+const NO_TRADES: readonly Trade[] = [];
 const QUIET: MarketStep = { book: null, trades: NO_TRADES, transition: null };
 
 /**
@@ -94,6 +101,8 @@ export class MarketData {
     tickerMismatches: 0,
   };
   private readonly tickers = new TickerCheck();
+  /** The step `process` returns, filled afresh at each event: one object for the run, not one an event. */
+  private readonly out: { book: FrameHeader | null; trades: readonly Trade[]; transition: SyncTransition | null } = { book: null, trades: NO_TRADES, transition: null };
 
   constructor(
     private readonly config: MarketDataConfig,
@@ -137,11 +146,11 @@ export class MarketData {
       case 'gridBook':
         return this.onBook(event.frame);
       case 'trades':
-        return this.withTime(event.trades[0]?.recvTime, { ...QUIET, trades: this.convertTrades(event.trades) });
+        return this.withTime(event.trades[0]?.recvTime, this.stepOf(null, this.convertTrades(event.trades), null));
       case 'gridTrades':
         // Already on the grid, the symbol checked: what convertTrades would have made of them.
         this.c.trades += event.trades.length;
-        return this.withTime(event.trades[0]?.recvTime, { ...QUIET, trades: event.trades });
+        return this.withTime(event.trades[0]?.recvTime, this.stepOf(null, event.trades, null));
       case 'ticker':
         this.c.tickers++;
         if (this.sync.live) this.checkTicker(event.ticker);
@@ -175,9 +184,18 @@ export class MarketData {
     }
     const live = step.applied && this.sync.live;
     if (live) this.tickers.onBook(frame.seq, this.book.bestBid(), this.book.bestAsk());
-    // The common case, a LIVE book moved on by one frame, makes one small object and nothing else.
-    if (step.transition === null && !step.resync) return live ? { book: frame, trades: NO_TRADES, transition: null } : QUIET;
-    return this.afterSync(step, { book: live ? frame : null, trades: NO_TRADES, transition: null });
+    // The common case, a LIVE book moved on by one frame, makes nothing.
+    if (step.transition === null && !step.resync) return live ? this.stepOf(frame, NO_TRADES, null) : QUIET;
+    return this.afterSync(step, this.stepOf(live ? frame : null, NO_TRADES, null));
+  }
+
+  /** The reused step, filled with this event's book, trades and transition. */
+  private stepOf(book: FrameHeader | null, trades: readonly Trade[], transition: SyncTransition | null): MarketStep {
+    const out = this.out;
+    out.book = book;
+    out.trades = trades;
+    out.transition = transition;
+    return out;
   }
 
   private withTime(recvTime: Micros | undefined, step: MarketStep): MarketStep {
@@ -194,7 +212,7 @@ export class MarketData {
       else this.logger.warn(fields, `book ${t.to}: not traded on until a snapshot`);
     }
     if (sync.resync) this.feed.resync(describeTrigger(t?.trigger));
-    return t === null ? step : { ...step, transition: t };
+    return t === null ? step : this.stepOf(step.book, step.trades, t);
   }
 
   /** A ticker's best bid and ask against the book; a price off the grid is not compared (the ticker is not the book's input). */

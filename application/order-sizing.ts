@@ -47,6 +47,16 @@ export function sizeDecision(settings: ExecutionSettings, instrument: Instrument
   };
 }
 
+/**
+ * Lots the position limit leaves for an order of `side` at `exposure`. At or below zero every policy
+ * sizes the decision to zero lots (its position cap, or the baseline's room), whatever the book and
+ * the signal: the engine then sizes nothing (most signals of a run that holds its limit).
+ */
+export function positionRoom(settings: ExecutionSettings, side: Side, exposure: Lots): number {
+  const max = settings.risk.maxPositionLots;
+  return side === 'Buy' ? max - exposure : max + exposure;
+}
+
 function uncapped(settings: ExecutionSettings, instrument: Instrument, m: SizingMoment): { qty: Lots; explanation: string; limitedBy: DecisionLimit } {
   const max = settings.risk.maxPositionLots;
   if (settings.policy === 'baseline') {

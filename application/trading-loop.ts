@@ -107,12 +107,12 @@ export type LoopSummary = RunSummary & {
   readonly feedQuality: ReturnType<FeedQualityMonitor['summary']>;
 };
 
-/** A tick that reached inference: the model that answered and the signal, null when none clears the threshold. */
-interface Inferred {
-  readonly model: ModelInfo;
-  readonly vector: FeatureVector;
-  readonly signal: Signal | null;
-}
+/**
+ * A tick that reached inference: the signal with the model that answered and its vector, or
+ * NO_SIGNAL when none clears the threshold (most ticks: nothing is made for them).
+ */
+type Inferred = { readonly model: ModelInfo; readonly vector: FeatureVector; readonly signal: Signal } | typeof NO_SIGNAL;
+const NO_SIGNAL = Object.freeze({ signal: null });
 
 /**
  * One tick's whole path: market event → book and its integrity checks → (LIVE books only) features →
@@ -305,7 +305,8 @@ export class TradingLoop {
   private step(event: MarketEvent): Promise<void> | undefined {
     // A book frame is a book frame in a trace, and trades are trades, whichever reader converted them.
     const isBook = event.kind === 'book' || event.kind === 'gridBook';
-    this.trace.begin(isBook ? 'book' : event.kind === 'gridTrades' ? 'trades' : event.kind);
+    // Only a book can reach a decision (a LIVE book's inference): the other ticks' latency is never measured.
+    this.trace.begin(isBook ? 'book' : event.kind === 'gridTrades' ? 'trades' : event.kind, isBook);
     let pending: Promise<void> | undefined;
     try {
       pending = this.processEvent(event, isBook);
@@ -340,7 +341,11 @@ export class TradingLoop {
       const rate = Number(event.ticker.fundingRate);
       if (Number.isFinite(rate)) this.deps.venue.observeFunding?.(rate, event.ticker.ts);
     }
-    for (const trade of step.trades) {
+    // Indexed: the loop sees two kinds of array (a frame's trades, the steps' shared empty one), and a
+    // for-of over them is not always compiled without an iterator object.
+    const trades = step.trades;
+    for (let i = 0; i < trades.length; i++) {
+      const trade = trades[i];
       this.deps.venue.observeTrade?.(trade, trade.ts);
       this.execution?.onTrade(trade);
       this.features.onTrade(trade);
@@ -426,18 +431,28 @@ export class TradingLoop {
   /** The execution engine's step and the signal's order, after the tick's inference; a promise only when something is awaited. */
   private decide(inferred: Inferred | null, frame: FrameHeader): Promise<void> | undefined {
     this.trace.start(STAGE.risk);
-    if ((inferred === null || inferred.signal === null) && this.pendingKill === null) {
-      // No signal and no kill: the engine's step alone, without a promise when it sends nothing (most books).
-      const pending = this.execution?.onBookNow(this.book, frame.ts);
-      if (pending === undefined) {
-        this.decided(inferred);
-        return undefined;
-      }
-      return pending.then(() => this.decided(inferred));
-    }
-    return this.decideAsync(inferred, frame);
+    if (this.pendingKill !== null) return this.decideAsync(inferred, frame);
+    // No kill: the engine's step, without a promise when it sends nothing (most books), then the signal's order.
+    const pending = this.execution?.onBookNow(this.book, frame.ts);
+    if (pending === undefined) return this.actAndDecide(inferred, frame);
+    return pending.then(() => this.actAndDecide(inferred, frame));
   }
 
+  /** After the engine's step: the signal's order, if any, then the decision; a promise only when the order is awaited. */
+  private actAndDecide(inferred: Inferred | null, frame: FrameHeader): Promise<void> | undefined {
+    if (inferred === null || inferred.signal === null) {
+      this.decided(inferred);
+      return undefined;
+    }
+    const acting = this.act(inferred.signal, inferred.model, inferred.vector, frame);
+    if (acting === undefined) {
+      this.decided(inferred);
+      return undefined;
+    }
+    return acting.then(() => this.decided(inferred));
+  }
+
+  /** The tick of a kill: the kill's cancels and flatten, the engine's step, then the signal's order. */
   private async decideAsync(inferred: Inferred | null, frame: FrameHeader): Promise<void> {
     if (this.execution !== null) {
       if (this.pendingKill !== null) {
@@ -452,8 +467,12 @@ export class TradingLoop {
   }
 
   private decided(inferred: Inferred | null): void {
+    // A tick that reached no inference has no latency to record: the clock is read for its span only.
+    if (inferred === null) {
+      if (this.trace.on) this.trace.decided();
+      return;
+    }
     const ms = this.trace.decided();
-    if (inferred === null) return;
     this.decisionLatency.record(ms * 1000);
     this.metrics.recordDecision(ms);
   }
@@ -487,7 +506,7 @@ export class TradingLoop {
     // Most predictions are valid and below the threshold: no signal, and none made to be refused.
     const { score, confidence } = prediction;
     if (Number.isFinite(score) && confidence >= 0 && confidence <= 1 && model.horizonMs > 0 && (model.abstain !== undefined || confidence < model.threshold)) {
-      return { model, vector, signal: null };
+      return NO_SIGNAL;
     }
     const signal = createSignal({
       ts: frame.ts,
@@ -501,26 +520,44 @@ export class TradingLoop {
       // A model output the domain refuses (NaN score, confidence outside [0, 1]) never trades.
       this.counters.invalidPredictions++;
       this.deps.logger.error({ error: signal.error, model: model.id }, 'model output refused');
-      return { model, vector, signal: null };
+      return NO_SIGNAL;
     }
     // A model that abstains (its trainer found no edge on validation data) never signals, at any confidence.
-    return { model, vector, signal: model.abstain !== undefined || signal.value.confidence < model.threshold ? null : signal.value };
+    return model.abstain !== undefined || signal.value.confidence < model.threshold ? NO_SIGNAL : { model, vector, signal: signal.value };
   }
 
-  /** A signal that cleared the threshold: to the execution engine, or the position limit's market order. */
-  private async act(signal: Signal, model: ModelInfo, vector: FeatureVector, frame: FrameHeader): Promise<void> {
+  /**
+   * A signal that cleared the threshold: to the execution engine, or the position limit's market order.
+   * A promise only when an order is sent: most signals find a decision working or no room to size.
+   */
+  private act(signal: Signal, model: ModelInfo, vector: FeatureVector, frame: FrameHeader): Promise<void> | undefined {
     this.counters.signals++;
-    const { writer } = this.deps;
     const mid2 = this.book.midTimesTwo();
     const mid = mid2 === null ? null : (Math.floor(mid2 / 2) as Ticks);
     const direction = signalDirection(signal);
-    if (this.execution !== null) {
-      const vol = this.volIndex < 0 ? null : vector.values[this.volIndex];
-      const acted = direction !== 0 && await this.execution.onSignal(signal, direction, this.book, frame.ts, vol === null || !Number.isFinite(vol) ? null : vol);
-      writer.signal({ runId: this.config.runId, seq: ++this.signalSeq, signal, midTicks: mid, acted });
-      if (acted) this.outcomes.signal(frame.ts, model.horizonMs, direction, mid2);
-      return;
+    if (this.execution === null) return this.actAtLimit(signal, model, frame, direction, mid2, mid);
+    if (direction === 0) {
+      this.signalActed(signal, model, frame, direction, mid2, mid, false);
+      return undefined;
     }
+    const vol = this.volIndex < 0 ? null : vector.values[this.volIndex];
+    const acted = this.execution.onSignalNow(signal, direction, this.book, frame.ts, vol === null || !Number.isFinite(vol) ? null : vol);
+    if (typeof acted === 'boolean') {
+      this.signalActed(signal, model, frame, direction, mid2, mid, acted);
+      return undefined;
+    }
+    return acted.then((a) => this.signalActed(signal, model, frame, direction, mid2, mid, a));
+  }
+
+  /** The signal's row, and its outcome to be judged at its horizon when it was acted on. */
+  private signalActed(signal: Signal, model: ModelInfo, frame: FrameHeader, direction: -1 | 0 | 1, mid2: number | null, mid: Ticks | null, acted: boolean): void {
+    this.deps.writer.signal({ runId: this.config.runId, seq: ++this.signalSeq, signal, midTicks: mid, acted });
+    if (acted && direction !== 0) this.outcomes.signal(frame.ts, model.horizonMs, direction, mid2);
+  }
+
+  /** Without an execution engine: a market order of `limits.orderLots` within the position limit. */
+  private async actAtLimit(signal: Signal, model: ModelInfo, frame: FrameHeader, direction: -1 | 0 | 1, mid2: number | null, mid: Ticks | null): Promise<void> {
+    const { writer } = this.deps;
     const decision = decideOrder(direction, this.orders.exposureLots, this.config.limits);
     writer.signal({ runId: this.config.runId, seq: ++this.signalSeq, signal, midTicks: mid, acted: decision !== null });
     if (decision === null) return;

@@ -4,8 +4,7 @@ import { once } from 'node:events';
 import { gunzipSync } from 'node:zlib';
 import { configForInputs, replayInputs } from '../composition/inputs.ts';
 import { silentLogger } from '../application/ports/logger.ts';
-import { createSyntheticMarket } from '../adapters/synthetic/synthetic-market.ts';
-import { Rng } from '../adapters/synthetic/rng.ts';
+import { SyntheticStream } from '../adapters/synthetic/synthetic-stream.ts';
 import { paperConfig } from '../composition/config.ts';
 import { runPaper } from '../composition/paper.ts';
 import type { LoopProgress } from '../application/trading-loop.ts';
@@ -32,31 +31,26 @@ export interface RatioBench {
   readonly fills: number;
 }
 
-/**
- * Writes `minutes` of the synthetic market as recorded frames (`<receive µs> <frame>`, a line each):
- * the frames `--source synthetic --seed S` plays, stamped with its receive times, so that a backtest
- * of the file is a backtest of that source. Returns how many frames it wrote.
- */
 /** This process's CPU time so far, seconds (user + system). */
 function cpuSeconds(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
 }
 
+/**
+ * Writes `minutes` of the synthetic market as `ladder synth --seed S --duration Xm` writes it: the
+ * frames `--source synthetic --seed S` plays (SyntheticStream, the one definition of the stream), each
+ * with its receive time, a line each (`<receive µs> <frame>`). A backtest of the file is a backtest of
+ * that source. Returns how many frames it wrote.
+ */
 export async function writeSyntheticFile(path: string, seed: number, minutes: number): Promise<number> {
-  const market = createSyntheticMarket({ seed, symbol: 'BTCUSDT', depth: 50 });
-  // As SyntheticFeed stamps them: 2 to 5 ms of latency drawn from the seed's third stream, never backwards.
-  const latency = new Rng(seed, 3);
-  const endMs = market.nextTsMs + minutes * 60_000;
+  const stream = new SyntheticStream({ market: { seed, depth: 50 }, durationMs: minutes * 60_000 });
   const out = createWriteStream(path);
   let frames = 0;
-  let lastRecv = 0;
   let chunk: string[] = [];
-  while (market.nextTsMs <= endMs) {
-    for (const frame of market.next()) {
-      const recv = Math.max(lastRecv, frame.tsMs * 1000 + 2_000 + latency.below(3_000));
-      lastRecv = recv;
-      chunk.push(`${recv} ${frame.text}`);
+  while (!stream.done) {
+    for (const frame of stream.step()) {
+      chunk.push(`${frame.recvTime} ${frame.text}`);
       frames++;
     }
     if (chunk.length >= 4096) {

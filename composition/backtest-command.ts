@@ -239,7 +239,7 @@ function formatMerged(m: MergedReport): string {
   return [
     `Ladder backtest, ${m.merged} runs merged (${formatSpan(Math.round(m.hours * 3_600_000_000))} of market time)`,
     `  PnL       ${n(m.pnl, 4)} USDT (fees ${n(m.fees, 4)}); mean Sharpe ${n(m.sharpe_mean)}, largest drawdown ${pct(m.max_drawdown)}`,
-    `  trading   ${m.parents} decisions, ${m.orders} orders, ${m.trades} fills (${m.escalations} escalated); mean fill rate ${pct(m.fill_rate_mean)}, mean slippage ${n(m.slippage_bps_mean, 4)} bps`,
+    `  trading   ${m.parents} decisions, ${m.orders} orders, ${m.trades} fills (${m.escalations} escalated, ${m.taken_at_once} taken at once); mean fill rate ${pct(m.fill_rate_mean)}, mean slippage ${n(m.slippage_bps_mean, 4)} bps`,
     `  signals   ${m.signals} of ${m.predictions} predictions cleared the threshold; ${m.signals_resolved} acted signals judged: hit rate ${pct(m.hit_rate)}, false-signal rate ${pct(m.false_signal_rate)}`,
   ].join('\n');
 }
@@ -318,7 +318,7 @@ function formatReport(r: FullReport): string {
     ]),
     `  PnL       ${n(r.pnl, 4)} USDT on ${r.capital} (fees ${n(r.fees, 4)}), max drawdown ${pct(r.max_drawdown)}; ${sharpe}`,
     `  position  ${r.open_position === null ? 'flat at the end' : `${r.open_position.qty} BTC open at the end${r.open_position.avg_entry === null ? '' : ` @ ${r.open_position.avg_entry}`}, mark ${r.open_position.mark ?? 'n/a'}, unrealized ${r.open_position.unrealized_usdt} USDT`}`,
-    `  trading   ${r.parents} decisions (${r.refused_decisions} more refused by risk${r.rejected_decisions > 0 ? `, ${r.rejected_decisions} rejected by the venue` : ''}), ${r.orders} orders${r.replaces > 0 ? ` (${r.replaces} moved to a new price, ${r.amends} of them amended in place)` : ''}, ${r.trades} fills; fill rate ${pct(r.fill_rate)}, escalated ${pct(r.escalation_rate)} (${r.escalations}), maker share ${pct(r.maker_share)}; turnover ${n(r.turnover)}×, exposure ${pct(r.exposure)}`,
+    `  trading   ${r.parents} decisions (${r.refused_decisions} more refused by risk${r.rejected_decisions > 0 ? `, ${r.rejected_decisions} rejected by the venue` : ''}), ${r.orders} orders${r.replaces > 0 ? ` (${r.replaces} moved to a new price, ${r.amends} of them amended in place)` : ''}, ${r.trades} fills; fill rate ${pct(r.fill_rate)}, escalated ${pct(r.escalation_rate)} (${r.escalations}), taken at once ${r.taken_at_once}, maker share ${pct(r.maker_share)}; turnover ${n(r.turnover)}×, exposure ${pct(r.exposure)}`,
     `  execution ${executionLine(r)}`,
     ...(Object.keys(r.limits_bound).length === 0 ? [] : [`  limits    what bound the decisions: ${Object.entries(r.limits_bound).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`]),
     `  slippage  per lot against the decision's mid: mean ${n(r.slippage_bps_mean, 4)} bps, p95 ${n(r.slippage_bps_p95, 4)} bps`,

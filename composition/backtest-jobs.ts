@@ -23,6 +23,7 @@ export interface MergedReport {
   readonly orders: number;
   readonly parents: number;
   readonly escalations: number;
+  readonly taken_at_once: number;
   /** Warm predictions and the signals among them, acted on or not, over every run. */
   readonly predictions: number;
   readonly signals: number;
@@ -59,6 +60,7 @@ export function mergeReports(runs: readonly RunReport[]): MergedReport {
     orders: sum((r) => r.orders),
     parents: sum((r) => r.parents),
     escalations: sum((r) => r.escalations),
+    taken_at_once: sum((r) => r.taken_at_once),
     predictions: sum((r) => r.predictions),
     signals: sum((r) => r.signals),
     signals_resolved: resolved,

@@ -111,7 +111,7 @@ export const replayFeedModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Feed)
     .toResolvedValue((config: PaperConfig, clock: Clock) => {
       const format = withSymbol(config.inputFormat ?? inputFormatOf(config.input), config.instrument.symbol);
-      return new FileReplayFeed(config.inputs ?? [config.input], clock, { speed: config.speed, decoder: scanningDecoder(config.instrument), format });
+      return new FileReplayFeed(config.inputs ?? [config.input], clock, { speed: config.speed, decoder: scanningDecoder(config.instrument), format, instrument: config.instrument });
     }, [TOKENS.Config, TOKENS.Clock])
     .inSingletonScope();
 });

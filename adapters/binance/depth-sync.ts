@@ -1,3 +1,4 @@
+import { LevelBuffer } from '../../domain/market/level-buffer.ts';
 import type { BookFrame, MarketEvent } from '../../domain/market/market-event.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import type { DepthDiff, DepthSnapshot } from './parse.ts';
@@ -54,7 +55,7 @@ export class BinanceDepthSync {
 
   onDiff(diff: DepthDiff, out: MarketEvent[]): void {
     if (diff.symbol !== this.symbol) {
-      out.push({ kind: 'book', frame: deltaFrame(diff, diff.recvTime, diff.prevId ?? diff.firstId - 1) });
+      out.push(deltaEvent(diff, diff.recvTime, diff.prevId ?? diff.firstId - 1));
       return;
     }
     this.counters.diffs++;
@@ -108,7 +109,7 @@ export class BinanceDepthSync {
 
   /** Hands the diff on as a delta following `prevU`; a `prevU` that is not the book's id is a break. */
   private emit(diff: DepthDiff, recvTime: Micros, prevU: number, out: MarketEvent[]): void {
-    out.push({ kind: 'book', frame: deltaFrame(diff, recvTime, prevU) });
+    out.push(deltaEvent(diff, recvTime, prevU));
     if (prevU === this.lastId) {
       this.counters.applied++;
       this.state = 'synced';
@@ -129,8 +130,13 @@ export class BinanceDepthSync {
   }
 }
 
-function deltaFrame(diff: DepthDiff, recvTime: Micros, prevU: number): BookFrame {
-  return {
-    type: 'delta', symbol: diff.symbol, u: diff.lastId, prevU, seq: diff.lastId, ts: diff.eventTime, cts: diff.txTime, recvTime, bids: diff.bids, asks: diff.asks,
-  };
+/**
+ * The diff as a delta following `prevU`: a `gridBook` frame where the line was read onto the
+ * instrument's grid (both sides are then, and the symbol is the instrument's), else a `book` frame.
+ */
+function deltaEvent(diff: DepthDiff, recvTime: Micros, prevU: number): MarketEvent {
+  const { bids, asks } = diff;
+  const header = { type: 'delta', symbol: diff.symbol, u: diff.lastId, prevU, seq: diff.lastId, ts: diff.eventTime, cts: diff.txTime, recvTime } as const;
+  if (bids instanceof LevelBuffer && asks instanceof LevelBuffer) return { kind: 'gridBook', frame: { ...header, bids, asks } };
+  return { kind: 'book', frame: { ...header, bids: bids as BookFrame['bids'], asks: asks as BookFrame['asks'] } };
 }

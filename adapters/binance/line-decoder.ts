@@ -1,4 +1,5 @@
 import type { MarketEvent } from '../../domain/market/market-event.ts';
+import type { Instrument } from '../../domain/values/instrument.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import { BinanceDepthSync, type BinanceMarket } from './depth-sync.ts';
 import { parseBinanceLine } from './parse.ts';
@@ -13,15 +14,18 @@ import { millisFieldMicros } from '../replay/millis-field.ts';
 export class BinanceLineDecoder {
   readonly sync: BinanceDepthSync;
   private lastTime = 0 as Micros;
+  /** The instrument diffs of the synced symbol are read onto (ticks and lots), or null to keep the strings. */
+  private readonly grid: Instrument | null;
 
-  constructor(market: BinanceMarket, symbol: string) {
+  constructor(market: BinanceMarket, symbol: string, instrument: Instrument | null = null) {
     this.sync = new BinanceDepthSync(market, symbol);
+    this.grid = instrument !== null && instrument.symbol === symbol ? instrument : null;
   }
 
   decode(text: string, recorded: Micros | null, out: MarketEvent[]): void {
     const recvTime = recorded ?? eventMicros(text) ?? this.lastTime;
     this.lastTime = recvTime;
-    const message = parseBinanceLine(text, recvTime);
+    const message = parseBinanceLine(text, recvTime, this.grid);
     switch (message.kind) {
       case 'diff':
         this.sync.onDiff(message.diff, out);

@@ -1,5 +1,8 @@
+import { LevelBuffer } from '../../domain/market/level-buffer.ts';
 import type { MarketEvent, RawLevel, RawTrade } from '../../domain/market/market-event.ts';
+import type { Instrument } from '../../domain/values/instrument.ts';
 import { millisToMicros, type Micros } from '../../domain/values/units.ts';
+import { ScannedPayload, scanCombinedLine } from './line-scanner.ts';
 
 /**
  * Pure parsing of Binance market-data frames, USD-M futures and spot, into what the depth sync and the
@@ -34,8 +37,9 @@ export interface DepthDiff {
   /** Transaction time `T` (USD-M); the event time where absent (spot). */
   readonly txTime: Micros;
   readonly recvTime: Micros;
-  readonly bids: readonly RawLevel[];
-  readonly asks: readonly RawLevel[];
+  /** The strings, or ticks and lots where the line was read onto the instrument's grid (both sides then). */
+  readonly bids: readonly RawLevel[] | LevelBuffer;
+  readonly asks: readonly RawLevel[] | LevelBuffer;
 }
 
 /** The REST depth snapshot (`GET /fapi/v1/depth`, `GET /api/v3/depth`): the book as of `lastUpdateId`. */
@@ -51,7 +55,26 @@ export interface DepthSnapshot {
 
 type JsonObject = Record<string, unknown>;
 
-export function parseBinanceLine(text: string, recvTime: Micros): BinanceMessage {
+/** The payload fields of the line being parsed; reused, as nothing keeps it past `parsePayload`. */
+const scanned = new ScannedPayload();
+
+/**
+ * With an instrument (`grid`), a diff of its symbol whose levels all lie on its grid carries them as
+ * ticks and lots (`LevelBuffer`s), the values the book would have made of the strings.
+ */
+export function parseBinanceLine(text: string, recvTime: Micros, grid: Instrument | null = null): BinanceMessage {
+  // The combined-stream lines a capture is made of (trades, book tickers, diffs) are scanned without
+  // JSON.parse, which built an object for every line and every level only for these checks to read
+  // them once; the scanner gives the same values, and refuses whatever it does not read as JSON.parse
+  // would, which then goes the JSON way.
+  const stream = scanCombinedLine(text, scanned, grid);
+  if (stream === null) return parseBinanceJson(text, recvTime);
+  const result = parsePayload(scanned as unknown as JsonObject, stream, recvTime);
+  return typeof result === 'string' ? malformed(result, text, recvTime) : result;
+}
+
+/** `parseBinanceLine` by `JSON.parse` alone: any line, and the reference the scanner is held to. */
+export function parseBinanceJson(text: string, recvTime: Micros): BinanceMessage {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -131,16 +154,19 @@ function parseSnapshot(json: JsonObject, recvTime: Micros): DepthSnapshot | stri
   if (!isInteger(lastUpdateId)) return 'without an integer lastUpdateId';
   if (E !== undefined && !isInteger(E)) return 'whose E is not an integer';
   if (T !== undefined && !isInteger(T)) return 'whose T is not an integer';
-  const bids = parseLevels(json.bids, 'bids');
+  // JSON.parse makes no LevelBuffer: the snapshot's levels are strings.
+  const bids = parseLevels(json.bids, 'bids') as readonly RawLevel[] | string;
   if (typeof bids === 'string') return bids;
-  const asks = parseLevels(json.asks, 'asks');
+  const asks = parseLevels(json.asks, 'asks') as readonly RawLevel[] | string;
   if (typeof asks === 'string') return asks;
   const eventTime = E === undefined ? null : millisToMicros(E);
   return { lastUpdateId, eventTime, txTime: T === undefined ? eventTime : millisToMicros(T), recvTime, bids, asks };
 }
 
 /** `[[price, size], ...]`, both strings; the array itself is returned, not copied. */
-function parseLevels(value: unknown, name: string): readonly RawLevel[] | string {
+function parseLevels(value: unknown, name: string): readonly RawLevel[] | LevelBuffer | string {
+  // Read onto the grid by the scanner: every level was a pair of decimal strings.
+  if (value instanceof LevelBuffer) return value;
   if (!Array.isArray(value)) return `whose ${name} is not an array`;
   for (let k = 0; k < value.length; k++) {
     const level: unknown = value[k];

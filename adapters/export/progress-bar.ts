@@ -24,7 +24,13 @@ export interface ProgressBarOptions {
   readonly plainStep?: number;
 }
 
-const count = new Intl.NumberFormat('en-US');
+/**
+ * The thousands-separated counts of a line. Made at the first line, not when the module loads: an
+ * `Intl.NumberFormat` costs tens of milliseconds to set up, and a quiet run (a bench, a sweep's
+ * workers) writes no line at all.
+ */
+let countFormat: Intl.NumberFormat | null = null;
+const count = { format: (n: number): string => (countFormat ??= new Intl.NumberFormat('en-US')).format(n) };
 
 /**
  * Progress on standard error. On a terminal, one line redrawn in place (`\r`): a bar when the fraction

@@ -7,7 +7,7 @@ import { MANIFEST_FILE, MODEL_FILE, readManifest, validationProblems, type Manif
 import { checkFeatureRegistry, checkModelContract, type ModelContract, type ModelInput } from './model-contract.ts';
 import { ModelLoadError, type ModelLoadProblem } from './model-load-problem.ts';
 import { inspectOnnx } from './onnx-inspect.ts';
-import { describeReadoutError, readPrediction, readoutFetches, type Readout } from './output-readout.ts';
+import { describeReadoutError, readPrediction, readoutFetches, unreadColumns, type Readout } from './output-readout.ts';
 import { createSession, readFileChecked } from './raw-model.ts';
 import { openNativeSession, type NativeSession } from './native-session.ts';
 import { compileTreeEnsemble, type TreeEnsembleRunner } from './tree-ensemble-runner.ts';
@@ -81,7 +81,8 @@ export async function openOnnxModel(
   if (!contract.ok) return contract;
   const session = await createSession(bytes.value, modelFile);
   if (!session.ok) return session;
-  const model = new OrtSignalModel(session.value, manifest.value, contract.value, openNativeSession(bytes.value), compileTreeEnsemble(bytes.value));
+  const trees = compileTreeEnsemble(bytes.value, { unread: unreadColumns(contract.value.readout) });
+  const model = new OrtSignalModel(session.value, manifest.value, contract.value, openNativeSession(bytes.value), trees);
   return ok(model);
 }
 

@@ -1,5 +1,5 @@
 import type { Prediction } from '../../application/ports/signal-model.ts';
-import { combineHorizons, type HorizonEnsemble } from '../../domain/model/ensemble.ts';
+import { horizonConfidence, horizonScore, type HorizonEnsemble } from '../../domain/model/ensemble.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 
 /** How to turn a model's output tensors into a prediction, resolved from the manifest at load time. */
@@ -28,6 +28,19 @@ export function readoutFetches(r: Readout): string[] {
     case 'horizons':
       return [r.tensor];
   }
+}
+
+/**
+ * The columns of the (one) fetched output that `readPrediction` never reads: a horizon weighted 0 is
+ * switched off (`combineHorizons` skips it, even when NaN), so the model need not compute it.
+ */
+export function unreadColumns(r: Readout): number[] {
+  if (r.kind !== 'horizons') return [];
+  const unread: number[] = [];
+  r.ensemble.weights.forEach((w, h) => {
+    if (w === 0) unread.push(h);
+  });
+  return unread;
 }
 
 export type ReadoutError =
@@ -80,8 +93,10 @@ export function readPrediction(r: Readout, get: (name: string) => ArrayLike<numb
       const h = get(r.tensor);
       const expected = r.ensemble.horizonsMs.length;
       if (h.length !== expected) return err({ kind: 'OutputShape', output: r.tensor, length: h.length, expected });
-      // combineHorizons maps a non-finite score to confidence 0; the check below still refuses it.
-      ({ score, confidence } = combineHorizons(r.ensemble, h));
+      // combineHorizons's two figures, without its reading object; a non-finite score gets confidence 0,
+      // and the check below still refuses it.
+      score = horizonScore(r.ensemble, h);
+      confidence = horizonConfidence(r.ensemble, h, score);
       break;
     }
   }

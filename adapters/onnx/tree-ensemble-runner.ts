@@ -64,12 +64,22 @@ const KNOWN = new Set([
 
 const text = (bytes: Uint8Array | undefined): string => (bytes === undefined ? '' : Buffer.from(bytes).toString('utf8'));
 
+export interface RunnerOptions {
+  /**
+   * Targets whose scores the caller never reads (an ensemble member weighted 0, see
+   * `unreadColumns`): their weights are not added and a tree that adds to nothing else is not walked.
+   * Their places in `run`'s array then hold no meaningful score. The read targets' scores are the
+   * same bits: a sum only loses terms that belonged to other targets.
+   */
+  readonly unread?: readonly number[];
+}
+
 /**
  * The runner of an ONNX model's bytes when the model is a single float `TreeEnsembleRegressor`
  * (SUM, no post transform, BRANCH_LEQ and LEAF nodes) from the graph's one input to its one output;
  * null for any other model, which the runtime then runs.
  */
-export function compileTreeEnsemble(bytes: Uint8Array): TreeEnsembleRunner | null {
+export function compileTreeEnsemble(bytes: Uint8Array, options: RunnerOptions = {}): TreeEnsembleRunner | null {
   let graph: Graph | undefined;
   try {
     const decoded = ModelProtoType.toObject(ModelProtoType.decode(bytes), { longs: Number, defaults: false }) as { graph?: Graph };
@@ -93,7 +103,7 @@ export function compileTreeEnsemble(bytes: Uint8Array): TreeEnsembleRunner | nul
   if ((attrs.get('nodes_missing_value_tracks_true')?.ints ?? []).some((v) => v !== 0)) return null;
   const ints = (name: string): readonly number[] => attrs.get(name)?.ints ?? [];
   const floats = (name: string): readonly number[] => attrs.get(name)?.floats ?? [];
-  return build(graph.output[0]?.name ?? '', {
+  return build(graph.output[0]?.name ?? '', options, {
     targets: attrs.get('n_targets')?.i ?? 0,
     treeIds: ints('nodes_treeids'), nodeIds: ints('nodes_nodeids'), featureIds: ints('nodes_featureids'),
     modes: (attrs.get('nodes_modes')?.strings ?? []).map(text), values: floats('nodes_values'),
@@ -120,7 +130,7 @@ interface Ensemble {
 }
 
 /** Flattens the trees into arrays indexed by node position; null when the ensemble is malformed or uses what this runner does not. */
-function build(output: string, e: Ensemble): TreeEnsembleRunner | null {
+function build(output: string, options: RunnerOptions, e: Ensemble): TreeEnsembleRunner | null {
   const n = e.nodeIds.length;
   const { targets } = e;
   if (n === 0 || targets <= 0) return null;
@@ -166,12 +176,14 @@ function build(output: string, e: Ensemble): TreeEnsembleRunner | null {
   if (leafOf.some((p) => p === undefined || leaf[p] !== 1)) return null;
   if (e.targetIds.some((t) => t < 0 || t >= targets)) return null;
   order.sort((a, b) => (leafOf[a] as number) - (leafOf[b] as number) || a - b);
+  const unread = new Set(options.unread ?? []);
+  const kept = order.filter((j) => !unread.has(e.targetIds[j]));
   const weightStart = new Int32Array(n + 1);
-  for (const j of order) weightStart[(leafOf[j] as number) + 1]++;
+  for (const j of kept) weightStart[(leafOf[j] as number) + 1]++;
   for (let i = 0; i < n; i++) weightStart[i + 1] = (weightStart[i + 1]) + (weightStart[i]);
-  const weightTarget = new Int32Array(m);
-  const weight = new Float64Array(m);
-  order.forEach((j, slot) => {
+  const weightTarget = new Int32Array(kept.length);
+  const weight = new Float64Array(kept.length);
+  kept.forEach((j, slot) => {
     weightTarget[slot] = e.targetIds[j];
     weight[slot] = Math.fround(e.targetWeights[j]);
   });
@@ -185,8 +197,11 @@ function build(output: string, e: Ensemble): TreeEnsembleRunner | null {
     seen.add(e.treeIds[i]);
     roots.push(i);
   }
+  // The trees that add to a read target; the others would be walked for nothing.
+  const adding = new Set(kept.map((j) => e.treeIds[leafOf[j] as number]));
+  const walked = roots.filter((r) => adding.has(e.treeIds[r]));
   const base = Float64Array.from(e.baseValues, (v) => Math.fround(v));
-  return new FlatTrees(features, targets, output, { feature, threshold, onTrue, onFalse, leaf, weightStart, weightTarget, weight, roots: Int32Array.from(roots), base });
+  return new FlatTrees(features, targets, output, { feature, threshold, onTrue, onFalse, leaf, weightStart, weightTarget, weight, roots: Int32Array.from(walked), base });
 }
 
 interface Flat {

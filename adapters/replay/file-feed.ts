@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import type { Clock } from '../../application/ports/clock.ts';
 import type { MarketDataFeed } from '../../application/ports/market-data-feed.ts';
 import type { MarketEvent } from '../../domain/market/market-event.ts';
+import type { Instrument } from '../../domain/values/instrument.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import { jsonDecoder, LevelPool, type BytesDecoder, type FrameDecoder } from '../bybit/frame-decoder.ts';
 import { BinanceLineDecoder } from '../binance/line-decoder.ts';
@@ -19,6 +20,8 @@ export interface ReplayOptions {
   readonly sleep?: Sleep;
   /** What the files hold (`detectInputFormat`); Bybit frames when absent. Binance's go through its depth sync. */
   readonly format?: InputFormat;
+  /** The instrument replayed: Binance diffs of its symbol are then read straight into ticks and lots. */
+  readonly instrument?: Instrument;
 }
 
 /**
@@ -81,7 +84,7 @@ export class FileReplayFeed implements MarketDataFeed {
   /** The files' events a read chunk at a time; with a `pool`, book levels are lent from it, each batch's until the next is asked for. */
   private decoded(pool?: LevelPool): AsyncGenerator<MarketEvent[]> {
     const format = this.options.format;
-    if (format?.venue === 'binance') return this.parseBinance(readInputBatches(this.paths), new BinanceLineDecoder(format.market, format.symbol ?? ''));
+    if (format?.venue === 'binance') return this.parseBinance(readInputBatches(this.paths), new BinanceLineDecoder(format.market, format.symbol ?? '', this.options.instrument ?? null));
     const bytes = this.decode.bytes;
     return bytes === undefined ? this.parse(readInputBatches(this.paths)) : this.parseBytes(bytes, pool);
   }

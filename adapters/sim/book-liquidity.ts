@@ -66,6 +66,8 @@ export class LiquidityMemory {
 
   /** Follows the book after a market event. */
   update(book: OrderBook): void {
+    // Called at every book, mostly with nothing taken: no iterator over an empty map.
+    if (this.taken.size === 0) return;
     for (const [k, entry] of this.taken) {
       const side: BookSide = k.startsWith('b') ? 'bid' : 'ask';
       const visible = visibleQtyAt(book, side, Number(k.slice(1)));

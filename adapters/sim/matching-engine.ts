@@ -57,11 +57,14 @@ export class MatchingEngine {
 
   /** The market event's effect on every resting order. */
   onBook(book: OrderBook): void {
+    // Called at every book, mostly with nothing resting: no copy of an empty map.
+    if (this.resting.size === 0) return;
     for (const o of [...this.resting.values()]) this.followBook(o, book);
   }
 
   /** A public trade: resting orders share it in arrival order, never more than its size in all. */
   onTrade(trade: Trade): void {
+    if (this.resting.size === 0) return;
     let budget: number = trade.size;
     for (const o of [...this.resting.values()]) {
       if (budget === 0) break;

@@ -132,7 +132,13 @@ export class SimExchange implements ExecutionVenue {
     this.runDue();
     this.engine.onBook(book);
     this.endStep();
-    this.before = this.actions.some((a) => a.kind !== 'cancel') ? copyBook(this.instrument, book) : null;
+    this.before = this.awaitsBook() ? copyBook(this.instrument, book) : null;
+  }
+
+  /** Whether an order or an amend is on its way (it will meet the book); a loop, not a closure, at every book. */
+  private awaitsBook(): boolean {
+    for (let i = 0; i < this.actions.length; i++) if (this.actions[i].kind !== 'cancel') return true;
+    return false;
   }
 
   observeTrade(trade: Trade, ts: Micros): void {

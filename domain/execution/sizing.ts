@@ -97,10 +97,11 @@ function validateInputs(i: SizingInputs): void {
   if (!Number.isSafeInteger(i.exposure)) throw new RangeError(`exposure ${i.exposure} is not an integer of lots`);
   if (!Number.isSafeInteger(i.maxPosition) || i.maxPosition < 0) throw new RangeError(`maxPosition ${i.maxPosition} is not a non-negative integer of lots`);
   const curve = i.liquidityCost ?? [];
-  curve.forEach((p, k) => {
+  for (let k = 0; k < curve.length; k++) {
+    const p = curve[k];
     if (!positive(p.lots) || !Number.isFinite(p.bps)) throw new RangeError(`liquidityCost[${k}] (${p.lots} lots, ${p.bps} bps) needs positive lots and finite bps`);
     if (k > 0 && p.lots <= curve[k - 1].lots) throw new RangeError(`liquidityCost[${k}] lots ${p.lots} is not above the previous point's`);
-  });
+  }
 }
 
 /**

@@ -17,7 +17,22 @@ export interface UnitsText {
   distance(ticks: number): string;
 }
 
+/**
+ * The formatters made for each instrument: the passive algorithm asks for them at every step of a
+ * working order, and an instrument (readonly) formats the same way every time.
+ */
+const made = new WeakMap<Instrument, UnitsText>();
+
 export function unitsText(instrument: Instrument): UnitsText {
+  let u = made.get(instrument);
+  if (u === undefined) {
+    u = makeUnitsText(instrument);
+    made.set(instrument, u);
+  }
+  return u;
+}
+
+function makeUnitsText(instrument: Instrument): UnitsText {
   const quote = QUOTES.find((q) => instrument.symbol.endsWith(q) && instrument.symbol.length > q.length) ?? '';
   const base = quote === '' ? instrument.symbol : instrument.symbol.slice(0, -quote.length);
   const q = quote === '' ? '' : ` ${quote}`;

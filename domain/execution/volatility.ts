@@ -10,7 +10,8 @@
  */
 export class MidVolatility {
   private sum = 0;
-  private at: number | null = null;
+  /** Venue time the sum is decayed to; NaN before the first mid (a number field, updated in place at every book). */
+  private at = NaN;
   private lastMid2: number | null = null;
   /** Venue time of the first mid seen: before one half-life of data the estimate is not known. */
   private since: number | null = null;
@@ -43,7 +44,8 @@ export class MidVolatility {
   }
 
   private decay(ts: number): void {
-    if (this.at !== null && ts > this.at) this.sum *= Math.pow(0.5, (ts - this.at) / this.halfLifeMicros);
-    if (this.at === null || ts > this.at) this.at = ts;
+    const first = Number.isNaN(this.at);
+    if (!first && ts > this.at) this.sum *= Math.pow(0.5, (ts - this.at) / this.halfLifeMicros);
+    if (first || ts > this.at) this.at = ts;
   }
 }

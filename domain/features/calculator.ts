@@ -61,6 +61,17 @@ export interface FeatureCalculator {
 /** The calculators another one reads, handed to its factory. */
 export type CalculatorLookup = (id: CalculatorId) => FeatureCalculator;
 
+/**
+ * Whether anything reads an output: an enabled feature or another calculator. A calculator may skip
+ * the state that only unread outputs need (a window nobody reads, a size nobody walks to) as long as
+ * every read output comes out bit for bit as it would with everything computed; an unread output's
+ * value is then unspecified.
+ */
+export type WantedOutput = (output: string) => boolean;
+
+/** Every output is read: what a calculator built on its own computes. */
+export const EVERY_OUTPUT: WantedOutput = () => true;
+
 export type CalculatorId = 'shape' | 'liquidity' | 'queue' | 'microprice' | 'ofi' | 'mlofi' | 'trades' | 'returns' | 'pressure' | 'hht';
 
 /** Venue time units. */

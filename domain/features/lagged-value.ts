@@ -1,5 +1,5 @@
 import type { Micros } from '../values/units.ts';
-import { doubled } from './ring.ts';
+import { doubled, wrap } from './ring.ts';
 
 /**
  * The value a series had `lag` of venue time ago: the last value pushed at or before `now - lag`.
@@ -23,7 +23,7 @@ export class LaggedValue {
 
   push(ts: Micros, value: number): void {
     if (this.size === this.times.length) this.grow();
-    const i = (this.head + this.size) % this.times.length;
+    const i = wrap(this.head + this.size, this.times.length);
     this.times[i] = ts;
     this.values[i] = value;
     this.size++;
@@ -37,8 +37,8 @@ export class LaggedValue {
     const limit = now - this.lag;
     const cap = this.times.length;
     // Keep the newest entry at or before the limit at the front: older ones can never answer again.
-    while (this.size >= 2 && this.times[(this.head + 1) % cap] <= limit) {
-      this.head = (this.head + 1) % cap;
+    while (this.size >= 2 && this.times[wrap(this.head + 1, cap)] <= limit) {
+      this.head = wrap(this.head + 1, cap);
       this.size--;
     }
     return this.size > 0 && this.times[this.head] <= limit ? this.values[this.head] : fallback;

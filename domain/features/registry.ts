@@ -1,11 +1,11 @@
 import { err, ok, type Result } from '../result.ts';
-import type { CalculatorId, CalculatorLookup, FeatureCalculator, Units } from './calculator.ts';
+import type { CalculatorId, CalculatorLookup, FeatureCalculator, Units, WantedOutput } from './calculator.ts';
 import { HhtCalculator } from './calculators/hht.ts';
 import { LiquidityCalculator } from './calculators/liquidity.ts';
 import { MicroPriceCalculator } from './calculators/microprice.ts';
 import { MlofiCalculator } from './calculators/mlofi.ts';
 import { OfiCalculator } from './calculators/ofi.ts';
-import { PressureCalculator } from './calculators/pressure.ts';
+import { PRESSURE_READS, PressureCalculator } from './calculators/pressure.ts';
 import { QueueCalculator } from './calculators/queue.ts';
 import { ReturnsCalculator } from './calculators/returns.ts';
 import { ShapeCalculator } from './calculators/shape.ts';
@@ -16,21 +16,27 @@ import { createSchema, type FeatureSchema } from './feature-vector.ts';
 interface CalculatorEntry {
   /** Calculators whose values this one reads; they run before it. */
   readonly requires: readonly CalculatorId[];
-  create(units: Units, lookup: CalculatorLookup): FeatureCalculator;
+  /** Outputs of those calculators this one reads: they are computed even where no feature names them. */
+  readonly reads: readonly string[];
+  create(units: Units, lookup: CalculatorLookup, wanted: WantedOutput): FeatureCalculator;
 }
 
 /** How each calculator is built, in an order where every calculator comes after those it reads. */
 export const CALCULATORS: Readonly<Record<CalculatorId, CalculatorEntry>> = {
-  shape: { requires: [], create: (u) => new ShapeCalculator(u) },
-  liquidity: { requires: [], create: (u) => new LiquidityCalculator(u) },
-  queue: { requires: [], create: (u) => new QueueCalculator(u) },
-  microprice: { requires: [], create: () => new MicroPriceCalculator() },
-  ofi: { requires: [], create: (u) => new OfiCalculator(u) },
-  mlofi: { requires: [], create: (u) => new MlofiCalculator(u) },
-  trades: { requires: [], create: (u) => new TradesCalculator(u) },
-  returns: { requires: [], create: () => new ReturnsCalculator() },
-  pressure: { requires: ['shape', 'trades', 'ofi'], create: (_, lookup) => new PressureCalculator(lookup) },
-  hht: { requires: [], create: () => new HhtCalculator() },
+  shape: { requires: [], reads: [], create: (u) => new ShapeCalculator(u) },
+  liquidity: { requires: [], reads: [], create: (u, _, wanted) => new LiquidityCalculator(u, wanted) },
+  queue: { requires: [], reads: [], create: (u) => new QueueCalculator(u) },
+  microprice: { requires: [], reads: [], create: () => new MicroPriceCalculator() },
+  ofi: { requires: [], reads: [], create: (u, _, wanted) => new OfiCalculator(u, wanted) },
+  mlofi: { requires: [], reads: [], create: (u, _, wanted) => new MlofiCalculator(u, wanted) },
+  trades: { requires: [], reads: [], create: (u, _, wanted) => new TradesCalculator(u, wanted) },
+  returns: { requires: [], reads: [], create: (_, __, wanted) => new ReturnsCalculator(wanted) },
+  pressure: {
+    requires: ['shape', 'trades', 'ofi'],
+    reads: PRESSURE_READS,
+    create: (_, lookup) => new PressureCalculator(lookup),
+  },
+  hht: { requires: [], reads: [], create: () => new HhtCalculator() },
 };
 
 const BY_NAME = new Map(FEATURES.map((f) => [f.name, f]));

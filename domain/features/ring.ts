@@ -10,3 +10,11 @@ export function doubled(rings: readonly Float64Array[], head: number, size: numb
     return out;
   });
 }
+
+/**
+ * `i % cap` for `0 <= i < 2 * cap`, which is every index a ring computes from its head (below `cap`)
+ * plus an offset no larger than `cap`: a compare instead of an integer division, on every push.
+ */
+export function wrap(i: number, cap: number): number {
+  return i < cap ? i : i - cap;
+}

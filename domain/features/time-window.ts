@@ -1,4 +1,5 @@
 import type { Micros } from '../values/units.ts';
+import { wrap } from './ring.ts';
 
 /**
  * Sums of (a, b) pairs over a sliding window of venue time, updated incrementally: each push adds to
@@ -28,7 +29,7 @@ export class TimeWindowSums {
 
   push(ts: Micros, a: number, b: number): void {
     if (this.size === this.times.length) this.grow();
-    const i = (this.head + this.size) % this.times.length;
+    const i = wrap(this.head + this.size, this.times.length);
     this.times[i] = ts;
     this.as[i] = a;
     this.bs[i] = b;
@@ -52,7 +53,7 @@ export class TimeWindowSums {
     while (this.size > 0 && this.times[this.head] <= limit) {
       this.sumA -= this.as[this.head];
       this.sumB -= this.bs[this.head];
-      this.head = (this.head + 1) % cap;
+      this.head = wrap(this.head + 1, cap);
       this.size--;
     }
     // Running float sums drift; an empty window resets them to exact zero.

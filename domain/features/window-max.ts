@@ -1,5 +1,5 @@
 import type { Micros } from '../values/units.ts';
-import { doubled } from './ring.ts';
+import { doubled, wrap } from './ring.ts';
 
 /**
  * The largest value pushed within a sliding window of venue time, by a monotonic deque: each push
@@ -24,9 +24,9 @@ export class WindowMax {
   push(ts: Micros, value: number): void {
     const cap = this.times.length;
     // Entries no larger than the new value can never be the maximum again: drop them from the back.
-    while (this.size > 0 && this.values[(this.head + this.size - 1) % cap] <= value) this.size--;
+    while (this.size > 0 && this.values[wrap(this.head + this.size - 1, cap)] <= value) this.size--;
     if (this.size === cap) this.grow();
-    const i = (this.head + this.size) % this.times.length;
+    const i = wrap(this.head + this.size, this.times.length);
     this.times[i] = ts;
     this.values[i] = value;
     this.size++;
@@ -38,7 +38,7 @@ export class WindowMax {
     const limit = now - this.span;
     const cap = this.times.length;
     while (this.size > 0 && this.times[this.head] <= limit) {
-      this.head = (this.head + 1) % cap;
+      this.head = wrap(this.head + 1, cap);
       this.size--;
     }
   }

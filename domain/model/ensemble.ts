@@ -36,6 +36,15 @@ export interface EnsembleReading {
 
 /** Combines one row of member scores (bps, one per horizon, in the ensemble's order). */
 export function combineHorizons(e: HorizonEnsemble, scores: ArrayLike<number>): EnsembleReading {
+  const score = horizonScore(e, scores);
+  return { score, confidence: horizonConfidence(e, scores, score) };
+}
+
+/**
+ * The ensemble's score, bps: `combineHorizons`'s score, without the reading around it (a backtest
+ * reads one at every book frame).
+ */
+export function horizonScore(e: HorizonEnsemble, scores: ArrayLike<number>): number {
   if (scores.length < e.weights.length) throw new RangeError(`scores must hold one score per horizon (${e.weights.length}), got ${scores.length}`);
   let total = 0;
   let weighted = 0;
@@ -45,14 +54,20 @@ export function combineHorizons(e: HorizonEnsemble, scores: ArrayLike<number>): 
     total += e.weights[h];
     weighted += e.weights[h] * scores[h];
   }
-  const score = weighted / total;
-  if (score === 0 || !Number.isFinite(score)) return { score, confidence: 0 };
+  return weighted / total;
+}
+
+/** `combineHorizons`'s confidence, in [0, 1], for the `score` that `horizonScore` gave on these scores. */
+export function horizonConfidence(e: HorizonEnsemble, scores: ArrayLike<number>, score: number): number {
+  if (score === 0 || !Number.isFinite(score)) return 0;
+  let total = 0;
+  for (let h = 0; h < e.weights.length; h++) if (e.weights[h] !== 0) total += e.weights[h];
   let agreeing = 0;
   for (let h = 0; h < e.weights.length; h++) {
     if (e.weights[h] > 0 && Math.sign(scores[h]) === Math.sign(score)) agreeing += e.weights[h] * calibrate(e.calibration[h], scores[h]);
   }
   const raw = Math.min(1, Math.max(0, agreeing / total));
-  return { score, confidence: e.combined === undefined ? raw : calibrate(e.combined, raw) };
+  return e.combined === undefined ? raw : calibrate(e.combined, raw);
 }
 
 /** Why an ensemble description cannot be used, naming the field; null when it can. */

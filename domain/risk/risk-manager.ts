@@ -30,14 +30,20 @@ export class RiskManager {
   private readonly journal: RiskRecord[] = [];
   /** Times of the allowed orders and amends inside the rate window, oldest first. */
   private readonly sent: number[] = [];
-  private peak: number | null = null;
-  private lastEquity: number | null = null;
+  // The peak, the last equity and the last LIVE book's time are set at every LIVE book: NaN, not null,
+  // before the first, so that they stay number fields V8 updates in place (a field that has held null
+  // takes a new heap number at each store of an equity or a time, neither a small integer).
+  /** Highest equity since the start or the last resume, Cash; NaN before the first. */
+  private peak = NaN;
+  /** NaN before the first equity. */
+  private lastEquity = NaN;
   private day: number | null = null;
   private dayStart = 0;
   private losses = 0;
   /** When the losing streak tripped REDUCING; null when it has not. */
   private streakTrippedAt: number | null = null;
-  private lastLiveAt: number | null = null;
+  /** Time of the last LIVE book, µs; NaN before one. */
+  private lastLiveAt = NaN;
 
   readonly config: RiskConfig;
 
@@ -58,9 +64,12 @@ export class RiskManager {
     return this.book.open;
   }
 
-  /** Records kept since the last drain, oldest first; the journal is emptied. */
-  drainRecords(): RiskRecord[] {
-    return this.journal.splice(0);
+  /**
+   * Records kept since the last drain, oldest first; the journal is emptied. Drained after every LIVE
+   * book: an empty journal, the common case, gives a shared empty array rather than a new one.
+   */
+  drainRecords(): readonly RiskRecord[] {
+    return this.journal.length === 0 ? NONE : this.journal.splice(0);
   }
 
   /** Pre-trade check. An allowed order starts working; a refused one is recorded with its rule. */
@@ -109,23 +118,26 @@ export class RiskManager {
   }
 
   /** Drawdown from peak and the UTC day's loss. Equity in Cash: the account's, marked at the mid. */
-  onEquity(equity: Cash, now: Micros): RiskRecord[] {
+  onEquity(equity: Cash, now: Micros): readonly RiskRecord[] {
     if (!Number.isSafeInteger(equity)) throw new RangeError(`equity ${equity} is not an integer of Cash`);
-    const out: (RiskRecord | null)[] = [];
+    // Called at every LIVE book: the records are kept in locals, and the common case (no new day, no
+    // change of the drawdown's or the daily loss's state) allocates nothing.
+    let dayCleared: RiskRecord | null = null;
     const day = Math.floor(now / DAY_MICROS);
     if (day !== this.day) {
       this.day = day;
       this.dayStart = equity;
-      out.push(this.breaker.clear('dailyLoss', `new UTC day ${day}: daily loss counts from ${equity}`, now));
+      dayCleared = this.breaker.clear('dailyLoss', `new UTC day ${day}: daily loss counts from ${equity}`, now);
     }
     this.lastEquity = equity;
-    this.peak = this.peak === null ? equity : Math.max(this.peak, equity);
-    out.push(...this.drawdownTrips(equity, this.peak, now));
+    this.peak = Number.isNaN(this.peak) ? equity : Math.max(this.peak, equity);
+    const drawdown = this.drawdownTrip(equity, this.peak, now);
     const loss = this.dayStart - equity;
-    if (loss >= this.config.dailyLossLimit) {
-      out.push(this.breaker.trip('dailyLoss', 'HALTED', `daily loss ${loss} >= limit ${this.config.dailyLossLimit} Cash`, now));
-    }
-    return this.recordAll(out);
+    const dailyLoss = loss >= this.config.dailyLossLimit
+      ? this.breaker.trip('dailyLoss', 'HALTED', `daily loss ${loss} >= limit ${this.config.dailyLossLimit} Cash`, now)
+      : null;
+    if (dayCleared === null && drawdown === null && dailyLoss === null) return NONE;
+    return this.recordAll([dayCleared, drawdown, dailyLoss]);
   }
 
   /** A round trip closed with `pnl` (Cash): losses in a row reduce, a win resets the count. */
@@ -143,9 +155,11 @@ export class RiskManager {
   }
 
   /** Whether the book is LIVE; call on every book update. A book that leaves LIVE halts entries until it is back. */
-  onDataIntegrity(live: boolean, now: Micros): RiskRecord[] {
+  onDataIntegrity(live: boolean, now: Micros): readonly RiskRecord[] {
     if (!live) return this.recordAll([this.breaker.trip('dataIntegrity', 'HALTED', 'book is not LIVE', now)]);
     this.lastLiveAt = now;
+    // Called on every LIVE book: with neither trip set (a clear would record nothing) it allocates nothing.
+    if (!this.breaker.has('dataIntegrity') && !this.breaker.has('staleFeed')) return NONE;
     return this.recordAll([this.breaker.clear('dataIntegrity', 'book LIVE', now), this.breaker.clear('staleFeed', 'book LIVE', now)]);
   }
 
@@ -193,7 +207,7 @@ export class RiskManager {
   }
 
   private staleTrips(now: Micros): RiskRecord[] {
-    if (this.lastLiveAt === null || now - this.lastLiveAt <= this.config.staleAfterMicros) return [];
+    if (Number.isNaN(this.lastLiveAt) || now - this.lastLiveAt <= this.config.staleAfterMicros) return [];
     const reason = `no LIVE book for ${now - this.lastLiveAt} µs (> ${this.config.staleAfterMicros} µs)`;
     return this.recordAll([this.breaker.trip('staleFeed', 'HALTED', reason, now)]);
   }
@@ -218,21 +232,22 @@ export class RiskManager {
     return this.recordAll(kinds.map((kind) => this.breaker.clear(kind, `resumed: ${reason}`, now)));
   }
 
-  private drawdownTrips(equity: number, peak: number, now: Micros): (RiskRecord | null)[] {
-    if (peak <= 0) return [];
+  /** The drawdown's trip set or cleared at this equity; null when its state stays as it is. */
+  private drawdownTrip(equity: number, peak: number, now: Micros): RiskRecord | null {
+    if (peak <= 0) return null;
     const drawdownBps = ((peak - equity) / peak) * BPS;
     // Called at every book: the reason's text is made only where the drawdown's state changes (a trip
     // to the level it is at, or a clear of what is not tripped, records nothing).
     const level = this.breaker.level('drawdown');
     if (drawdownBps >= this.config.drawdownHaltBps) {
-      return level === 'HALTED' ? [] : [this.breaker.trip('drawdown', 'HALTED', `${drawdownText(drawdownBps, peak)} >= ${this.config.drawdownHaltBps}`, now)];
+      return level === 'HALTED' ? null : this.breaker.trip('drawdown', 'HALTED', `${drawdownText(drawdownBps, peak)} >= ${this.config.drawdownHaltBps}`, now);
     }
     // A halt on drawdown holds until an operator resumes; a reduction lifts once the drawdown recovers.
-    if (level === 'HALTED') return [];
+    if (level === 'HALTED') return null;
     if (drawdownBps >= this.config.drawdownReduceBps) {
-      return level === 'REDUCING' ? [] : [this.breaker.trip('drawdown', 'REDUCING', `${drawdownText(drawdownBps, peak)} >= ${this.config.drawdownReduceBps}`, now)];
+      return level === 'REDUCING' ? null : this.breaker.trip('drawdown', 'REDUCING', `${drawdownText(drawdownBps, peak)} >= ${this.config.drawdownReduceBps}`, now);
     }
-    return level === 'ACTIVE' ? [] : [this.breaker.clear('drawdown', `${drawdownText(drawdownBps, peak)} < ${this.config.drawdownReduceBps}`, now)];
+    return level === 'ACTIVE' ? null : this.breaker.clear('drawdown', `${drawdownText(drawdownBps, peak)} < ${this.config.drawdownReduceBps}`, now);
   }
 
   private refusal(order: RiskOrder): RiskRefusal | null {

@@ -190,6 +190,23 @@ describe('DecisionTrace', () => {
     expect(off.trace.traceIdOf('L1-1')).toBeUndefined();
   });
 
+  it('reads no clock for a tick that cannot decide, unless spans are made', () => {
+    let reads = 0;
+    const off = setup({ tracer: null, now: () => ++reads });
+    off.trace.begin('trades', false);
+    off.trace.finish();
+    expect(reads).toBe(0);
+    off.trace.begin('book');
+    expect(reads).toBe(1);
+    expect(off.trace.decided()).toBe(1);
+    off.trace.finish();
+    const on = setup();
+    on.trace.begin('trades', false);
+    on.tick(0.5);
+    expect(on.trace.decided()).toBeCloseTo(0.5, 9);
+    on.trace.finish();
+  });
+
   it('PresetTraceIds: a preset id is used by the next root span only, and an invalid one is refused', () => {
     const ids = new PresetTraceIds();
     const id = ids.create();

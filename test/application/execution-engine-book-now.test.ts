@@ -17,6 +17,7 @@ import { MemoryStore, RecordingLogger } from '../support/fakes.ts';
  * `ExecutionEngine.onBookNow` is `onBook` without a promise where the book needs none: on the same
  * books and signals, an engine stepped through it sends exactly the orders of one stepped through
  * `onBook`, and it hands back a promise only while a parent order works (or a kill flattens).
+ * `onSignalNow` is `onSignal` answered at once for a signal that starts no decision.
  */
 
 const STEP_MICROS = 200_000;
@@ -45,6 +46,8 @@ describe('the execution engine stepped without a promise', () => {
     let mid = 900_000;
     let idle = 0;
     let working = 0;
+    let answeredAtOnce = 0;
+    let decisions = 0;
     const t0 = 1_767_225_600_000_000;
     for (let step = 0; step < 3_000; step++) {
       const ts = (t0 + step * STEP_MICROS) as Micros;
@@ -67,11 +70,22 @@ describe('the execution engine stepped without a promise', () => {
       if (random() < 0.05) {
         const score = random() - 0.5;
         const signal = unwrap(createSignal({ ts, score, confidence: 0.9, horizonMs: 1000, modelId: 'm', schemaId: 's' }));
-        await awaited.engine.onSignal(signal, score > 0 ? 1 : -1, book, ts, 5);
-        await now.engine.onSignal(signal, score > 0 ? 1 : -1, book, ts, 5);
+        const acted = await awaited.engine.onSignal(signal, score > 0 ? 1 : -1, book, ts, 5);
+        const answer = now.engine.onSignalNow(signal, score > 0 ? 1 : -1, book, ts, 5);
+        if (typeof answer === 'boolean') {
+          // Answered at once: no decision was started (one works already, or it sized to nothing).
+          answeredAtOnce++;
+          expect(answer).toBe(false);
+          expect(acted).toBe(false);
+        } else {
+          decisions++;
+          expect(await answer).toBe(acted);
+        }
       }
     }
     expect(idle).toBeGreaterThan(500);
+    expect(answeredAtOnce).toBeGreaterThan(5);
+    expect(decisions).toBeGreaterThan(5);
     expect(working).toBeGreaterThan(50);
     expect(awaited.flow.counters.orders).toBeGreaterThan(20);
     expect(now.flow.counters).toEqual(awaited.flow.counters);

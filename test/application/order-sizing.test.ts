@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { sizeDecision } from '../../application/order-sizing.ts';
+import { positionRoom, sizeDecision } from '../../application/order-sizing.ts';
 import { executionSettings } from '../../composition/execution-settings.ts';
 import { OrderBook } from '../../domain/market/order-book.ts';
 import type { Lots } from '../../domain/values/units.ts';
@@ -84,5 +84,34 @@ describe('the smart policy\'s caps under the shipped settings', () => {
     expect(thin.explanation).toMatch(/liq cost <= 0\.1 bps → cap 0\.0\d\d BTC ← bound/);
     // The same order against a deep touch costs the half spread: no cap.
     expect(sizeDecision(smart, btc, at(10, 5_000)).limitedBy).toBe('confidence');
+  });
+});
+
+/*
+ * The engine sizes nothing for a signal the position limit leaves no room for (`positionRoom` at or
+ * below zero): it is sized to zero lots whatever the book, the confidence and the volatility, under
+ * either policy.
+ */
+describe('a decision with no room left', () => {
+  const smart = executionSettings({ policy: 'smart', capitalUsdt: 100_000, maxPositionLots: 10 as Lots, threshold: 0.5 });
+  test.prop([
+    fc.constantFrom(settings, smart),
+    fc.constantFrom<'Buy' | 'Sell'>('Buy', 'Sell'),
+    fc.integer({ min: 0, max: 5 }),
+    fc.double({ min: 0, max: 1, noNaN: true }),
+    fc.option(fc.double({ min: 0, max: 200, noNaN: true })),
+    fc.integer({ min: 1, max: 5_000 }),
+  ])('is sized to zero lots, as the engine takes it without sizing', (policy, side, beyond, confidence, volBps, touch) => {
+    const max = policy.risk.maxPositionLots;
+    const exposure = ((side === 'Buy' ? 1 : -1) * (max + beyond)) as Lots;
+    expect(positionRoom(policy, side, exposure)).toBeLessThanOrEqual(0);
+    const sized = sizeDecision(policy, btc, { side, confidence, mid: MID + 0.5, book: bookWith(touch), volBps, equity: policy.capital, exposure });
+    expect(sized.qty).toBe(0);
+  });
+
+  it('has room short of the limit', () => {
+    expect(positionRoom(smart, 'Buy', 9 as Lots)).toBe(1);
+    expect(positionRoom(smart, 'Sell', 9 as Lots)).toBe(19);
+    expect(positionRoom(smart, 'Sell', -10 as Lots)).toBe(0);
   });
 });

@@ -124,6 +124,28 @@ function expectSameAs(book: OrderBook, reference: ReferenceBook, depth: number |
   expect(book.bestAsk()).toBe(asks[0]?.[0] ?? null);
   expect(book.bestBidQty()).toBe(bids[0]?.[1] ?? 0);
   expect(book.bestAskQty()).toBe(asks[0]?.[1] ?? 0);
+  for (const distances of BAND_SETS) {
+    expectBands(book, 'bid', bids, distances);
+    expectBands(book, 'ask', asks, distances);
+  }
+}
+
+/**
+ * Ascending distances from the touch, in ticks: some narrow enough that most of a side lies beyond
+ * them (summed outward from the touch) and some wide enough that most lies inside (summed as the
+ * side's total less the levels beyond, from the far end).
+ */
+const BAND_SETS = [[-1, 0, 2, 5, 40], [3, 8, 30], [29, 60], [0]].map((d) => Float64Array.from(d));
+
+/** `cumulativeWithin` against the plain sum over the levels within each distance of the touch. */
+function expectBands(book: OrderBook, side: BookSide, levels: Array<readonly [number, number]>, distances: Float64Array): void {
+  const out = new Float64Array(distances.length);
+  book.side(side).cumulativeWithin(distances, out);
+  const best = levels[0]?.[0];
+  const expected = [...distances].map((d) =>
+    levels.filter(([p]) => best !== undefined && d >= 0 && Math.abs(p - best) <= d).reduce((sum, [, q]) => sum + q, 0),
+  );
+  expect([...out]).toEqual(expected);
 }
 
 describe('OrderBook against a reference model', () => {

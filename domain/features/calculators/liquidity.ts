@@ -1,5 +1,5 @@
 import type { LevelsView } from '../../market/order-book.ts';
-import { BPS, type BookEvent, type FeatureCalculator, type Units } from '../calculator.ts';
+import { BPS, EVERY_OUTPUT, type BookEvent, type FeatureCalculator, type Units, type WantedOutput } from '../calculator.ts';
 import { LIQUIDITY_SIZES } from '../definitions.ts';
 
 const OUTPUTS = LIQUIDITY_SIZES.flatMap(([label]) => [`liq_cost_buy_${label}_bps`, `liq_cost_sell_${label}_bps`]);
@@ -13,12 +13,19 @@ const OUTPUTS = LIQUIDITY_SIZES.flatMap(([label]) => [`liq_cost_buy_${label}_bps
 export class LiquidityCalculator implements FeatureCalculator {
   readonly outputs: readonly string[] = OUTPUTS;
   readonly values = new Float64Array(OUTPUTS.length);
-  /** Sizes in lots, ascending; at least one lot. */
+  /**
+   * Sizes in lots, ascending; at least one lot. Only up to the largest size anything reads: the walk
+   * for a smaller size ends before a larger one's, and is the same whether it goes on or not.
+   */
   private readonly sizes: Float64Array;
   private readonly costs = new Float64Array(LIQUIDITY_SIZES.length);
 
-  constructor(units: Units) {
-    this.sizes = Float64Array.from(LIQUIDITY_SIZES, ([, size]) => Math.max(1, Math.round(size / units.lotSize)));
+  constructor(units: Units, wanted: WantedOutput = EVERY_OUTPUT) {
+    let read = 0;
+    LIQUIDITY_SIZES.forEach(([label], i) => {
+      if (wanted(`liq_cost_buy_${label}_bps`) || wanted(`liq_cost_sell_${label}_bps`)) read = i + 1;
+    });
+    this.sizes = Float64Array.from(LIQUIDITY_SIZES.slice(0, read), ([, size]) => Math.max(1, Math.round(size / units.lotSize)));
   }
 
   onBook(e: BookEvent): void {

@@ -1,5 +1,5 @@
 import type { Micros } from '../../values/units.ts';
-import { type BookEvent, type FeatureCalculator, type Units } from '../calculator.ts';
+import { EVERY_OUTPUT, type BookEvent, type FeatureCalculator, type Units, type WantedOutput } from '../calculator.ts';
 import { FLOW_WINDOWS, MLOFI_LEVELS } from '../definitions.ts';
 import { TimeWindowSums } from '../time-window.ts';
 
@@ -19,8 +19,15 @@ export class MlofiCalculator implements FeatureCalculator {
   private readonly prevAskTicks = new Float64Array(MLOFI_LEVELS);
   private readonly prevAskLots = new Float64Array(MLOFI_LEVELS);
   private hasPrev = false;
+  /** Per window, whether anything reads it: unread ones are not kept. */
+  private readonly windowRead: boolean[];
 
-  constructor(private readonly units: Units) {}
+  constructor(
+    private readonly units: Units,
+    wanted: WantedOutput = EVERY_OUTPUT,
+  ) {
+    this.windowRead = FLOW_WINDOWS.map(([label]) => wanted(`mlofi_${label}`));
+  }
 
   onBook(e: BookEvent): void {
     let sum = 0;
@@ -48,6 +55,7 @@ export class MlofiCalculator implements FeatureCalculator {
     }
     this.hasPrev = true;
     for (let w = 0; w < this.windows.length; w++) {
+      if (!this.windowRead[w]) continue;
       const win = this.windows[w];
       win.push(e.ts, sum, 0);
       this.values[w] = win.totalA * this.units.lotSize;

@@ -1,5 +1,5 @@
 import type { Lots, Micros, Ticks } from '../../values/units.ts';
-import { type BookEvent, type FeatureCalculator, type Units } from '../calculator.ts';
+import { EVERY_OUTPUT, type BookEvent, type FeatureCalculator, type Units, type WantedOutput } from '../calculator.ts';
 import { FLOW_WINDOWS } from '../definitions.ts';
 import { ofiIncrement } from '../order-flow-imbalance.ts';
 import { TimeWindowSums } from '../time-window.ts';
@@ -18,7 +18,15 @@ export class OfiCalculator implements FeatureCalculator {
   private hasPrev = false;
   private readonly prev: { bid: Ticks; bidQty: Lots; ask: Ticks; askQty: Lots } = { bid: 0 as Ticks, bidQty: 0 as Lots, ask: 0 as Ticks, askQty: 0 as Lots };
 
-  constructor(private readonly units: Units) {}
+  /** Per window, whether anything reads it (the 1 s window also feeds `ofi_1s_norm`): unread ones are not kept. */
+  private readonly windowRead: boolean[];
+
+  constructor(
+    private readonly units: Units,
+    wanted: WantedOutput = EVERY_OUTPUT,
+  ) {
+    this.windowRead = FLOW_WINDOWS.map(([label], w) => wanted(`ofi_${label}`) || (w === this.oneSecond && wanted('ofi_1s_norm')));
+  }
 
   onBook(e: BookEvent): void {
     const p = this.prev;
@@ -31,10 +39,12 @@ export class OfiCalculator implements FeatureCalculator {
     const depth = (e.bidQty + e.askQty) / 2;
     const lotSize = this.units.lotSize;
     for (let w = 0; w < this.windows.length; w++) {
+      if (!this.windowRead[w]) continue;
       const win = this.windows[w];
       win.push(e.ts, inc, depth);
       this.values[w] = win.totalA * lotSize;
     }
+    if (!this.windowRead[this.oneSecond]) return;
     const second = this.windows[this.oneSecond];
     const meanDepth = second.totalB / second.count;
     this.values[this.windows.length] = meanDepth > 0 ? second.totalA / meanDepth : 0;

@@ -7,6 +7,20 @@ import type { TradesCalculator } from './trades.ts';
 const FIVE_SECONDS = TRADE_WINDOWS.findIndex(([label]) => label === '5s');
 
 /**
+ * The outputs of other calculators this one reads, so that they are kept even where no feature names
+ * them: `netLots` of the 5 s window is the taker volume behind `trade_imbalance_5s`, and the depth
+ * within 10 bps is that of `depth_bid_10bps` and `depth_ask_10bps`.
+ */
+export const PRESSURE_READS: readonly string[] = [
+  'trade_imbalance_5s',
+  'trade_imbalance_1s',
+  'ofi_1s_norm',
+  'depth_imbalance_1',
+  'depth_bid_10bps',
+  'depth_ask_10bps',
+];
+
+/**
  * Two scores built from the other calculators, which the engine runs first:
  * - `price_pressure_5s`: net taker volume of the last 5 s over the size resting within 10 bps of the
  *   mid on the side that flow consumes (the asks for net buying), signed like the flow. Above 1 the

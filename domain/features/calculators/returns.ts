@@ -1,5 +1,5 @@
 import type { Micros } from '../../values/units.ts';
-import { BPS, SECOND, type BookEvent, type FeatureCalculator } from '../calculator.ts';
+import { BPS, EVERY_OUTPUT, SECOND, type BookEvent, type FeatureCalculator, type WantedOutput } from '../calculator.ts';
 import { RETURN_WINDOWS } from '../definitions.ts';
 import { LaggedValue } from '../lagged-value.ts';
 import { TimeWindowSums } from '../time-window.ts';
@@ -23,6 +23,14 @@ export class ReturnsCalculator implements FeatureCalculator {
   private readonly squares = RETURN_WINDOWS.map(([, span]) => new TimeWindowSums(span as Micros));
   private prevMid2 = 0;
   private lastChange = 0;
+  /** Per window, whether anything reads its return and its volatility: unread ones are not kept. */
+  private readonly returnRead: boolean[];
+  private readonly volatilityRead: boolean[];
+
+  constructor(wanted: WantedOutput = EVERY_OUTPUT) {
+    this.returnRead = RETURN_WINDOWS.map(([label]) => wanted(`ret_${label}_bps`));
+    this.volatilityRead = RETURN_WINDOWS.map(([label]) => wanted(`rv_${label}_bps`));
+  }
 
   onBook(e: BookEvent): void {
     const n = RETURN_WINDOWS.length;
@@ -32,19 +40,23 @@ export class ReturnsCalculator implements FeatureCalculator {
       this.lastChange = e.ts;
     } else if (mid2 !== this.prevMid2) {
       const r = Math.log(mid2 / this.prevMid2) * BPS;
-      for (const s of this.squares) s.push(e.ts, r * r, 0);
+      for (let w = 0; w < n; w++) if (this.volatilityRead[w]) this.squares[w].push(e.ts, r * r, 0);
       this.lastChange = e.ts;
     }
     this.prevMid2 = mid2;
     for (let w = 0; w < n; w++) {
-      const lag = this.lagged[w];
-      lag.push(e.ts, mid2);
-      const then = lag.at(e.ts, mid2);
-      v[w] = ((mid2 - then) / then) * BPS;
-      const s = this.squares[w];
-      s.advance(e.ts);
-      // Running sums can drift a few ulps below zero after evictions.
-      v[n + w] = Math.sqrt(Math.max(0, s.totalA));
+      if (this.returnRead[w]) {
+        const lag = this.lagged[w];
+        lag.push(e.ts, mid2);
+        const then = lag.at(e.ts, mid2);
+        v[w] = ((mid2 - then) / then) * BPS;
+      }
+      if (this.volatilityRead[w]) {
+        const s = this.squares[w];
+        s.advance(e.ts);
+        // Running sums can drift a few ulps below zero after evictions.
+        v[n + w] = Math.sqrt(Math.max(0, s.totalA));
+      }
     }
     v[2 * n] = (e.ts - this.lastChange) / SECOND;
   }

@@ -1,6 +1,6 @@
 import type { Trade } from '../../market/trade.ts';
 import type { Micros } from '../../values/units.ts';
-import { BPS, SECOND, type BookEvent, type FeatureCalculator, type Units } from '../calculator.ts';
+import { BPS, EVERY_OUTPUT, SECOND, type BookEvent, type FeatureCalculator, type Units, type WantedOutput } from '../calculator.ts';
 import { TRADE_WINDOWS } from '../definitions.ts';
 import { TimeWindowSums } from '../time-window.ts';
 import { WindowMax } from '../window-max.ts';
@@ -26,17 +26,37 @@ export class TradesCalculator implements FeatureCalculator {
   /** Per window: (ticks x lots, 0). */
   private readonly notional = TRADE_WINDOWS.map(([, span]) => new TimeWindowSums(span as Micros));
   private readonly largest = TRADE_WINDOWS.slice(1).map(([, span]) => new WindowMax(span as Micros));
+  /**
+   * Per window of TRADE_WINDOWS, whether anything reads its volume, its notional (the VWAP) and its
+   * largest print (index 0, the 1 s window, has no VWAP and no largest print): the others are not kept.
+   */
+  private readonly volumeRead: boolean[];
+  private readonly notionalRead: boolean[];
+  private readonly largestRead: boolean[];
 
-  constructor(private readonly units: Units) {}
+  constructor(
+    private readonly units: Units,
+    wanted: WantedOutput = EVERY_OUTPUT,
+  ) {
+    this.notionalRead = TRADE_WINDOWS.map(([label], w) => w > 0 && wanted(`vwap_mid_bps_${label}`));
+    this.largestRead = TRADE_WINDOWS.map(([label], w) => w > 0 && wanted(`largest_trade_${label}`));
+    this.volumeRead = TRADE_WINDOWS.map(
+      ([label], w) =>
+        this.notionalRead[w] ||
+        wanted(`trade_imbalance_${label}`) ||
+        wanted(`trade_rate_${label}`) ||
+        wanted(`trade_volume_rate_${label}`),
+    );
+  }
 
   onTrade(t: Trade): void {
     const buy = t.takerSide === 'Buy' ? t.size : 0;
     const sell = t.takerSide === 'Buy' ? 0 : t.size;
     for (let w = 0; w < this.volume.length; w++) {
-      this.volume[w].push(t.ts, buy, sell);
-      this.notional[w].push(t.ts, t.price * t.size, 0);
+      if (this.volumeRead[w]) this.volume[w].push(t.ts, buy, sell);
+      if (this.notionalRead[w]) this.notional[w].push(t.ts, t.price * t.size, 0);
     }
-    for (const m of this.largest) m.push(t.ts, t.size);
+    for (let w = 1; w < this.volume.length; w++) if (this.largestRead[w]) this.largest[w - 1].push(t.ts, t.size);
   }
 
   onBook(e: BookEvent): void {
@@ -44,9 +64,10 @@ export class TradesCalculator implements FeatureCalculator {
     const { lotSize } = this.units;
     const v = this.values;
     for (let w = 0; w < n; w++) {
+      if (!this.volumeRead[w]) continue;
       const vol = this.volume[w];
       vol.advance(e.ts);
-      this.notional[w].advance(e.ts);
+      if (this.notionalRead[w]) this.notional[w].advance(e.ts);
       const buy = vol.totalA;
       const sell = vol.totalB;
       const total = buy + sell;
@@ -56,12 +77,16 @@ export class TradesCalculator implements FeatureCalculator {
       v[2 * n + w] = (total * lotSize) / seconds;
     }
     for (let w = 1; w < n; w++) {
-      const total = this.volume[w].totalA + this.volume[w].totalB;
-      // VWAP in ticks over the mid in ticks: (2 vwap - mid2) / mid2.
-      v[3 * n + w - 1] = total > 0 ? ((2 * this.notional[w].totalA) / total - e.mid2) / e.mid2 * BPS : 0;
-      const m = this.largest[w - 1];
-      m.advance(e.ts);
-      v[4 * n - 1 + w - 1] = m.max * lotSize;
+      if (this.notionalRead[w]) {
+        const total = this.volume[w].totalA + this.volume[w].totalB;
+        // VWAP in ticks over the mid in ticks: (2 vwap - mid2) / mid2.
+        v[3 * n + w - 1] = total > 0 ? ((2 * this.notional[w].totalA) / total - e.mid2) / e.mid2 * BPS : 0;
+      }
+      if (this.largestRead[w]) {
+        const m = this.largest[w - 1];
+        m.advance(e.ts);
+        v[4 * n - 1 + w - 1] = m.max * lotSize;
+      }
     }
   }
 
