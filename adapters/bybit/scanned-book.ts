@@ -2,7 +2,9 @@ import type { BookFrame } from '../../domain/market/market-event.ts';
 import { LevelBuffer, type GridFrame } from '../../domain/market/order-book.ts';
 import type { Instrument } from '../../domain/values/instrument.ts';
 import type { Micros } from '../../domain/values/units.ts';
-import { ascii } from './scan-primitives.ts';
+
+/** The bytes of an ASCII text (scan-primitives' `ascii`, kept here: that module reads this one's type, and a cycle is refused). */
+const asciiBytes = (text: string): Uint8Array => Uint8Array.from(text, (ch) => ch.charCodeAt(0));
 
 /** The scratch a scan writes into, one per instrument; after a `book` outcome it is a `GridFrame`. */
 export class ScannedBook implements GridFrame {
@@ -40,7 +42,7 @@ export class ScannedBook implements GridFrame {
 
   constructor(instrument: Instrument) {
     this.instrument = instrument;
-    this.quotedSymbol = ascii(/^[\x20-\x7e]+$/.test(instrument.symbol) && !/["\\]/.test(instrument.symbol) ? `"${instrument.symbol}"` : '');
+    this.quotedSymbol = asciiBytes(/^[\x20-\x7e]+$/.test(instrument.symbol) && !/["\\]/.test(instrument.symbol) ? `"${instrument.symbol}"` : '');
     const scale = Math.max(instrument.priceScale, instrument.qtyScale);
     this.powers = new Float64Array(scale + 1);
     for (let k = 0; k <= scale; k++) this.powers[k] = 10 ** k;
