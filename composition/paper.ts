@@ -190,8 +190,11 @@ export async function runPaper(config: PaperConfig, given: PaperOptions): Promis
       let timer: ReturnType<typeof setTimeout> | null = null;
       let settled = false;
       const runLoop = (): Promise<LoopSummary> => {
-        // Live and synthetic markets run until stopped, or for --duration.
-        if (config.durationMs !== null && config.source !== 'replay') timer = setTimeout(stop, config.durationMs);
+        // A live market (Bybit, a JetStream stream) runs until stopped, or for --duration of wall
+        // time. A recording and the synthetic market end themselves: --duration of the synthetic
+        // market is venue time, which the feed counts. A wall-clock stop there would cut a backtest
+        // short whenever the machine runs slower than the market (a loaded machine, a slow store).
+        if (config.durationMs !== null && (config.source === 'bybit' || config.source === 'nats')) timer = setTimeout(stop, config.durationMs);
         const running = loop.run().catch((error: unknown) => {
           if (config.source !== 'bybit') throw error;
           throw new ConfigError(

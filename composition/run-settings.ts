@@ -118,7 +118,7 @@ const SHARED = {
   'order-size': setting(fromResult(lots), { arg: 'QTY', default: '0.002', help: 'size of one order in BTC' }),
   depth: setting(int(1, 1000), { arg: 'N', help: "book depth: Bybit's subscribed depth (1, 50, 200, 1000; default 50); a replay keeps every level sent unless given" }),
   'stale-after': setting(int(1, 100_000), { arg: 'N', default: String(DEFAULT_STALE_INTERVALS), help: 'the book is stale after N push intervals without a book frame' }),
-  duration: setting(duration(), { arg: 'D', help: 'stop after D, with its unit: ms, s, m, h or d (e.g. 90s, 15m, 1h); default: until Ctrl-C' }),
+  duration: setting(duration(), { arg: 'D', help: 'stop after D, with its unit: ms, s, m, h or d (e.g. 90s, 15m, 1h): wall time for a live market, market time for the synthetic one; default: until Ctrl-C' }),
   'on-stop': setting(oneOf(['cancel', 'keep']), { arg: 'cancel|keep', default: 'cancel', help: "on Ctrl-C or SIGTERM: cancel the run's open orders, or leave them working" }),
   'trace-sample-rate': setting(number((n) => n >= 0 && n <= 1, 'is not a fraction from 0 to 1'), {
     arg: 'F',

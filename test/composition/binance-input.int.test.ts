@@ -46,7 +46,7 @@ describe.skipIf(!present)('Binance captures through the commands', () => {
   it('ladder backtest --input <both 480 s files> runs the trading path on them', { timeout: 300_000 }, async () => {
     const report = join(tmp, 'report.json');
     const out: string[] = [];
-    const code = await backtestCommand(['--input', ...USDM_480, '--report', report, '--quiet', '--log-level', 'silent'], (text) => out.push(text));
+    const code = await backtestCommand(['--input', ...USDM_480, '--db', 'none', '--report', report, '--quiet', '--log-level', 'silent'], (text) => out.push(text));
     expect(code).toBe(0);
     const r = JSON.parse(readFileSync(report, 'utf8')) as { source: string; hours: number; orders: number; trades: number; fees: number };
     expect(r.source).toBe('replay:usdm-btcusdt-20240718.gz and 1 more');

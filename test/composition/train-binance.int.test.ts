@@ -48,7 +48,7 @@ describe.skipIf(!present)('ladder train on the Binance captures', () => {
     expect(manifest.threshold).toBe(1);
 
     const out: string[] = [];
-    expect(await backtestCommand(['--input', USDM_345, '--model', dir, '--quiet', '--log-level', 'error'], (t) => out.push(t))).toBe(0);
+    expect(await backtestCommand(['--input', USDM_345, '--model', dir, '--db', 'none', '--quiet', '--log-level', 'error'], (t) => out.push(t))).toBe(0);
     const summary = out.join('\n');
     expect(summary).toMatch(/abstains {2}the model never signals, so no order was sent: /);
     expect(summary).toMatch(/trading {3}0 decisions \(0 more refused by risk\), 0 orders, 0 fills/);

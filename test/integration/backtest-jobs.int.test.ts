@@ -27,7 +27,7 @@ const withoutIds = (m: MergedReport): unknown => ({ ...m, runs: m.runs.map((r) =
 
 describe('ladder backtest --jobs', () => {
   it('--jobs 2 on two seeds gives the same merged report as the two runs one by one', { timeout: 600_000 }, async () => {
-    const market = ['--source', 'synthetic', '--seed', '11,12', '--duration', '20s'];
+    const market = ['--source', 'synthetic', '--seed', '11,12', '--duration', '20s', '--db', 'none'];
     const parallel = await merged(...market, '--jobs', '2');
     const oneByOne = await merged(...market, '--jobs', '1');
     expect(parallel.merged).toBe(2);

@@ -88,7 +88,7 @@ describe('ladder backtest', () => {
   it('on the synthetic market, the smart policy costs no more a lot than the baseline and fills at least 95% of what it decides', { timeout: 300_000 }, async () => {
     // Sizes a trader would send: 5% of 100,000 USDT is about 55 lots, more than the touch often holds.
     const market = ['--source', 'synthetic', '--seed', '3', '--duration', '20m', '--capital', '100000', '--max-position', '1'];
-    const smart = await backtest(...market, '--policy', 'smart', '--against-baseline');
+    const smart = await backtest(...market, '--policy', 'smart', '--against-baseline', '--db', 'none');
     const baseline = smart.against_baseline!;
     expect(smart.policy).toBe('smart');
     expect(smart.parents).toBeGreaterThan(20);
