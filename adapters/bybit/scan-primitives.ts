@@ -158,28 +158,27 @@ export function readInteger(t: Uint8Array, i: number, out: ScannedBook): number 
 export function readDecimal(t: Uint8Array, i: number, out: ScannedBook, scale: number, units: number): number {
   const start = i;
   let value = 0;
-  let c = t[i];
-  while (c >= ZERO && c <= NINE) {
-    value = value * 10 + (c - ZERO);
-    c = t[++i];
+  // A byte is a digit when it differs from '0' in the low four bits only, by at most 9: one test a byte.
+  let d = t[i] ^ ZERO;
+  while (d < 10) {
+    value = value * 10 + d;
+    d = t[++i] ^ ZERO;
   }
   if (i === start) return -1;
   let decimals = 0;
-  if (c === DOT) {
-    const point = i;
-    c = t[++i];
-    while (c >= ZERO && c <= NINE) {
-      if (decimals < scale) {
-        value = value * 10 + (c - ZERO);
-        decimals++;
-      } else if (c !== ZERO) {
-        return -1;
-      }
-      c = t[++i];
+  if (d === (DOT ^ ZERO)) {
+    const point = ++i;
+    d = t[i] ^ ZERO;
+    while (d < 10 && decimals < scale) {
+      value = value * 10 + d;
+      decimals++;
+      d = t[++i] ^ ZERO;
     }
-    if (i === point + 1) return -1;
+    // Decimals beyond the grid's are zeros or the price is off it.
+    while (d === 0) d = t[++i] ^ ZERO;
+    if (d < 10 || i === point) return -1;
   }
-  if (c !== QUOTE) return -1;
+  if (d !== (QUOTE ^ ZERO)) return -1;
   value *= out.powers[scale - decimals];
   if (value > Number.MAX_SAFE_INTEGER) return -1;
   if (units !== 1) {
