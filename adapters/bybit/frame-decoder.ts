@@ -84,7 +84,7 @@ export function scanningDecoder(instrument: Instrument): FrameDecoder {
   const scratch = new ScannedBook(instrument);
   const fromText = (text: string, recvTime: Micros): MarketEvent => {
     if (scanBookFrame(text, recvTime, scratch) !== 'book') return parseBybitFrame(text, recvTime);
-    return gridBookEvent(scratch, instrument, copyOf(scratch.bids), copyOf(scratch.asks));
+    return gridBookEvent(scratch, instrument, scratch.bids.copy(), scratch.asks.copy());
   };
   // The scanner reads a plain Uint8Array over the chunk (one per chunk): a Buffer beside the scratch's
   // own arrays would make its every byte read polymorphic.
@@ -111,7 +111,7 @@ export function scanningDecoder(instrument: Instrument): FrameDecoder {
         return event;
       }
     } else if (scanBookIn(view, start, end, recvTime, scratch) === 'book') {
-      return gridBookEvent(scratch, instrument, copyOf(scratch.bids), copyOf(scratch.asks));
+      return gridBookEvent(scratch, instrument, scratch.bids.copy(), scratch.asks.copy());
     }
     // Not a book frame (the scan stops at the topic): trades are read from the same bytes, to the grid.
     if (!scratch.isBook) return tradesEvent(source, view, start, end, recvTime, scratch);
@@ -146,12 +146,4 @@ function gridBookEvent(scratch: ScannedBook, instrument: Instrument, bids: Level
       asks,
     },
   };
-}
-
-function copyOf(from: LevelBuffer): LevelBuffer {
-  const to = new LevelBuffer(from.count);
-  to.prices.set(from.prices.subarray(0, from.count));
-  to.sizes.set(from.sizes.subarray(0, from.count));
-  to.count = from.count;
-  return to;
 }
