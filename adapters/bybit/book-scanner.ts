@@ -1,3 +1,8 @@
+/*
+ * One piece of a little over 300 lines: the general scanner's functions share its conventions (a
+ * zero-terminated byte array, negative returns, the reasons it records) and read best together; the
+ * fixed-order fast path is in book-fast-path.ts, the byte readers in scan-primitives.ts.
+ */
 import type { LevelBuffer } from '../../domain/market/order-book.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import { scanBookInBybitOrder } from './book-fast-path.ts';

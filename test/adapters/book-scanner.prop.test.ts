@@ -1,3 +1,8 @@
+/*
+ * One file for every property of the order-book scanner, because they share its frame generator
+ * (`render`, `frameArb`, the tweaks and mutations): against the JSON path, against the bytes decoder
+ * with its pool, and the fixed-order fast path against the general scanner.
+ */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { parseAndApply } from '../../adapters/bybit/book-reader.ts';
