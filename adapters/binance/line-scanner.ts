@@ -164,7 +164,7 @@ function field(text: string, i: number, out: ScannedPayload, grid: Instrument | 
       next = gridLevelsEnd(text, at, grid);
       if (next !== REFUSED) {
         out.onGrid = true;
-        value = copyOf(scratch);
+        value = scratch.copy();
         return slot === NO_SLOT || out.set(slot, value) ? next : REFUSED;
       }
       out.offGrid = true;
@@ -228,14 +228,6 @@ function levelsEnd(text: string, i: number, levels: RawLevel[]): number {
 
 /** The levels of the array being read onto the grid; copied out at its own size, as a diff may be kept. */
 const scratch = new LevelBuffer();
-
-function copyOf(from: LevelBuffer): LevelBuffer {
-  const to = new LevelBuffer(from.count);
-  to.prices.set(from.prices.subarray(0, from.count));
-  to.sizes.set(from.sizes.subarray(0, from.count));
-  to.count = from.count;
-  return to;
-}
 
 /**
  * `[]` or `[["price","size"],…]` from `i` into `scratch`, prices in ticks and sizes in lots of

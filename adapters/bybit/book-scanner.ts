@@ -1,5 +1,11 @@
+/*
+ * One piece of a little over 300 lines: the general scanner's functions share its conventions (a
+ * zero-terminated byte array, negative returns, the reasons it records) and read best together; the
+ * fixed-order fast path is in book-fast-path.ts, the byte readers in scan-primitives.ts.
+ */
 import type { LevelBuffer } from '../../domain/market/order-book.ts';
 import type { Micros } from '../../domain/values/units.ts';
+import { scanBookInBybitOrder } from './book-fast-path.ts';
 import {
   ascii,
   BACKSLASH,
@@ -102,6 +108,23 @@ export function scanBookIn(source: Uint8Array, start: number, end: number, recvT
 function scanLoaded(recvTime: Micros, out: ScannedBook): ScanOutcome {
   out.isBook = false;
   out.reason = '';
+  // Bybit's own spelling first; anything else, from the start again, in any order.
+  if (scanBookInBybitOrder(out.bytes, out) >= 0) {
+    out.recvTime = recvTime;
+    return 'book';
+  }
+  return scanGeneral(recvTime, out);
+}
+
+/** The general scanner alone, whatever the frame's spelling; exported for the property that holds the fast path to it. */
+export function scanBookInAnyOrder(text: string, recvTime: Micros, out: ScannedBook): ScanOutcome {
+  out.loadText(text);
+  out.isBook = false;
+  out.reason = '';
+  return scanGeneral(recvTime, out);
+}
+
+function scanGeneral(recvTime: Micros, out: ScannedBook): ScanOutcome {
   const end = scanTop(out.bytes, out);
   if (end >= 0) {
     out.recvTime = recvTime;

@@ -4,6 +4,7 @@ import type { Instrument } from '../../domain/values/instrument.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import { scanBookFrame, scanBookIn, ScannedBook } from './book-scanner.ts';
 import { parseBybitFrame } from './parse.ts';
+import { ascii, spells } from './scan-primitives.ts';
 import { scanTradesIn } from './trade-scanner.ts';
 
 /**
@@ -83,7 +84,7 @@ export function scanningDecoder(instrument: Instrument): FrameDecoder {
   const scratch = new ScannedBook(instrument);
   const fromText = (text: string, recvTime: Micros): MarketEvent => {
     if (scanBookFrame(text, recvTime, scratch) !== 'book') return parseBybitFrame(text, recvTime);
-    return gridBookEvent(scratch, instrument, copyOf(scratch.bids), copyOf(scratch.asks));
+    return gridBookEvent(scratch, instrument, scratch.bids.copy(), scratch.asks.copy());
   };
   // The scanner reads a plain Uint8Array over the chunk (one per chunk): a Buffer beside the scratch's
   // own arrays would make its every byte read polymorphic.
@@ -94,6 +95,8 @@ export function scanningDecoder(instrument: Instrument): FrameDecoder {
       chunk = source;
       view = new Uint8Array(source.buffer, source.byteOffset, source.length);
     }
+    // A trade frame in Bybit's spelling is told by its first bytes: the book scanner would only stop at its topic.
+    if (view[start + 10] === P && spells(view, start, TRADE_HEAD)) return tradesEvent(source, view, start, end, recvTime, scratch);
     if (pool !== undefined) {
       // The levels go straight into the pool's next two buffers, lent to the event if it is a book's.
       const { bids, asks } = scratch;
@@ -108,16 +111,24 @@ export function scanningDecoder(instrument: Instrument): FrameDecoder {
         return event;
       }
     } else if (scanBookIn(view, start, end, recvTime, scratch) === 'book') {
-      return gridBookEvent(scratch, instrument, copyOf(scratch.bids), copyOf(scratch.asks));
+      return gridBookEvent(scratch, instrument, scratch.bids.copy(), scratch.asks.copy());
     }
     // Not a book frame (the scan stops at the topic): trades are read from the same bytes, to the grid.
-    if (!scratch.isBook) {
-      const trades = scanTradesIn(source, view, start, end, recvTime, scratch);
-      if (trades !== null) return { kind: 'gridTrades', trades };
-    }
+    if (!scratch.isBook) return tradesEvent(source, view, start, end, recvTime, scratch);
     return parseBybitFrame(source.toString('utf8', start, end), recvTime);
   };
   return Object.assign(fromText, { bytes });
+}
+
+const TRADE_HEAD = ascii('{"topic":"publicTrade.');
+/** The byte that tells the two topics apart: `p` of publicTrade where orderbook has its `o`. */
+const P = TRADE_HEAD[10];
+
+/** A frame that is not an order book's: its trades straight to the grid, or whatever the JSON path makes of it. */
+function tradesEvent(source: Buffer, view: Uint8Array, start: number, end: number, recvTime: Micros, scratch: ScannedBook): MarketEvent {
+  const trades = scanTradesIn(source, view, start, end, recvTime, scratch);
+  if (trades !== null) return { kind: 'gridTrades', trades };
+  return parseBybitFrame(source.toString('utf8', start, end), recvTime);
 }
 
 function gridBookEvent(scratch: ScannedBook, instrument: Instrument, bids: LevelBuffer, asks: LevelBuffer): MarketEvent {
@@ -135,12 +146,4 @@ function gridBookEvent(scratch: ScannedBook, instrument: Instrument, bids: Level
       asks,
     },
   };
-}
-
-function copyOf(from: LevelBuffer): LevelBuffer {
-  const to = new LevelBuffer(from.count);
-  to.prices.set(from.prices.subarray(0, from.count));
-  to.sizes.set(from.sizes.subarray(0, from.count));
-  to.count = from.count;
-  return to;
 }

@@ -2,6 +2,7 @@ import type { GridTrade, TakerSide } from '../../domain/market/market-event.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import { ascii, BACKSLASH, COLON, COMMA, DOT, LBRACE, LBRACKET, LOWER_E, MINUS, NINE, QUOTE, RBRACE, RBRACKET, scanDecimal, scanInteger, spells, UPPER_E, ZERO, ws } from './scan-primitives.ts';
 import type { ScannedBook } from './scanned-book.ts';
+import { scanTradesInBybitOrder } from './trade-fast-path.ts';
 
 /**
  * A reader of Bybit v5 `publicTrade.{symbol}` frames that skips JSON.parse and puts each trade on the
@@ -21,7 +22,8 @@ export function scanTradesIn(source: Buffer, t: Uint8Array, start: number, end: 
   const after = t[end];
   t[end] = 0;
   try {
-    return scanFrame(source, t, start, end, recvTime, out);
+    // Bybit's own spelling first; anything else, from the start again, in any order.
+    return scanTradesInBybitOrder(source, t, start, end, recvTime, out) ?? scanFrame(source, t, start, end, recvTime, out);
   } finally {
     t[end] = after;
   }
@@ -244,4 +246,16 @@ function skipNumber(t: Uint8Array, i: number): number {
     if (i === digits) return -1;
   }
   return i;
+}
+
+/** The general scanner alone, whatever the frame's spelling (`scanTradesIn` without its fast path): for the property that holds the two together. */
+export function scanTradesInAnyOrder(source: Buffer, t: Uint8Array, start: number, end: number, recvTime: Micros, out: ScannedBook): GridTrade[] | null {
+  if (end >= t.length) return null;
+  const after = t[end];
+  t[end] = 0;
+  try {
+    return scanFrame(source, t, start, end, recvTime, out);
+  } finally {
+    t[end] = after;
+  }
 }

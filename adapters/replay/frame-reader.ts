@@ -176,9 +176,8 @@ class ChunkLines {
       if (end > pos && buf[end - 1] === CARRIAGE_RETURN) end--;
       if (end > pos) {
         if (count === this.starts.length) this.grow();
-        const space = stampEnd(buf, pos, end);
-        const stamp = space < 0 ? -1 : stampOf(buf, pos, space);
-        if (Number.isSafeInteger(stamp) && stamp >= 0) {
+        const space = readStamp(buf, pos, end);
+        if (space >= 0 && Number.isSafeInteger(stamp)) {
           this.starts[count] = space + 1;
           this.recvTimes[count] = stamp;
         } else {
@@ -212,38 +211,40 @@ class ChunkLines {
   }
 }
 
+/** The value of the stamp `readStamp` last found: µs, or ns cut to the µs they fall in (not always safe: see the callers). */
+let stamp = 0;
+
 /**
  * Where the receive-time stamp of the non-empty line `buf[start, end)` ends: the index of the one
- * space after its 1 to 19 digits, or -1 for a line that does not start with such a stamp.
+ * space after its 1 to 19 digits, or -1 for a line that does not start with such a stamp; its value
+ * goes to `stamp`. The digits are read once for a µs stamp, the recorder's; a ns stamp (17 to 19
+ * digits) is read again without its last three, so that its µs are exact however large the ns.
  */
-function stampEnd(buf: Buffer, start: number, end: number): number {
+function readStamp(buf: Buffer, start: number, end: number): number {
   let i = start;
+  let value = 0;
   while (i < end && i - start <= MAX_NANO_DIGITS) {
     const c = buf[i];
     if (c < ZERO || c > NINE) break;
+    value = value * 10 + (c - ZERO);
     i++;
   }
   const digits = i - start;
-  return digits > 0 && digits <= MAX_NANO_DIGITS && i < end && buf[i] === SPACE ? i : -1;
-}
-
-/** The stamp of digits `buf[start, end)`: µs, or ns cut to the µs they fall in, so that every stamp is exact (not always safe: see the callers). */
-function stampOf(buf: Buffer, start: number, end: number): number {
-  const last = end - start > MAX_DIGITS ? end - 3 : end;
-  let value = 0;
-  for (let k = start; k < last; k++) value = value * 10 + (buf[k] - ZERO);
-  return value;
+  if (digits === 0 || digits > MAX_NANO_DIGITS || i >= end || buf[i] !== SPACE) return -1;
+  if (digits > MAX_DIGITS) {
+    value = 0;
+    for (let k = start; k < i - 3; k++) value = value * 10 + (buf[k] - ZERO);
+  }
+  stamp = value;
+  return i;
 }
 
 /** The line `buf[start, end)` without its `\r`, split into receive time and text; null when empty. */
 function frameLine(buf: Buffer, start: number, end: number, lineNo: number): FrameLine | null {
   if (end > start && buf[end - 1] === CARRIAGE_RETURN) end--;
   if (end === start) return null;
-  const space = stampEnd(buf, start, end);
-  if (space >= 0) {
-    const value = stampOf(buf, start, space);
-    if (Number.isSafeInteger(value)) return { text: buf.toString('utf8', space + 1, end), recvTime: value as Micros, lineNo };
-  }
+  const space = readStamp(buf, start, end);
+  if (space >= 0 && Number.isSafeInteger(stamp)) return { text: buf.toString('utf8', space + 1, end), recvTime: stamp as Micros, lineNo };
   return { text: buf.toString('utf8', start, end), recvTime: null, lineNo };
 }
 

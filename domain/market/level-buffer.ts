@@ -32,4 +32,13 @@ export class LevelBuffer {
     this.prices = prices;
     this.sizes = sizes;
   }
+
+  /** A buffer of exactly `count` levels holding these: for an event that outlives the reused buffer. */
+  copy(): LevelBuffer {
+    const to = new LevelBuffer(this.count);
+    to.prices.set(this.prices.subarray(0, this.count));
+    to.sizes.set(this.sizes.subarray(0, this.count));
+    to.count = this.count;
+    return to;
+  }
 }

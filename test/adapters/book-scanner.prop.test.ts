@@ -1,9 +1,16 @@
+/*
+ * One file for every property of the order-book scanner, because they share its frame generator
+ * (`render`, `frameArb`, the tweaks and mutations): against the JSON path, against the bytes decoder
+ * with its pool, and the fixed-order fast path against the general scanner.
+ */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { parseAndApply } from '../../adapters/bybit/book-reader.ts';
-import { scanBookBytes, scanBookFrame, ScannedBook } from '../../adapters/bybit/book-scanner.ts';
+import { scanBookInBybitOrder } from '../../adapters/bybit/book-fast-path.ts';
+import { scanBookBytes, scanBookFrame, scanBookInAnyOrder, ScannedBook } from '../../adapters/bybit/book-scanner.ts';
 import { LevelPool, scanningDecoder } from '../../adapters/bybit/frame-decoder.ts';
 import { parseBybitFrame } from '../../adapters/bybit/parse.ts';
+import { readDecimal, readInteger, scanDecimal, scanInteger } from '../../adapters/bybit/scan-primitives.ts';
 import type { LevelBuffer } from '../../domain/market/level-buffer.ts';
 import type { MarketEvent } from '../../domain/market/market-event.ts';
 import { OrderBook, type BookError, type BookUpdate } from '../../domain/market/order-book.ts';
@@ -308,6 +315,77 @@ describe('the bytes decoder, levels scanned straight into a pool', () => {
         }
         expect(events.map(eventView)).toEqual(lines.map((l) => eventView(text(l, micros(7)))));
       }
+    },
+  );
+});
+
+/** Everything a scan leaves for its caller: the frame on `book`, why and where it stopped otherwise. */
+function scanView(s: ScannedBook, outcome: string): unknown {
+  const side = (b: LevelBuffer): unknown => [Array.from(b.prices.subarray(0, b.count)), Array.from(b.sizes.subarray(0, b.count))];
+  const stopped = { outcome, reason: s.reason, at: s.at, isBook: s.isBook };
+  return outcome === 'book' ? { ...stopped, frame: [s.type, s.u, s.seq, s.ts, s.cts, s.recvTime, side(s.bids), side(s.asks)] } : stopped;
+}
+
+describe("the fast path for Bybit's own spelling against the general scanner", () => {
+  // Frames mostly spelled as Bybit spells them (its key order, no whitespace), so that the fast path
+  // meets them and every way one can go wrong; zero prices and sizes among the odd decimals.
+  const zeroDecimal = fc.constantFrom('"0"', '"0.0"', '"0.00"', '"00"', '"0.000000"', '"-0"');
+  const fastTweak = fc.oneof(
+    tweakArb,
+    fc.record({ kind: fc.constant('level' as const), side: fc.constantFrom('bids' as const, 'asks' as const), index: fc.nat(7), field: fc.constantFrom(0 as const, 1 as const), text: zeroDecimal }),
+  );
+  test.prop([instrumentArb, frameArb, fc.option(fc.oneof(fastTweak.map((t) => ({ t })), mutation.map((m) => ({ m }))), { freq: 2 }), fc.nat(7)], { numRuns: 3000 })(
+    'gives every frame, in any order, odd or broken, what the general scanner gives it',
+    (instrument, spec, change, shape) => {
+      const bybit = { topOrder: ['topic', 'type', 'ts', 'data', 'cts'], dataOrder: ['s', 'b', 'a', 'u', 'seq'] };
+      const s = shape === 0 ? spec : shape === 1 ? { ...spec, spaces: [''] } : shape === 2 ? { ...spec, ...bybit } : { ...spec, ...bybit, spaces: [''] };
+      const text = change === null ? render(s, instrument, 101) : 't' in change ? render(s, instrument, 101, change.t) : mutate(render(s, instrument, 101), change.m);
+      const fast = new ScannedBook(instrument);
+      const general = new ScannedBook(instrument);
+      const outcome = scanBookFrame(text, micros(7), fast);
+      const expected = scanBookInAnyOrder(text, micros(7), general);
+      expect(scanView(fast, outcome)).toEqual(scanView(general, expected));
+    },
+  );
+
+  test.prop([instrumentArb, frameArb])('takes every frame spelled as Bybit spells it', (instrument, spec) => {
+    const text = render({ ...spec, spaces: [''], topOrder: ['topic', 'type', 'ts', 'data', 'cts'], dataOrder: ['s', 'b', 'a', 'u', 'seq'] }, instrument, 101);
+    const scratch = new ScannedBook(instrument);
+    scratch.loadText(text);
+    expect(scanBookInBybitOrder(scratch.bytes, scratch)).toBe(scratch.length);
+  });
+
+  const decimalText = fc.oneof(
+    oddDecimal.map((quoted) => quoted.slice(1)),
+    fc.stringMatching(/^[0-9]{0,20}(\.[0-9]{0,12})?"?$/),
+    fc.tuple(fc.nat(), fc.nat(12)).map(([n, zeros]) => `${n}.${'0'.repeat(zeros)}"`),
+  );
+  test.prop([instrumentArb, decimalText, fc.boolean()], { numRuns: 2000 })('reads a decimal exactly as scanDecimal does, or leaves it', (instrument, text, isPrice) => {
+    const [scale, units] = isPrice ? [instrument.priceScale, instrument.tickUnits] : [instrument.qtyScale, instrument.lotUnits];
+    const scanned = new ScannedBook(instrument);
+    const read = new ScannedBook(instrument);
+    scanned.loadText(text);
+    read.loadText(text);
+    const general = scanDecimal(scanned.bytes, 0, scanned, scale, units);
+    const fast = readDecimal(read.bytes, 0, read, scale, units);
+    expect(fast).toBe(general < 0 ? -1 : general);
+    if (fast >= 0) expect(read.num).toBe(scanned.num);
+  });
+
+  test.prop([fc.oneof(fc.stringMatching(/^[0-9]{0,20}[.eE,}\- ]?/), fc.maxSafeNat().map(String), fc.constantFrom('9007199254740991', '9007199254740992', '0', '00', '01'))], { numRuns: 1000 })(
+    'reads an integer exactly as scanInteger does, or leaves it',
+    (text) => {
+      const scanned = new ScannedBook(INSTRUMENTS[0]);
+      const read = new ScannedBook(INSTRUMENTS[0]);
+      scanned.loadText(text);
+      read.loadText(text);
+      const general = scanInteger(scanned.bytes, 0, scanned);
+      const fast = readInteger(read.bytes, 0, read);
+      // The fast path checks the byte after the digits itself, against `,` or `}`: a point or an exponent there is refused.
+      const next = fast < 0 ? '' : text[fast] ?? '';
+      if (general >= 0) expect(fast).toBe(general);
+      else if (fast >= 0) expect(['.', 'e', 'E', '-']).toContain(next);
+      if (fast >= 0 && general >= 0) expect(read.num).toBe(scanned.num);
     },
   );
 });

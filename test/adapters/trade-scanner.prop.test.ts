@@ -1,7 +1,10 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { jsonDecoder, scanningDecoder } from '../../adapters/bybit/frame-decoder.ts';
-import type { MarketEvent } from '../../domain/market/market-event.ts';
+import { ScannedBook } from '../../adapters/bybit/scanned-book.ts';
+import { scanTradesInBybitOrder } from '../../adapters/bybit/trade-fast-path.ts';
+import { scanTradesIn, scanTradesInAnyOrder } from '../../adapters/bybit/trade-scanner.ts';
+import type { GridTrade, MarketEvent } from '../../domain/market/market-event.ts';
 import { tradeFromRaw } from '../../domain/market/trade.ts';
 import { formatScaled } from '../../domain/values/decimal.ts';
 import type { Micros } from '../../domain/values/units.ts';
@@ -168,5 +171,39 @@ describe('the trade scanner against the JSON path', () => {
     const json = jsonDecoder(text, 5 as Micros);
     expect(seen(event)).toEqual(seen(json));
     if (event.kind !== 'gridTrades') expect(event).toEqual(json);
+  });
+});
+
+describe("the trade fast path for Bybit's own spelling against the general scanner", () => {
+  /** `scan` on `text` given inside a larger buffer as a read chunk holds it. */
+  function scanWith(scan: typeof scanTradesIn, text: string): GridTrade[] | null {
+    const buf = Buffer.from(`123 ${text}\n{"x":1}`);
+    return scan(buf, new Uint8Array(buf.buffer, buf.byteOffset, buf.length), 4, 4 + Buffer.byteLength(text), 5 as Micros, new ScannedBook(btc));
+  }
+  /** Zero prices and sizes, and ids of bytes beyond printable ASCII, besides the odd values of any key. */
+  const oddEntryValue = fc.oneof(oddValue, { arbitrary: fc.constantFrom('"0"', '"0.0"', '"0.000"', '"00"', '"-0"', '"é"', '"a\u007fb"', '"\u0080"', '"\u00ff"'), weight: 3 });
+
+  test.prop([frameArb, fc.option(mutation, { freq: 2 }), fc.nat(3), fc.array(fc.tuple(fc.nat(3), fc.constantFrom(...ENTRY_KEYS), oddEntryValue), { maxLength: 2 })], { numRuns: 3000 })(
+    'gives every frame, in any order, odd or broken, the trades the general scanner gives it',
+    (spec, m, shape, odds) => {
+      // Mostly in Bybit's order without whitespace, so that the fast path meets the frame.
+      const plain = (e: EntrySpec): EntrySpec => ({ ...e, order: [...ENTRY_KEYS], extra: [] });
+      let s = shape === 0 ? spec : shape === 1 ? { ...spec, spaces: [''] } : { ...spec, spaces: [''], topOrder: ['topic', 'type', 'ts', 'data'], entries: spec.entries.map(plain) };
+      for (const [index, key, text] of odds) {
+        const at = index % Math.max(1, s.entries.length);
+        if (s.entries.length > 0) s = { ...s, entries: s.entries.map((e, k) => (k === at ? { ...e, odd: { key, value: text, how: 'replace', variant: 0 } } : e)) };
+      }
+      const whole = renderFrame(s);
+      const text = m === null ? whole : m.cut ? whole.slice(0, m.at % (whole.length + 1)) : whole.slice(0, m.at % (whole.length + 1)) + m.text + whole.slice((m.at % (whole.length + 1)) + 1);
+      expect(scanWith(scanTradesIn, text)).toEqual(scanWith(scanTradesInAnyOrder, text));
+    },
+  );
+
+  test.prop([fc.array(entryArb, { maxLength: 4 })])('takes every frame spelled as Bybit spells it', (entries) => {
+    const text = renderFrame({ entries: entries.map((e) => ({ ...e, order: [...ENTRY_KEYS], extra: [], odd: null })), topOrder: ['topic', 'type', 'ts', 'data'], topic: '"publicTrade.BTCUSDT"', spaces: [''] });
+    const buf = Buffer.from(`${text}\u0000`);
+    const trades = scanTradesInBybitOrder(buf, new Uint8Array(buf.buffer, buf.byteOffset, buf.length), 0, buf.length - 1, 5 as Micros, new ScannedBook(btc));
+    expect(trades).not.toBeNull();
+    expect(trades).toEqual(scanWith(scanTradesInAnyOrder, text));
   });
 });
