@@ -72,7 +72,6 @@ export class HhtCalculator implements FeatureCalculator {
     }
   }
 
-  onTrade(): void {}
 
   reset(): void {
     this.next = 0;

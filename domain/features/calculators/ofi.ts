@@ -50,7 +50,6 @@ export class OfiCalculator implements FeatureCalculator {
     this.values[this.windows.length] = meanDepth > 0 ? second.totalA / meanDepth : 0;
   }
 
-  onTrade(): void {}
 
   reset(): void {
     this.hasPrev = false;

@@ -61,7 +61,6 @@ export class ReturnsCalculator implements FeatureCalculator {
     v[2 * n] = (e.ts - this.lastChange) / SECOND;
   }
 
-  onTrade(): void {}
 
   reset(): void {
     for (const l of this.lagged) l.clear();
