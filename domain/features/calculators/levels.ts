@@ -50,6 +50,10 @@ export class SideLevels {
   /** The best MLOFI_LEVELS levels of the previous walk: a missing level is size 0 at `missingTicks`. */
   private readonly prevTicks = new Float64Array(MLOFI_LEVELS);
   private readonly prevLots = new Float64Array(MLOFI_LEVELS);
+  /** How many of the best levels each quantity reads (0 when nothing reads it); the slope reads the cumulative size. */
+  private readonly cumDepth: number;
+  private readonly slopeDepth: number;
+  private readonly mlofiDepth: number;
 
   /**
    * `dir` is +1 for bids and -1 for asks; `missingTicks` is where a level the side does not have
@@ -59,9 +63,12 @@ export class SideLevels {
     private readonly dir: 1 | -1,
     private readonly missingTicks: number,
     private readonly sizes: Float64Array,
-    private readonly needs: LevelsNeeds,
+    needs: LevelsNeeds,
   ) {
     this.costs = new Float64Array(sizes.length);
+    this.cumDepth = needs.cumulative ? DEEPEST_LEVEL : needs.slope ? SLOPE_LEVELS : 0;
+    this.slopeDepth = needs.slope ? SLOPE_LEVELS : 0;
+    this.mlofiDepth = needs.mlofi ? MLOFI_LEVELS : 0;
   }
 
   /**
@@ -70,11 +77,8 @@ export class SideLevels {
    * are sums of whole lots (and ticks x lots) are exact in any case.
    */
   walk(side: LevelsView, mid2: number, hasPrev: boolean): void {
-    const { dir, sizes, costs, needs } = this;
+    const { dir, sizes, costs, cumDepth, slopeDepth, mlofiDepth } = this;
     const count = side.count;
-    const cumDepth = needs.cumulative ? DEEPEST_LEVEL : needs.slope ? SLOPE_LEVELS : 0;
-    const slopeDepth = needs.slope ? SLOPE_LEVELS : 0;
-    const mlofiDepth = needs.mlofi ? MLOFI_LEVELS : 0;
     const fixedDepth = Math.min(count, Math.max(cumDepth, mlofiDepth));
     const levels = this.cumAtLevels;
     const nSizes = sizes.length;

@@ -1,7 +1,6 @@
-import type { Micros } from '../../values/units.ts';
 import { EVERY_OUTPUT, type BookEvent, type CalculatorLookup, type FeatureCalculator, type Units, type WantedOutput } from '../calculator.ts';
 import { FLOW_WINDOWS } from '../definitions.ts';
-import { TimeWindowSums } from '../time-window.ts';
+import { SpanSums } from '../span-sums.ts';
 import type { LevelsCalculator } from './levels.ts';
 
 /**
@@ -15,10 +14,11 @@ import type { LevelsCalculator } from './levels.ts';
 export class MlofiCalculator implements FeatureCalculator {
   readonly outputs: readonly string[] = FLOW_WINDOWS.map(([label]) => `mlofi_${label}`);
   readonly values = new Float64Array(FLOW_WINDOWS.length);
-  private readonly windows = FLOW_WINDOWS.map(([, span]) => new TimeWindowSums(span as Micros));
+  /** The windows anything reads, of (increment, 0) in lots. */
+  private readonly windows: SpanSums;
+  /** The read windows' indices in FLOW_WINDOWS, in order. */
+  private readonly read: Int32Array;
   private readonly levels: LevelsCalculator;
-  /** Per window, whether anything reads it: unread ones are not kept. */
-  private readonly windowRead: boolean[];
 
   constructor(
     private readonly units: Units,
@@ -27,21 +27,19 @@ export class MlofiCalculator implements FeatureCalculator {
   ) {
     // The shared pass over the levels has already taken each level's increment.
     this.levels = lookup('levels') as LevelsCalculator;
-    this.windowRead = FLOW_WINDOWS.map(([label]) => wanted(`mlofi_${label}`));
+    const read = FLOW_WINDOWS.flatMap(([label], w) => (wanted(`mlofi_${label}`) ? [w] : []));
+    this.read = Int32Array.from(read);
+    this.windows = new SpanSums(read.map((w) => FLOW_WINDOWS[w][1]));
   }
 
   onBook(e: BookEvent): void {
-    const sum = this.levels.mlofi;
-    for (let w = 0; w < this.windows.length; w++) {
-      if (!this.windowRead[w]) continue;
-      const win = this.windows[w];
-      win.push(e.ts, sum, 0);
-      this.values[w] = win.totalA * this.units.lotSize;
-    }
+    const win = this.windows;
+    win.push(e.ts, this.levels.mlofi, 0);
+    for (let k = 0; k < this.read.length; k++) this.values[this.read[k]] = win.totalA(k) * this.units.lotSize;
   }
 
   reset(): void {
-    for (const w of this.windows) w.evictAll();
+    this.windows.evictAll();
     this.values.fill(0);
   }
 }
