@@ -72,7 +72,6 @@ export class HhtCalculator implements FeatureCalculator {
     }
   }
 
-
   reset(): void {
     this.next = 0;
     this.filled = 0;

@@ -16,7 +16,6 @@ export class MicroPriceCalculator implements FeatureCalculator {
     this.values[0] = this.estimator.offsetTicks(e.bid, e.bidQty, e.ask, e.askQty);
   }
 
-
   reset(): void {
     this.estimator.reset();
     this.values[0] = 0;

@@ -52,7 +52,6 @@ export class OfiCalculator implements FeatureCalculator {
     this.values[FLOW_WINDOWS.length] = meanDepth > 0 ? win.totalA(second) / meanDepth : 0;
   }
 
-
   reset(): void {
     this.hasPrev = false;
     this.windows.evictAll();

@@ -26,7 +26,6 @@ export class QueueCalculator implements FeatureCalculator {
     this.values[1] = (e.askQty - this.ask.at(e.ts, e.askQty)) * perSecond;
   }
 
-
   reset(): void {
     this.bid.clear();
     this.ask.clear();

@@ -96,7 +96,6 @@ export class ShapeCalculator implements FeatureCalculator {
     return this.askBands.withinBand[TEN_BPS];
   }
 
-
   reset(): void {}
 }
 
