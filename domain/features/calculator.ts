@@ -52,8 +52,8 @@ export interface FeatureCalculator {
   readonly values: Float64Array;
   /** Updates `values` for a book event. Called on every event, in venue-time order. */
   onBook(event: BookEvent): void;
-  /** Takes in a public trade; values change at the next book event. */
-  onTrade(trade: Trade): void;
+  /** Takes in a public trade; values change at the next book event. Absent where trades are not read. */
+  onTrade?(trade: Trade): void;
   /** Forgets all history, as after a resync: the book before a gap says nothing about the one after. */
   reset(): void;
 }
@@ -72,7 +72,7 @@ export type WantedOutput = (output: string) => boolean;
 /** Every output is read: what a calculator built on its own computes. */
 export const EVERY_OUTPUT: WantedOutput = () => true;
 
-export type CalculatorId = 'shape' | 'liquidity' | 'queue' | 'microprice' | 'ofi' | 'mlofi' | 'trades' | 'returns' | 'pressure' | 'hht';
+export type CalculatorId = 'levels' | 'shape' | 'liquidity' | 'queue' | 'microprice' | 'ofi' | 'mlofi' | 'trades' | 'returns' | 'pressure' | 'hht';
 
 /** Venue time units. */
 export const MS = 1_000;

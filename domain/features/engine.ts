@@ -19,6 +19,8 @@ export class FeatureEngine {
   readonly schema: FeatureSchema;
   readonly definitions: readonly FeatureDefinition[];
   private readonly calculators: FeatureCalculator[] = [];
+  /** The calculators that read public trades: most do not, and a call that does nothing still costs one a trade. */
+  private readonly tradeTakers: readonly FeatureCalculator[];
   /**
    * How a vector is filled, one calculator at a time: `copyFrom[g]` is the values array of the g-th
    * calculator that feeds the vector, and for k in `[copyStart[g], copyStart[g + 1])` slot `copyTo[k]`
@@ -82,6 +84,7 @@ export class FeatureEngine {
       }
     }
     this.copyStart[this.copyFrom.length] = k;
+    this.tradeTakers = this.calculators.filter((c) => c.onTrade !== undefined);
     this.warmupMicros = Math.max(...definitions.map((d) => d.warmupMicros));
   }
 
@@ -124,7 +127,7 @@ export class FeatureEngine {
 
   /** Takes in a public trade (already on the instrument's grid); it shows from the next book event. */
   onTrade(trade: Trade): void {
-    for (const calc of this.calculators) calc.onTrade(trade);
+    for (const calc of this.tradeTakers) calc.onTrade!(trade);
   }
 
   /**

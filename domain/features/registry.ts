@@ -1,6 +1,7 @@
 import { err, ok, type Result } from '../result.ts';
 import type { CalculatorId, CalculatorLookup, FeatureCalculator, Units, WantedOutput } from './calculator.ts';
 import { HhtCalculator } from './calculators/hht.ts';
+import { LevelsCalculator } from './calculators/levels.ts';
 import { LiquidityCalculator } from './calculators/liquidity.ts';
 import { MicroPriceCalculator } from './calculators/microprice.ts';
 import { MlofiCalculator } from './calculators/mlofi.ts';
@@ -23,12 +24,14 @@ interface CalculatorEntry {
 
 /** How each calculator is built, in an order where every calculator comes after those it reads. */
 export const CALCULATORS: Readonly<Record<CalculatorId, CalculatorEntry>> = {
-  shape: { requires: [], reads: [], create: (u) => new ShapeCalculator(u) },
-  liquidity: { requires: [], reads: [], create: (u, _, wanted) => new LiquidityCalculator(u, wanted) },
+  // The walk over the book's levels that shape, liquidity and mlofi share; no feature names it.
+  levels: { requires: [], reads: [], create: (u, _, wanted) => new LevelsCalculator(u, wanted) },
+  shape: { requires: ['levels'], reads: [], create: (u, lookup) => new ShapeCalculator(u, lookup) },
+  liquidity: { requires: ['levels'], reads: [], create: (u, lookup) => new LiquidityCalculator(u, lookup) },
   queue: { requires: [], reads: [], create: (u) => new QueueCalculator(u) },
   microprice: { requires: [], reads: [], create: () => new MicroPriceCalculator() },
   ofi: { requires: [], reads: [], create: (u, _, wanted) => new OfiCalculator(u, wanted) },
-  mlofi: { requires: [], reads: [], create: (u, _, wanted) => new MlofiCalculator(u, wanted) },
+  mlofi: { requires: ['levels'], reads: [], create: (u, lookup, wanted) => new MlofiCalculator(u, lookup, wanted) },
   trades: { requires: [], reads: [], create: (u, _, wanted) => new TradesCalculator(u, wanted) },
   returns: { requires: [], reads: [], create: (_, __, wanted) => new ReturnsCalculator(wanted) },
   pressure: {

@@ -72,8 +72,6 @@ export class HhtCalculator implements FeatureCalculator {
     }
   }
 
-  onTrade(): void {}
-
   reset(): void {
     this.next = 0;
     this.filled = 0;

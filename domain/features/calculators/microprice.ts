@@ -16,8 +16,6 @@ export class MicroPriceCalculator implements FeatureCalculator {
     this.values[0] = this.estimator.offsetTicks(e.bid, e.bidQty, e.ask, e.askQty);
   }
 
-  onTrade(): void {}
-
   reset(): void {
     this.estimator.reset();
     this.values[0] = 0;

@@ -1,72 +1,45 @@
-import type { Micros } from '../../values/units.ts';
-import { EVERY_OUTPUT, type BookEvent, type FeatureCalculator, type Units, type WantedOutput } from '../calculator.ts';
-import { FLOW_WINDOWS, MLOFI_LEVELS } from '../definitions.ts';
-import { TimeWindowSums } from '../time-window.ts';
+import { EVERY_OUTPUT, type BookEvent, type CalculatorLookup, type FeatureCalculator, type Units, type WantedOutput } from '../calculator.ts';
+import { FLOW_WINDOWS } from '../definitions.ts';
+import { SpanSums } from '../span-sums.ts';
+import type { LevelsCalculator } from './levels.ts';
 
 /**
  * Multi-level order-flow imbalance (Xu, Gould & Howison 2018, "Multi-Level Order-Flow Imbalance in a
  * Limit Order Book"): the Cont–Kukanov–Stoikov increment e_n computed for the m-th best bid and ask
  * of consecutive books, m = 1..10, summed over the levels (equal weights) and over trailing windows,
  * in base currency. A level a side does not have counts as size 0 at price 0 (bids) or +infinity
- * (asks): a level that appears adds its size, one that disappears removes it.
+ * (asks): a level that appears adds its size, one that disappears removes it. The increments are
+ * taken in the shared pass over the levels (`LevelsCalculator`); they are whole lots, so exact.
  */
 export class MlofiCalculator implements FeatureCalculator {
   readonly outputs: readonly string[] = FLOW_WINDOWS.map(([label]) => `mlofi_${label}`);
   readonly values = new Float64Array(FLOW_WINDOWS.length);
-  private readonly windows = FLOW_WINDOWS.map(([, span]) => new TimeWindowSums(span as Micros));
-  private readonly prevBidTicks = new Float64Array(MLOFI_LEVELS);
-  private readonly prevBidLots = new Float64Array(MLOFI_LEVELS);
-  private readonly prevAskTicks = new Float64Array(MLOFI_LEVELS);
-  private readonly prevAskLots = new Float64Array(MLOFI_LEVELS);
-  private hasPrev = false;
-  /** Per window, whether anything reads it: unread ones are not kept. */
-  private readonly windowRead: boolean[];
+  /** The windows anything reads, of (increment, 0) in lots. */
+  private readonly windows: SpanSums;
+  /** The read windows' indices in FLOW_WINDOWS, in order. */
+  private readonly read: Int32Array;
+  private readonly levels: LevelsCalculator;
 
   constructor(
     private readonly units: Units,
+    lookup: CalculatorLookup,
     wanted: WantedOutput = EVERY_OUTPUT,
   ) {
-    this.windowRead = FLOW_WINDOWS.map(([label]) => wanted(`mlofi_${label}`));
+    // The shared pass over the levels has already taken each level's increment.
+    this.levels = lookup('levels') as LevelsCalculator;
+    const read = FLOW_WINDOWS.flatMap(([label], w) => (wanted(`mlofi_${label}`) ? [w] : []));
+    this.read = Int32Array.from(read);
+    this.windows = new SpanSums(read.map((w) => FLOW_WINDOWS[w][1]));
   }
 
   onBook(e: BookEvent): void {
-    let sum = 0;
-    const bids = e.bids;
-    const asks = e.asks;
-    for (let m = 0; m < MLOFI_LEVELS; m++) {
-      const hasBid = m < bids.count;
-      const hasAsk = m < asks.count;
-      const bidTicks: number = hasBid ? bids.ticksAt(m) : 0;
-      const bidLots: number = hasBid ? bids.lotsAt(m) : 0;
-      const askTicks: number = hasAsk ? asks.ticksAt(m) : Infinity;
-      const askLots: number = hasAsk ? asks.lotsAt(m) : 0;
-      if (this.hasPrev) {
-        const pb = this.prevBidTicks[m];
-        const pa = this.prevAskTicks[m];
-        if (bidTicks >= pb) sum += bidLots;
-        if (bidTicks <= pb) sum -= this.prevBidLots[m];
-        if (askTicks <= pa) sum -= askLots;
-        if (askTicks >= pa) sum += this.prevAskLots[m];
-      }
-      this.prevBidTicks[m] = bidTicks;
-      this.prevBidLots[m] = bidLots;
-      this.prevAskTicks[m] = askTicks;
-      this.prevAskLots[m] = askLots;
-    }
-    this.hasPrev = true;
-    for (let w = 0; w < this.windows.length; w++) {
-      if (!this.windowRead[w]) continue;
-      const win = this.windows[w];
-      win.push(e.ts, sum, 0);
-      this.values[w] = win.totalA * this.units.lotSize;
-    }
+    const win = this.windows;
+    win.push(e.ts, this.levels.mlofi, 0);
+    for (let k = 0; k < this.read.length; k++) this.values[this.read[k]] = win.totalA(k) * this.units.lotSize;
   }
 
-  onTrade(): void {}
-
   reset(): void {
-    this.hasPrev = false;
-    for (const w of this.windows) w.evictAll();
+    this.windows.evictAll();
     this.values.fill(0);
   }
 }

@@ -1,8 +1,8 @@
-import type { Lots, Micros, Ticks } from '../../values/units.ts';
+import type { Lots, Ticks } from '../../values/units.ts';
 import { EVERY_OUTPUT, type BookEvent, type FeatureCalculator, type Units, type WantedOutput } from '../calculator.ts';
 import { FLOW_WINDOWS } from '../definitions.ts';
 import { ofiIncrement } from '../order-flow-imbalance.ts';
-import { TimeWindowSums } from '../time-window.ts';
+import { SpanSums } from '../span-sums.ts';
 
 /**
  * Cont–Kukanov–Stoikov OFI at the touch: each book event's e_n (`ofiIncrement`), summed over trailing
@@ -12,20 +12,25 @@ import { TimeWindowSums } from '../time-window.ts';
 export class OfiCalculator implements FeatureCalculator {
   readonly outputs: readonly string[] = [...FLOW_WINDOWS.map(([label]) => `ofi_${label}`), 'ofi_1s_norm'];
   readonly values = new Float64Array(FLOW_WINDOWS.length + 1);
-  /** Per window: (e_n, touch depth) in lots. */
-  private readonly windows = FLOW_WINDOWS.map(([, span]) => new TimeWindowSums(span as Micros));
+  /** Per read window: (e_n, touch depth) in lots. */
+  private readonly windows: SpanSums;
+  /** The read windows' indices in FLOW_WINDOWS, in order. */
+  private readonly read: Int32Array;
   private readonly oneSecond = FLOW_WINDOWS.findIndex(([label]) => label === '1s');
+  /** The 1 s window's place among the read ones; -1 when nothing reads it. */
+  private readonly oneSecondSlot: number;
   private hasPrev = false;
   private readonly prev: { bid: Ticks; bidQty: Lots; ask: Ticks; askQty: Lots } = { bid: 0 as Ticks, bidQty: 0 as Lots, ask: 0 as Ticks, askQty: 0 as Lots };
-
-  /** Per window, whether anything reads it (the 1 s window also feeds `ofi_1s_norm`): unread ones are not kept. */
-  private readonly windowRead: boolean[];
 
   constructor(
     private readonly units: Units,
     wanted: WantedOutput = EVERY_OUTPUT,
   ) {
-    this.windowRead = FLOW_WINDOWS.map(([label], w) => wanted(`ofi_${label}`) || (w === this.oneSecond && wanted('ofi_1s_norm')));
+    // A window is kept when anything reads it (the 1 s window also feeds `ofi_1s_norm`).
+    const read = FLOW_WINDOWS.flatMap(([label], w) => (wanted(`ofi_${label}`) || (w === this.oneSecond && wanted('ofi_1s_norm')) ? [w] : []));
+    this.read = Int32Array.from(read);
+    this.windows = new SpanSums(read.map((w) => FLOW_WINDOWS[w][1]));
+    this.oneSecondSlot = read.indexOf(this.oneSecond);
   }
 
   onBook(e: BookEvent): void {
@@ -38,23 +43,18 @@ export class OfiCalculator implements FeatureCalculator {
     p.askQty = e.askQty;
     const depth = (e.bidQty + e.askQty) / 2;
     const lotSize = this.units.lotSize;
-    for (let w = 0; w < this.windows.length; w++) {
-      if (!this.windowRead[w]) continue;
-      const win = this.windows[w];
-      win.push(e.ts, inc, depth);
-      this.values[w] = win.totalA * lotSize;
-    }
-    if (!this.windowRead[this.oneSecond]) return;
-    const second = this.windows[this.oneSecond];
-    const meanDepth = second.totalB / second.count;
-    this.values[this.windows.length] = meanDepth > 0 ? second.totalA / meanDepth : 0;
+    const win = this.windows;
+    win.push(e.ts, inc, depth);
+    for (let k = 0; k < this.read.length; k++) this.values[this.read[k]] = win.totalA(k) * lotSize;
+    const second = this.oneSecondSlot;
+    if (second < 0) return;
+    const meanDepth = win.totalB(second) / win.count(second);
+    this.values[FLOW_WINDOWS.length] = meanDepth > 0 ? win.totalA(second) / meanDepth : 0;
   }
-
-  onTrade(): void {}
 
   reset(): void {
     this.hasPrev = false;
-    for (const w of this.windows) w.evictAll();
+    this.windows.evictAll();
     this.values.fill(0);
   }
 }

@@ -64,8 +64,6 @@ export class PressureCalculator implements FeatureCalculator {
     this.values[1] = Math.tanh(this.ofi.values[this.ofiNormIndex] / 2 + this.trades.values[this.imbalance1sIndex] + touch);
   }
 
-  onTrade(): void {}
-
   reset(): void {
     this.values.fill(0);
   }

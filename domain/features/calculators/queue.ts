@@ -26,8 +26,6 @@ export class QueueCalculator implements FeatureCalculator {
     this.values[1] = (e.askQty - this.ask.at(e.ts, e.askQty)) * perSecond;
   }
 
-  onTrade(): void {}
-
   reset(): void {
     this.bid.clear();
     this.ask.clear();

@@ -2,7 +2,7 @@ import type { Micros } from '../../values/units.ts';
 import { BPS, EVERY_OUTPUT, SECOND, type BookEvent, type FeatureCalculator, type WantedOutput } from '../calculator.ts';
 import { RETURN_WINDOWS } from '../definitions.ts';
 import { LaggedValue } from '../lagged-value.ts';
-import { TimeWindowSums } from '../time-window.ts';
+import { SpanSums } from '../span-sums.ts';
 
 const OUTPUTS = [
   ...RETURN_WINDOWS.map(([label]) => `ret_${label}_bps`),
@@ -19,17 +19,20 @@ export class ReturnsCalculator implements FeatureCalculator {
   readonly outputs: readonly string[] = OUTPUTS;
   readonly values = new Float64Array(OUTPUTS.length);
   private readonly lagged = RETURN_WINDOWS.map(([, span]) => new LaggedValue(span as Micros));
-  /** Per window: (squared log change in bps^2, 0), one entry per change of the mid. */
-  private readonly squares = RETURN_WINDOWS.map(([, span]) => new TimeWindowSums(span as Micros));
+  /** Per window whose volatility is read: (squared log change in bps^2, 0), one entry per change of the mid. */
+  private readonly squares: SpanSums;
+  /** Per window of RETURN_WINDOWS, its place in `squares`; -1 when nothing reads its volatility. */
+  private readonly squareSlot: Int32Array;
   private prevMid2 = 0;
   private lastChange = 0;
   /** Per window, whether anything reads its return and its volatility: unread ones are not kept. */
   private readonly returnRead: boolean[];
-  private readonly volatilityRead: boolean[];
 
   constructor(wanted: WantedOutput = EVERY_OUTPUT) {
     this.returnRead = RETURN_WINDOWS.map(([label]) => wanted(`ret_${label}_bps`));
-    this.volatilityRead = RETURN_WINDOWS.map(([label]) => wanted(`rv_${label}_bps`));
+    const read = RETURN_WINDOWS.flatMap(([label], w) => (wanted(`rv_${label}_bps`) ? [w] : []));
+    this.squares = new SpanSums(read.map((w) => RETURN_WINDOWS[w][1]));
+    this.squareSlot = Int32Array.from(RETURN_WINDOWS, (_, w) => read.indexOf(w));
   }
 
   onBook(e: BookEvent): void {
@@ -40,10 +43,12 @@ export class ReturnsCalculator implements FeatureCalculator {
       this.lastChange = e.ts;
     } else if (mid2 !== this.prevMid2) {
       const r = Math.log(mid2 / this.prevMid2) * BPS;
-      for (let w = 0; w < n; w++) if (this.volatilityRead[w]) this.squares[w].push(e.ts, r * r, 0);
+      this.squares.push(e.ts, r * r, 0);
       this.lastChange = e.ts;
     }
     this.prevMid2 = mid2;
+    const squares = this.squares;
+    squares.advance(e.ts);
     for (let w = 0; w < n; w++) {
       if (this.returnRead[w]) {
         const lag = this.lagged[w];
@@ -51,21 +56,18 @@ export class ReturnsCalculator implements FeatureCalculator {
         const then = lag.at(e.ts, mid2);
         v[w] = ((mid2 - then) / then) * BPS;
       }
-      if (this.volatilityRead[w]) {
-        const s = this.squares[w];
-        s.advance(e.ts);
+      const k = this.squareSlot[w];
+      if (k >= 0) {
         // Running sums can drift a few ulps below zero after evictions.
-        v[n + w] = Math.sqrt(Math.max(0, s.totalA));
+        v[n + w] = Math.sqrt(Math.max(0, squares.totalA(k)));
       }
     }
     v[2 * n] = (e.ts - this.lastChange) / SECOND;
   }
 
-  onTrade(): void {}
-
   reset(): void {
     for (const l of this.lagged) l.clear();
-    for (const s of this.squares) s.evictAll();
+    this.squares.evictAll();
     this.prevMid2 = 0;
     this.lastChange = 0;
     this.values.fill(0);

@@ -1,6 +1,7 @@
 import type { LevelsView } from '../../market/order-book.ts';
-import { BPS, type BookEvent, type FeatureCalculator, type Units } from '../calculator.ts';
-import { DEPTH_BANDS_BPS, IMBALANCE_LEVELS, SLOPE_LEVELS } from '../definitions.ts';
+import { BPS, type BookEvent, type CalculatorLookup, type FeatureCalculator, type Units } from '../calculator.ts';
+import { DEPTH_BANDS_BPS, IMBALANCE_LEVELS } from '../definitions.ts';
+import type { LevelsCalculator, SideLevels } from './levels.ts';
 
 const OUTPUTS = [
   'spread_ticks',
@@ -15,22 +16,14 @@ const OUTPUTS = [
   'touch_qty_ask',
 ];
 
-const DEEPEST_LEVEL = IMBALANCE_LEVELS[IMBALANCE_LEVELS.length - 1];
 const BAND_COUNT = DEPTH_BANDS_BPS.length;
-const LEVEL_COUNT = IMBALANCE_LEVELS.length;
 const TEN_BPS = DEPTH_BANDS_BPS.indexOf(10);
 
-/**
- * What the walk over a side gathers: cumulative size at each imbalance depth, size within each band
- * around the mid, and the sums of the slope's least-squares fit. All sizes in lots.
- */
-class SidePass {
-  readonly cumAtLevels = new Float64Array(IMBALANCE_LEVELS.length);
-  readonly withinBand = new Float64Array(DEPTH_BANDS_BPS.length);
+/** The size within each band around the mid on one side, in lots. */
+class SideBands {
+  readonly withinBand = new Float64Array(BAND_COUNT);
   /** Each band's reach from the touch, in ticks (negative when the band does not reach the touch). */
-  private readonly distances = new Float64Array(DEPTH_BANDS_BPS.length);
-  slopeXY = 0;
-  slopeXX = 0;
+  private readonly distances = new Float64Array(BAND_COUNT);
 
   /**
    * `dir` is +1 for bids, -1 for asks. A level at price p lies within b bps of the mid when
@@ -38,8 +31,7 @@ class SidePass {
    * p <= floor(mid2 (1e4 + b) / 2e4): exact integer bounds (mid2 * 1e4 stays far below 2^53), turned
    * into distances from the touch for one pass over the side's arrays.
    */
-  run(side: LevelsView, dir: 1 | -1, mid2: number): void {
-    const touch = side.ticksAt(0);
+  run(side: LevelsView, dir: 1 | -1, touch: number, mid2: number): void {
     for (let b = 0; b < BAND_COUNT; b++) {
       const bps = DEPTH_BANDS_BPS[b];
       this.distances[b] = dir === 1
@@ -47,27 +39,6 @@ class SidePass {
         : Math.floor((mid2 * (BPS + bps)) / (2 * BPS)) - touch;
     }
     side.cumulativeWithin(this.distances, this.withinBand);
-
-    const levels = this.cumAtLevels;
-    const n = Math.min(side.count, DEEPEST_LEVEL);
-    let cum = 0;
-    let nextLevel = 0;
-    let xy = 0;
-    let xx = 0;
-    for (let i = 0; i < n; i++) {
-      cum += side.lotsAt(i);
-      if (i + 1 === IMBALANCE_LEVELS[nextLevel]) levels[nextLevel++] = cum;
-      if (i < SLOPE_LEVELS) {
-        // Distance from the mid in bps (|2p - mid2| / mid2 is distance / mid); cumulative size in lots.
-        const x = ((dir * (mid2 - 2 * side.ticksAt(i))) * BPS) / mid2;
-        xy += x * cum;
-        xx += x * x;
-      }
-    }
-    // A side shallower than a level counts all it has.
-    while (nextLevel < LEVEL_COUNT) levels[nextLevel++] = cum;
-    this.slopeXY = xy;
-    this.slopeXX = xx;
   }
 }
 
@@ -75,10 +46,20 @@ class SidePass {
 export class ShapeCalculator implements FeatureCalculator {
   readonly outputs: readonly string[] = OUTPUTS;
   readonly values = new Float64Array(OUTPUTS.length);
-  private readonly bidPass = new SidePass();
-  private readonly askPass = new SidePass();
+  private readonly bidBands = new SideBands();
+  private readonly askBands = new SideBands();
+  /** The shared pass over the levels: cumulative sizes and the slope's sums, which it gathers first. */
+  private readonly bids: SideLevels;
+  private readonly asks: SideLevels;
 
-  constructor(private readonly units: Units) {}
+  constructor(
+    private readonly units: Units,
+    lookup: CalculatorLookup,
+  ) {
+    const levels = lookup('levels') as LevelsCalculator;
+    this.bids = levels.bids;
+    this.asks = levels.asks;
+  }
 
   onBook(e: BookEvent): void {
     const v = this.values;
@@ -91,14 +72,14 @@ export class ShapeCalculator implements FeatureCalculator {
     v[k++] = (e.mid2 / 2) * tickSize;
     // W - M = S (I - 1/2) = S (qb - qa) / (2 (qb + qa)).
     v[k++] = (spread * (e.bidQty - e.askQty)) / (2 * touchDepth);
-    this.bidPass.run(e.bids, 1, e.mid2);
-    this.askPass.run(e.asks, -1, e.mid2);
-    const b = this.bidPass;
-    const a = this.askPass;
+    this.bidBands.run(e.bids, 1, e.bid, e.mid2);
+    this.askBands.run(e.asks, -1, e.ask, e.mid2);
+    const b = this.bids;
+    const a = this.asks;
     for (let i = 0; i < IMBALANCE_LEVELS.length; i++) v[k++] = imbalance(b.cumAtLevels[i], a.cumAtLevels[i]);
     for (let i = 0; i < DEPTH_BANDS_BPS.length; i++) {
-      v[k++] = b.withinBand[i] * lotSize;
-      v[k++] = a.withinBand[i] * lotSize;
+      v[k++] = this.bidBands.withinBand[i] * lotSize;
+      v[k++] = this.askBands.withinBand[i] * lotSize;
     }
     v[k++] = slope(b) * lotSize;
     v[k++] = slope(a) * lotSize;
@@ -108,14 +89,12 @@ export class ShapeCalculator implements FeatureCalculator {
 
   /** Size resting within 10 bps of the mid on each side, in lots, as of the last book event. */
   get bidLotsWithin10Bps(): number {
-    return this.bidPass.withinBand[TEN_BPS];
+    return this.bidBands.withinBand[TEN_BPS];
   }
 
   get askLotsWithin10Bps(): number {
-    return this.askPass.withinBand[TEN_BPS];
+    return this.askBands.withinBand[TEN_BPS];
   }
-
-  onTrade(): void {}
 
   reset(): void {}
 }
@@ -126,6 +105,6 @@ function imbalance(bid: number, ask: number): number {
 }
 
 /** Cumulative size per bps of distance; 0 when every level sits at the mid's distance 0 (impossible in an uncrossed book). */
-function slope(pass: SidePass): number {
+function slope(pass: SideLevels): number {
   return pass.slopeXX > 0 ? pass.slopeXY / pass.slopeXX : 0;
 }

@@ -2,6 +2,7 @@ import type { Trade } from '../../market/trade.ts';
 import type { Micros } from '../../values/units.ts';
 import { BPS, EVERY_OUTPUT, SECOND, type BookEvent, type FeatureCalculator, type Units, type WantedOutput } from '../calculator.ts';
 import { TRADE_WINDOWS } from '../definitions.ts';
+import { SpanSums } from '../span-sums.ts';
 import { TimeWindowSums } from '../time-window.ts';
 import { WindowMax } from '../window-max.ts';
 
@@ -21,16 +22,18 @@ const OUTPUTS = [
 export class TradesCalculator implements FeatureCalculator {
   readonly outputs: readonly string[] = OUTPUTS;
   readonly values = new Float64Array(OUTPUTS.length);
-  /** Per window: (taker buy lots, taker sell lots). */
-  private readonly volume = TRADE_WINDOWS.map(([, span]) => new TimeWindowSums(span as Micros));
+  /** Per read window: (taker buy lots, taker sell lots), in one ring. */
+  private readonly volume: SpanSums;
+  /** Per window of TRADE_WINDOWS, its place in `volume`; -1 when nothing reads it. */
+  private readonly volumeSlot: Int32Array;
   /** Per window: (ticks x lots, 0). */
   private readonly notional = TRADE_WINDOWS.map(([, span]) => new TimeWindowSums(span as Micros));
   private readonly largest = TRADE_WINDOWS.slice(1).map(([, span]) => new WindowMax(span as Micros));
   /**
-   * Per window of TRADE_WINDOWS, whether anything reads its volume, its notional (the VWAP) and its
-   * largest print (index 0, the 1 s window, has no VWAP and no largest print): the others are not kept.
+   * Per window of TRADE_WINDOWS, whether anything reads its notional (the VWAP) and its largest print
+   * (index 0, the 1 s window, has no VWAP and no largest print): the others are not kept, nor are the
+   * volumes of windows nothing reads.
    */
-  private readonly volumeRead: boolean[];
   private readonly notionalRead: boolean[];
   private readonly largestRead: boolean[];
 
@@ -40,45 +43,48 @@ export class TradesCalculator implements FeatureCalculator {
   ) {
     this.notionalRead = TRADE_WINDOWS.map(([label], w) => w > 0 && wanted(`vwap_mid_bps_${label}`));
     this.largestRead = TRADE_WINDOWS.map(([label], w) => w > 0 && wanted(`largest_trade_${label}`));
-    this.volumeRead = TRADE_WINDOWS.map(
+    const volumeRead = TRADE_WINDOWS.map(
       ([label], w) =>
         this.notionalRead[w] ||
         wanted(`trade_imbalance_${label}`) ||
         wanted(`trade_rate_${label}`) ||
         wanted(`trade_volume_rate_${label}`),
     );
+    const read = TRADE_WINDOWS.flatMap((_, w) => (volumeRead[w] ? [w] : []));
+    this.volume = new SpanSums(read.map((w) => TRADE_WINDOWS[w][1]));
+    this.volumeSlot = Int32Array.from(TRADE_WINDOWS, (_, w) => read.indexOf(w));
   }
 
   onTrade(t: Trade): void {
     const buy = t.takerSide === 'Buy' ? t.size : 0;
     const sell = t.takerSide === 'Buy' ? 0 : t.size;
-    for (let w = 0; w < this.volume.length; w++) {
-      if (this.volumeRead[w]) this.volume[w].push(t.ts, buy, sell);
-      if (this.notionalRead[w]) this.notional[w].push(t.ts, t.price * t.size, 0);
-    }
-    for (let w = 1; w < this.volume.length; w++) if (this.largestRead[w]) this.largest[w - 1].push(t.ts, t.size);
+    this.volume.push(t.ts, buy, sell);
+    for (let w = 0; w < TRADE_WINDOWS.length; w++) if (this.notionalRead[w]) this.notional[w].push(t.ts, t.price * t.size, 0);
+    for (let w = 1; w < TRADE_WINDOWS.length; w++) if (this.largestRead[w]) this.largest[w - 1].push(t.ts, t.size);
   }
 
   onBook(e: BookEvent): void {
     const n = TRADE_WINDOWS.length;
     const { lotSize } = this.units;
     const v = this.values;
+    const vol = this.volume;
+    vol.advance(e.ts);
     for (let w = 0; w < n; w++) {
-      if (!this.volumeRead[w]) continue;
-      const vol = this.volume[w];
-      vol.advance(e.ts);
+      const k = this.volumeSlot[w];
+      if (k < 0) continue;
       if (this.notionalRead[w]) this.notional[w].advance(e.ts);
-      const buy = vol.totalA;
-      const sell = vol.totalB;
+      const buy = vol.totalA(k);
+      const sell = vol.totalB(k);
       const total = buy + sell;
-      const seconds = vol.span / SECOND;
+      const seconds = vol.span(k) / SECOND;
       v[w] = total > 0 ? (buy - sell) / total : 0;
-      v[n + w] = vol.count / seconds;
+      v[n + w] = vol.count(k) / seconds;
       v[2 * n + w] = (total * lotSize) / seconds;
     }
     for (let w = 1; w < n; w++) {
       if (this.notionalRead[w]) {
-        const total = this.volume[w].totalA + this.volume[w].totalB;
+        const k = this.volumeSlot[w];
+        const total = vol.totalA(k) + vol.totalB(k);
         // VWAP in ticks over the mid in ticks: (2 vwap - mid2) / mid2.
         v[3 * n + w - 1] = total > 0 ? ((2 * this.notional[w].totalA) / total - e.mid2) / e.mid2 * BPS : 0;
       }
@@ -92,11 +98,12 @@ export class TradesCalculator implements FeatureCalculator {
 
   /** Taker buy minus sell volume over the window of `index` in TRADE_WINDOWS, in lots, as of the last book event. */
   netLots(index: number): number {
-    return this.volume[index].totalA - this.volume[index].totalB;
+    const k = this.volumeSlot[index];
+    return k < 0 ? 0 : this.volume.totalA(k) - this.volume.totalB(k);
   }
 
   reset(): void {
-    for (const w of this.volume) w.evictAll();
+    this.volume.evictAll();
     for (const w of this.notional) w.evictAll();
     for (const m of this.largest) m.clear();
     this.values.fill(0);
