@@ -136,13 +136,14 @@ interface Bounds {
   nan: boolean;
   /** A true branch was taken: the value is not NaN. */
   number: boolean;
+  /** A true branch at a NaN threshold was taken: no value reaches it. */
+  never: boolean;
 }
 
-/** One split on a leaf's path: feature `f` at or below `threshold` (true branch), or not (false). */
-interface Step {
-  readonly f: number;
-  readonly threshold: number;
-  readonly yes: boolean;
+/** A leaf a row can reach, and what its path asks of each feature it splits on. */
+interface Leaf {
+  readonly node: number;
+  readonly needs: ReadonlyMap<number, Bounds>;
 }
 
 /**
@@ -154,39 +155,39 @@ interface Step {
  * has been (or `PRIME_ROWS` rows have run). Priming writes into its own scores, never the runner's.
  */
 function prime(t: FlatEnsemble, parts: readonly TreesPart[], sizes: readonly number[], features: number, targets: number): void {
-  const paths: Step[][][] = [];
+  // Each tree's leaves not reached yet, in node order.
+  let pending: Leaf[][] = [];
   for (let r = 0; r < t.roots.length; r++) {
-    const leaves: Step[][] = [];
-    const walk = (i: number, path: Step[]): void => {
+    const leaves: Leaf[] = [];
+    const walk = (i: number, needs: Map<number, Bounds>): void => {
       if (t.leaf[i] === 1) {
-        if (fits(new Map(), path)) leaves.push(path);
+        if (possible(needs)) leaves.push({ node: i, needs });
         return;
       }
-      walk(t.onTrue[i], [...path, { f: t.feature[i], threshold: t.threshold[i], yes: true }]);
-      walk(t.onFalse[i], [...path, { f: t.feature[i], threshold: t.threshold[i], yes: false }]);
+      for (const yes of [true, false]) {
+        const next = new Map<number, Bounds>();
+        for (const [f, b] of needs) next.set(f, { ...b });
+        ask(next, t.feature[i], t.threshold[i], yes);
+        walk(yes ? t.onTrue[i] : t.onFalse[i], next);
+      }
     };
-    walk(t.roots[r], []);
-    paths.push(leaves);
+    walk(t.roots[r], new Map());
+    pending.push(leaves);
   }
   const reached = new Uint8Array(t.feature.length);
-  const leafOf = (path: readonly Step[], root: number): number => {
-    let i = root;
-    for (const step of path) i = step.yes ? t.onTrue[i] : t.onFalse[i];
-    return i;
-  };
   const row = new Float32Array(features);
   const scores = new Float32Array(targets);
-  // A function records what it sees only once it has run for a while: V8 allocates its feedback after
-  // it has used an interrupt budget of 8× its bytecode size, and a call walking one path of each tree
-  // uses a small share of it. A call a node (about 60 calls for 400 nodes were found to be needed) comes first.
+  // A function records what it sees only once it has run for a while (V8 allocates its feedback
+  // lazily): on synthetic-gbdt's parts of 600 nodes, branches first taken after 32 calls still threw
+  // the optimized code away, after 64 none did. Twice that, more for a larger part, comes first.
   parts.forEach((part, p) => {
-    for (let warm = 0; warm < Math.max(64, sizes[p]); warm++) part(row, scores);
+    for (let warm = 0; warm < Math.max(128, sizes[p] / 4); warm++) part(row, scores);
   });
   for (let rows = 0; rows < PRIME_ROWS; rows++) {
     const bounds = new Map<number, Bounds>();
-    for (let r = 0; r < paths.length; r++) {
-      const path = paths[r].find((p) => reached[leafOf(p, t.roots[r])] === 0 && fits(bounds, p));
-      if (path !== undefined) apply(bounds, path);
+    for (const leaves of pending) {
+      const leaf = leaves.find((l) => fits(bounds, l.needs));
+      if (leaf !== undefined) for (const [f, b] of leaf.needs) merge(bounds, f, b);
     }
     row.fill(0);
     for (const [f, b] of bounds) row[f] = valueIn(b);
@@ -199,36 +200,57 @@ function prime(t: FlatEnsemble, parts: readonly TreesPart[], sizes: readonly num
       reached[i] = 1;
     }
     if (!fresh) return;
+    pending = pending.map((leaves) => leaves.filter((l) => reached[l.node] === 0));
   }
 }
 
 /** Rows `prime` runs at most: enough for every leaf of hundreds of trees of a few dozen leaves. */
 const PRIME_ROWS = 2048;
 
-function fits(bounds: ReadonlyMap<number, Bounds>, path: readonly Step[]): boolean {
-  const trial = new Map<number, Bounds>();
-  for (const [f, b] of bounds) trial.set(f, { ...b });
-  apply(trial, path);
-  // NaN meets every false branch and no true one; a number needs room above `lo` and at most `hi`.
-  for (const b of trial.values()) if (b.nan ? b.number : b.lo !== null && b.hi !== null && !(b.hi > b.lo)) return false;
-  return path.every((s) => !(s.yes && Number.isNaN(s.threshold)));
+/** Adds a split's branch to what a path asks of feature `f`. */
+function ask(needs: Map<number, Bounds>, f: number, threshold: number, yes: boolean): void {
+  // A NaN threshold sends every value to the false branch, and asks nothing of it.
+  if (Number.isNaN(threshold) && !yes) return;
+  merge(needs, f, yes
+    ? { lo: null, hi: Number.isNaN(threshold) ? Number.NEGATIVE_INFINITY : threshold, nan: false, number: true, never: Number.isNaN(threshold) }
+    : threshold === Infinity ? { lo: null, hi: null, nan: true, number: false, never: false } : { lo: threshold, hi: null, nan: false, number: false, never: false });
 }
 
-function apply(bounds: Map<number, Bounds>, path: readonly Step[]): void {
-  for (const { f, threshold, yes } of path) {
-    let b = bounds.get(f);
-    if (b === undefined) bounds.set(f, (b = { lo: null, hi: null, nan: false, number: false }));
-    // A NaN threshold sends every value to the false branch, and asks nothing of it.
-    if (Number.isNaN(threshold)) continue;
-    if (yes) {
-      b.number = true;
-      if (b.hi === null || threshold < b.hi) b.hi = threshold;
-    } else if (threshold === Infinity) {
-      b.nan = true;
-    } else if (b.lo === null || threshold > b.lo) {
-      b.lo = threshold;
-    }
+/** `bounds`'s asks of `f`, narrowed by `b`'s. */
+function merge(bounds: Map<number, Bounds>, f: number, b: Bounds): void {
+  const a = bounds.get(f);
+  if (a === undefined) {
+    bounds.set(f, { ...b });
+    return;
   }
+  if (b.lo !== null && (a.lo === null || b.lo > a.lo)) a.lo = b.lo;
+  if (b.hi !== null && (a.hi === null || b.hi < a.hi)) a.hi = b.hi;
+  a.nan ||= b.nan;
+  a.number ||= b.number;
+  a.never ||= b.never;
+}
+
+/** Whether a value meets every ask: NaN meets every false branch and no true one; a number needs room above `lo` and at most `hi`. */
+function possible(needs: ReadonlyMap<number, Bounds>): boolean {
+  for (const b of needs.values()) if (!meetable(b.lo, b.hi, b.nan, b.number, b.never)) return false;
+  return true;
+}
+
+function meetable(lo: number | null, hi: number | null, nan: boolean, number: boolean, never: boolean): boolean {
+  if (never) return false;
+  return nan ? !number : lo === null || hi === null || hi > lo;
+}
+
+/** Whether the asks `needs` can be met together with `bounds`, without changing either. */
+function fits(bounds: ReadonlyMap<number, Bounds>, needs: ReadonlyMap<number, Bounds>): boolean {
+  for (const [f, b] of needs) {
+    const a = bounds.get(f);
+    if (a === undefined) continue;
+    const lo = a.lo === null ? b.lo : b.lo === null ? a.lo : Math.max(a.lo, b.lo);
+    const hi = a.hi === null ? b.hi : b.hi === null ? a.hi : Math.min(a.hi, b.hi);
+    if (!meetable(lo, hi, a.nan || b.nan, a.number || b.number, a.never || b.never)) return false;
+  }
+  return true;
 }
 
 /** A float32 value within `b` (thresholds are float32 values, so `hi` itself is one). */
