@@ -46,6 +46,7 @@ const MAX_DEPTH = 64;
  * generated from strings (node --disallow-code-generation-from-strings): the caller walks the arrays.
  */
 export function generateTreeParts(t: FlatEnsemble, features: number, targets: number): TreesPart[] | null {
+  if (!proper(t)) return null;
   const parts: TreesPart[] = [];
   /** Each part's node count, which sets how many calls it takes before V8 records its feedback. */
   const sizes: number[] = [];
@@ -62,7 +63,7 @@ export function generateTreeParts(t: FlatEnsemble, features: number, targets: nu
     const close = sums.map((k) => `s[${k}]=s${k};\n`).join('');
     // A loop run once: its jump back charges V8's tiering budget with the whole body at every call,
     // where forward jumps charge nothing, so the part is optimized after some calls, not thousands.
-    const body = `for(let once=0;once<1;once++){\n${code}}\n`;
+    const body = `let v=0;\nfor(let once=0;once<1;once++){\n${code}}\n`;
     try {
       // The source holds only numbers and fixed names (see `tree`), never text read from the file. The
       // function is named (a profile shows `treesPart0`, not `anonymous`) by returning a function expression.
@@ -83,8 +84,14 @@ export function generateTreeParts(t: FlatEnsemble, features: number, targets: nu
     const lines: string[] = [];
     const treeReads = new Set<number>();
     const treeAdds = new Set<number>();
-    const size = tree(t, t.roots[r], 0, lines, treeReads, treeAdds);
+    const k = singleTarget(t, t.roots[r]);
+    const size = tree(t, t.roots[r], 0, lines, treeReads, treeAdds, k);
     if (size < 0) return null;
+    if (k >= 0) {
+      // The leaf reached set `v`; its one add comes after the tree, where the next tree's adds follow it as before.
+      treeAdds.add(k);
+      lines.push(`s${k}=fround(s${k}+v);\n`);
+    }
     if (nodes > 0 && nodes + size > PART_NODES && !emit()) return null;
     code += lines.join('');
     nodes += size;
@@ -97,9 +104,14 @@ export function generateTreeParts(t: FlatEnsemble, features: number, targets: nu
 }
 
 /** Writes the walk of the (sub)tree at node `i` to `out`; returns its node count, or -1 when it is deeper than MAX_DEPTH. */
-function tree(t: FlatEnsemble, i: number, depth: number, out: string[], read: Set<number>, added: Set<number>): number {
+function tree(t: FlatEnsemble, i: number, depth: number, out: string[], read: Set<number>, added: Set<number>, single: number): number {
   if (depth > MAX_DEPTH) return -1;
   if (t.leaf[i] === 1) {
+    if (single >= 0) {
+      // Adding -0 leaves every float32 sum as it was (NaN too): a leaf without a weight adds that.
+      out.push(`v=${t.weightStart[i] === t.weightStart[i + 1] ? '-0' : literal(t.weight[t.weightStart[i]])};`);
+      return 1;
+    }
     for (let w = t.weightStart[i]; w < t.weightStart[i + 1]; w++) {
       const k = t.weightTarget[w];
       added.add(k);
@@ -110,13 +122,61 @@ function tree(t: FlatEnsemble, i: number, depth: number, out: string[], read: Se
   // NaN compares false and takes the else branch, as the array walk (and onnxruntime without missing-value tracking) does.
   read.add(t.feature[i]);
   out.push(`if(x${t.feature[i]}<=${literal(t.threshold[i])}){`);
-  const yes = tree(t, t.onTrue[i], depth + 1, out, read, added);
+  const yes = tree(t, t.onTrue[i], depth + 1, out, read, added, single);
   if (yes < 0) return -1;
   out.push('}else{');
-  const no = tree(t, t.onFalse[i], depth + 1, out, read, added);
+  const no = tree(t, t.onFalse[i], depth + 1, out, read, added, single);
   if (no < 0) return -1;
   out.push('}\n');
   return 1 + yes + no;
+}
+
+/**
+ * Whether every walked tree is a tree: no node reached twice, from its own root or another's. A file
+ * whose nodes share a subtree or loop back would make generated code of exponential size (or none):
+ * it is walked through the arrays, as before.
+ */
+function proper(t: FlatEnsemble): boolean {
+  const seen = new Uint8Array(t.feature.length);
+  for (let r = 0; r < t.roots.length; r++) {
+    const stack = [t.roots[r]];
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      if (seen[i] === 1) return false;
+      seen[i] = 1;
+      if (t.leaf[i] !== 1) stack.push(t.onTrue[i], t.onFalse[i]);
+    }
+  }
+  return true;
+}
+
+/**
+ * The one target every leaf of the tree at `root` adds to, each with at most one weight (a regressor's
+ * tree, one a target); -1 for a tree whose leaves add more or elsewhere, or deeper than MAX_DEPTH.
+ * Such a tree's walk only picks its leaf's weight, and one add after it does the sum: the optimizing
+ * compiler then has one add a tree to compile instead of one a leaf.
+ */
+function singleTarget(t: FlatEnsemble, root: number): number {
+  let target = -1;
+  const stack = [root];
+  const depth = [0];
+  while (stack.length > 0) {
+    const i = stack.pop()!;
+    const d = depth.pop()!;
+    if (d > MAX_DEPTH) return -1;
+    if (t.leaf[i] !== 1) {
+      stack.push(t.onTrue[i], t.onFalse[i]);
+      depth.push(d + 1, d + 1);
+      continue;
+    }
+    const n = t.weightStart[i + 1] - t.weightStart[i];
+    if (n > 1) return -1;
+    if (n === 0) continue;
+    const k = t.weightTarget[t.weightStart[i]];
+    if (target >= 0 && k !== target) return -1;
+    target = k;
+  }
+  return target;
 }
 
 /** A double as a literal that reads back as the same double; String() writes -0 as 0, and NaN and ±Infinity by name. */
