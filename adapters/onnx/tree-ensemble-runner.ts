@@ -1,5 +1,4 @@
 import { ModelProtoType } from './onnx-proto.ts';
-import { generateTreeParts, type FlatEnsemble, type TreesPart } from './tree-code.ts';
 
 /**
  * A model that is one ai.onnx.ml `TreeEnsembleRegressor` (what `ladder train` exports, see
@@ -205,6 +204,19 @@ function build(output: string, options: RunnerOptions, e: Ensemble): TreeEnsembl
   return new FlatTrees(features, targets, output, { feature, threshold, onTrue, onFalse, leaf, weightStart, weightTarget, weight, roots: Int32Array.from(walked), base });
 }
 
+interface Flat {
+  readonly feature: Int32Array;
+  readonly threshold: Float64Array;
+  readonly onTrue: Int32Array;
+  readonly onFalse: Int32Array;
+  readonly leaf: Uint8Array;
+  readonly weightStart: Int32Array;
+  readonly weightTarget: Int32Array;
+  readonly weight: Float64Array;
+  readonly roots: Int32Array;
+  readonly base: Float64Array;
+}
+
 class FlatTrees implements TreeEnsembleRunner {
   private readonly row: Float32Array;
   private readonly scores: Float32Array;
@@ -214,14 +226,12 @@ class FlatTrees implements TreeEnsembleRunner {
    * each array rather than one of five.
    */
   private readonly links: Int32Array;
-  /** The trees as generated functions (tree-code.ts), called in turn; null: the arrays are walked. */
-  private readonly parts: readonly TreesPart[] | null;
 
   constructor(
     readonly features: number,
     readonly targets: number,
     readonly output: string,
-    private readonly t: FlatEnsemble,
+    private readonly t: Flat,
   ) {
     this.row = new Float32Array(features);
     this.scores = new Float32Array(targets);
@@ -232,30 +242,15 @@ class FlatTrees implements TreeEnsembleRunner {
       this.links[3 * i + 1] = t.onTrue[i];
       this.links[3 * i + 2] = t.onFalse[i];
     }
-    this.parts = generateTreeParts(t, features, targets);
   }
 
   run(values: ArrayLike<number>): Float32Array {
-    const { row, scores } = this;
-    const { base } = this.t;
+    const { row, scores, links } = this;
+    const { threshold, weightStart, weightTarget, weight, roots, base } = this.t;
     // Writing into a Float32Array rounds to float32: the row is the model's float input, and each sum
     // of two float32 values rounded there is their float32 sum (a double holds it exactly first).
     for (let f = 0; f < row.length; f++) row[f] = values[f];
     scores.fill(0);
-    const { parts } = this;
-    if (parts !== null) {
-      for (let p = 0; p < parts.length; p++) parts[p](row, scores);
-    } else {
-      this.walk(row, scores);
-    }
-    for (let k = 0; k < base.length; k++) scores[k] += base[k];
-    return scores;
-  }
-
-  /** The trees walked through the arrays, adding each reached leaf's weights to `scores`. */
-  private walk(row: Float32Array, scores: Float32Array): void {
-    const { links } = this;
-    const { threshold, weightStart, weightTarget, weight, roots } = this.t;
     for (let r = 0; r < roots.length; r++) {
       let i = roots[r];
       // NaN compares false and takes the false branch, as onnxruntime's does without missing-value tracking.
@@ -265,5 +260,7 @@ class FlatTrees implements TreeEnsembleRunner {
         scores[target] += weight[w];
       }
     }
+    for (let k = 0; k < base.length; k++) scores[k] += base[k];
+    return scores;
   }
 }
