@@ -78,6 +78,7 @@ export class ModelSlot {
     private readonly logger: Logger,
   ) {
     this.active = initial;
+    this.answer = { info: initial.info, prediction: { score: 0, confidence: 0 } };
   }
 
   /** The model the next prediction uses: an offered one once taken, else the running one. */
@@ -116,7 +117,8 @@ export class ModelSlot {
 
   /**
    * `predict` within the call, when the current model can answer so (`SignalModel.predictNow`); null,
-   * with nothing counted or switched, when it cannot: then `predict` is the way.
+   * with nothing counted or switched, when it cannot: then `predict` is the way. The answer is one
+   * object the slot rewrites at its next call (as the model's prediction may be): read it before then.
    */
   predictNow(vector: FeatureVector): SlotPrediction | null {
     const model = this.pending ?? this.active;
@@ -124,8 +126,15 @@ export class ModelSlot {
     if (this.pending !== null) this.switchToPending(this.pending);
     this.predictionCount++;
     // Nothing is in flight once the call returns, so the model is never left retired while it predicts.
-    return { info: model.info, prediction: model.predictNow(vector) };
+    const prediction = model.predictNow(vector);
+    const answer = this.answer;
+    answer.info = model.info;
+    answer.prediction = prediction;
+    return answer;
   }
+
+  /** `predictNow`'s one answer, rewritten at each call (a backtest predicts at every book frame). */
+  private readonly answer: { info: ModelInfo; prediction: Prediction };
 
   /** Predicts on the current model, which is the offered one from the first prediction after an offer. */
   async predict(vector: FeatureVector): Promise<SlotPrediction> {

@@ -7,7 +7,7 @@ import { MANIFEST_FILE, MODEL_FILE, readManifest, validationProblems, type Manif
 import { checkFeatureRegistry, checkModelContract, type ModelContract, type ModelInput } from './model-contract.ts';
 import { ModelLoadError, type ModelLoadProblem } from './model-load-problem.ts';
 import { inspectOnnx } from './onnx-inspect.ts';
-import { describeReadoutError, readPrediction, readoutFetches, unreadColumns, type Readout } from './output-readout.ts';
+import { describeReadoutError, readPrediction, readPredictionInto, readoutFetches, unreadColumns, type Readout } from './output-readout.ts';
 import { createSession, readFileChecked } from './raw-model.ts';
 import { openNativeSession, type NativeSession } from './native-session.ts';
 import { compileTreeEnsemble, type TreeEnsembleRunner } from './tree-ensemble-runner.ts';
@@ -141,8 +141,12 @@ class OrtSignalModel implements OnnxSignalModel {
     if (this.trees !== null || this.native !== null) this.predictNow = (features) => this.predictWithin(features);
   }
 
-  /** `predict` within the call; set only where the model is walked here or run by the native session. */
+  /**
+   * `predict` within the call; set only where the model is walked here or run by the native session.
+   * Its answer is one object the model rewrites at each call (see `SignalModel.predictNow`).
+   */
   readonly predictNow?: (features: FeatureVector) => Prediction;
+  private readonly answer = { score: 0, confidence: 0 };
 
   private readonly trees: TreeEnsembleRunner | null;
   /** The tree walk's last outputs, and one reader of them for every prediction (not a closure each). */
@@ -170,7 +174,8 @@ class OrtSignalModel implements OnnxSignalModel {
     }
     const n = this.input.features;
     if (features.values.length !== n) throw this.reject({ kind: 'WrongLength', expected: n, actual: features.values.length });
-    if (this.trees !== null) return this.predictTrees(this.trees, features.values);
+    // The in-call answer is rewritten by the next call: a promise's value is the caller's to keep.
+    if (this.trees !== null) return { ...this.predictTrees(this.trees, features.values) };
     if (this.native !== null) return this.predictNative(features.values);
     const shared = !this.busy;
     const row = shared ? this.row : new Float32Array(n);
@@ -205,12 +210,15 @@ class OrtSignalModel implements OnnxSignalModel {
     return prediction.value;
   }
 
-  /** One prediction by the in-process tree walk: the runtime's outputs, without a call into it. */
+  /**
+   * One prediction by the in-process tree walk: the runtime's outputs, without a call into it, read
+   * into the model's one answer object (no result and prediction made at every book frame).
+   */
   private predictTrees(trees: TreeEnsembleRunner, values: Float64Array): Prediction {
     this.treeScores = trees.run(values);
-    const prediction = readPrediction(this.readout, this.readTreeScores);
-    if (!prediction.ok) throw this.reject({ kind: 'BadOutput', message: describeReadoutError(prediction.error) });
-    return prediction.value;
+    const error = readPredictionInto(this.readout, this.readTreeScores, this.answer);
+    if (error !== null) throw this.reject({ kind: 'BadOutput', message: describeReadoutError(error) });
+    return this.answer;
   }
 
   async close(): Promise<void> {

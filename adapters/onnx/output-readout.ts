@@ -65,16 +65,26 @@ export const CONFIDENCE_TOLERANCE = 1e-6;
  * scores give the ensemble's weighted score (bps) and calibrated confidence.
  */
 export function readPrediction(r: Readout, get: (name: string) => ArrayLike<number>): Result<Prediction, ReadoutError> {
+  const prediction = { score: 0, confidence: 0 };
+  const error = readPredictionInto(r, get, prediction);
+  return error === null ? ok(prediction) : err(error);
+}
+
+/**
+ * `readPrediction` into `into`, which a caller predicting at every book frame reuses: null when the
+ * prediction was written, else the error (and `into` is left as it was).
+ */
+export function readPredictionInto(r: Readout, get: (name: string) => ArrayLike<number>, into: { score: number; confidence: number }): ReadoutError | null {
   let score: number;
   let confidence: number;
   switch (r.kind) {
     case 'score': {
       const s = get(r.score);
-      if (s.length !== 1) return err({ kind: 'OutputShape', output: r.score, length: s.length, expected: 1 });
+      if (s.length !== 1) return { kind: 'OutputShape', output: r.score, length: s.length, expected: 1 };
       score = s[0];
       if (r.confidence.kind === 'tensor') {
         const c = get(r.confidence.tensor);
-        if (c.length !== 1) return err({ kind: 'OutputShape', output: r.confidence.tensor, length: c.length, expected: 1 });
+        if (c.length !== 1) return { kind: 'OutputShape', output: r.confidence.tensor, length: c.length, expected: 1 };
         confidence = c[0];
       } else {
         confidence = Math.abs(Math.tanh(score / r.confidence.scale));
@@ -83,7 +93,7 @@ export function readPrediction(r: Readout, get: (name: string) => ArrayLike<numb
     }
     case 'classProbabilities': {
       const p = get(r.tensor);
-      if (p.length !== r.columns) return err({ kind: 'OutputShape', output: r.tensor, length: p.length, expected: r.columns });
+      if (p.length !== r.columns) return { kind: 'OutputShape', output: r.tensor, length: p.length, expected: r.columns };
       score = p[r.up] - p[r.down];
       confidence = p[0];
       for (let i = 1; i < p.length; i++) if (p[i] > confidence) confidence = p[i];
@@ -92,7 +102,7 @@ export function readPrediction(r: Readout, get: (name: string) => ArrayLike<numb
     case 'horizons': {
       const h = get(r.tensor);
       const expected = r.ensemble.horizonsMs.length;
-      if (h.length !== expected) return err({ kind: 'OutputShape', output: r.tensor, length: h.length, expected });
+      if (h.length !== expected) return { kind: 'OutputShape', output: r.tensor, length: h.length, expected };
       // combineHorizons's two figures, without its reading object; a non-finite score gets confidence 0,
       // and the check below still refuses it.
       score = horizonScore(r.ensemble, h);
@@ -100,9 +110,11 @@ export function readPrediction(r: Readout, get: (name: string) => ArrayLike<numb
       break;
     }
   }
-  if (!Number.isFinite(score)) return err({ kind: 'ScoreNotFinite', score });
+  if (!Number.isFinite(score)) return { kind: 'ScoreNotFinite', score };
   if (!(confidence >= -CONFIDENCE_TOLERANCE && confidence <= 1 + CONFIDENCE_TOLERANCE)) {
-    return err({ kind: 'ConfidenceOutOfRange', confidence });
+    return { kind: 'ConfidenceOutOfRange', confidence };
   }
-  return ok({ score, confidence: Math.min(1, Math.max(0, confidence)) });
+  into.score = score;
+  into.confidence = Math.min(1, Math.max(0, confidence));
+  return null;
 }

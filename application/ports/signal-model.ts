@@ -32,7 +32,9 @@ export interface SignalModel {
   /**
    * The same prediction as `predict`, made within the call, for a model that needs no I/O and no
    * other thread for it (the in-process tree walk); absent where the model cannot. Throws where
-   * `predict` rejects. A backtest predicts at every book frame: a promise less each time counts.
+   * `predict` rejects. A backtest predicts at every book frame: a promise less each time counts, and
+   * so does an object less: the answer may be one object the model rewrites at its next prediction,
+   * to be read before then.
    */
   predictNow?(features: FeatureVector): Prediction;
   close(): Promise<void>;

@@ -45,7 +45,20 @@ export class MidVolatility {
 
   private decay(ts: number): void {
     const first = Number.isNaN(this.at);
-    if (!first && ts > this.at) this.sum *= Math.pow(0.5, (ts - this.at) / this.halfLifeMicros);
+    if (!first && ts > this.at) this.sum *= this.factor(ts - this.at);
     if (first || ts > this.at) this.at = ts;
+  }
+
+  /** The last step's decay factor and the time it was for: books often come a fixed interval apart. */
+  private lastStep = NaN;
+  private lastFactor = 1;
+
+  /** 0.5^(step / half-life), the same value `Math.pow` gives, computed again only for a new step. */
+  private factor(step: number): number {
+    if (step !== this.lastStep) {
+      this.lastStep = step;
+      this.lastFactor = Math.pow(0.5, step / this.halfLifeMicros);
+    }
+    return this.lastFactor;
   }
 }

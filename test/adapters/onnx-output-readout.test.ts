@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { CONFIDENCE_TOLERANCE, readPrediction, readoutFetches, type Readout } from '../../adapters/onnx/output-readout.ts';
+import { CONFIDENCE_TOLERANCE, readPrediction, readPredictionInto, readoutFetches, type Readout } from '../../adapters/onnx/output-readout.ts';
 import { unwrap } from '../../domain/result.ts';
 
 const scoreReadout: Readout = { kind: 'score', score: 's', confidence: { kind: 'tensor', tensor: 'c' } };
@@ -52,6 +52,16 @@ describe('readPrediction', () => {
     expect(!over.ok && over.error.kind).toBe('ConfidenceOutOfRange');
     const nan = readPrediction(scoreReadout, outputs({ s: [1], c: [NaN] }));
     expect(!nan.ok && nan.error.kind).toBe('ConfidenceOutOfRange');
+  });
+
+  it('reads into a reused object what it returns, and leaves the object as it was on an error', () => {
+    const into = { score: 7, confidence: 0.5 };
+    expect(readPredictionInto(scoreReadout, outputs({ s: [1], c: [1.001] }), into)?.kind).toBe('ConfidenceOutOfRange');
+    expect(into).toEqual({ score: 7, confidence: 0.5 });
+    for (const [readout, o] of [[scoreReadout, { s: [-0.5], c: [0.25] }], [classReadout, { p: [0.2, 0.3, 0.5] }], [horizonsReadout, { h: [2, -1, 4] }]] as [Readout, Record<string, number[]>][]) {
+      expect(readPredictionInto(readout, outputs(o), into)).toBeNull();
+      expect(into).toEqual(unwrap(readPrediction(readout, outputs(o))));
+    }
   });
 
   it('rejects a non-finite score and an output with the wrong number of values', () => {
