@@ -49,9 +49,10 @@ export interface LedgerFigures {
 
 /**
  * Folds a run's ledger rows as they come. Equity intervals and position snapshots must come in their
- * read order (interval start, seq), as one writer writes them; a row at or before the last one is a
- * batch written again and is left out, as a store keeps a key once. Fills and orders may come in any
- * order: their sums are of integers, and the slippage list is sorted as the rows are read back.
+ * read order (interval start, seq), as one writer writes them: the last key again is a batch written
+ * twice and is left out, as a store keeps a key once; an earlier key throws, since the figures made
+ * in order could not take it. Fills and orders may come in any order: their sums are of integers, and
+ * the slippage list is sorted as the memory store reads fills back.
  */
 export class LedgerFold {
   private equityCount = 0;
