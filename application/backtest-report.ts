@@ -3,24 +3,31 @@ import type { ExecutionCounters } from './execution-engine.ts';
 import type { Order } from '../domain/trading/order.ts';
 import { valueQuantile, type ValueCounts } from '../domain/stats/value-histogram.ts';
 import { weightedQuantile } from '../domain/stats/weighted-quantile.ts';
-import { sideSign } from '../domain/trading/side.ts';
-import { notional, type Instrument } from '../domain/values/instrument.ts';
+import type { Instrument } from '../domain/values/instrument.ts';
 import type { EquityRecord, FillRecord, PositionSnapshotRecord } from './ports/trading-store.ts';
 import type { ClassFigures, ExecutionClass, ExecutionQualitySummary } from './execution-quality.ts';
-import { dailyRatios, formatSpan, perTrade, type FeedIntegrity, type OpenPosition, type PerTrade, type SummaryFacts } from './report-facts.ts';
+import { exposureOf, ledgerFigures, type LedgerFigures } from './ledger-fold.ts';
+import { dailyRatiosOf, formatSpan, perTradeOf, type FeedIntegrity, type OpenPosition, type PerTrade, type SummaryFacts } from './report-facts.ts';
+
+export { slippageBps } from './ledger-fold.ts';
 
 /** 1 USDT in the store's cash unit (1e-8 USDT). */
 const CASH_PER_USDT = 1e8;
 
-export interface BacktestRecords {
-  readonly instrument: Instrument;
-  /** Starting equity, USDT: returns, drawdown, turnover and exposure are relative to it. */
-  readonly capitalUsdt: number;
+/** A run's ledger rows as read back, with what else its report reads. */
+export interface BacktestRecords extends BacktestFacts {
   /** Per interval, in time order; equity is the run's PnL net of fees (0 at the start). */
   readonly equity: readonly EquityRecord[];
   readonly fills: readonly FillRecord[];
   readonly orders: readonly Order[];
   readonly positions: readonly PositionSnapshotRecord[];
+}
+
+/** What a backtest report reads besides the ledger's rows. */
+export interface BacktestFacts {
+  readonly instrument: Instrument;
+  /** Starting equity, USDT: returns, drawdown, turnover and exposure are relative to it. */
+  readonly capitalUsdt: number;
   readonly signals: SignalOutcomeCounts;
   /** The execution engine's counters; null for a run without one (fill rate is then by order). */
   readonly execution:
@@ -134,39 +141,46 @@ export interface BacktestReport {
 }
 
 export function backtestReport(r: BacktestRecords): BacktestReport {
+  return backtestReportOf(r, ledgerFigures(r.instrument, r));
+}
+
+/**
+ * The report from the ledger's figures (ledger-fold.ts), folded as the rows came or from the rows read
+ * back: the same report either way.
+ */
+export function backtestReportOf(r: BacktestFacts, ledger: LedgerFigures): BacktestReport {
   const capital = r.capitalUsdt;
-  const pnlSeries = r.equity.map((e) => e.equity / CASH_PER_USDT);
-  const pnl = pnlSeries.at(-1) ?? 0;
+  const pnlSeries = ledger.equity.pnl;
+  const pnl = pnlSeries.length === 0 ? 0 : pnlSeries[pnlSeries.length - 1];
   // From the first LIVE book to the last where the summary says; else the equity intervals' span.
   const span = r.facts?.span ?? null;
   const covered = span === null ? r.to - r.from : span.to - span.from;
-  const ratios = dailyRatios(r.equity, capital, covered);
+  const ratios = dailyRatiosOf(ledger.equity.dayEnds, capital, covered);
   const q = r.facts?.quality ?? null;
   // Weighted by quantity: a lot filled is a lot paid for, however the venue split the fills.
-  const slippage = r.fills.flatMap((f) => (f.arrivalMidTicks === null ? [] : [{ bps: slippageBps(f), lots: f.fill.qty }])).sort((a, b) => a.bps - b.bps);
+  const { slippage } = ledger.fills;
   const slippageLots = slippage.reduce((n, x) => n + x.lots, 0);
-  const ordered = r.orders.reduce((n, o) => n + o.qty, 0);
-  const filled = r.fills.reduce((n, f) => n + f.fill.qty, 0);
-  const maker = r.fills.reduce((n, f) => n + (f.fill.liquidity === 'maker' ? f.fill.qty : 0), 0);
-  const traded = r.fills.reduce((n, f) => n + notional(r.instrument, f.fill.price, f.fill.qty), 0) / CASH_PER_USDT;
-  const fees = r.fills.reduce((n, f) => n + f.fill.fee, 0) / CASH_PER_USDT;
+  const { ordered } = ledger.orders;
+  const { filled, maker } = ledger.fills;
+  const traded = ledger.fills.traded / CASH_PER_USDT;
+  const fees = ledger.fills.fees / CASH_PER_USDT;
   const { resolved, hits, falseSignals } = r.signals;
   return {
     pnl,
     sharpe: ratios.sharpe,
     sortino: ratios.sortino,
     sharpe_basis: ratios.sharpe === null ? `none: ${formatSpan(covered)} of market time, under two days of returns; see per_trade` : `daily returns over ${ratios.days} days`,
-    per_trade: perTrade(r.positions),
+    per_trade: perTradeOf(ledger.positions.roundTrips),
     max_drawdown: maxDrawdown(pnlSeries, capital),
-    trades: r.fills.length,
-    orders: r.orders.length,
+    trades: ledger.fills.count,
+    orders: ledger.orders.count,
     hit_rate: resolved === 0 ? null : hits / resolved,
     false_signal_rate: resolved === 0 ? null : falseSignals / resolved,
     signals_resolved: resolved,
     slippage_bps_mean: q !== null ? q.slippage_bps_mean : slippageLots === 0 ? null : slippage.reduce((n, x) => n + x.bps * x.lots, 0) / slippageLots,
     slippage_bps_p95: q !== null ? q.slippage_bps_p95 : slippageLots === 0 ? null : weightedQuantile(slippage, slippageLots, 0.95),
     fill_rate: r.execution !== null ? (r.execution.targetLots === 0 ? null : r.execution.filledLots / r.execution.targetLots) : ordered === 0 ? null : filled / ordered,
-    parents: r.execution?.parents ?? r.orders.length,
+    parents: r.execution?.parents ?? ledger.orders.count,
     escalations: r.execution?.escalations ?? 0,
     taken_at_once: r.execution?.takenAtOnce ?? 0,
     replaces: r.execution?.replaced ?? 0,
@@ -178,7 +192,7 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
     maker_share: filled === 0 ? null : maker / filled,
     fees,
     turnover: traded / capital,
-    exposure: exposure(r) / capital,
+    exposure: exposureOf(ledger.positions, r.from, r.to) / capital,
     capital,
     hours: covered / 3_600_000_000,
     market_time: formatSpan(covered),
@@ -199,31 +213,11 @@ export function backtestReport(r: BacktestRecords): BacktestReport {
   };
 }
 
-/** bps paid against the arrival mid: buying above it or selling below it is positive. */
-export function slippageBps(f: FillRecord): number {
-  const mid = f.arrivalMidTicks as number;
-  return (sideSign(f.fill.side) * (f.fill.price - mid) / mid) * 10_000;
-}
-
-/** Time-weighted mean |position notional| in USDT, at each snapshot's mark (its cost basis without one). */
-function exposure(r: BacktestRecords): number {
-  if (r.positions.length === 0 || r.to <= r.from) return 0;
-  let weighted = 0;
-  for (let i = 0; i < r.positions.length; i++) {
-    const p = r.positions[i];
-    const until = i + 1 < r.positions.length ? r.positions[i + 1].ts : r.to;
-    const cash = p.markTicks === null ? Math.abs(p.costBasis) : notional(r.instrument, p.markTicks, Math.abs(p.qty) as typeof p.qty);
-    const value = cash / CASH_PER_USDT;
-    weighted += value * Math.max(0, until - p.ts);
-  }
-  return weighted / (r.to - r.from);
-}
-
-function maxDrawdown(pnl: readonly number[], capital: number): number {
+function maxDrawdown(pnl: ArrayLike<number>, capital: number): number {
   let peak = capital;
   let worst = 0;
-  for (const x of pnl) {
-    const equity = capital + x;
+  for (let i = 0; i < pnl.length; i++) {
+    const equity = capital + pnl[i];
     if (equity > peak) peak = equity;
     worst = Math.max(worst, (peak - equity) / peak);
   }

@@ -93,6 +93,11 @@ export function formatSpan(micros: number): string {
 export function dailyRatios(equity: readonly EquityRecord[], capital: number, coveredMicros: number): { sharpe: number | null; sortino: number | null; days: number } {
   const byDay = new Map<number, number>();
   for (const e of equity) byDay.set(Math.floor((e.intervalStart + e.interval - 1) / DAY_MICROS), e.equity / CASH_PER_USDT);
+  return dailyRatiosOf(byDay, capital, coveredMicros);
+}
+
+/** dailyRatios from the PnL at each UTC day's last interval end, USDT, by day number. */
+export function dailyRatiosOf(byDay: ReadonlyMap<number, number>, capital: number, coveredMicros: number): { sharpe: number | null; sortino: number | null; days: number } {
   const ends = [...byDay.entries()].sort((a, b) => a[0] - b[0]).map(([, pnl]) => pnl);
   const returns = ends.map((x, i) => (x - (i === 0 ? 0 : ends[i - 1])) / capital);
   if (returns.length < 2 || coveredMicros < 2 * DAY_MICROS) return { sharpe: null, sortino: null, days: returns.length };
@@ -125,9 +130,18 @@ export function perTrade(positions: readonly PositionSnapshotRecord[]): PerTrade
     }
     prevQty = p.qty;
   }
+  return perTradeOf(nets);
+}
+
+/** perTrade from the round trips' PnL net of fees, USDT, in order. */
+export function perTradeOf(nets: ArrayLike<number>): PerTrade {
   if (nets.length === 0) return { trades: 0, mean_usdt: null, stdev_usdt: null, ratio: null };
-  const m = nets.reduce((a, x) => a + x, 0) / nets.length;
-  const sd = nets.length < 2 ? null : Math.sqrt(nets.reduce((a, x) => a + (x - m) ** 2, 0) / (nets.length - 1));
+  let sum = 0;
+  for (let i = 0; i < nets.length; i++) sum += nets[i];
+  const m = sum / nets.length;
+  let squares = 0;
+  for (let i = 0; i < nets.length; i++) squares += (nets[i] - m) ** 2;
+  const sd = nets.length < 2 ? null : Math.sqrt(squares / (nets.length - 1));
   return { trades: nets.length, mean_usdt: m, stdev_usdt: sd, ratio: sd === null || sd === 0 ? null : m / sd };
 }
 

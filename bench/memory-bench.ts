@@ -6,8 +6,9 @@ import { benchScript, root } from './root.ts';
  * `npm run bench:memory [-- SHORT LONG]`: peak resident memory of `ladder backtest --source synthetic --db none`
  * over a short and a long stretch of the synthetic market (default 1h and 24h), each in a process of
  * its own (bench/memory-main.ts), and the long run's peak over the short one's. The backtest streams its
- * market (files: a bounded read buffer; the synthetic source: one step at a time) and keeps only what
- * its trading produces (orders, fills, per-minute equity), so the ratio should stay within 1.2. It takes
+ * market (files: a bounded read buffer; the synthetic source: one step at a time) and, on --db none,
+ * keeps none of its ledger's rows, only the figures its report reads (application/ledger-fold.ts), so
+ * what differs between the two peaks is the collector's room rather than data held. It takes
  * minutes (a day of market at the backtest's speed), which is why it is not part of `npm run bench`.
  * The last line printed is one JSON object of named figures.
  */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { backtestReport, type BacktestReport } from '../application/backtest-report.ts';
+import { backtestReport, backtestReportOf, type BacktestFacts, type BacktestReport } from '../application/backtest-report.ts';
 import { formatSpan, slippageChange, summaryFacts } from '../application/report-facts.ts';
 import type { TradingStore } from '../application/ports/trading-store.ts';
 import type { LoopProgress } from '../application/trading-loop.ts';
@@ -24,6 +24,7 @@ import { layerConfig, validateLayered } from './config-sources.ts';
 import { ALL_RUN_FLAGS } from './run-command.ts';
 import { CALIBRATED_INFORMED_SHARE } from '../adapters/synthetic/market-params.ts';
 import { priorsFor } from './choice-priors.ts';
+import { MemoryStore } from '../adapters/memory/memory-store.ts';
 
 export const BACKTEST_HELP = `ladder backtest — run recorded or synthetic market data through the trading path and report
 
@@ -258,14 +259,18 @@ export async function runBacktest(config: PaperConfig, quiet: boolean, logger: L
     bar.update({ frames: p.frames, rows: p.bookFrames, fraction });
   };
   let report: BacktestReport | null = null;
+  // `--db none` keeps nothing and reads back only the report: the store folds the ledger's figures as
+  // the rows come instead of holding a day's rows to the end (memory-store.ts).
+  const folding = config.dbText === 'none' ? new MemoryStore({ fold: config.instrument }) : null;
   const result = await runPaper(config, {
     ...ids,
+    ...(folding === null ? {} : { openStore: () => Promise.resolve(folding) }),
     logger,
     env: process.env,
     mode: 'backtest',
     onProgress: progress,
     afterRun: async (store: TradingStore, runId: string) => {
-      report = await reportOf(store, runId, config);
+      report = await reportOf(store, runId, config, folding);
     },
   });
   bar.done({ frames: result.summary.counters.frames, rows: result.summary.counters.bookFrames, fraction: 1 });
@@ -281,22 +286,28 @@ export async function runBacktest(config: PaperConfig, quiet: boolean, logger: L
   };
 }
 
-async function reportOf(store: TradingStore, runId: string, config: PaperConfig): Promise<BacktestReport> {
+/** The run's report: from the ledger's figures a folding store made as the run went, else from its rows read back. */
+async function reportOf(store: TradingStore, runId: string, config: PaperConfig, folding: MemoryStore | null): Promise<BacktestReport> {
   const run = await store.readRun(runId);
   const summary = run?.summary as { signalOutcomes?: SignalOutcomeCounts; execution?: ExecutionCounters | null } | null | undefined;
-  const equity = await store.readEquity(runId);
-  return backtestReport({
+  const facts = (from: number, to: number): BacktestFacts => ({
     instrument: config.instrument,
     capitalUsdt: config.capitalUsdt,
+    signals: summary?.signalOutcomes ?? { resolved: 0, hits: 0, falseSignals: 0, unresolved: 0 },
+    execution: summary?.execution ?? null,
+    from,
+    to,
+    facts: summaryFacts(run?.summary),
+  });
+  const ledger = folding?.ledgerFigures(runId) ?? null;
+  if (ledger !== null) return backtestReportOf(facts(ledger.equity.from, ledger.equity.to), ledger);
+  const equity = await store.readEquity(runId);
+  return backtestReport({
+    ...facts(equity[0]?.intervalStart ?? 0, equity.length === 0 ? 0 : equity[equity.length - 1].intervalStart + equity[equity.length - 1].interval),
     equity,
     fills: await store.readFills(runId),
     orders: await store.readOrders(runId),
     positions: await store.readPositionSnapshots(runId),
-    signals: summary?.signalOutcomes ?? { resolved: 0, hits: 0, falseSignals: 0, unresolved: 0 },
-    execution: summary?.execution ?? null,
-    from: equity[0]?.intervalStart ?? 0,
-    to: equity.length === 0 ? 0 : equity[equity.length - 1].intervalStart + equity[equity.length - 1].interval,
-    facts: summaryFacts(run?.summary),
   });
 }
 

@@ -1,3 +1,7 @@
+/*
+ * One piece, past 300 lines: the port's every read answers from the same per-run rows (or, folding,
+ * from the same per-run figures), and the write that fills them is one pass over a batch's kinds.
+ */
 import type { FeatureSchema } from '../../domain/features/feature-vector.ts';
 import type { Order } from '../../domain/trading/order.ts';
 import type { InstrumentSpec } from '../../domain/values/instrument.ts';
@@ -28,6 +32,8 @@ import type {
   TradingStore,
   WriteOutcome,
 } from '../../application/ports/trading-store.ts';
+import { LedgerFold, type LedgerFigures } from '../../application/ledger-fold.ts';
+import type { Instrument } from '../../domain/values/instrument.ts';
 import { SignalColumns } from './signal-columns.ts';
 
 /**
@@ -66,22 +72,33 @@ class Rows<R> {
 class RunRows {
   run: StoredRun;
   // A day of signals is hundreds of thousands: held as columns, not objects (signal-columns.ts).
-  readonly signals = new SignalColumns();
+  readonly signals: SignalColumns | Rows<SignalRecord>;
   readonly orders = new Map<string, Order>();
-  readonly fills = new Rows<FillRecord>((r) => r.fill.tradeId);
+  readonly fills: Rows<FillRecord>;
   // The market data a paper run records (a vector per book event, snapshots, public trades) grows with
   // the market, not with the trading: counted for the summary, not held.
   readonly featureVectors = new Rows<FeatureVectorRecord>((r) => String(r.seq), false);
   readonly bookSnapshots = new Rows<BookSnapshotRecord>((r) => String(r.seq), false);
   readonly trades = new Rows<PublicTradeRecord>((r) => r.tradeId, false);
-  readonly orderEvents = new Rows<OrderEventRecord>((r) => `${r.orderId}/${r.seq}`);
-  readonly positionSnapshots = new Rows<PositionSnapshotRecord>((r) => String(r.seq));
-  readonly equity = new Rows<EquityRecord>((r) => String(r.intervalStart));
+  readonly orderEvents: Rows<OrderEventRecord>;
+  readonly positionSnapshots: Rows<PositionSnapshotRecord>;
+  readonly equity: Rows<EquityRecord>;
   readonly riskEvents = new Map<number, RiskEventRecord>();
-  readonly feedQuality = new Rows<FeedQualityRecord>((r) => String(r.start));
+  readonly feedQuality: Rows<FeedQualityRecord>;
+  /** The ledger's figures of a folding store; null when the rows are held. */
+  readonly ledger: LedgerFold | null;
 
-  constructor(run: RunRecord) {
+  constructor(run: RunRecord, fold: Instrument | null) {
     this.run = { ...run, endedAt: null, summary: null };
+    // Folded, a kind is counted as written (no keys held either: the one writer writes a batch once).
+    const held = fold === null;
+    this.ledger = fold === null ? null : new LedgerFold(fold);
+    this.signals = held ? new SignalColumns() : new Rows<SignalRecord>((r) => String(r.seq), false);
+    this.fills = new Rows<FillRecord>((r) => r.fill.tradeId, held);
+    this.orderEvents = new Rows<OrderEventRecord>((r) => `${r.orderId}/${r.seq}`, held);
+    this.positionSnapshots = new Rows<PositionSnapshotRecord>((r) => String(r.seq), held);
+    this.equity = new Rows<EquityRecord>((r) => String(r.intervalStart), held);
+    this.feedQuality = new Rows<FeedQualityRecord>((r) => String(r.start), held);
   }
 }
 
@@ -92,19 +109,36 @@ class RunRows {
  * them; the market data (feature vectors, book snapshots, public trades) is counted, not held, so that
  * a long paper run does not grow with the market: those reads answer empty. Rows are kept as given, no
  * column limits to enforce: only a row naming a run never started is refused.
+ *
+ * Given an instrument (`{ fold }`), the store of a run that keeps nothing and reads back only its
+ * report (`ladder backtest --db none`): it holds no ledger row at all, only the figures the report
+ * reads, folded as the rows arrive (application/ledger-fold.ts: `ledgerFigures`), the run's risk
+ * episodes (its summary's trips) and every kind's count. Its other reads answer empty. A day of the
+ * synthetic market's ledger is about 24 MiB held (signals, orders and their events, fills, positions,
+ * equity), which the collector's room for it multiplies in the process's peak; folded, a few hundred KiB.
  */
 export class MemoryStore implements TradingStore {
   private readonly runs = new Map<string, RunRows>();
   private readonly instruments = new Map<string, StoredInstrument>();
   private readonly schemas = new Map<string, FeatureSchema>();
   private readonly models = new Map<string, ModelRecord>();
+  private readonly fold: Instrument | null;
+
+  constructor(options: { readonly fold?: Instrument } = {}) {
+    this.fold = options.fold ?? null;
+  }
+
+  /** The ledger's figures of a run in a folding store; null for an unknown run or a store that holds rows. */
+  ledgerFigures(runId: string): LedgerFigures | null {
+    return this.runs.get(runId)?.ledger?.figures() ?? null;
+  }
 
   migrate(): Promise<readonly string[]> {
     return Promise.resolve([]);
   }
 
   async startRun(run: RunRecord): Promise<void> {
-    if (!this.runs.has(run.id)) this.runs.set(run.id, new RunRows(run));
+    if (!this.runs.has(run.id)) this.runs.set(run.id, new RunRows(run, this.fold));
     await this.registerInstrument(run.instrument, run.startedAt);
   }
 
@@ -124,14 +158,28 @@ export class MemoryStore implements TradingStore {
       return byRun;
     };
     for (const [run, rows] of of('signals', batch.signals, (r) => String(r.seq))) run.signals.add(rows);
-    for (const [run, rows] of of('orders', batch.orders, (r) => r.order.id)) for (const r of rows) run.orders.set(r.order.id, r.order);
-    for (const [run, rows] of of('fills', batch.fills, (r) => r.fill.tradeId)) run.fills.add(rows);
+    for (const [run, rows] of of('orders', batch.orders, (r) => r.order.id)) {
+      for (const r of rows) {
+        if (run.ledger === null) run.orders.set(r.order.id, r.order);
+        else run.ledger.addOrder(r.order);
+      }
+    }
+    for (const [run, rows] of of('fills', batch.fills, (r) => r.fill.tradeId)) {
+      run.fills.add(rows);
+      if (run.ledger !== null) for (const r of rows) run.ledger.addFill(r);
+    }
     for (const [run, rows] of of('featureVectors', batch.featureVectors, (r) => String(r.seq))) run.featureVectors.add(rows);
     for (const [run, rows] of of('bookSnapshots', batch.bookSnapshots, (r) => String(r.seq))) run.bookSnapshots.add(rows);
     for (const [run, rows] of of('trades', batch.trades, (r) => r.tradeId)) run.trades.add(rows);
     for (const [run, rows] of of('orderEvents', batch.orderEvents, (r) => `${r.orderId}/${r.seq}`)) run.orderEvents.add(rows);
-    for (const [run, rows] of of('positionSnapshots', batch.positionSnapshots, (r) => String(r.seq))) run.positionSnapshots.add(rows);
-    for (const [run, rows] of of('equity', batch.equity, (r) => String(r.intervalStart))) run.equity.add(rows);
+    for (const [run, rows] of of('positionSnapshots', batch.positionSnapshots, (r) => String(r.seq))) {
+      run.positionSnapshots.add(rows);
+      if (run.ledger !== null) for (const r of rows) run.ledger.addPosition(r);
+    }
+    for (const [run, rows] of of('equity', batch.equity, (r) => String(r.intervalStart))) {
+      run.equity.add(rows);
+      if (run.ledger !== null) for (const r of rows) run.ledger.addEquity(r);
+    }
     for (const [run, rows] of of('feedQuality', batch.feedQuality, (r) => String(r.start))) run.feedQuality.add(rows);
     // An episode's row grows under its seq, as the database's upsert does.
     for (const [run, rows] of of('riskEvents', batch.riskEvents, (r) => String(r.seq))) {
@@ -177,7 +225,7 @@ export class MemoryStore implements TradingStore {
     const r = this.runs.get(runId);
     return Promise.resolve({
       signals: r?.signals.count ?? 0,
-      orders: r?.orders.size ?? 0,
+      orders: r?.ledger?.orderCount ?? r?.orders.size ?? 0,
       fills: r?.fills.count ?? 0,
       featureVectors: r?.featureVectors.count ?? 0,
       bookSnapshots: r?.bookSnapshots.count ?? 0,
