@@ -66,8 +66,11 @@ function describe(error: GridError): string {
   }
 }
 
-/** Slots of the price index when it is first made; it grows to twice the side's span at least. */
-const MIN_WINDOW = 4096;
+/**
+ * Slots of the price index at the least (4 KiB a side); it grows to twice the side's span at least.
+ * Small, since the simulator copies the book (adapters/sim/book-copy.ts) while an order is on its way.
+ */
+const MIN_WINDOW = 1024;
 /**
  * The widest price index a side keeps (1 MiB of slots): a side spread wider than half of it (a book
  * kept without a depth window, a stray far level) is searched instead, as without an index.

@@ -6,7 +6,7 @@ import { BookLevelsBefore } from '../support/book-levels-before.ts';
 /**
  * The side with its price index against the side as it was before the index (test/support), query
  * for query after every step. Prices move about an anchor that drifts by steps near the index's
- * window (4096 slots, re-based about the levels) and now and then jumps far enough (a million ticks)
+ * window (1024 slots at the least, re-based about the levels) and now and then jumps far enough (a million ticks)
  * to leave the side too wide for any window, so the side runs without the index and takes it up
  * again; deltas update, insert and delete near the touch and deep, delete levels not held, and cross
  * the other side's prices; snapshots come best first or in any order, trims cut the side.
@@ -25,7 +25,7 @@ const offset = fc.oneof(
 );
 const drift = fc.oneof(
   fc.integer({ min: -40, max: 40 }),
-  fc.constantFrom(-2049, -2048, -2047, 2047, 2048, 2049, -4096, 4096, 131_000, -131_000),
+  fc.constantFrom(-513, -512, -511, 511, 512, 513, -1024, 1024, -2048, 2048, 131_000, -131_000),
   fc.constantFrom(-1_000_000, 1_000_000),
 );
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -119,6 +119,29 @@ describe('BookLevels with its price index against the side before it', () => {
         levels.set(p, s);
         before.set(p, s);
         expect(levels.trim(50)).toBe(before.trim(50));
+      });
+      sameQueries(levels, before);
+    },
+  );
+
+  test.prop([fc.constantFrom<BookSide>('bid', 'ask'), fc.integer({ min: 0, max: 6000 }), fc.array(fc.tuple(fc.integer({ min: -80, max: 80 }), size), { minLength: 4200, maxLength: 6000 })], { numRuns: 5 })(
+    'stays alike through a side too wide for the index, which takes it up again some updates after the far level goes',
+    (side, farGoesAt, steps) => {
+      const levels = new BookLevels(side);
+      const before = new BookLevelsBefore(side);
+      const far = 3_000_000;
+      const both = (p: number, s: number): void => {
+        levels.set(p, s);
+        before.set(p, s);
+      };
+      both(1_000_000, 5);
+      both(far, 7);
+      steps.forEach(([offset, s], k) => {
+        if (k === farGoesAt) both(far, 0);
+        both(1_000_000 + offset, s);
+        expect(levels.count).toBe(before.count);
+        expect(levels.bestTicks()).toBe(before.bestTicks());
+        expect(levels.bestLots()).toBe(before.bestLots());
       });
       sameQueries(levels, before);
     },
