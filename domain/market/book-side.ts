@@ -93,7 +93,8 @@ const RETRY_AFTER = 4096;
  * A price index beside the arrays finds a level by its price in one step: `index[price - base]` holds
  * the level's slot plus one, 0 where no level rests. Most updates of a delta change the size of a
  * level already held (two in three over the synthetic hour), and those need no search at all; a
- * delete needs none either, and only an insert still searches for its place. The index covers a window
+ * delete needs none either, and an insert finds its place a few steps through the index away, at the
+ * next worse level (or by the binary search when that is far). The index covers a window
  * of prices about the levels, at least twice their span; a price outside it moves the window (a
  * `reindex`), which a drifting market does now and then. A side too wide for the largest window is
  * kept without the index, every level searched for as before, until it narrows again. Reads (level i
