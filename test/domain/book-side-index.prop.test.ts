@@ -52,24 +52,24 @@ function buffer(levels: ReadonlyArray<readonly [number, number]>): LevelBuffer {
   return out;
 }
 
+const BANDS = [[-2, 0, 7, 60, 400], [0, 1], [1000, 200_000]].map((b) => Float64Array.from(b));
+
+/** Every query of a side, in one array: compared whole, one `expect` a step keeps long runs quick. */
+function answers(side: BookLevels | BookLevelsBefore): number[] {
+  const out = [side.count, side.bestTicks(), side.bestLots()];
+  for (let i = 0; i < side.count; i++) out.push(side.ticksAt(i), side.lotsAt(i));
+  for (const levels of [0, 1, 5, 25, 1000]) out.push(side.sumBest(levels));
+  for (const distance of [-1, 0, 3, 40, 5000]) out.push(side.sumWithin(distance));
+  for (const distances of BANDS) {
+    const sums = new Float64Array(distances.length);
+    side.cumulativeWithin(distances, sums);
+    out.push(...sums);
+  }
+  return out;
+}
+
 function sameQueries(got: BookLevels, want: BookLevelsBefore): void {
-  expect(got.count).toBe(want.count);
-  expect(got.bestTicks()).toBe(want.bestTicks());
-  expect(got.bestLots()).toBe(want.bestLots());
-  for (let i = 0; i < want.count; i++) {
-    expect(got.ticksAt(i)).toBe(want.ticksAt(i));
-    expect(got.lotsAt(i)).toBe(want.lotsAt(i));
-  }
-  for (const levels of [0, 1, 5, 25, 1000]) expect(got.sumBest(levels)).toBe(want.sumBest(levels));
-  for (const distance of [-1, 0, 3, 40, 5000]) expect(got.sumWithin(distance)).toBe(want.sumWithin(distance));
-  for (const bands of [[-2, 0, 7, 60, 400], [0, 1], [1000, 200_000]]) {
-    const distances = Float64Array.from(bands);
-    const a = new Float64Array(bands.length);
-    const b = new Float64Array(bands.length);
-    got.cumulativeWithin(distances, a);
-    want.cumulativeWithin(distances, b);
-    expect([...a]).toEqual([...b]);
-  }
+  expect(answers(got)).toEqual(answers(want));
 }
 
 function run(side: BookSide, capacity: number, ops: readonly Op[]): void {
