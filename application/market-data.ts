@@ -217,12 +217,14 @@ export class MarketData {
 
   /** A ticker's best bid and ask against the book; a price off the grid is not compared (the ticker is not the book's input). */
   private checkTicker(ticker: Ticker): void {
-    const ticks = (text: string | null): number | null => {
-      if (text === null) return null;
-      const r = priceToTicks(this.config.instrument, text);
-      return r.ok ? r.value : null;
-    };
-    this.tickers.onTicker(ticker.cs, ticks(ticker.bid1Price), ticks(ticker.ask1Price));
+    this.tickers.onTicker(ticker.cs, this.tickerTicks(ticker.bid1Price), this.tickerTicks(ticker.ask1Price));
+  }
+
+  /** A ticker's price in ticks; null when absent or off the grid. A method, not a closure made per ticker. */
+  private tickerTicks(text: string | null): number | null {
+    if (text === null) return null;
+    const r = priceToTicks(this.config.instrument, text);
+    return r.ok ? r.value : null;
   }
 
   private convertTrades(raw: readonly RawTrade[]): Trade[] {

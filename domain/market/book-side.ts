@@ -1,3 +1,6 @@
+// One piece (about 580 lines): every insert, delete, trim and move of a side's sorted arrays rewrites the
+// price index's entries in the same loop, so the arrays, the index and the moves that keep them in step
+// are one invariant; the level conversion at the top is the side's input and small.
 import { priceToTicks, qtyToLots, type GridError, type Instrument } from '../values/instrument.ts';
 import type { Lots, Ticks } from '../values/units.ts';
 import type { RawLevel } from './market-event.ts';
@@ -64,19 +67,44 @@ function describe(error: GridError): string {
 }
 
 /**
+ * Slots of the price index at the least (4 KiB a side); it grows to twice the side's span at least.
+ * Small, since the simulator copies the book (adapters/sim/book-copy.ts) while an order is on its way.
+ */
+const MIN_WINDOW = 1024;
+/**
+ * The widest price index a side keeps (1 MiB of slots): a side spread wider than half of it (a book
+ * kept without a depth window, a stray far level) is searched instead, as without an index.
+ */
+const MAX_WINDOW = 1 << 18;
+/** Steps `placeOf` takes through the index before it searches instead. */
+const NEAR_STEPS = 8;
+/** Without an index, the side tries to make one again after this many updates (and at each snapshot). */
+const RETRY_AFTER = 4096;
+
+/**
  * One side of an L2 book as two parallel typed arrays, ticks and lots, sorted from the worst price to
  * the best: the touch is the LAST level. The levels sit in the middle of the arrays, in `[lo, lo + n)`,
  * with free room at both ends, so an insert or delete shifts whichever part is shorter, the levels
  * behind it toward the touch or those before it toward the far end: Bybit's updates land mostly near
- * the touch, a synthetic book's mostly deep, and either way few levels move. A binary search finds any
- * level in at most ten steps for Bybit's depth of at most 1000. Bids are stored ascending, asks
- * descending; `dir` (+1 for bids, -1 for asks) turns both into one ascending order of `dir * price`,
- * so one search serves both sides.
+ * the touch, a synthetic book's mostly deep, and either way few levels move. Bids are stored
+ * ascending, asks descending; `dir` (+1 for bids, -1 for asks) turns both into one ascending order of
+ * `dir * price`, so one search serves both sides.
+ *
+ * A price index beside the arrays finds a level by its price in one step: `index[price - base]` holds
+ * the level's slot plus one, 0 where no level rests. Most updates of a delta change the size of a
+ * level already held (two in three over the synthetic hour), and those need no search at all; a
+ * delete needs none either, and an insert finds its place a few steps through the index away, at the
+ * next worse level (or by the binary search when that is far). The index covers a window
+ * of prices about the levels, at least twice their span; a price outside it moves the window (a
+ * `reindex`), which a drifting market does now and then. A side too wide for the largest window is
+ * kept without the index, every level searched for as before, until it narrows again. Reads (level i
+ * from the touch, sums, bands) use the sorted arrays alone, as they did before the index.
  *
  * Invariants: `n` levels in `[lo, lo + n)`, prices strictly increasing in `dir * price`, every size
  * greater than zero. Level i counted from the touch (i = 0 is the best) lives at `lo + n - 1 - i`.
  * `total` is the sum of every size: sizes are whole lots, so it is exact (far below 2^53) and equal to
- * the same sum taken in any order.
+ * the same sum taken in any order. When `indexed`, every level's price lies in `[base, base +
+ * index.length)` with `index[price - base]` = its slot + 1, and every other slot of the index is 0.
  */
 export class BookLevels {
   readonly side: BookSide;
@@ -88,6 +116,14 @@ export class BookLevels {
   private n = 0;
   /** Sum of all sizes, in lots; see the invariants. */
   private total = 0;
+  /** Slot + 1 of the level at each price of the window, 0 for none; empty until the first level. */
+  private index = new Int32Array(0);
+  /** Price (ticks) of the index's first slot. */
+  private base = 0;
+  /** The index holds every level; false while the side is too wide for it. */
+  private indexed = true;
+  /** Updates searched for since the index was given up; see RETRY_AFTER. */
+  private searchedSets = 0;
 
   constructor(side: BookSide, capacity = INITIAL_CAPACITY) {
     this.side = side;
@@ -122,10 +158,71 @@ export class BookLevels {
   }
 
   /**
-   * Sets the size at `price`: a size of 0 deletes the level (absent or not), any other size inserts
-   * or replaces it. Sizes are absolute, as in Bybit's deltas.
+   * Sets the size at `price` (whole ticks, as a `LevelBuffer` holds them): a size of 0 deletes the
+   * level (absent or not), any other size inserts or replaces it. Sizes are absolute, as in Bybit's
+   * deltas.
    */
   set(price: number, size: number): void {
+    if (this.indexed) {
+      const at = price - this.base;
+      // One test for a whole, non-negative offset inside the window.
+      if (at >>> 0 === at && at < this.index.length) {
+        this.setAt(at, price, size);
+        return;
+      }
+      if (this.reindex(price)) {
+        this.setAt(price - this.base, price, size);
+        return;
+      }
+    } else if (++this.searchedSets >= RETRY_AFTER && this.reindex(price)) {
+      this.setAt(price - this.base, price, size);
+      return;
+    }
+    this.setSearched(price, size);
+  }
+
+  /** `set` through the index: `at` is the price's offset in the window. */
+  private setAt(at: number, price: number, size: number): void {
+    const entry = this.index[at];
+    if (entry !== 0) {
+      const i = entry - 1;
+      if (size === 0) {
+        this.total -= this.lots[i];
+        this.index[at] = 0;
+        this.removeAt(i);
+      } else {
+        this.total += size - this.lots[i];
+        this.lots[i] = size;
+      }
+    } else if (size !== 0) {
+      this.total += size;
+      this.insertAt(this.placeOf(at, price), price, size);
+    }
+  }
+
+  /**
+   * Where a level not held goes (as `lowerBound`), from the index: one past the nearest level worse
+   * than it, found by stepping through the index toward worse prices. Levels of a book rest a few
+   * ticks apart, so a few steps find it; a new best or worst level needs none, and a gap wider than
+   * NEAR_STEPS is left to the binary search.
+   */
+  private placeOf(at: number, price: number): number {
+    const n = this.n;
+    if (n === 0) return this.lo;
+    const dir = this.dir;
+    if (dir * price > dir * this.ticks[this.lo + n - 1]) return this.lo + n;
+    if (dir * price < dir * this.ticks[this.lo]) return this.lo;
+    const index = this.index;
+    // The worst level lies inside the window, so every step stays inside it.
+    for (let k = 1; k <= NEAR_STEPS; k++) {
+      const entry = index[at - dir * k];
+      if (entry !== 0) return entry;
+    }
+    return this.lowerBound(price);
+  }
+
+  /** `set` by a search of the arrays, for a side without the index. */
+  private setSearched(price: number, size: number): void {
     const i = this.lowerBound(price);
     const found = i < this.lo + this.n && this.ticks[i] === price;
     if (size === 0) {
@@ -144,7 +241,8 @@ export class BookLevels {
 
   /** Applies a delta's levels in order: absolute sizes, 0 deletes. */
   applyAll(input: LevelBuffer): void {
-    for (let k = 0; k < input.count; k++) this.set(input.prices[k], input.sizes[k]);
+    const prices = input.prices, sizes = input.sizes;
+    for (let k = 0; k < input.count; k++) this.set(prices[k], sizes[k]);
   }
 
   /**
@@ -153,7 +251,11 @@ export class BookLevels {
    * level instead, so the result is the same whatever the input's order.
    */
   replaceWith(input: LevelBuffer): void {
-    if (this.loadBestFirst(input.prices, input.sizes, input.count)) return;
+    this.clearIndex();
+    if (this.loadBestFirst(input.prices, input.sizes, input.count)) {
+      this.indexAll();
+      return;
+    }
     this.n = 0;
     this.total = 0;
     this.applyAll(input);
@@ -185,7 +287,10 @@ export class BookLevels {
   trim(depth: number): number {
     const extra = this.n - depth;
     if (extra <= 0) return 0;
-    for (let j = this.lo; j < this.lo + extra; j++) this.total -= this.lots[j];
+    for (let j = this.lo; j < this.lo + extra; j++) {
+      this.total -= this.lots[j];
+      if (this.indexed) this.index[this.ticks[j] - this.base] = 0;
+    }
     this.lo += extra;
     this.n = depth;
     return extra;
@@ -311,7 +416,28 @@ export class BookLevels {
     }
     const ticks = this.ticks, lots = this.lots;
     const lo = this.lo, end = lo + this.n;
-    if (i - lo < end - i) {
+    if (this.indexed) {
+      // As below, each moved level's index entry following it to its new slot (entry = slot + 1).
+      const index = this.index, base = this.base;
+      if (i - lo < end - i) {
+        for (let j = lo; j < i; j++) {
+          const t = ticks[j];
+          ticks[j - 1] = t;
+          lots[j - 1] = lots[j];
+          index[t - base] = j;
+        }
+        this.lo = lo - 1;
+        i--;
+      } else {
+        for (let j = end; j > i; j--) {
+          const t = ticks[j - 1];
+          ticks[j] = t;
+          lots[j] = lots[j - 1];
+          index[t - base] = j + 1;
+        }
+      }
+      index[price - base] = i + 1;
+    } else if (i - lo < end - i) {
       // The levels before i move one place toward the far end.
       if (i - lo > SHORT_MOVE) {
         ticks.copyWithin(lo - 1, lo, i);
@@ -338,11 +464,29 @@ export class BookLevels {
     this.n++;
   }
 
-  /** Removes the level at index `i`, moving the shorter part of the side. */
+  /** Removes the level at index `i`, moving the shorter part of the side; its index entry is the caller's. */
   private removeAt(i: number): void {
     const ticks = this.ticks, lots = this.lots;
     const lo = this.lo, last = lo + this.n - 1;
-    if (i - lo < last - i) {
+    if (this.indexed) {
+      const index = this.index, base = this.base;
+      if (i - lo < last - i) {
+        for (let j = i; j > lo; j--) {
+          const t = ticks[j - 1];
+          ticks[j] = t;
+          lots[j] = lots[j - 1];
+          index[t - base] = j + 1;
+        }
+        this.lo = lo + 1;
+      } else {
+        for (let j = i; j < last; j++) {
+          const t = ticks[j + 1];
+          ticks[j] = t;
+          lots[j] = lots[j + 1];
+          index[t - base] = j + 1;
+        }
+      }
+    } else if (i - lo < last - i) {
       // The levels before i move one place toward the touch.
       if (i - lo > SHORT_MOVE) {
         ticks.copyWithin(lo + 1, lo, i);
@@ -387,5 +531,58 @@ export class BookLevels {
       this.lots = lots;
     }
     this.lo = lo;
+    if (this.indexed) this.writeIndex();
+  }
+
+  /** Empties the index for a side about to be emptied; a side without one gets an empty one back. */
+  private clearIndex(): void {
+    if (this.indexed) {
+      for (let j = this.lo; j < this.lo + this.n; j++) this.index[this.ticks[j] - this.base] = 0;
+    } else {
+      this.index = new Int32Array(0);
+      this.indexed = true;
+    }
+  }
+
+  /** Indexes a snapshot just loaded into an empty index, moving the window when the levels leave it. */
+  private indexAll(): void {
+    if (this.n === 0) return;
+    const first = this.ticks[this.lo] - this.base, last = this.ticks[this.lo + this.n - 1] - this.base;
+    if (Math.min(first, last) >= 0 && Math.max(first, last) < this.index.length) this.writeIndex();
+    else this.reindex(this.ticks[this.lo]);
+  }
+
+  /** Writes every level's entry (slot + 1) into the index. */
+  private writeIndex(): void {
+    const index = this.index, ticks = this.ticks, base = this.base;
+    for (let j = this.lo; j < this.lo + this.n; j++) index[ticks[j] - base] = j + 1;
+  }
+
+  /**
+   * Places the window over the levels and `price` (whole ticks), centred, at least twice as wide as
+   * their span, and indexes every level: true when done, false (the side left without the index,
+   * searched instead) when they are too wide for the largest window or a price is not a whole number.
+   */
+  private reindex(price: number): boolean {
+    let low = price, high = price;
+    if (this.n > 0) {
+      const a = this.ticks[this.lo], b = this.ticks[this.lo + this.n - 1];
+      low = Math.min(low, a, b);
+      high = Math.max(high, a, b);
+    }
+    const span = high - low + 1;
+    if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high) || 2 * span > MAX_WINDOW) {
+      this.indexed = false;
+      this.searchedSets = 0;
+      return false;
+    }
+    let size = MIN_WINDOW;
+    while (size < 2 * span) size *= 2;
+    if (size === this.index.length) this.index.fill(0);
+    else this.index = new Int32Array(size);
+    this.base = low - ((size - span) >> 1);
+    this.indexed = true;
+    this.writeIndex();
+    return true;
   }
 }

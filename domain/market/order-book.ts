@@ -1,4 +1,4 @@
-import { err, ok, type Result } from '../result.ts';
+import { err, ok, type Ok, type Result } from '../result.ts';
 import type { Instrument } from '../values/instrument.ts';
 import type { Lots, Micros, Ticks } from '../values/units.ts';
 import { BookLevels, convertLevels, LevelBuffer, type BadLevel, type BookSide } from './book-side.ts';
@@ -27,7 +27,10 @@ export interface GridFrame extends FrameHeader {
   readonly asks: LevelBuffer;
 }
 
-/** What one applied frame did; built once per frame from fields already at hand. */
+/**
+ * What one applied frame did, from fields already at hand. The book answers every frame with the same
+ * object, refilled: read it before the next frame is applied.
+ */
 export interface BookUpdate {
   readonly type: BookFrame['type'];
   readonly u: number;
@@ -40,6 +43,8 @@ export interface BookUpdate {
   /** Levels dropped because they fell beyond the depth window; 0 without a window. */
   readonly trimmed: number;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export type BookError =
   | { readonly kind: 'SymbolMismatch'; readonly expected: string; readonly got: string }
@@ -81,6 +86,13 @@ export class OrderBook {
   private readonly asks = new BookLevels('ask');
   private readonly bidInput = new LevelBuffer();
   private readonly askInput = new LevelBuffer();
+  /**
+   * The answer to every applied frame, refilled each time: one object for the book's life rather than
+   * two a frame (the result and its update), which every book frame of a run would otherwise leave to
+   * the collector. Valid until the next `apply` or `applyLevels`.
+   */
+  private readonly update: Mutable<BookUpdate> = { type: 'snapshot', u: 0, seq: 0, ts: 0 as Micros, cts: 0 as Micros, recvTime: 0 as Micros, bestChanged: false, trimmed: 0 };
+  private readonly applied: Ok<BookUpdate> = ok(this.update);
   private snapshotSeen = false;
   private failed = false;
   private u = 0;
@@ -135,18 +147,16 @@ export class OrderBook {
 
     const bid = this.bids.bestTicks(), ask = this.asks.bestTicks();
     if (this.isCrossed()) return this.fail({ kind: 'CrossedBook', bid: bid as Ticks, ask: ask as Ticks });
-    const bestChanged =
-      bid !== bid0 || ask !== ask0 || this.bids.bestLots() !== bidQty0 || this.asks.bestLots() !== askQty0;
-    return ok({
-      type: frame.type,
-      u: frame.u,
-      seq: frame.seq,
-      ts: frame.ts,
-      cts: frame.cts,
-      recvTime: frame.recvTime,
-      bestChanged,
-      trimmed,
-    });
+    const update = this.update;
+    update.type = frame.type;
+    update.u = frame.u;
+    update.seq = frame.seq;
+    update.ts = frame.ts;
+    update.cts = frame.cts;
+    update.recvTime = frame.recvTime;
+    update.bestChanged = bid !== bid0 || ask !== ask0 || this.bids.bestLots() !== bidQty0 || this.asks.bestLots() !== askQty0;
+    update.trimmed = trimmed;
+    return this.applied;
   }
 
   /** A snapshot has been applied and no error has happened since: the book mirrors the venue's. */
