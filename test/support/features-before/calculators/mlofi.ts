@@ -1,7 +1,7 @@
 import type { Micros } from '../../../../domain/values/units.ts';
 import { EVERY_OUTPUT, type BookEvent, type FeatureCalculator, type Units, type WantedOutput } from '../calculator.ts';
 import { FLOW_WINDOWS, MLOFI_LEVELS } from '../../../../domain/features/definitions.ts';
-import { TimeWindowSums } from '../time-window.ts';
+import { TimeWindowSums } from '../../../../domain/features/time-window.ts';
 
 /**
  * Multi-level order-flow imbalance (Xu, Gould & Howison 2018, "Multi-Level Order-Flow Imbalance in a

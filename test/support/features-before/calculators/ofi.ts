@@ -1,8 +1,8 @@
 import type { Lots, Micros, Ticks } from '../../../../domain/values/units.ts';
 import { EVERY_OUTPUT, type BookEvent, type FeatureCalculator, type Units, type WantedOutput } from '../calculator.ts';
 import { FLOW_WINDOWS } from '../../../../domain/features/definitions.ts';
-import { ofiIncrement } from '../order-flow-imbalance.ts';
-import { TimeWindowSums } from '../time-window.ts';
+import { ofiIncrement } from '../../../../domain/features/order-flow-imbalance.ts';
+import { TimeWindowSums } from '../../../../domain/features/time-window.ts';
 
 /**
  * Cont–Kukanov–Stoikov OFI at the touch: each book event's e_n (`ofiIncrement`), summed over trailing

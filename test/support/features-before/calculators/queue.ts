@@ -1,5 +1,5 @@
 import { SECOND, type BookEvent, type FeatureCalculator, type Units } from '../calculator.ts';
-import { LaggedValue } from '../lagged-value.ts';
+import { LaggedValue } from '../../../../domain/features/lagged-value.ts';
 import type { Micros } from '../../../../domain/values/units.ts';
 
 const LAG = SECOND as Micros;

@@ -1,8 +1,8 @@
 import type { Micros } from '../../../../domain/values/units.ts';
 import { BPS, EVERY_OUTPUT, SECOND, type BookEvent, type FeatureCalculator, type WantedOutput } from '../calculator.ts';
 import { RETURN_WINDOWS } from '../../../../domain/features/definitions.ts';
-import { LaggedValue } from '../lagged-value.ts';
-import { TimeWindowSums } from '../time-window.ts';
+import { LaggedValue } from '../../../../domain/features/lagged-value.ts';
+import { TimeWindowSums } from '../../../../domain/features/time-window.ts';
 
 const OUTPUTS = [
   ...RETURN_WINDOWS.map(([label]) => `ret_${label}_bps`),

@@ -2,8 +2,8 @@ import type { Trade } from '../../../../domain/market/trade.ts';
 import type { Micros } from '../../../../domain/values/units.ts';
 import { BPS, EVERY_OUTPUT, SECOND, type BookEvent, type FeatureCalculator, type Units, type WantedOutput } from '../calculator.ts';
 import { TRADE_WINDOWS } from '../../../../domain/features/definitions.ts';
-import { TimeWindowSums } from '../time-window.ts';
-import { WindowMax } from '../window-max.ts';
+import { TimeWindowSums } from '../../../../domain/features/time-window.ts';
+import { WindowMax } from '../../../../domain/features/window-max.ts';
 
 const OUTPUTS = [
   ...TRADE_WINDOWS.map(([label]) => `trade_imbalance_${label}`),
