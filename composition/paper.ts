@@ -28,6 +28,7 @@ import { tripsInForce, type EndTrip } from './run-end.ts';
 import { codeVersion } from './version.ts';
 import type { ModelInfo } from '../application/ports/signal-model.ts';
 import type { Micros } from '../domain/values/units.ts';
+import { boundHeapGrowth } from './heap-growth.ts';
 
 export interface PaperResult {
   readonly runId: string;
@@ -107,6 +108,7 @@ export interface RunningParts {
  * before its ledger can be recorded, a socket's frames would pile up, and a backtest gains nothing.
  */
 export async function runPaper(config: PaperConfig, given: PaperOptions): Promise<PaperResult> {
+  boundHeapGrowth();
   const runId = given.runId ?? randomUUID();
   // Every line the run and its parts log carries the run's id.
   const options: PaperOptions = { ...given, logger: withFields(given.logger, { runId }) };
