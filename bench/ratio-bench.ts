@@ -100,10 +100,9 @@ export type RatioStore = 'none' | 'pglite:memory';
 /**
  * The whole backtest path over recorded files as `ladder backtest --input FILE… --policy smart --db
  * STORE` runs it (app:paper's composition, the default model, the simulated exchange, no market
- * rows), against JSON.parse over the same frames, in this one process.
+ * rows), then JSON.parse over the same frames, in this one process.
  */
 export async function benchRatio(paths: readonly string[], db: RatioStore = 'none'): Promise<RatioBench> {
-  const parse = jsonParseRate(paths);
   const inputs = replayInputs(paths);
   const given = {
     ...paperConfig({ input: paths[0], speed: 'max', db, 'log-level': 'silent', policy: 'smart' }, {}),
@@ -125,6 +124,9 @@ export async function benchRatio(paths: readonly string[], db: RatioStore = 'non
   const a = first as { frames: number; cpu: number } | null;
   const b = last as { frames: number; cpu: number } | null;
   const pathFramesPerSec = a === null || b === null || b.cpu <= a.cpu ? NaN : (b.frames - a.frames) / (b.cpu - a.cpu);
+  // JSON.parse after the path, not before: its frame texts (the whole file as strings, some hundred MB
+  // for the hour) would otherwise be the heap the path starts in, which a user's backtest never has.
+  const parse = jsonParseRate(paths);
   return {
     db,
     frames,

@@ -16,7 +16,7 @@ import { benchInference } from './inference-bench.ts';
 import { benchTrain } from './train-bench.ts';
 import { benchBacktest } from './backtest-bench.ts';
 import { benchDecision, benchDecisionSlowVenue } from './decision-bench.ts';
-import { benchRatio, writeSyntheticFile } from './ratio-bench.ts';
+import { writeSyntheticFile, type RatioBench, type RatioStore } from './ratio-bench.ts';
 import { SimExchange } from '../adapters/sim/sim-exchange.ts';
 import { executionSettings } from '../composition/execution-settings.ts';
 import type { Lots } from '../domain/values/units.ts';
@@ -204,7 +204,8 @@ async function startup(duration?: string): Promise<Figures> {
 /**
  * The whole backtest path (`ladder backtest --input`, smart policy, default model) over a synthetic
  * hour and over the real Binance capture, each against JSON.parse on the same frames, in frames per
- * CPU-second (bench/ratio-bench.ts).
+ * CPU-second (bench/ratio-bench.ts). Each in a fresh process, as `ladder backtest` runs: not in a heap
+ * and a compiler state that the benches before it left behind.
  */
 async function ratios(): Promise<Figures> {
   const out: Figures = {};
@@ -212,12 +213,12 @@ async function ratios(): Promise<Figures> {
   try {
     const file = join(dir, 'synthetic-hour.jsonl');
     await writeSyntheticFile(file, 7, 60);
-    const r = await benchRatio([file], 'none');
+    const r = await ratioInItsOwnProcess([file], 'none');
     console.log(`backtest path / JSON.parse: an hour of the synthetic market (seed 7, ${r.frames} frames) through ladder backtest --input --db none, smart policy: ${round(r.pathFramesPerSec)} frames/CPU-s against JSON.parse's ${round(r.jsonParsePerSec)}: ${round(r.ratio, 3)} (whole run with start-up ${round(r.runFramesPerSec)} frames/CPU-s; ${r.orders} orders, ${r.fills} fills)`);
     out.backtest_to_json_parse_synthetic = { value: round(r.ratio, 3), unit: '×' };
     out.backtest_path_synthetic_frames_per_cpu_sec = { value: round(r.pathFramesPerSec), unit: 'frames/s' };
     // The same hour with every row through the embedded database: what a run that stores pays.
-    const p = await benchRatio([file], 'pglite:memory');
+    const p = await ratioInItsOwnProcess([file], 'pglite:memory');
     console.log(`backtest path / JSON.parse: the same hour with --db pglite:memory (the embedded database, rows written through its SQL): ${round(p.pathFramesPerSec)} frames/CPU-s against JSON.parse's ${round(p.jsonParsePerSec)}: ${round(p.ratio, 3)} (whole run with start-up ${round(p.runFramesPerSec)} frames/CPU-s)`);
     out.backtest_to_json_parse_synthetic_pglite = { value: round(p.ratio, 3), unit: '×' };
   } finally {
@@ -225,13 +226,23 @@ async function ratios(): Promise<Figures> {
   }
   const binance = [`${root}../shared/data/binance/usdm-btcusdt-20240718.gz`, `${root}../shared/data/binance/usdm-btcusdt-20240719.gz`];
   if (binance.every((f) => existsSync(f))) {
-    const r = await benchRatio(binance, 'none');
+    const r = await ratioInItsOwnProcess(binance, 'none');
     console.log(`backtest path / JSON.parse: the 480 s Binance USD-M capture (${r.frames} frames, across midnight) through ladder backtest --input --db none: ${round(r.pathFramesPerSec)} frames/CPU-s against JSON.parse's ${round(r.jsonParsePerSec)}: ${round(r.ratio, 3)} (${r.orders} orders, ${r.fills} fills)`);
     out.backtest_to_json_parse_binance = { value: round(r.ratio, 3), unit: '×' };
   } else {
     console.log('backtest path / JSON.parse on the Binance capture: skipped, ../shared/data/binance is absent');
   }
   return out;
+}
+
+/** One `benchRatio` in a fresh process (bench/ratio-main.ts --input FILE… --db STORE): its one line of figures. */
+async function ratioInItsOwnProcess(paths: readonly string[], db: RatioStore): Promise<RatioBench> {
+  const child = spawn(process.execPath, [...benchScript('ratio-main'), '--input', ...paths, '--db', db], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let last = '';
+  for await (const line of createInterface({ input: child.stdout })) last = line;
+  const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
+  if (code !== 0) throw new Error(`the ratio bench (--db ${db}) failed (exit code ${code})`);
+  return JSON.parse(last) as RatioBench;
 }
 
 /** A soak (bench/soak-main.ts, or `main`) in a fresh process with --expose-gc; its lines printed as they come, the last is its figures. */
