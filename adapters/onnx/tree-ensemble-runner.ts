@@ -1,4 +1,4 @@
-import { ModelProtoType } from './onnx-proto.ts';
+import { ModelProtoType, int64ToNumber, type DecodedModel, type Int64 } from './onnx-proto.ts';
 import { generateEnsembleCode, type EnsembleCode, type FlatEnsemble } from './tree-ensemble-code.ts';
 
 /**
@@ -33,10 +33,10 @@ export interface TreeEnsembleRunner {
 interface Attribute {
   readonly name: string;
   readonly f?: number;
-  readonly i?: number;
+  readonly i?: Int64;
   readonly s?: Uint8Array;
   readonly floats?: readonly number[];
-  readonly ints?: readonly number[];
+  readonly ints?: readonly Int64[];
   readonly strings?: readonly Uint8Array[];
   readonly t?: unknown;
 }
@@ -86,13 +86,21 @@ export interface RunnerOptions {
  * null for any other model, which the runtime then runs.
  */
 export function compileTreeEnsemble(bytes: Uint8Array, options: RunnerOptions = {}): TreeEnsembleRunner | null {
-  let graph: Graph | undefined;
+  let model: DecodedModel;
   try {
-    const decoded = ModelProtoType.toObject(ModelProtoType.decode(bytes), { longs: Number, defaults: false }) as { graph?: Graph };
-    graph = decoded.graph;
+    model = ModelProtoType.decode(bytes) as unknown as DecodedModel;
   } catch {
     return null;
   }
+  return treeEnsembleOf(model, options);
+}
+
+/**
+ * `compileTreeEnsemble` of a model already decoded (`decodeOnnx`), as protobufjs leaves it: absent
+ * fields at their defaults, int64 values possibly `Long` objects.
+ */
+export function treeEnsembleOf(model: DecodedModel, options: RunnerOptions = {}): TreeEnsembleRunner | null {
+  const graph = (model.graph ?? undefined) as Graph | undefined;
   const nodes = graph?.node ?? [];
   if (graph === undefined || nodes.length !== 1 || (graph.initializer?.length ?? 0) > 0) return null;
   const [node] = nodes as [Node];
@@ -106,11 +114,11 @@ export function compileTreeEnsemble(bytes: Uint8Array, options: RunnerOptions = 
   }
   if (text(attrs.get('aggregate_function')?.s) !== '' && text(attrs.get('aggregate_function')?.s) !== 'SUM') return null;
   if (text(attrs.get('post_transform')?.s) !== '' && text(attrs.get('post_transform')?.s) !== 'NONE') return null;
-  if ((attrs.get('nodes_missing_value_tracks_true')?.ints ?? []).some((v) => v !== 0)) return null;
-  const ints = (name: string): readonly number[] => attrs.get(name)?.ints ?? [];
+  const ints = (name: string): readonly number[] => (attrs.get(name)?.ints ?? []).map(int64ToNumber);
+  if (ints('nodes_missing_value_tracks_true').some((v) => v !== 0)) return null;
   const floats = (name: string): readonly number[] => attrs.get(name)?.floats ?? [];
   return build(graph.output[0]?.name ?? '', options, {
-    targets: attrs.get('n_targets')?.i ?? 0,
+    targets: int64ToNumber(attrs.get('n_targets')?.i),
     treeIds: ints('nodes_treeids'), nodeIds: ints('nodes_nodeids'), featureIds: ints('nodes_featureids'),
     modes: (attrs.get('nodes_modes')?.strings ?? []).map(text), values: floats('nodes_values'),
     trueIds: ints('nodes_truenodeids'), falseIds: ints('nodes_falsenodeids'),
