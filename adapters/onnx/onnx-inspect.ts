@@ -49,13 +49,26 @@ export function describeInspectError(e: OnnxInspectError): string {
 
 /** Decodes ONNX bytes far enough to check a model's interface before handing it to a runtime. */
 export function inspectOnnx(bytes: Uint8Array): Result<OnnxInspection, OnnxInspectError> {
-  let model: DecodedModel;
+  const model = decodeOnnx(bytes);
+  return model.ok ? inspectDecoded(model.value) : model;
+}
+
+/**
+ * The bytes as protobufjs decodes them, for `inspectDecoded` and the tree runner (`treeEnsembleOf`):
+ * a model loaded for trading is decoded once, not once for each (a decode cost some 90 M instructions,
+ * nearly all of the load outside the runtime).
+ */
+export function decodeOnnx(bytes: Uint8Array): Result<DecodedModel, OnnxInspectError> {
   try {
     // The reflected type decodes exactly the messages declared in onnx-proto.ts.
-    model = ModelProtoType.decode(bytes) as unknown as DecodedModel;
+    return ok(ModelProtoType.decode(bytes) as unknown as DecodedModel);
   } catch (e) {
     return err({ kind: 'OnnxUndecodable', message: e instanceof Error ? e.message : String(e) });
   }
+}
+
+/** `inspectOnnx` of a model already decoded by `decodeOnnx`. */
+export function inspectDecoded(model: DecodedModel): Result<OnnxInspection, OnnxInspectError> {
   const graph = model.graph;
   if (graph === null) return err({ kind: 'OnnxWithoutGraph' });
   const initializers = new Set(graph.initializer.map((t) => t.name));

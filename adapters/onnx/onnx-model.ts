@@ -6,11 +6,11 @@ import { err, ok, type Result } from '../../domain/result.ts';
 import { MANIFEST_FILE, MODEL_FILE, readManifest, validationProblems, type Manifest } from './manifest.ts';
 import { checkFeatureRegistry, checkModelContract, type ModelContract, type ModelInput } from './model-contract.ts';
 import { ModelLoadError, type ModelLoadProblem } from './model-load-problem.ts';
-import { inspectOnnx } from './onnx-inspect.ts';
+import { decodeOnnx, inspectDecoded } from './onnx-inspect.ts';
 import { describeReadoutError, readPrediction, readPredictionInto, readoutFetches, unreadColumns, type Readout } from './output-readout.ts';
 import { createSession, readFileChecked } from './raw-model.ts';
 import { openNativeSession, type NativeSession } from './native-session.ts';
-import { compileTreeEnsemble, type TreeEnsembleRunner } from './tree-ensemble-runner.ts';
+import { treeEnsembleOf, type TreeEnsembleRunner } from './tree-ensemble-runner.ts';
 
 /** A `SignalModel` backed by onnxruntime, with the manifest it was loaded with. */
 export interface OnnxSignalModel extends SignalModel {
@@ -75,13 +75,15 @@ export async function openOnnxModel(
   }
   const bytes = await readFileChecked(modelFile);
   if (!bytes.ok) return bytes;
-  const inspection = inspectOnnx(bytes.value);
+  // One decode for the interface checks and the tree runner.
+  const decoded = decodeOnnx(bytes.value);
+  const inspection = decoded.ok ? inspectDecoded(decoded.value) : decoded;
   if (!inspection.ok) return err({ kind: 'ModelUndecodable', file: modelFile, error: inspection.error });
   const contract = checkModelContract(inspection.value, manifest.value, modelFile);
   if (!contract.ok) return contract;
   const session = await createSession(bytes.value, modelFile);
   if (!session.ok) return session;
-  const trees = compileTreeEnsemble(bytes.value, { unread: unreadColumns(contract.value.readout) });
+  const trees = decoded.ok ? treeEnsembleOf(decoded.value, { unread: unreadColumns(contract.value.readout) }) : null;
   const model = new OrtSignalModel(session.value, manifest.value, contract.value, openNativeSession(bytes.value), trees);
   return ok(model);
 }

@@ -77,13 +77,18 @@ export class SideLevels {
    * are sums of whole lots (and ticks x lots) are exact in any case.
    */
   walk(side: LevelsView, mid2: number, hasPrev: boolean): void {
-    const { dir, sizes, costs, cumDepth, slopeDepth, mlofiDepth } = this;
+    const { dir, sizes, costs, cumDepth, slopeDepth, mlofiDepth, prevTicks, prevLots } = this;
     const count = side.count;
     const fixedDepth = Math.min(count, Math.max(cumDepth, mlofiDepth));
     const levels = this.cumAtLevels;
     const nSizes = sizes.length;
+    // Loop invariants in locals: V8 does not hoist a module binding's load or a parameter's unboxing
+    // out of a loop, and checked them again on every level.
+    const bps = BPS;
+    const m2 = +mid2;
     let cum = 0;
     let nextLevel = 0;
+    let nextAt: number = IMBALANCE_LEVELS[0];
     let xy = 0;
     let xx = 0;
     // The liquidity walk: the next size to close, lots taken and ticks x lots paid so far, and the last price.
@@ -97,10 +102,13 @@ export class SideLevels {
       const lots: number = side.lotsAt(i);
       if (i < cumDepth) {
         cum += lots;
-        if (i + 1 === IMBALANCE_LEVELS[nextLevel]) levels[nextLevel++] = cum;
+        if (i + 1 === nextAt) {
+          levels[nextLevel++] = cum;
+          nextAt = nextLevel < LEVEL_COUNT ? IMBALANCE_LEVELS[nextLevel] : 0;
+        }
         if (i < slopeDepth) {
           // Distance from the mid in bps (|2p - mid2| / mid2 is distance / mid); cumulative size in lots.
-          const x = ((dir * (mid2 - 2 * ticks)) * BPS) / mid2;
+          const x = ((dir * (m2 - 2 * ticks)) * bps) / m2;
           xy += x * cum;
           xx += x * x;
         }
@@ -120,7 +128,21 @@ export class SideLevels {
         taken += rest;
       }
       if (i < mlofiDepth) {
-        flow += this.mlofiStep(i, ticks, lots, hasPrev);
+        // The Cont–Kukanov–Stoikov increment of level i (see mlofiStep), written out here.
+        if (hasPrev) {
+          const p = prevTicks[i];
+          let e = 0;
+          if (dir === 1) {
+            if (ticks >= p) e += lots;
+            if (ticks <= p) e -= prevLots[i];
+          } else {
+            if (ticks <= p) e -= lots;
+            if (ticks >= p) e += prevLots[i];
+          }
+          flow += e;
+        }
+        prevTicks[i] = ticks;
+        prevLots[i] = lots;
       }
     }
     // A side shallower than a level counts all it has.
