@@ -39,23 +39,57 @@ export function literal(word: string): Literal {
   };
   const [w0, w1, w2, w3, w4, w5, w6, w7] = [0, 1, 2, 3, 4, 5, 6, 7].map(word32);
   const [o1, o2, o3, o4, o5, o6, o7] = [1, 2, 3, 4, 5, 6, 7].map((k) => at(Math.min(k, words - 1)));
-  return (d, i, end) => {
-    if (i + n > end || d.getInt32(i, true) !== w0) return false;
-    if (words === 1) return true;
-    if (d.getInt32(i + o1, true) !== w1) return false;
-    if (words === 2) return true;
-    if (d.getInt32(i + o2, true) !== w2) return false;
-    if (words === 3) return true;
-    if (d.getInt32(i + o3, true) !== w3) return false;
-    if (words === 4) return true;
-    if (d.getInt32(i + o4, true) !== w4) return false;
-    if (words === 5) return true;
-    if (d.getInt32(i + o5, true) !== w5) return false;
-    if (words === 6) return true;
-    if (d.getInt32(i + o6, true) !== w6) return false;
-    if (words === 7) return true;
-    return d.getInt32(i + o7, true) === w7;
-  };
+  // One function a number of reads, each as short as it can be: the fast paths call a dozen of them
+  // per frame, and V8 inlines a call only while the inlined code stays within a budget.
+  switch (words) {
+    case 1:
+      return (d, i, end) => i + n <= end && d.getInt32(i, true) === w0;
+    case 2:
+      return (d, i, end) => i + n <= end && d.getInt32(i, true) === w0 && d.getInt32(i + o1, true) === w1;
+    case 3:
+      return (d, i, end) => i + n <= end && d.getInt32(i, true) === w0 && d.getInt32(i + o1, true) === w1 && d.getInt32(i + o2, true) === w2;
+    case 4:
+      return (d, i, end) =>
+        i + n <= end && d.getInt32(i, true) === w0 && d.getInt32(i + o1, true) === w1 && d.getInt32(i + o2, true) === w2 && d.getInt32(i + o3, true) === w3;
+    case 5:
+      return (d, i, end) =>
+        i + n <= end &&
+        d.getInt32(i, true) === w0 &&
+        d.getInt32(i + o1, true) === w1 &&
+        d.getInt32(i + o2, true) === w2 &&
+        d.getInt32(i + o3, true) === w3 &&
+        d.getInt32(i + o4, true) === w4;
+    case 6:
+      return (d, i, end) =>
+        i + n <= end &&
+        d.getInt32(i, true) === w0 &&
+        d.getInt32(i + o1, true) === w1 &&
+        d.getInt32(i + o2, true) === w2 &&
+        d.getInt32(i + o3, true) === w3 &&
+        d.getInt32(i + o4, true) === w4 &&
+        d.getInt32(i + o5, true) === w5;
+    case 7:
+      return (d, i, end) =>
+        i + n <= end &&
+        d.getInt32(i, true) === w0 &&
+        d.getInt32(i + o1, true) === w1 &&
+        d.getInt32(i + o2, true) === w2 &&
+        d.getInt32(i + o3, true) === w3 &&
+        d.getInt32(i + o4, true) === w4 &&
+        d.getInt32(i + o5, true) === w5 &&
+        d.getInt32(i + o6, true) === w6;
+    default:
+      return (d, i, end) =>
+        i + n <= end &&
+        d.getInt32(i, true) === w0 &&
+        d.getInt32(i + o1, true) === w1 &&
+        d.getInt32(i + o2, true) === w2 &&
+        d.getInt32(i + o3, true) === w3 &&
+        d.getInt32(i + o4, true) === w4 &&
+        d.getInt32(i + o5, true) === w5 &&
+        d.getInt32(i + o6, true) === w6 &&
+        d.getInt32(i + o7, true) === w7;
+  }
 }
 
 /** A test that nothing passes: for a word that cannot be spelled in plain ASCII (a symbol with other characters). */
