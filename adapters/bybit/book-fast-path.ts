@@ -1,6 +1,7 @@
 import type { LevelBuffer } from '../../domain/market/level-buffer.ts';
 import type { Micros } from '../../domain/values/units.ts';
-import { ascii, BACKSLASH, COMMA, LBRACKET, QUOTE, RBRACE, RBRACKET, readDecimal, readInteger, spells } from './scan-primitives.ts';
+import { readDecimal, readInteger } from './fast-readers.ts';
+import { literal } from './literal.ts';
 import type { ScannedBook } from './scanned-book.ts';
 
 /*
@@ -11,56 +12,67 @@ import type { ScannedBook } from './scanned-book.ts';
  * byte that differs it gives up (-1) and the general scanner (book-scanner.ts) reads the frame from the
  * start, so a frame it takes is one the general scanner takes with the same fields, and every other
  * frame gets exactly the general scanner's outcome. test/adapters/book-fast-path.prop.test.ts holds the
- * two to that.
+ * two to that. The fixed bytes are compared four at a time (`Literal`, literal.ts), and neighbouring
+ * runs of them are one literal: the end of the topic's string with the type and the key of `ts`.
  */
 
-const HEAD = ascii('{"topic":"orderbook.');
-const TYPE = ascii(',"type":"');
-const DELTA_TS = ascii('delta","ts":');
-const SNAPSHOT_TS = ascii('snapshot","ts":');
-const DATA_SYMBOL = ascii(',"data":{"s":');
-const BIDS = ascii(',"b":');
-const ASKS = ascii(',"a":');
-const U = ascii(',"u":');
-const SEQ = ascii(',"seq":');
-const CTS = ascii(',"cts":');
+// The byte codes are the module's own: see fast-readers.ts for why they are not imported.
+const QUOTE = 34;
+const COMMA = 44;
+const LBRACKET = 91;
+const BACKSLASH = 92;
+const RBRACKET = 93;
+const RBRACE = 125;
+
+const HEAD = '{"topic":"orderbook.';
+const HEAD_IS = literal(HEAD);
+/** From the topic's closing quote to the frame's time; `,"data":{"s":"SYMBOL","b":` is the scratch's `bookSymbol`. */
+const DELTA_TS = '","type":"delta","ts":';
+const DELTA_TS_IS = literal(DELTA_TS);
+const SNAPSHOT_TS = '","type":"snapshot","ts":';
+const SNAPSHOT_TS_IS = literal(SNAPSHOT_TS);
+/** The bytes of the scratch's `bookSymbol` besides the quoted symbol's. */
+const BOOK_SYMBOL_LENGTH = ',"data":{"s":,"b":'.length;
+const ASKS = ',"a":';
+const ASKS_IS = literal(ASKS);
+const U = ',"u":';
+const U_IS = literal(U);
+const SEQ = ',"seq":';
+const SEQ_IS = literal(SEQ);
+const CTS = ',"cts":';
+const CTS_IS = literal(CTS);
 
 /**
  * Reads the frame `out.bytes[out.start, out.length)` (zero-terminated) if it is spelled exactly as Bybit
  * spells it, into `out` as the general scanner would; returns the index after it, or -1 where it is not.
  */
 export function scanBookInBybitOrder(t: Uint8Array, out: ScannedBook): number {
+  const d = out.wordsOf(t);
+  const end = out.length;
   let i = out.start;
-  if (!spells(t, i, HEAD)) return -1;
+  if (!HEAD_IS(d, i, end)) return -1;
   i += HEAD.length;
   // The rest of the topic (depth and symbol) is not checked, as the general scanner does not.
   for (let c = t[i]; c !== QUOTE; c = t[++i]) if (c === BACKSLASH || c < 32) return -1;
-  if (!spells(t, i + 1, TYPE)) return -1;
-  i += 1 + TYPE.length;
   let type: ScannedBook['type'];
-  if (spells(t, i, DELTA_TS)) {
+  if (DELTA_TS_IS(d, i, end)) {
     type = 'delta';
     i += DELTA_TS.length;
-  } else if (spells(t, i, SNAPSHOT_TS)) {
+  } else if (SNAPSHOT_TS_IS(d, i, end)) {
     type = 'snapshot';
     i += SNAPSHOT_TS.length;
   } else {
     return -1;
   }
   i = readInteger(t, i, out);
-  if (i < 0 || !spells(t, i, DATA_SYMBOL)) return -1;
+  if (i < 0 || !out.bookSymbol(d, i, end)) return -1;
   const ts = out.num;
-  i += DATA_SYMBOL.length;
-  const symbol = out.quotedSymbol;
-  if (symbol.length === 0 || !spells(t, i, symbol)) return -1;
-  i += symbol.length;
-  if (!spells(t, i, BIDS)) return -1;
-  i = readLevels(t, i + BIDS.length, out, out.bids);
-  if (i < 0 || !spells(t, i, ASKS)) return -1;
+  i = readLevels(t, i + BOOK_SYMBOL_LENGTH + out.quotedSymbol.length, out, out.bids);
+  if (i < 0 || !ASKS_IS(d, i, end)) return -1;
   i = readLevels(t, i + ASKS.length, out, out.asks);
-  if (i < 0 || !spells(t, i, U)) return -1;
+  if (i < 0 || !U_IS(d, i, end)) return -1;
   i = readInteger(t, i + U.length, out);
-  if (i < 0 || !spells(t, i, SEQ)) return -1;
+  if (i < 0 || !SEQ_IS(d, i, end)) return -1;
   const u = out.num;
   i = readInteger(t, i + SEQ.length, out);
   if (i < 0 || t[i] !== RBRACE) return -1;
@@ -69,12 +81,12 @@ export function scanBookInBybitOrder(t: Uint8Array, out: ScannedBook): number {
   // Bybit's documented frames carry the matching engine's time; older dumps may not.
   let cts = ts;
   if (t[i] === COMMA) {
-    if (!spells(t, i, CTS)) return -1;
+    if (!CTS_IS(d, i, end)) return -1;
     i = readInteger(t, i + CTS.length, out);
     if (i < 0) return -1;
     cts = out.num;
   }
-  if (t[i] !== RBRACE || i + 1 !== out.length) return -1;
+  if (t[i] !== RBRACE || i + 1 !== end) return -1;
   out.isBook = true;
   out.type = type;
   // Bybit's times are milliseconds; the system keeps microseconds.

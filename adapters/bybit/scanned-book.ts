@@ -2,6 +2,7 @@ import type { BookFrame } from '../../domain/market/market-event.ts';
 import { LevelBuffer, type GridFrame } from '../../domain/market/order-book.ts';
 import type { Instrument } from '../../domain/values/instrument.ts';
 import type { Micros } from '../../domain/values/units.ts';
+import { literal, NEVER, type Literal } from './literal.ts';
 
 /** The bytes of an ASCII text (scan-primitives' `ascii`, kept here: that module reads this one's type, and a cycle is refused). */
 const asciiBytes = (text: string): Uint8Array => Uint8Array.from(text, (ch) => ch.charCodeAt(0));
@@ -29,6 +30,13 @@ export class ScannedBook implements GridFrame {
   isBook = false;
   /** The bytes of `"SYMBOL"`, quotes included, to compare `data.s` in place; none if the symbol is not plain ASCII. */
   readonly quotedSymbol: Uint8Array;
+  /**
+   * The fixed-order fast paths' words around the symbol, in Bybit's order: an order-book frame's
+   * `,"data":{"s":"SYMBOL","b":` and a trade entry's `,"s":"SYMBOL","S":"`; never spelled where the
+   * symbol is not plain ASCII, as `quotedSymbol`.
+   */
+  readonly bookSymbol: Literal;
+  readonly tradeSymbol: Literal;
   /** 10^k for the k decimals a price or size may leave out. */
   readonly powers: Float64Array;
   /**
@@ -39,13 +47,31 @@ export class ScannedBook implements GridFrame {
   start = 0;
   length = 0;
   private readonly encoder = new TextEncoder();
+  /** The array `words` was last made for, and the DataView over it (see `wordsOf`). */
+  private wordsFor: Uint8Array | null = null;
+  private words: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   constructor(instrument: Instrument) {
     this.instrument = instrument;
-    this.quotedSymbol = asciiBytes(/^[\x20-\x7e]+$/.test(instrument.symbol) && !/["\\]/.test(instrument.symbol) ? `"${instrument.symbol}"` : '');
+    const plain = /^[\x20-\x7e]+$/.test(instrument.symbol) && !/["\\]/.test(instrument.symbol);
+    this.quotedSymbol = asciiBytes(plain ? `"${instrument.symbol}"` : '');
+    this.bookSymbol = plain ? literal(`,"data":{"s":"${instrument.symbol}","b":`) : NEVER;
+    this.tradeSymbol = plain ? literal(`,"s":"${instrument.symbol}","S":"`) : NEVER;
     const scale = Math.max(instrument.priceScale, instrument.qtyScale);
     this.powers = new Float64Array(scale + 1);
     for (let k = 0; k <= scale; k++) this.powers[k] = 10 ** k;
+  }
+
+  /**
+   * A DataView over the bytes of `t` (indices the same as `t`'s), for the fast paths' `Literal`s:
+   * made when `t` is not the array of the call before, so once per read chunk in a replay.
+   */
+  wordsOf(t: Uint8Array): DataView<ArrayBufferLike> {
+    if (t !== this.wordsFor) {
+      this.wordsFor = t;
+      this.words = new DataView(t.buffer, t.byteOffset, t.byteLength);
+    }
+    return this.words;
   }
 
   /** Puts `text` into `bytes` as UTF-8 with the terminating zero. */

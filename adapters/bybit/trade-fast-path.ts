@@ -1,6 +1,7 @@
 import type { GridTrade, TakerSide } from '../../domain/market/market-event.ts';
 import type { Micros } from '../../domain/values/units.ts';
-import { ascii, BACKSLASH, COMMA, NINE, QUOTE, RBRACE, RBRACKET, readDecimal, readInteger, spells, ZERO } from './scan-primitives.ts';
+import { readDecimal, readInteger } from './fast-readers.ts';
+import { literal } from './literal.ts';
 import type { ScannedBook } from './scanned-book.ts';
 
 /*
@@ -12,44 +13,70 @@ import type { ScannedBook } from './scanned-book.ts';
  * takes is one the general scanner takes, with the same trades (test/adapters/trade-fast-path.prop.test.ts).
  */
 
-const HEAD = ascii('{"topic":"publicTrade.');
-const TYPE_TS = ascii(',"type":"snapshot","ts":');
-const DATA = ascii(',"data":[');
-const TIME = ascii('{"T":');
-const SYMBOL = ascii(',"s":');
-const SIDE = ascii(',"S":"');
-const BUY = ascii('Buy"');
-const SELL = ascii('Sell"');
-const SIZE = ascii(',"v":"');
-const PRICE = ascii(',"p":"');
-const TICK = ascii(',"L":"');
-const ID = ascii(',"i":"');
-const BLOCK = ascii(',"BT":');
-const RPI = ascii(',"RPI":');
-const SEQ = ascii(',"seq":');
-const TRUE = ascii('true');
-const FALSE = ascii('false');
+// The byte codes are the module's own: see fast-readers.ts for why they are not imported.
+const QUOTE = 34;
+const COMMA = 44;
+const ZERO = 48;
+const NINE = 57;
+const BACKSLASH = 92;
+const RBRACKET = 93;
+const RBRACE = 125;
+
+const HEAD = '{"topic":"publicTrade.';
+const HEAD_IS = literal(HEAD);
+/** From the topic's closing quote to the frame's time. */
+const TYPE_TS = '","type":"snapshot","ts":';
+const TYPE_TS_IS = literal(TYPE_TS);
+const DATA = ',"data":[';
+const DATA_IS = literal(DATA);
+/** `,"s":"SYMBOL","S":"` between the time and the side is the scratch's `tradeSymbol`. */
+const TIME = '{"T":';
+const TIME_IS = literal(TIME);
+const TRADE_SYMBOL_LENGTH = ',"s":,"S":"'.length;
+const BUY = 'Buy","v":"';
+const BUY_IS = literal(BUY);
+const SELL = 'Sell","v":"';
+const SELL_IS = literal(SELL);
+const PRICE = ',"p":"';
+const PRICE_IS = literal(PRICE);
+const TICK = ',"L":"';
+const TICK_IS = literal(TICK);
+/** From the tick direction's closing quote to the trade id. */
+const ID = '","i":"';
+const ID_IS = literal(ID);
+/** From the trade id's closing quote to the block flag. */
+const BLOCK = '","BT":';
+const BLOCK_IS = literal(BLOCK);
+const FALSE_RPI = 'false,"RPI":';
+const FALSE_RPI_IS = literal(FALSE_RPI);
+const TRUE_RPI = 'true,"RPI":';
+const TRUE_RPI_IS = literal(TRUE_RPI);
+const FALSE_SEQ = 'false,"seq":';
+const FALSE_SEQ_IS = literal(FALSE_SEQ);
+const TRUE_SEQ = 'true,"seq":';
+const TRUE_SEQ_IS = literal(TRUE_SEQ);
 
 /**
  * The trades of the frame `t[start, end)` (zero-terminated at `end`) if it is spelled exactly as Bybit
  * spells it, as the general scanner would make them; null where it is not, or a trade is refused.
  */
 export function scanTradesInBybitOrder(source: Buffer, t: Uint8Array, start: number, end: number, recvTime: Micros, out: ScannedBook): GridTrade[] | null {
+  const d = out.wordsOf(t);
   let i = start;
-  if (!spells(t, i, HEAD)) return null;
+  if (!HEAD_IS(d, i, end)) return null;
   i += HEAD.length;
   for (let c = t[i]; c !== QUOTE; c = t[++i]) if (c < 0x20 || c === BACKSLASH) return null;
-  if (!spells(t, i + 1, TYPE_TS)) return null;
+  if (!TYPE_TS_IS(d, i, end)) return null;
   // The general scanner skips the frame's `ts` as any JSON number; plain digits are all this reads.
-  i += 1 + TYPE_TS.length;
+  i += TYPE_TS.length;
   const digits = i;
   for (let c = t[i]; c >= ZERO && c <= NINE; c = t[++i]);
-  if (i === digits || (t[digits] === ZERO && i > digits + 1) || !spells(t, i, DATA)) return null;
+  if (i === digits || (t[digits] === ZERO && i > digits + 1) || !DATA_IS(d, i, end)) return null;
   i += DATA.length;
   const trades: GridTrade[] = [];
   if (t[i] !== RBRACKET) {
     for (;;) {
-      i = readEntry(source, t, i, recvTime, out, trades);
+      i = readEntry(source, t, d, i, end, recvTime, out, trades);
       if (i < 0) return null;
       const c = t[i];
       if (c === RBRACKET) break;
@@ -61,60 +88,51 @@ export function scanTradesInBybitOrder(source: Buffer, t: Uint8Array, start: num
 }
 
 /** One trade entry in Bybit's order into `trades`; the index after its closing brace, or -1. */
-function readEntry(source: Buffer, t: Uint8Array, i: number, recvTime: Micros, out: ScannedBook, trades: GridTrade[]): number {
-  if (!spells(t, i, TIME)) return -1;
+function readEntry(source: Buffer, t: Uint8Array, d: DataView<ArrayBufferLike>, i: number, end: number, recvTime: Micros, out: ScannedBook, trades: GridTrade[]): number {
+  if (!TIME_IS(d, i, end)) return -1;
   i = readInteger(t, i + TIME.length, out);
-  if (i < 0 || !spells(t, i, SYMBOL)) return -1;
+  if (i < 0 || !out.tradeSymbol(d, i, end)) return -1;
   const ts = out.num;
-  const { instrument, quotedSymbol } = out;
-  i += SYMBOL.length;
-  if (quotedSymbol.length === 0 || !spells(t, i, quotedSymbol)) return -1;
-  i += quotedSymbol.length;
-  if (!spells(t, i, SIDE)) return -1;
-  i += SIDE.length;
+  const { instrument } = out;
+  i += TRADE_SYMBOL_LENGTH + out.quotedSymbol.length;
   let side: TakerSide;
-  if (spells(t, i, BUY)) {
+  if (BUY_IS(d, i, end)) {
     side = 'Buy';
     i += BUY.length;
-  } else if (spells(t, i, SELL)) {
+  } else if (SELL_IS(d, i, end)) {
     side = 'Sell';
     i += SELL.length;
   } else {
     return -1;
   }
-  if (!spells(t, i, SIZE)) return -1;
-  i = readDecimal(t, i + SIZE.length, out, instrument.qtyScale, instrument.lotUnits);
-  if (i < 0 || !spells(t, i, PRICE)) return -1;
+  i = readDecimal(t, i, out, instrument.qtyScale, instrument.lotUnits);
+  if (i < 0 || !PRICE_IS(d, i, end)) return -1;
   const size = out.num;
   i = readDecimal(t, i + PRICE.length, out, instrument.priceScale, instrument.tickUnits);
-  if (i < 0 || !spells(t, i, TICK)) return -1;
+  if (i < 0 || !TICK_IS(d, i, end)) return -1;
   const price = out.num;
   i += TICK.length;
   for (let c = t[i]; c !== QUOTE; c = t[++i]) if (c < 0x20 || c === BACKSLASH) return -1;
-  if (!spells(t, i + 1, ID)) return -1;
-  i += 1 + ID.length;
+  if (!ID_IS(d, i, end)) return -1;
+  i += ID.length;
   const from = i;
   for (let c = t[i]; c !== QUOTE; c = t[++i]) if (c < 0x20 || c > 0x7e || c === BACKSLASH) return -1;
   const to = i;
-  if (!spells(t, i + 1, BLOCK)) return -1;
-  i += 1 + BLOCK.length;
+  if (!BLOCK_IS(d, i, end)) return -1;
+  i += BLOCK.length;
   let block: boolean;
-  if (spells(t, i, FALSE)) {
+  if (FALSE_RPI_IS(d, i, end)) {
     block = false;
-    i += FALSE.length;
-  } else if (spells(t, i, TRUE)) {
+    i += FALSE_RPI.length;
+  } else if (TRUE_RPI_IS(d, i, end)) {
     block = true;
-    i += TRUE.length;
+    i += TRUE_RPI.length;
   } else {
     return -1;
   }
-  if (!spells(t, i, RPI)) return -1;
-  i += RPI.length;
-  if (spells(t, i, FALSE)) i += FALSE.length;
-  else if (spells(t, i, TRUE)) i += TRUE.length;
+  if (FALSE_SEQ_IS(d, i, end)) i += FALSE_SEQ.length;
+  else if (TRUE_SEQ_IS(d, i, end)) i += TRUE_SEQ.length;
   else return -1;
-  if (!spells(t, i, SEQ)) return -1;
-  i += SEQ.length;
   const digits = i;
   for (let c = t[i]; c >= ZERO && c <= NINE; c = t[++i]);
   if (i === digits || (t[digits] === ZERO && i > digits + 1) || t[i] !== RBRACE) return -1;
