@@ -4,7 +4,7 @@ import type { Instrument } from '../../domain/values/instrument.ts';
 import type { Micros } from '../../domain/values/units.ts';
 import { scanBookFrame, scanBookIn, ScannedBook } from './book-scanner.ts';
 import { parseBybitFrame } from './parse.ts';
-import { ascii, spells } from './scan-primitives.ts';
+import { literal } from './literal.ts';
 import { scanTradesIn } from './trade-scanner.ts';
 
 /**
@@ -96,7 +96,7 @@ export function scanningDecoder(instrument: Instrument): FrameDecoder {
       view = new Uint8Array(source.buffer, source.byteOffset, source.length);
     }
     // A trade frame in Bybit's spelling is told by its first bytes: the book scanner would only stop at its topic.
-    if (view[start + 10] === P && spells(view, start, TRADE_HEAD)) return tradesEvent(source, view, start, end, recvTime, scratch);
+    if (view[start + 10] === P && TRADE_HEAD_IS(scratch.wordsOf(view), start, end)) return tradesEvent(source, view, start, end, recvTime, scratch);
     if (pool !== undefined) {
       // The levels go straight into the pool's next two buffers, lent to the event if it is a book's.
       const { bids, asks } = scratch;
@@ -120,9 +120,10 @@ export function scanningDecoder(instrument: Instrument): FrameDecoder {
   return Object.assign(fromText, { bytes });
 }
 
-const TRADE_HEAD = ascii('{"topic":"publicTrade.');
+const TRADE_HEAD = '{"topic":"publicTrade.';
+const TRADE_HEAD_IS = literal(TRADE_HEAD);
 /** The byte that tells the two topics apart: `p` of publicTrade where orderbook has its `o`. */
-const P = TRADE_HEAD[10];
+const P = TRADE_HEAD.charCodeAt(10);
 
 /** A frame that is not an order book's: its trades straight to the grid, or whatever the JSON path makes of it. */
 function tradesEvent(source: Buffer, view: Uint8Array, start: number, end: number, recvTime: Micros, scratch: ScannedBook): MarketEvent {

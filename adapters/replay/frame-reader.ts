@@ -217,12 +217,23 @@ let stamp = 0;
 /**
  * Where the receive-time stamp of the non-empty line `buf[start, end)` ends: the index of the one
  * space after its 1 to 19 digits, or -1 for a line that does not start with such a stamp; its value
- * goes to `stamp`. The digits are read once for a µs stamp, the recorder's; a ns stamp (17 to 19
- * digits) is read again without its last three, so that its µs are exact however large the ns.
+ * goes to `stamp`. The digits are read once for a µs stamp, the recorder's, four at a time where four
+ * follow (`fourDigitsAt`: a stamp costs four word reads rather than sixteen byte reads); a ns stamp
+ * (17 to 19 digits) is read again without its last three, so that its µs are exact however large the ns.
+ * The value is `value * 10000 + four digits` where a byte at a time would be `value * 10 + digit`
+ * four times: the same while the value is exact (below 2^53), and never a safe integer above it.
  */
 function readStamp(buf: Buffer, start: number, end: number): number {
+  const words = wordsOf(buf);
   let i = start;
   let value = 0;
+  // A word is read only where the loop below would have read each of its digits.
+  while (i + 4 <= end && i - start + 3 <= MAX_NANO_DIGITS) {
+    const four = fourDigitsAt(words, i);
+    if (four < 0) break;
+    value = value * 10000 + four;
+    i += 4;
+  }
   while (i < end && i - start <= MAX_NANO_DIGITS) {
     const c = buf[i];
     if (c < ZERO || c > NINE) break;
@@ -237,6 +248,32 @@ function readStamp(buf: Buffer, start: number, end: number): number {
   }
   stamp = value;
   return i;
+}
+
+/**
+ * The four digits at `i` as a number ("0123" is 123), or -1 where the four bytes are not all digits.
+ * The four are read as one word, the first the lowest byte: a byte is a digit when its high half is
+ * 3 and adding 6 to it leaves that half 3 (no byte of a word of digits carries into the next); the
+ * digits are then paired (ten times the first of a pair plus the second) and the pairs joined.
+ */
+function fourDigitsAt(words: DataView<ArrayBufferLike>, i: number): number {
+  const w = words.getInt32(i, true);
+  if ((w & 0xf0f0f0f0) !== 0x30303030 || ((w + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) return -1;
+  const x = w - 0x30303030;
+  const pairs = (x * 10 + (x >>> 8)) & 0x00ff00ff;
+  return (pairs & 0xffff) * 100 + (pairs >>> 16);
+}
+
+/** The buffer `words` was last made for, and a DataView over it: made once per read buffer. */
+let wordsFor: Buffer | null = null;
+let words: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+function wordsOf(buf: Buffer): DataView<ArrayBufferLike> {
+  if (buf !== wordsFor) {
+    wordsFor = buf;
+    words = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  return words;
 }
 
 /** The line `buf[start, end)` without its `\r`, split into receive time and text; null when empty. */
